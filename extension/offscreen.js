@@ -1,0 +1,49 @@
+// @ts-check
+/**
+ * The offscreen document hosts the Rust/WASM engine (and ONNX Runtime, which needs a document).
+ * This file only loads the wasm, reports hardware facts and passes envelopes through: decisions are made in Rust.
+ */
+import init, { configure, handle } from './wasm/scout.js';
+
+/** Facts for the core's backend choice (`core::hardware`). */
+async function hardwareProfile() {
+  /** @type {any} */
+  const nav = navigator;
+  const webgpu = { available: false, is_fallback: false, features: /** @type {string[]} */ ([]), max_buffer_size: null, vendor: null, architecture: null };
+  try {
+    const adapter = nav.gpu ? await nav.gpu.requestAdapter() : null;
+    if (adapter) {
+      const info = adapter.info || {};
+      webgpu.available = true;
+      webgpu.is_fallback = !!(adapter.isFallbackAdapter || info.isFallbackAdapter);
+      webgpu.features = [...adapter.features];
+      webgpu.max_buffer_size = adapter.limits ? Number(adapter.limits.maxBufferSize) : null;
+      webgpu.vendor = info.vendor || null;
+      webgpu.architecture = info.architecture || null;
+    }
+  } catch {
+    // No adapter is a normal answer: the core picks WASM.
+  }
+  return {
+    webgpu,
+    device_memory_gb: nav.deviceMemory ?? null,
+    hardware_concurrency: navigator.hardwareConcurrency || 1,
+    cross_origin_isolated: self.crossOriginIsolated === true,
+  };
+}
+
+const ready = (async () => {
+  await init({ module_or_path: chrome.runtime.getURL('wasm/scout_bg.wasm') });
+  await configure(JSON.stringify({ ortBase: chrome.runtime.getURL('ort/'), packageBase: chrome.runtime.getURL('') }));
+  return hardwareProfile();
+})();
+
+chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+  if (!msg || msg.target !== 'offscreen') return false;
+  // Only our own service worker or pages may drive the engine.
+  if (sender.id !== chrome.runtime.id) return false;
+  ready
+    .then(async (hardware) => JSON.parse(await handle(JSON.stringify({ ...msg.envelope, hardware }))))
+    .then(sendResponse, (e) => sendResponse({ ok: false, error: { code: 'internal', message: `engine failed to start: ${e && e.message || e}` } }));
+  return true;
+});

@@ -1,0 +1,59 @@
+// @ts-check
+/**
+ * Runs inside the page (injected by `chrome.scripting.executeScript({func})`), so it must be self-contained.
+ *
+ * It captures what the user sees: a clone of the live DOM (after scripts ran) with the elements that CSS hides
+ * removed — `display:none`, `visibility:hidden`, `aria-hidden="true"`, the `hidden` attribute, and boxes placed far
+ * off-screen. Hidden state comes from the live elements' computed styles, which a serialized copy would lose.
+ * Each kept element gets `data-scout-node="N"` in the copy and (for text blocks) on the live element too, so a
+ * passage the core cites can be scrolled to and highlighted later.
+ *
+ * @param {boolean} selectionOnly capture only the user's selection
+ * @returns {{url: string, title: string, html: string | null, text: string, lang: string | null,
+ *   contentType: string, isSelection: boolean}}
+ */
+export function capturePage(selectionOnly) {
+  const url = location.href;
+  const contentType = document.contentType || '';
+  const lang = document.documentElement.getAttribute('lang');
+  const selection = String(window.getSelection ? window.getSelection() : '').trim();
+  if (selectionOnly && selection) {
+    return { url, title: document.title, html: null, text: selection, lang, contentType, isSelection: true };
+  }
+  const root = document.documentElement;
+  // Copy into an inert document: elements there never load images or run anything, so capturing a page makes
+  // no requests on the page's behalf.
+  const inert = document.implementation.createHTMLDocument('');
+  const clone = /** @type {HTMLElement} */ (inert.importNode(root, true));
+  const live = [root, ...root.querySelectorAll('*')];
+  const copy = [clone, ...clone.querySelectorAll('*')];
+  const BLOCKS = new Set(['P', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'LI', 'BLOCKQUOTE', 'PRE', 'TD', 'TH',
+    'FIGCAPTION', 'DD', 'DT', 'ARTICLE', 'SECTION', 'DIV', 'TABLE', 'UL', 'OL']);
+  const SKIP_STYLE = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'HEAD', 'META', 'LINK', 'TITLE', 'BR']);
+  /** @type {Element[]} */
+  const drop = [];
+  const vw = window.innerWidth || 1024;
+  if (live.length === copy.length) {
+    for (let i = 0; i < live.length; i++) {
+      const el = live[i];
+      const tag = el.tagName;
+      copy[i].setAttribute('data-scout-node', String(i));
+      if (BLOCKS.has(tag)) el.setAttribute('data-scout-node', String(i));
+      if (SKIP_STYLE.has(tag) || !(el instanceof HTMLElement)) continue;
+      if (el.hidden || el.getAttribute('aria-hidden') === 'true') { drop.push(copy[i]); continue; }
+      const cs = getComputedStyle(el);
+      if (cs.display === 'none' || cs.visibility === 'hidden' || cs.visibility === 'collapse') {
+        drop.push(copy[i]);
+        continue;
+      }
+      if (cs.position === 'absolute' || cs.position === 'fixed') {
+        const r = el.getBoundingClientRect();
+        if (r.right < -100 || r.bottom + window.scrollY < -100 || r.left > vw + 2000) drop.push(copy[i]);
+      }
+    }
+  }
+  for (const el of drop) el.remove();
+  // innerText of the live body follows the rendering (hidden elements excluded, blocks on their own lines).
+  const text = document.body ? document.body.innerText || '' : '';
+  return { url, title: document.title, html: clone.outerHTML, text, lang, contentType, isSelection: false };
+}

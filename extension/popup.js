@@ -1,0 +1,28 @@
+// @ts-check
+import { ask, targetTabId } from './ui/client.js';
+import { renderBusy, renderReply } from './ui/render.js';
+
+const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const button = /** @type {HTMLButtonElement} */ ($('summarize'));
+
+async function summarize() {
+  const tabId = await targetTabId();
+  if (tabId === undefined) return renderReply($('result'), { ok: false, error: { code: 'unreadable_page', message: 'No tab to read.' } });
+  button.disabled = true;
+  renderBusy($('result'), 'Reading the page and ranking its sentences on this device…');
+  const options = {
+    type: /** @type {HTMLSelectElement} */ ($('type')).value,
+    length: /** @type {HTMLSelectElement} */ ($('length')).value,
+    format: 'markdown',
+  };
+  const reply = await ask({ type: 'summarize', tabId, options });
+  renderReply($('result'), reply);
+  document.body.dataset.state = reply && reply.ok ? 'done' : 'error';
+  button.disabled = false;
+}
+
+button.addEventListener('click', summarize);
+$('panel').addEventListener('click', async () => {
+  const tabId = await targetTabId();
+  if (tabId !== undefined) await chrome.sidePanel.open({ tabId });
+});

@@ -1,0 +1,168 @@
+// @ts-check
+/**
+ * Scout's service worker: a stateless router.
+ * - routes typed messages from our own pages (popup, side panel, options) to the offscreen engine;
+ * - captures the target tab's content with `scripting.executeScript`;
+ * - owns the context menus and the offscreen document's lifecycle.
+ * It keeps no job state: Chrome kills it when idle, and the offscreen document and IndexedDB hold what must last.
+ */
+import { PROTOCOL_VERSION, ErrorCode, RequestType } from './protocol.js';
+import { capturePage } from './page_capture.js';
+
+const OFFSCREEN_URL = 'offscreen.html';
+const MENU_PAGE = 'scout-summarize-page';
+const MENU_SELECTION = 'scout-summarize-selection';
+
+/** @param {string} code @param {string} message */
+const fail = (code, message) => ({ ok: false, error: { code, message } });
+
+/** Pages we cannot read, with the reason shown to the user. @param {string | undefined} url */
+function unreadableReason(url) {
+  if (!url) return 'This tab has no page Scout can read.';
+  let u;
+  try { u = new URL(url); } catch { return 'This tab has no page Scout can read.'; }
+  if (['chrome:', 'edge:', 'about:', 'chrome-extension:', 'devtools:', 'view-source:', 'chrome-search:'].includes(u.protocol)) {
+    return `Browser pages (${u.protocol}//…) cannot be read by extensions.`;
+  }
+  if (u.hostname === 'chromewebstore.google.com' || (u.hostname === 'chrome.google.com' && u.pathname.startsWith('/webstore'))) {
+    return 'The Chrome Web Store does not allow extensions to read its pages.';
+  }
+  if (u.protocol === 'file:') return null;
+  if (!['http:', 'https:'].includes(u.protocol)) return `Scout cannot read ${u.protocol} pages.`;
+  return null;
+}
+
+async function ensureOffscreen() {
+  const existing = await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] });
+  if (existing.length > 0) return;
+  try {
+    await chrome.offscreen.createDocument({
+      url: OFFSCREEN_URL,
+      reasons: [chrome.offscreen.Reason.WORKERS],
+      justification: 'Runs the on-device models (ONNX Runtime in WebAssembly) that summarize pages.',
+    });
+  } catch (e) {
+    // Two requests racing to create it: the second one loses harmlessly.
+    if (!String(e).includes('single offscreen')) throw e;
+  }
+}
+
+/** @returns {Promise<{backend: string}>} */
+async function settings() {
+  const { settings: s } = await chrome.storage.local.get('settings');
+  return { backend: (s && s.backend) || 'auto' };
+}
+
+/** Send one request to the engine in the offscreen document. @param {object} request */
+async function toEngine(request) {
+  await ensureOffscreen();
+  const envelope = { v: PROTOCOL_VERSION, settings: await settings(), request };
+  const reply = await chrome.runtime.sendMessage({ target: 'offscreen', envelope });
+  if (!reply || typeof reply.ok !== 'boolean') return fail(ErrorCode.INTERNAL, 'The engine gave no answer.');
+  return reply;
+}
+
+/**
+ * Capture a tab's content.
+ * @param {number} tabId
+ * @param {boolean} selectionOnly
+ */
+async function capture(tabId, selectionOnly) {
+  const tab = await chrome.tabs.get(tabId).catch(() => null);
+  if (!tab) return { error: fail(ErrorCode.UNREADABLE_PAGE, 'That tab is gone.') };
+  // Without a grant for this tab the URL is hidden from us; executeScript then explains why it cannot read it.
+  const known = tab.url || tab.pendingUrl;
+  const reason = known ? unreadableReason(known) : null;
+  if (reason) return { error: fail(ErrorCode.UNREADABLE_PAGE, reason) };
+  let results;
+  try {
+    results = await chrome.scripting.executeScript({ target: { tabId }, func: capturePage, args: [selectionOnly] });
+  } catch (e) {
+    const why = String(e && /** @type {any} */ (e).message || e);
+    const browserPage = why.match(/Cannot access (?:a |contents of )?(?:url ")?(chrome|edge|about|devtools|chrome-extension)[:-]/i);
+    const message = browserPage
+      ? `Browser pages (${browserPage[1]}://…) cannot be read by extensions.`
+      : `Scout cannot read this page (${why}). Click the Scout button on the page to grant access.`;
+    return { error: fail(ErrorCode.UNREADABLE_PAGE, message) };
+  }
+  const page = results && results[0] && results[0].result;
+  if (!page) return { error: fail(ErrorCode.UNREADABLE_PAGE, 'The page did not answer (it may still be loading).') };
+  if (page.contentType === 'application/pdf') {
+    return { error: fail(ErrorCode.UNREADABLE_PAGE, 'This is a PDF shown by the browser\'s viewer; Scout cannot read PDFs yet.') };
+  }
+  if (!String(page.text || '').trim()) {
+    return { error: fail(ErrorCode.EMPTY_PAGE, 'This page has no text to summarize.') };
+  }
+  return { page };
+}
+
+/**
+ * @param {{tabId: number, options?: object, tier?: string, refresh?: boolean, selectionOnly?: boolean}} msg
+ */
+async function summarize(msg) {
+  if (typeof msg.tabId !== 'number') return fail(ErrorCode.BAD_REQUEST, 'summarize needs a tabId');
+  const { page, error } = await capture(msg.tabId, !!msg.selectionOnly);
+  if (error) return error;
+  return toEngine({
+    type: RequestType.SUMMARIZE,
+    page: { url: page.url, title: page.title, html: page.html, text: page.text, lang: page.lang, is_selection: page.isSelection },
+    options: msg.options || {},
+    tier: msg.tier || 'auto',
+    refresh: !!msg.refresh,
+  });
+}
+
+/** @param {any} msg */
+async function route(msg) {
+  switch (msg && msg.type) {
+    case RequestType.SUMMARIZE: return summarize(msg);
+    case RequestType.STATUS: return toEngine({ type: RequestType.STATUS });
+    case RequestType.EMBED: return toEngine({ type: RequestType.EMBED, texts: msg.texts, ep: msg.ep });
+    case 'settings_changed':
+      // The runtime bundle (WASM or WebGPU) is fixed once loaded: start a fresh engine with the new settings.
+      if ((await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] })).length) {
+        await chrome.offscreen.closeDocument();
+      }
+      return { ok: true };
+    default: return fail(ErrorCode.BAD_REQUEST, `unknown message type ${JSON.stringify(msg && msg.type)}`);
+  }
+}
+
+/** Only our own extension pages may talk to the router (not content scripts, not other extensions). */
+function fromOurPages(/** @type {chrome.runtime.MessageSender} */ sender) {
+  return sender.id === chrome.runtime.id && !!sender.url && sender.url.startsWith(chrome.runtime.getURL(''));
+}
+
+chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+  if (msg && msg.target === 'offscreen') return false; // the engine's mail, not ours
+  if (!fromOurPages(sender)) return false;
+  if (msg && msg.v !== PROTOCOL_VERSION) {
+    sendResponse(fail(ErrorCode.VERSION_MISMATCH, 'The extension was updated: close and reopen this panel.'));
+    return false;
+  }
+  route(msg).then(sendResponse, (e) => sendResponse(fail(ErrorCode.INTERNAL, String(e && e.message || e))));
+  return true;
+});
+
+function createMenus() {
+  // Idempotent: onInstalled fires on every install/update/browser-test launch.
+  chrome.contextMenus.removeAll(() => {
+    chrome.contextMenus.create({ id: MENU_PAGE, title: 'Summarize page', contexts: ['page'] });
+    chrome.contextMenus.create({ id: MENU_SELECTION, title: 'Summarize selection', contexts: ['selection'] });
+  });
+}
+chrome.runtime.onInstalled.addListener(createMenus);
+
+/**
+ * Context menu: open the side panel (needs this click's user gesture) and leave the job for it in session storage;
+ * the side panel runs it and shows progress.
+ * @param {chrome.contextMenus.OnClickData} info @param {chrome.tabs.Tab | undefined} tab
+ */
+export async function onMenuClick(info, tab) {
+  if (!tab || typeof tab.id !== 'number') return;
+  const job = { tabId: tab.id, selectionOnly: info.menuItemId === MENU_SELECTION, at: Date.now() };
+  const opened = chrome.sidePanel.open({ tabId: tab.id }).catch(() => undefined);
+  await chrome.storage.session.set({ pendingJob: job });
+  await opened;
+}
+chrome.contextMenus.onClicked.addListener(onMenuClick);

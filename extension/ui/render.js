@@ -1,0 +1,64 @@
+// @ts-check
+/** Rendering of engine replies, shared by the popup and the side panel. Page text is only ever set as text. */
+
+const TIER_LABEL = { T0: 'T0 · no model', T1: 'T1 · on-device embedder', T2: 'T2 · local LLM', T3: 'T3 · remote endpoint' };
+
+/**
+ * @param {string} tag @param {Record<string, string>} [attrs] @param {(Node|string)[]} [children]
+ * @returns {HTMLElement}
+ */
+export function el(tag, attrs = {}, children = []) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  for (const c of children) e.append(c);
+  return e;
+}
+
+/** @param {number} ms */
+const fmtMs = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
+
+/**
+ * Show a reply (`{ok:true,type:'summary',...}` or `{ok:false,error}`) in `box`.
+ * @param {HTMLElement} box @param {any} reply
+ */
+export function renderReply(box, reply) {
+  box.replaceChildren();
+  if (!reply || !reply.ok) {
+    const err = (reply && reply.error) || { code: 'internal', message: 'No answer.' };
+    box.append(el('div', { class: 'error', role: 'alert', 'data-code': err.code }, [err.message]));
+    return;
+  }
+  if (reply.type !== 'summary') {
+    box.append(el('pre', {}, [JSON.stringify(reply, null, 2)]));
+    return;
+  }
+  const ep = reply.ep === 'none' ? '' : ` · ${reply.ep.toUpperCase()}`;
+  const badges = el('div', { class: 'badges' }, [
+    el('span', { class: `badge tier tier-${reply.tier}`, 'data-testid': 'tier' }, [`${TIER_LABEL[reply.tier] || reply.tier}${ep}`]),
+  ]);
+  if (reply.cached) badges.append(el('span', { class: 'badge cached', 'data-testid': 'cached' }, ['saved result']));
+  if (reply.lang) badges.append(el('span', { class: 'badge' }, [reply.lang]));
+  badges.append(el('span', { class: 'badge' }, [`${Math.max(1, Math.round(reply.reading_minutes))} min read`]));
+  box.append(el('h2', { class: 'title', 'data-testid': 'title' }, [reply.title || reply.url]), badges);
+  if (reply.fallback_reason) box.append(el('p', { class: 'note' }, [reply.fallback_reason]));
+  if (!reply.readerable) box.append(el('p', { class: 'note' }, ['This page does not look like an article; the summary may be rough.']));
+  const list = el('ul', { class: 'summary', 'data-testid': 'summary' });
+  for (const s of reply.summary.sentences) list.append(el('li', {}, [s.text]));
+  box.append(list);
+  if (reply.keywords && reply.keywords.length) {
+    box.append(el('p', { class: 'keywords' }, reply.keywords.map((k) => el('span', { class: 'chip' }, [k]))));
+  }
+  const cov = reply.coverage;
+  if (cov && cov.percent < 100) {
+    box.append(el('p', { class: 'note', 'data-testid': 'coverage' }, [`Long page: ranked ${cov.sentences_used} of ${cov.sentences_total} sentences (${cov.percent.toFixed(0)} %).`]));
+  }
+  const t = reply.timings;
+  box.append(el('p', { class: 'timings', 'data-testid': 'timings' }, [
+    reply.cached ? `from storage in ${fmtMs(t.total_ms)}` : `${fmtMs(t.total_ms)} (read ${fmtMs(t.extract_ms)}, model ${fmtMs(t.embed_ms)}, rank ${fmtMs(t.rank_ms)})`,
+  ]));
+}
+
+/** @param {HTMLElement} box @param {string} text */
+export function renderBusy(box, text) {
+  box.replaceChildren(el('div', { class: 'busy', role: 'status' }, [el('progress', {}), el('span', {}, [text])]));
+}

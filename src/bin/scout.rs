@@ -1,0 +1,3 @@
+fn main() {
+    print!("{}", scout::core::protocol::js_constants());
+}

@@ -1,0 +1,215 @@
+//! Sentence embeddings: tokenization, length-sorted dynamic batching, masked mean pooling, L2 normalization.
+//!
+//! The model run itself is behind [`EncoderBackend`]: ort-web in the browser, native ONNX Runtime in tests and the
+//! CLI, fakes in unit tests. Everything around the run is here, so both backends produce the same numbers.
+
+use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
+
+use super::error::{ErrorCode, ScoutError};
+
+/// One padded batch of token ids, row-major `[batch, seq]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EncodedBatch {
+    pub input_ids: Vec<i64>,
+    pub attention_mask: Vec<i64>,
+    pub token_type_ids: Vec<i64>,
+    pub batch: usize,
+    pub seq: usize,
+}
+
+/// Runs the encoder model: returns `last_hidden_state` flattened as `[batch, seq, dims]`.
+#[allow(async_fn_in_trait)]
+pub trait EncoderBackend {
+    async fn last_hidden_state(&mut self, batch: &EncodedBatch) -> Result<Vec<f32>, ScoutError>;
+    /// The execution provider that ran the model ("wasm", "webgpu", "native-cpu", "fake").
+    fn ep(&self) -> String;
+}
+
+/// Tokenizer set up the way the embedder needs: no built-in padding, truncation at `max_tokens`.
+pub struct EmbedTokenizer {
+    tokenizer: Tokenizer,
+}
+
+impl EmbedTokenizer {
+    pub fn from_bytes(bytes: &[u8], max_tokens: usize) -> Result<Self, ScoutError> {
+        let mut tokenizer = Tokenizer::from_bytes(bytes)
+            .map_err(|e| ScoutError::new(ErrorCode::ModelUnavailable, format!("tokenizer.json is not valid: {e}")))?;
+        // The shipped tokenizer pads every input to 128; we pad per batch instead.
+        tokenizer.with_padding(None);
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: max_tokens,
+                strategy: TruncationStrategy::LongestFirst,
+                stride: 0,
+                direction: TruncationDirection::Right,
+            }))
+            .map_err(|e| ScoutError::new(ErrorCode::Internal, format!("tokenizer truncation: {e}")))?;
+        Ok(EmbedTokenizer { tokenizer })
+    }
+
+    /// Token ids (with [CLS]/[SEP]) of each text.
+    pub fn encode(&self, texts: &[&str]) -> Result<Vec<Vec<u32>>, ScoutError> {
+        texts
+            .iter()
+            .map(|t| {
+                self.tokenizer
+                    .encode(*t, true)
+                    .map(|e| e.get_ids().to_vec())
+                    .map_err(|e| ScoutError::new(ErrorCode::Internal, format!("tokenization failed: {e}")))
+            })
+            .collect()
+    }
+}
+
+/// Pad a group of id sequences to the longest one.
+pub fn pad_batch(seqs: &[&[u32]]) -> EncodedBatch {
+    let seq = seqs.iter().map(|s| s.len()).max().unwrap_or(0).max(1);
+    let batch = seqs.len();
+    let mut input_ids = vec![0i64; batch * seq];
+    let mut attention_mask = vec![0i64; batch * seq];
+    for (b, s) in seqs.iter().enumerate() {
+        for (i, id) in s.iter().enumerate() {
+            input_ids[b * seq + i] = i64::from(*id);
+            attention_mask[b * seq + i] = 1;
+        }
+    }
+    EncodedBatch {
+        token_type_ids: vec![0; batch * seq],
+        input_ids,
+        attention_mask,
+        batch,
+        seq,
+    }
+}
+
+/// Attention-masked mean over the sequence, then L2 normalization. `hidden` is `[batch, seq, dims]`.
+pub fn mean_pool_normalize(hidden: &[f32], batch: &EncodedBatch, dims: usize) -> Result<Vec<Vec<f32>>, ScoutError> {
+    let expected = batch.batch * batch.seq * dims;
+    if hidden.len() != expected {
+        return Err(ScoutError::new(
+            ErrorCode::BackendFailed,
+            format!("model output has {} values, expected {expected}", hidden.len()),
+        ));
+    }
+    let mut out = Vec::with_capacity(batch.batch);
+    for b in 0..batch.batch {
+        let mut v = vec![0f32; dims];
+        let mut n = 0f32;
+        for t in 0..batch.seq {
+            if batch.attention_mask[b * batch.seq + t] == 0 {
+                continue;
+            }
+            n += 1.0;
+            let row = &hidden[(b * batch.seq + t) * dims..(b * batch.seq + t + 1) * dims];
+            for (acc, x) in v.iter_mut().zip(row) {
+                *acc += x;
+            }
+        }
+        let n = n.max(1.0);
+        v.iter_mut().for_each(|x| *x /= n);
+        normalize(&mut v);
+        out.push(v);
+    }
+    Ok(out)
+}
+
+pub fn normalize(v: &mut [f32]) {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        v.iter_mut().for_each(|x| *x /= norm);
+    }
+}
+
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// The embedder: tokenizer + backend + batching policy.
+pub struct Embedder<B> {
+    pub tokenizer: EmbedTokenizer,
+    pub backend: B,
+    pub dims: usize,
+    pub batch_size: usize,
+}
+
+impl<B: EncoderBackend> Embedder<B> {
+    pub fn new(tokenizer: EmbedTokenizer, backend: B, dims: usize) -> Self {
+        Embedder {
+            tokenizer,
+            backend,
+            dims,
+            batch_size: 16,
+        }
+    }
+
+    /// Embed texts; the result is in input order. Inputs are sorted by length so batches carry little padding.
+    pub async fn embed(&mut self, texts: &[&str]) -> Result<Vec<Vec<f32>>, ScoutError> {
+        let ids = self.tokenizer.encode(texts)?;
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.sort_by_key(|&i| ids[i].len());
+        let mut out: Vec<Vec<f32>> = vec![Vec::new(); ids.len()];
+        for chunk in order.chunks(self.batch_size.max(1)) {
+            let seqs: Vec<&[u32]> = chunk.iter().map(|&i| ids[i].as_slice()).collect();
+            let batch = pad_batch(&seqs);
+            let hidden = self.backend.last_hidden_state(&batch).await?;
+            let vecs = mean_pool_normalize(&hidden, &batch, self.dims)?;
+            for (&i, v) in chunk.iter().zip(vecs) {
+                out[i] = v;
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+pub mod fake {
+    //! A deterministic fake encoder: hidden state of a token = a hashed one-hot-ish vector of its id.
+    use super::*;
+
+    pub struct FakeEncoder {
+        pub dims: usize,
+        pub calls: usize,
+    }
+
+    impl EncoderBackend for FakeEncoder {
+        async fn last_hidden_state(&mut self, batch: &EncodedBatch) -> Result<Vec<f32>, ScoutError> {
+            self.calls += 1;
+            let mut out = vec![0f32; batch.batch * batch.seq * self.dims];
+            for (i, id) in batch.input_ids.iter().enumerate() {
+                let k = (*id as usize * 2654435761) % self.dims;
+                out[i * self.dims + k] = 1.0;
+            }
+            Ok(out)
+        }
+        fn ep(&self) -> String {
+            "fake".into()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn padding_and_mask() {
+        let a = [101u32, 7, 102];
+        let b = [101u32, 102];
+        let batch = pad_batch(&[&a, &b]);
+        assert_eq!(batch.seq, 3);
+        assert_eq!(batch.input_ids, vec![101, 7, 102, 101, 102, 0]);
+        assert_eq!(batch.attention_mask, vec![1, 1, 1, 1, 1, 0]);
+    }
+
+    #[test]
+    fn pooling_ignores_padding_and_normalizes() {
+        let batch = pad_batch(&[&[1, 2], &[3]]);
+        // dims 2: row0 tokens (1,0),(0,1); row1 token (3,4) then padding (100,100)
+        let hidden = vec![1.0, 0.0, 0.0, 1.0, 3.0, 4.0, 100.0, 100.0];
+        let v = mean_pool_normalize(&hidden, &batch, 2).unwrap();
+        let s = std::f32::consts::FRAC_1_SQRT_2;
+        assert!((v[0][0] - s).abs() < 1e-6 && (v[0][1] - s).abs() < 1e-6);
+        assert!((v[1][0] - 0.6).abs() < 1e-6 && (v[1][1] - 0.8).abs() < 1e-6);
+        assert!(mean_pool_normalize(&hidden[..3], &batch, 2).is_err());
+    }
+}

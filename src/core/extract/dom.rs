@@ -1,0 +1,656 @@
+//! Arena DOM: parsed with html5ever into an rcdom, then copied into a flat
+//! vector of nodes linked by indices. Every walk here is iterative, and the
+//! tree depth is capped while copying so no later pass can go deeper than
+//! [`MAX_DEPTH`].
+
+use html5ever::tendril::TendrilSink;
+use markup5ever_rcdom::{Handle, NodeData as RcData, RcDom};
+
+/// Index of a node in [`Dom::nodes`].
+pub(super) type NodeId = usize;
+
+/// The document node is always the first one.
+pub(super) const ROOT: NodeId = 0;
+
+/// Elements nested deeper than this are re-attached to their ancestor at
+/// this depth (browsers cap the parser's tree depth in a similar way).
+pub(super) const MAX_DEPTH: usize = 400;
+
+/// Elements dropped while copying the tree: never readable text.
+const DROPPED: &[&str] = &[
+    "script", "style", "noscript", "template", "svg", "iframe", "frame", "frameset", "object", "embed", "input",
+    "select", "textarea", "button", "option", "optgroup", "datalist", "canvas", "audio", "video", "noembed",
+    "noframes", "link", "dialog", "portal", "applet", "param", "source", "track", "map", "area",
+];
+
+/// Attributes the extractor reads; others are not copied into the arena.
+const KEPT_ATTRS: &[&str] = &[
+    "aria-hidden",
+    "aria-modal",
+    "class",
+    "colspan",
+    "content",
+    "data-scout-node",
+    "datatable",
+    "dir",
+    "hidden",
+    "href",
+    "http-equiv",
+    "id",
+    "itemprop",
+    "lang",
+    "name",
+    "property",
+    "rel",
+    "role",
+    "rowspan",
+    "style",
+    "summary",
+    "type",
+    "xml:lang",
+];
+
+#[derive(Clone, Debug)]
+pub(super) enum Data {
+    Document,
+    Element { name: String, attrs: Vec<(String, String)> },
+    Text(String),
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct Node {
+    pub data: Data,
+    pub parent: Option<NodeId>,
+    pub first_child: Option<NodeId>,
+    pub last_child: Option<NodeId>,
+    pub prev: Option<NodeId>,
+    pub next: Option<NodeId>,
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct Dom {
+    pub nodes: Vec<Node>,
+    /// Raw text of `<script type="application/ld+json">` blocks.
+    pub jsonld: Vec<String>,
+}
+
+/// Whether an element is hidden by its own attributes.
+pub(super) fn is_hidden(attrs: &[(String, String)]) -> bool {
+    let get = |n: &str| attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+    if get("hidden").is_some() {
+        return true;
+    }
+    if get("aria-hidden").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+        && !get("class").is_some_and(|c| c.contains("fallback-image"))
+    {
+        return true;
+    }
+    if let Some(style) = get("style") {
+        for decl in style.split(';') {
+            let mut kv = decl.splitn(2, ':');
+            let key = kv.next().unwrap_or("").trim().to_ascii_lowercase();
+            let val = kv.next().unwrap_or("").trim().to_ascii_lowercase();
+            let val = val.trim_end_matches("!important").trim();
+            if (key == "display" && val == "none") || (key == "visibility" && val == "hidden") {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+impl Dom {
+    fn empty() -> Self {
+        Dom {
+            nodes: vec![Node {
+                data: Data::Document,
+                parent: None,
+                first_child: None,
+                last_child: None,
+                prev: None,
+                next: None,
+            }],
+            jsonld: Vec::new(),
+        }
+    }
+
+    /// Parse HTML with html5ever and copy it into the arena.
+    pub fn parse(html: &str) -> Dom {
+        let rc = html5ever::parse_document(RcDom::default(), Default::default()).one(html);
+        let mut dom = Dom::empty();
+        let mut stack: Vec<(Handle, NodeId, usize)> = Vec::new();
+        for child in rc.document.children.borrow().iter().rev() {
+            stack.push((child.clone(), ROOT, 0));
+        }
+        while let Some((handle, parent, depth)) = stack.pop() {
+            match &handle.data {
+                RcData::Element { name, attrs, .. } => {
+                    let tag = (*name.local).to_ascii_lowercase();
+                    let attrs: Vec<(String, String)> = attrs
+                        .borrow()
+                        .iter()
+                        .filter(|a| KEPT_ATTRS.contains(&&*a.name.local))
+                        .map(|a| ((*a.name.local).to_string(), a.value.to_string()))
+                        .collect();
+                    if tag == "script" {
+                        let is_ld = attrs
+                            .iter()
+                            .any(|(k, v)| k == "type" && v.trim().eq_ignore_ascii_case("application/ld+json"));
+                        if is_ld {
+                            let mut s = String::new();
+                            for c in handle.children.borrow().iter() {
+                                if let RcData::Text { contents } = &c.data {
+                                    s.push_str(&contents.borrow());
+                                }
+                            }
+                            dom.jsonld.push(s);
+                        }
+                        continue;
+                    }
+                    if DROPPED.contains(&tag.as_str()) {
+                        continue;
+                    }
+                    let structural = matches!(tag.as_str(), "html" | "head" | "body");
+                    if !structural && is_hidden(&attrs) {
+                        continue;
+                    }
+                    let id = dom.create(Data::Element { name: tag, attrs });
+                    dom.append(parent, id);
+                    let (child_parent, child_depth) = if depth >= MAX_DEPTH {
+                        (parent, depth)
+                    } else {
+                        (id, depth + 1)
+                    };
+                    for c in handle.children.borrow().iter().rev() {
+                        stack.push((c.clone(), child_parent, child_depth));
+                    }
+                }
+                RcData::Text { contents } => {
+                    let text = contents.borrow();
+                    if let Some(last) = dom.nodes[parent].last_child
+                        && let Data::Text(prev) = &mut dom.nodes[last].data
+                    {
+                        prev.push_str(&text);
+                        continue;
+                    }
+                    let id = dom.create(Data::Text(text.to_string()));
+                    dom.append(parent, id);
+                }
+                _ => {}
+            }
+        }
+        // The rcdom is dropped here; its Drop impl is iterative.
+        drop(rc);
+        dom
+    }
+
+    pub fn create(&mut self, data: Data) -> NodeId {
+        self.nodes.push(Node {
+            data,
+            parent: None,
+            first_child: None,
+            last_child: None,
+            prev: None,
+            next: None,
+        });
+        self.nodes.len() - 1
+    }
+
+    pub fn create_element(&mut self, name: &str) -> NodeId {
+        self.create(Data::Element {
+            name: name.to_string(),
+            attrs: Vec::new(),
+        })
+    }
+
+    pub fn tag(&self, id: NodeId) -> &str {
+        match &self.nodes[id].data {
+            Data::Element { name, .. } => name,
+            _ => "",
+        }
+    }
+
+    pub fn is_element(&self, id: NodeId) -> bool {
+        matches!(self.nodes[id].data, Data::Element { .. })
+    }
+
+    pub fn text(&self, id: NodeId) -> Option<&str> {
+        match &self.nodes[id].data {
+            Data::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn set_tag(&mut self, id: NodeId, new: &str) {
+        if let Data::Element { name, .. } = &mut self.nodes[id].data {
+            *name = new.to_string();
+        }
+    }
+
+    pub fn attr(&self, id: NodeId, key: &str) -> Option<&str> {
+        match &self.nodes[id].data {
+            Data::Element { attrs, .. } => attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()),
+            _ => None,
+        }
+    }
+
+    /// `class + " " + id`, as used by the class/id heuristics.
+    pub fn match_string(&self, id: NodeId) -> String {
+        let (class, ident) = (self.attr(id, "class"), self.attr(id, "id"));
+        if class.is_none() && ident.is_none() {
+            return String::from(" ");
+        }
+        let mut s = self.attr(id, "class").unwrap_or("").to_string();
+        s.push(' ');
+        s.push_str(self.attr(id, "id").unwrap_or(""));
+        s
+    }
+
+    pub fn parent(&self, id: NodeId) -> Option<NodeId> {
+        self.nodes[id].parent
+    }
+
+    pub fn children(&self, id: NodeId) -> Siblings<'_> {
+        Siblings {
+            dom: self,
+            cur: self.nodes[id].first_child,
+        }
+    }
+
+    pub fn element_children(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+        self.children(id).filter(move |&c| self.is_element(c))
+    }
+
+    pub fn next_element_sibling(&self, id: NodeId) -> Option<NodeId> {
+        let mut cur = self.nodes[id].next;
+        while let Some(c) = cur {
+            if self.is_element(c) {
+                return Some(c);
+            }
+            cur = self.nodes[c].next;
+        }
+        None
+    }
+
+    /// Pre-order walk of all nodes under `root` (excluding `root`).
+    pub fn descendants(&self, root: NodeId) -> Descendants<'_> {
+        Descendants {
+            dom: self,
+            root,
+            next: self.nodes[root].first_child,
+        }
+    }
+
+    /// Elements under `root` (excluding it) whose tag is in `tags`, in document order.
+    pub fn elements_by_tag(&self, root: NodeId, tags: &[&str]) -> Vec<NodeId> {
+        self.descendants(root)
+            .filter(|&n| {
+                let t = self.tag(n);
+                !t.is_empty() && tags.contains(&t)
+            })
+            .collect()
+    }
+
+    pub fn count_tag(&self, root: NodeId, tags: &[&str]) -> usize {
+        self.descendants(root)
+            .filter(|&n| {
+                let t = self.tag(n);
+                !t.is_empty() && tags.contains(&t)
+            })
+            .count()
+    }
+
+    /// Next element in document order; with `skip_children`, the subtree of
+    /// `id` is skipped. Elements only.
+    pub fn next_element(&self, id: NodeId, skip_children: bool) -> Option<NodeId> {
+        if !skip_children && let Some(c) = self.element_children(id).next() {
+            return Some(c);
+        }
+        let mut cur = id;
+        loop {
+            if let Some(s) = self.next_element_sibling(cur) {
+                return Some(s);
+            }
+            cur = self.nodes[cur].parent?;
+        }
+    }
+
+    pub fn detach(&mut self, id: NodeId) {
+        let (parent, prev, next) = {
+            let n = &self.nodes[id];
+            (n.parent, n.prev, n.next)
+        };
+        if let Some(p) = prev {
+            self.nodes[p].next = next;
+        } else if let Some(par) = parent {
+            self.nodes[par].first_child = next;
+        }
+        if let Some(n) = next {
+            self.nodes[n].prev = prev;
+        } else if let Some(par) = parent {
+            self.nodes[par].last_child = prev;
+        }
+        let n = &mut self.nodes[id];
+        n.parent = None;
+        n.prev = None;
+        n.next = None;
+    }
+
+    /// Remove an element from the tree. When it sat between siblings, a
+    /// space is left in its place so the words around it do not run together.
+    pub fn remove(&mut self, id: NodeId) {
+        let n = &self.nodes[id];
+        if n.parent.is_some() && n.prev.is_some() && n.next.is_some() {
+            let space = self.create(Data::Text(" ".to_string()));
+            self.replace(id, space);
+        } else {
+            self.detach(id);
+        }
+    }
+
+    pub fn append(&mut self, parent: NodeId, child: NodeId) {
+        self.detach(child);
+        let last = self.nodes[parent].last_child;
+        self.nodes[child].parent = Some(parent);
+        self.nodes[child].prev = last;
+        if let Some(l) = last {
+            self.nodes[l].next = Some(child);
+        } else {
+            self.nodes[parent].first_child = Some(child);
+        }
+        self.nodes[parent].last_child = Some(child);
+    }
+
+    pub fn insert_before(&mut self, reference: NodeId, new: NodeId) {
+        let Some(parent) = self.nodes[reference].parent else {
+            return;
+        };
+        self.detach(new);
+        let prev = self.nodes[reference].prev;
+        self.nodes[new].parent = Some(parent);
+        self.nodes[new].prev = prev;
+        self.nodes[new].next = Some(reference);
+        self.nodes[reference].prev = Some(new);
+        if let Some(p) = prev {
+            self.nodes[p].next = Some(new);
+        } else {
+            self.nodes[parent].first_child = Some(new);
+        }
+    }
+
+    /// Put `new` where `old` is, detaching `old`.
+    pub fn replace(&mut self, old: NodeId, new: NodeId) {
+        if old == new {
+            return;
+        }
+        self.insert_before(old, new);
+        self.detach(old);
+    }
+
+    /// Move all children of `from` to the end of `to`.
+    pub fn move_children(&mut self, from: NodeId, to: NodeId) {
+        while let Some(c) = self.nodes[from].first_child {
+            self.append(to, c);
+        }
+    }
+
+    /// Concatenated text of all text nodes under `id` (textContent).
+    pub fn text_content(&self, id: NodeId) -> String {
+        if let Some(t) = self.text(id) {
+            return t.to_string();
+        }
+        let mut s = String::new();
+        for n in self.descendants(id) {
+            if let Some(t) = self.text(n) {
+                s.push_str(t);
+            }
+        }
+        s
+    }
+
+    /// textContent, trimmed, runs of whitespace collapsed to one space.
+    pub fn inner_text(&self, id: NodeId) -> String {
+        normalize_ws(&self.text_content(id))
+    }
+
+    /// `inner_text(id).chars().count()` without allocating.
+    pub fn text_len(&self, id: NodeId) -> usize {
+        let mut counter = LenCounter::default();
+        if let Some(t) = self.text(id) {
+            counter.feed(t);
+        } else {
+            for n in self.descendants(id) {
+                if let Some(t) = self.text(n) {
+                    counter.feed(t);
+                }
+            }
+        }
+        counter.count
+    }
+
+    /// Whether there is any non-whitespace text under `id`.
+    pub fn has_text(&self, id: NodeId) -> bool {
+        if let Some(t) = self.text(id) {
+            return !t.trim().is_empty();
+        }
+        self.descendants(id)
+            .any(|n| self.text(n).is_some_and(|t| !t.trim().is_empty()))
+    }
+
+    /// Share of the text under `id` that sits inside links (in-page
+    /// `#anchors` count for less).
+    pub fn link_density(&self, id: NodeId) -> f64 {
+        let total = self.text_len(id);
+        if total == 0 {
+            return 0.0;
+        }
+        let mut link = 0.0;
+        for a in self.elements_by_tag(id, &["a"]) {
+            let coef = match self.attr(a, "href") {
+                Some(h) if h.starts_with('#') && h.len() > 1 => 0.3,
+                _ => 1.0,
+            };
+            link += self.text_len(a) as f64 * coef;
+        }
+        link / total as f64
+    }
+
+    /// Whether an ancestor within `max_depth` levels (unbounded when `None`)
+    /// has tag `tag` and satisfies `filter`.
+    pub fn has_ancestor_tag(
+        &self,
+        id: NodeId,
+        tag: &str,
+        max_depth: Option<usize>,
+        filter: impl Fn(NodeId) -> bool,
+    ) -> bool {
+        let mut depth = 0;
+        let mut cur = id;
+        while let Some(p) = self.nodes[cur].parent {
+            if let Some(m) = max_depth
+                && depth > m
+            {
+                return false;
+            }
+            if self.tag(p) == tag && filter(p) {
+                return true;
+            }
+            cur = p;
+            depth += 1;
+        }
+        false
+    }
+
+    pub fn ancestors(&self, id: NodeId, max: usize) -> Vec<NodeId> {
+        let mut out = Vec::new();
+        let mut cur = id;
+        while let Some(p) = self.nodes[cur].parent {
+            out.push(p);
+            if max > 0 && out.len() == max {
+                break;
+            }
+            cur = p;
+        }
+        out
+    }
+
+    /// First element with this tag anywhere in the document.
+    pub fn first_by_tag(&self, tag: &str) -> Option<NodeId> {
+        self.descendants(ROOT).find(|&n| self.tag(n) == tag)
+    }
+
+    pub fn body(&self) -> Option<NodeId> {
+        let html = self.element_children(ROOT).find(|&n| self.tag(n) == "html")?;
+        self.element_children(html).find(|&n| self.tag(n) == "body")
+    }
+
+    pub fn html(&self) -> Option<NodeId> {
+        self.element_children(ROOT).find(|&n| self.tag(n) == "html")
+    }
+}
+
+pub(super) struct Siblings<'a> {
+    dom: &'a Dom,
+    cur: Option<NodeId>,
+}
+
+impl Iterator for Siblings<'_> {
+    type Item = NodeId;
+    fn next(&mut self) -> Option<NodeId> {
+        let c = self.cur?;
+        self.cur = self.dom.nodes[c].next;
+        Some(c)
+    }
+}
+
+pub(super) struct Descendants<'a> {
+    dom: &'a Dom,
+    root: NodeId,
+    next: Option<NodeId>,
+}
+
+impl Iterator for Descendants<'_> {
+    type Item = NodeId;
+    fn next(&mut self) -> Option<NodeId> {
+        let cur = self.next?;
+        let nodes = &self.dom.nodes;
+        self.next = if let Some(c) = nodes[cur].first_child {
+            Some(c)
+        } else {
+            let mut n = cur;
+            loop {
+                if n == self.root {
+                    break None;
+                }
+                if let Some(s) = nodes[n].next {
+                    break Some(s);
+                }
+                match nodes[n].parent {
+                    Some(p) if p != self.root => n = p,
+                    _ => break None,
+                }
+            }
+        };
+        Some(cur)
+    }
+}
+
+#[derive(Default)]
+struct LenCounter {
+    count: usize,
+    started: bool,
+    pending_ws: bool,
+}
+
+impl LenCounter {
+    fn feed(&mut self, s: &str) {
+        if s.is_ascii() {
+            for &b in s.as_bytes() {
+                self.step(b.is_ascii_whitespace() || b == 0x0B);
+            }
+        } else {
+            for c in s.chars() {
+                self.step(c.is_whitespace());
+            }
+        }
+    }
+
+    #[inline]
+    fn step(&mut self, ws: bool) {
+        if ws {
+            self.pending_ws |= self.started;
+        } else {
+            self.count += 1 + usize::from(self.pending_ws);
+            self.pending_ws = false;
+            self.started = true;
+        }
+    }
+}
+
+/// Trim and collapse whitespace runs to a single space.
+pub(super) fn normalize_ws(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_walks() {
+        let dom = Dom::parse("<p>Hello <b>big</b> world</p><script>x()</script>");
+        let body = dom.body().unwrap();
+        assert_eq!(dom.inner_text(body), "Hello big world");
+        assert_eq!(dom.text_len(body), 15);
+    }
+
+    #[test]
+    fn hidden_elements_are_dropped() {
+        let dom = Dom::parse(
+            "<p>a</p><p hidden>b</p><p aria-hidden=true>c</p><p style='display: none'>d</p>\
+             <p style='visibility:hidden !important'>e</p><p style='color:red'>f</p>",
+        );
+        assert_eq!(dom.inner_text(dom.body().unwrap()), "af");
+    }
+
+    #[test]
+    fn deep_nesting_is_capped() {
+        let html = "<div>".repeat(5000) + "x" + &"</div>".repeat(5000);
+        let dom = Dom::parse(&html);
+        let body = dom.body().unwrap();
+        let mut max = 0;
+        for n in dom.descendants(body) {
+            max = max.max(dom.ancestors(n, 0).len());
+        }
+        assert!(max <= MAX_DEPTH + 3);
+        assert_eq!(dom.inner_text(body), "x");
+    }
+
+    #[test]
+    fn rcdom_drop_is_iterative() {
+        // Dropping a 100k-deep rcdom must not recurse: build the chain
+        // directly (parsing it is slow) and drop it on a small stack.
+        let handle = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(|| {
+                let root = markup5ever_rcdom::Node::new(RcData::Document);
+                let mut cur = root.clone();
+                for _ in 0..100_000 {
+                    let child = markup5ever_rcdom::Node::new(RcData::Document);
+                    cur.children.borrow_mut().push(child.clone());
+                    cur = child;
+                }
+                drop(cur);
+                drop(root);
+            })
+            .unwrap();
+        handle.join().unwrap();
+    }
+}

@@ -1,0 +1,15 @@
+//! The pure core: everything here is deterministic, does no IO and compiles for host and wasm32 alike.
+
+pub mod catalog;
+pub mod embed;
+pub mod error;
+pub mod extract;
+pub mod hardware;
+pub mod hash;
+pub mod pipeline;
+pub mod protocol;
+pub mod store;
+pub mod text;
+
+#[cfg(test)]
+pub mod test_support;

@@ -1,0 +1,342 @@
+//! From a captured page to an answer: extract → split → (embed) → rank → store. Pure: the model, the store and the
+//! clock are passed in.
+
+use super::embed::{Embedder, EncoderBackend};
+use super::error::{ErrorCode, ScoutError};
+use super::extract::{BlockKind, ExtractError, ExtractOptions, extract};
+use super::hash::content_hash;
+use super::protocol::{Coverage, PageContent, SummaryReply, Tier, TierRequest, Timings};
+use super::store::{Clock, ResultStore, summary_key};
+use super::text::{self, LexicalSimilarity, MatrixSimilarity, Similarity, SourceSentence, SummaryOptions};
+
+/// At most this many sentences are embedded and ranked; longer pages report their coverage.
+pub const MAX_RANKED_SENTENCES: usize = 400;
+
+/// The readable text of a page, in blocks (paragraphs, headings, list items).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageText {
+    pub title: String,
+    pub blocks: Vec<String>,
+    /// Whether a block's sentences may appear in a summary (headings and captions may not).
+    pub rankable: Vec<bool>,
+    pub lang: Option<String>,
+    pub readerable: bool,
+}
+
+impl PageText {
+    pub fn text(&self) -> String {
+        self.blocks.join("\n\n")
+    }
+}
+
+/// Get the readable text of a captured page: the article extracted from its HTML, or (for a selection, or a page
+/// whose HTML holds no article text) the visible text the capture script sent.
+pub fn page_text(page: &PageContent) -> Result<PageText, ScoutError> {
+    let html = page
+        .html
+        .as_deref()
+        .filter(|h| !page.is_selection && !h.trim().is_empty());
+    if let Some(html) = html {
+        let opts = ExtractOptions {
+            url: Some(page.url.clone()),
+            ..Default::default()
+        };
+        match extract(html, &opts) {
+            Ok(article) if !article.blocks.is_empty() => {
+                let rankable = article
+                    .blocks
+                    .iter()
+                    .map(|b| !matches!(b.kind, BlockKind::Heading(_) | BlockKind::Code | BlockKind::TableRow))
+                    .collect();
+                return Ok(PageText {
+                    title: if article.title.trim().is_empty() {
+                        page.title.trim().to_string()
+                    } else {
+                        article.title
+                    },
+                    blocks: article.blocks.into_iter().map(|b| b.text).collect(),
+                    rankable,
+                    lang: article.lang.or_else(|| page.lang.clone()),
+                    readerable: article.readerable,
+                });
+            }
+            Ok(_) | Err(ExtractError::Empty) => {}
+            Err(e) => return Err(ScoutError::new(ErrorCode::UnreadablePage, e.to_string())),
+        }
+    }
+    let raw = page.text.as_deref().unwrap_or("");
+    let blocks: Vec<String> = raw
+        .split('\n')
+        .map(|b| b.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|b| !b.is_empty())
+        .collect();
+    if blocks.is_empty() {
+        return Err(ScoutError::new(
+            ErrorCode::EmptyPage,
+            "This page has no text to summarize.",
+        ));
+    }
+    let text = blocks.join("\n\n");
+    let lang = page
+        .lang
+        .clone()
+        .filter(|l| !l.trim().is_empty())
+        .or_else(|| text::detect_language(&text).map(|g| g.code));
+    Ok(PageText {
+        title: page.title.trim().to_string(),
+        rankable: vec![true; blocks.len()],
+        readerable: page.is_selection || blocks.iter().filter(|b| b.len() > 140).count() >= 3,
+        blocks,
+        lang,
+    })
+}
+
+/// Everything the summarize flow needs from its surroundings.
+pub struct SummarizeContext<'a, B, S, C> {
+    /// The bundled embedder, if it loaded (None → T0 only).
+    pub embedder: Option<&'a mut Embedder<B>>,
+    /// Why the embedder is missing, reported when the user asked for T1.
+    pub embedder_error: Option<String>,
+    pub model_id: Option<&'a str>,
+    pub store: &'a S,
+    pub clock: &'a C,
+}
+
+pub async fn summarize<B: EncoderBackend, S: ResultStore, C: Clock>(
+    ctx: SummarizeContext<'_, B, S, C>,
+    page: &PageContent,
+    options: &SummaryOptions,
+    tier: TierRequest,
+    refresh: bool,
+) -> Result<SummaryReply, ScoutError> {
+    let t0 = ctx.clock.now_ms();
+    let pt = page_text(page)?;
+    let text = pt.text();
+    let hash = content_hash(&[&text]);
+    let want_t1 = tier != TierRequest::T0;
+    let options_key = format!(
+        "{}|{}",
+        serde_json::to_string(options).unwrap_or_default(),
+        if want_t1 { ctx.model_id.unwrap_or("none") } else { "t0" }
+    );
+    let key = summary_key(&page.url, &hash, &options_key);
+    if !refresh {
+        if let Ok(Some(stored)) = ctx.store.get(&key).await {
+            if let Ok(mut reply) = serde_json::from_str::<SummaryReply>(&stored) {
+                reply.cached = true;
+                reply.timings.total_ms = ctx.clock.now_ms() - t0;
+                return Ok(reply);
+            }
+        }
+    }
+
+    let mut all: Vec<SourceSentence> = Vec::new();
+    for (bi, block) in pt.blocks.iter().enumerate() {
+        if !pt.rankable.get(bi).copied().unwrap_or(true) {
+            continue;
+        }
+        for s in text::split_sentences(block) {
+            let t = block.get(s.start..s.end).unwrap_or("").trim();
+            if !t.is_empty() {
+                all.push(SourceSentence {
+                    text: t,
+                    block: Some(bi),
+                });
+            }
+        }
+    }
+    let total = all.len();
+    // Long pages: rank a bounded set of candidates chosen across the whole page, and say so (coverage).
+    let keep = text::select_candidates(&all.iter().map(|s| s.text).collect::<Vec<_>>(), MAX_RANKED_SENTENCES);
+    let sentences: Vec<SourceSentence> = keep.iter().filter_map(|&i| all.get(i).copied()).collect();
+    let t_extract = ctx.clock.now_ms();
+
+    let mut fallback_reason = None;
+    let mut ep = "none".to_string();
+    let mut tier_used = Tier::T0;
+    let mut embed_ms = 0.0;
+    let texts: Vec<&str> = sentences.iter().map(|s| s.text).collect();
+    let sim: Box<dyn Similarity> = match (want_t1, ctx.embedder) {
+        (true, Some(embedder)) => match embedder.embed(&texts).await {
+            Ok(vectors) => {
+                ep = embedder.backend.ep();
+                tier_used = Tier::T1;
+                embed_ms = ctx.clock.now_ms() - t_extract;
+                Box::new(MatrixSimilarity::from_embeddings(&vectors))
+            }
+            Err(e) => {
+                fallback_reason = Some(format!("embedding failed, used the no-model summary: {}", e.message));
+                Box::new(LexicalSimilarity::new(&texts))
+            }
+        },
+        (true, None) => {
+            fallback_reason = Some(
+                ctx.embedder_error
+                    .clone()
+                    .unwrap_or_else(|| "the embedding model is not loaded".to_string()),
+            );
+            Box::new(LexicalSimilarity::new(&texts))
+        }
+        (false, _) => Box::new(LexicalSimilarity::new(&texts)),
+    };
+    let t_rank = ctx.clock.now_ms();
+    let title = (!pt.title.is_empty()).then_some(pt.title.as_str());
+    let summary = text::summarize(&sentences, sim.as_ref(), title, options);
+    let keywords = text::keywords(&text, 8).into_iter().map(|k| k.term).collect();
+    let mut summary = summary;
+    // Sentence indices refer to the page's sentences, not to the ranked subset.
+    for s in &mut summary.sentences {
+        s.index = keep.get(s.index).copied().unwrap_or(s.index);
+    }
+    let t_end = ctx.clock.now_ms();
+
+    let reply = SummaryReply {
+        url: page.url.clone(),
+        title: pt.title.clone(),
+        tier: tier_used,
+        ep,
+        model: if tier_used == Tier::T1 {
+            ctx.model_id.map(str::to_string)
+        } else {
+            None
+        },
+        summary,
+        keywords,
+        lang: pt.lang.clone(),
+        reading_minutes: text::reading_time_minutes(&text, pt.lang.as_deref()),
+        word_count: text.split_whitespace().count(),
+        readerable: pt.readerable,
+        content_hash: hash,
+        coverage: Coverage {
+            sentences_used: sentences.len(),
+            sentences_total: total,
+            percent: if total == 0 {
+                100.0
+            } else {
+                100.0 * sentences.len() as f32 / total as f32
+            },
+        },
+        timings: Timings {
+            extract_ms: t_extract - t0,
+            embed_ms,
+            rank_ms: t_end - t_rank,
+            total_ms: t_end - t0,
+        },
+        cached: false,
+        fallback_reason,
+    };
+    if let Ok(json) = serde_json::to_string(&reply) {
+        // A store failure must not cost the user the answer; the next request recomputes.
+        let _ = ctx.store.put(&key, &json).await;
+    }
+    Ok(reply)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::embed::fake::FakeEncoder;
+    use crate::core::embed::{EmbedTokenizer, Embedder};
+    use crate::core::store::MemoryStore;
+    use std::cell::Cell;
+
+    struct StepClock(Cell<f64>);
+    impl Clock for StepClock {
+        fn now_ms(&self) -> f64 {
+            self.0.set(self.0.get() + 1.0);
+            self.0.get()
+        }
+    }
+
+    fn page() -> PageContent {
+        PageContent {
+            url: "http://127.0.0.1/a".into(),
+            title: "Bridge vote".into(),
+            text: Some(
+                "The council voted to rebuild the bridge. The plan costs 48 million dollars.\n\
+                 Traffic will use one lane during construction. Business owners welcomed the plan.\n\
+                 Work starts in March and lasts eighteen months."
+                    .into(),
+            ),
+            ..Default::default()
+        }
+    }
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        pollster::block_on(f)
+    }
+
+    #[test]
+    fn t0_summary_is_stored_and_served_from_store() {
+        let store = MemoryStore::default();
+        let clock = StepClock(Cell::new(0.0));
+        let opts = SummaryOptions::default();
+        let ctx = || SummarizeContext::<FakeEncoder, _, _> {
+            embedder: None,
+            embedder_error: Some("no model".into()),
+            model_id: None,
+            store: &store,
+            clock: &clock,
+        };
+        let r = block_on(summarize(ctx(), &page(), &opts, TierRequest::Auto, false)).unwrap();
+        assert_eq!(r.tier, Tier::T0);
+        assert_eq!(r.fallback_reason.as_deref(), Some("no model"));
+        assert!(!r.cached);
+        let text = page().text.unwrap();
+        for s in &r.summary.sentences {
+            assert!(text.contains(&s.text), "{}", s.text);
+        }
+        assert_eq!(store.len(), 1);
+        let again = block_on(summarize(ctx(), &page(), &opts, TierRequest::Auto, false)).unwrap();
+        assert!(again.cached);
+        assert_eq!(again.summary, r.summary);
+    }
+
+    #[test]
+    fn empty_page_is_a_typed_error() {
+        let store = MemoryStore::default();
+        let clock = StepClock(Cell::new(0.0));
+        let ctx = SummarizeContext::<FakeEncoder, _, _> {
+            embedder: None,
+            embedder_error: None,
+            model_id: None,
+            store: &store,
+            clock: &clock,
+        };
+        let mut p = page();
+        p.text = Some("  \n ".into());
+        let e = block_on(summarize(ctx, &p, &SummaryOptions::default(), TierRequest::Auto, false)).unwrap_err();
+        assert_eq!(e.code, ErrorCode::EmptyPage);
+    }
+
+    #[test]
+    fn t1_uses_the_embedder() {
+        let tok = crate::core::test_support::read_fetched(&crate::core::test_support::minilm_tokenizer_path());
+        let mut embedder = Embedder::new(
+            EmbedTokenizer::from_bytes(&tok, 256).unwrap(),
+            FakeEncoder { dims: 32, calls: 0 },
+            32,
+        );
+        let store = MemoryStore::default();
+        let clock = StepClock(Cell::new(0.0));
+        let ctx = SummarizeContext {
+            embedder: Some(&mut embedder),
+            embedder_error: None,
+            model_id: Some("m"),
+            store: &store,
+            clock: &clock,
+        };
+        let r = block_on(summarize(
+            ctx,
+            &page(),
+            &SummaryOptions::default(),
+            TierRequest::Auto,
+            false,
+        ))
+        .unwrap();
+        assert_eq!(r.tier, Tier::T1);
+        assert_eq!(r.ep, "fake");
+        assert_eq!(r.model.as_deref(), Some("m"));
+        assert!(embedder.backend.calls >= 1);
+    }
+}

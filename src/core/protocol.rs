@@ -1,0 +1,332 @@
+//! The one message protocol between the extension's pages and the core.
+//!
+//! Requests are serde tagged enums (`{"type": "summarize", ...}`); every reply is `{"ok": true, ...}` or
+//! `{"ok": false, "error": {"code", "message"}}`. The JavaScript side gets its constants from
+//! [`js_constants`], generated into `protocol.js` at build time, so names are defined only here.
+
+use serde::{Deserialize, Serialize};
+
+use super::error::{ErrorCode, ScoutError};
+use super::hardware::{BackendChoice, BackendPreference, HardwareProfile};
+use super::text::SummaryOptions;
+
+/// Bumped on any incompatible change of the messages below.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// What the page capture script sends: what the user sees of a page.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct PageContent {
+    pub url: String,
+    #[serde(default)]
+    pub title: String,
+    /// The serialized live DOM with CSS-hidden elements removed (see `extension/page_capture.js`).
+    #[serde(default)]
+    pub html: Option<String>,
+    /// The visible text, used when no HTML is given (e.g. a selection).
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub lang: Option<String>,
+    /// True when the text is the user's selection rather than the whole page.
+    #[serde(default)]
+    pub is_selection: bool,
+}
+
+/// Which tier the user allows for this request. `Auto` picks the best tier available.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TierRequest {
+    #[default]
+    Auto,
+    T0,
+    T1,
+}
+
+/// The tier that actually answered.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum Tier {
+    T0,
+    T1,
+    T2,
+    T3,
+}
+
+/// Engine settings the service worker passes with each request (the offscreen document has no `chrome.storage`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct EngineSettings {
+    #[serde(default)]
+    pub backend: BackendPreference,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Request {
+    /// Is the engine up, which backend runs it.
+    Status,
+    /// Summarize a page (or a selection).
+    Summarize {
+        page: PageContent,
+        #[serde(default)]
+        options: SummaryOptions,
+        #[serde(default)]
+        tier: TierRequest,
+        /// Recompute even if a stored result exists.
+        #[serde(default)]
+        refresh: bool,
+    },
+    /// Embed texts with the bundled embedder (used by tests and benchmarks).
+    Embed {
+        texts: Vec<String>,
+        /// Embed on this execution provider instead of the engine's default one ("wasm" or "webgpu").
+        #[serde(default)]
+        ep: Option<String>,
+    },
+}
+
+/// A request as it travels: version, settings and the request itself.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Envelope {
+    pub v: u32,
+    #[serde(default)]
+    pub settings: EngineSettings,
+    /// Facts about this device, collected by the offscreen page.
+    #[serde(default)]
+    pub hardware: Option<HardwareProfile>,
+    pub request: Request,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Timings {
+    pub extract_ms: f64,
+    pub embed_ms: f64,
+    pub rank_ms: f64,
+    pub total_ms: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Coverage {
+    /// Sentences the ranking looked at / sentences on the page.
+    pub sentences_used: usize,
+    pub sentences_total: usize,
+    pub percent: f32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SummaryReply {
+    pub url: String,
+    pub title: String,
+    pub tier: Tier,
+    /// Execution provider that ran the model ("wasm", "webgpu"), or "none" for T0.
+    pub ep: String,
+    pub model: Option<String>,
+    pub summary: super::text::Summary,
+    pub keywords: Vec<String>,
+    pub lang: Option<String>,
+    pub reading_minutes: f32,
+    pub word_count: usize,
+    pub readerable: bool,
+    pub content_hash: String,
+    pub coverage: Coverage,
+    pub timings: Timings,
+    /// True when this reply came from the result store.
+    pub cached: bool,
+    /// Why a lower tier answered than requested, if it did.
+    pub fallback_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StatusReply {
+    pub ready: bool,
+    pub backend: Option<BackendChoice>,
+    pub model: Option<String>,
+    pub init_ms: Option<f64>,
+    pub error: Option<ScoutError>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EmbedReply {
+    pub ep: String,
+    pub dims: usize,
+    pub vectors: Vec<Vec<f32>>,
+    pub ms: f64,
+}
+
+/// The body of a successful reply.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ReplyBody {
+    Summary(SummaryReply),
+    Status(StatusReply),
+    Embed(EmbedReply),
+}
+
+/// `{ok:true, type, ...}` or `{ok:false, error:{code,message}}`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Reply {
+    Ok {
+        ok: True,
+        #[serde(flatten)]
+        body: ReplyBody,
+    },
+    Err {
+        ok: False,
+        error: ScoutError,
+    },
+}
+
+/// A `true` that serializes as the JSON literal and accepts only it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct True;
+/// A `false` that serializes as the JSON literal and accepts only it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct False;
+
+macro_rules! bool_literal {
+    ($ty:ident, $val:literal) => {
+        impl Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_bool($val)
+            }
+        }
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                if bool::deserialize(d)? == $val {
+                    Ok($ty)
+                } else {
+                    Err(serde::de::Error::custom(concat!("expected ", stringify!($val))))
+                }
+            }
+        }
+    };
+}
+bool_literal!(True, true);
+bool_literal!(False, false);
+
+impl Reply {
+    pub fn ok(body: ReplyBody) -> Reply {
+        Reply::Ok { ok: True, body }
+    }
+
+    pub fn err(error: ScoutError) -> Reply {
+        Reply::Err { ok: False, error }
+    }
+
+    pub fn from_result(r: Result<ReplyBody, ScoutError>) -> Reply {
+        match r {
+            Ok(b) => Reply::ok(b),
+            Err(e) => Reply::err(e),
+        }
+    }
+
+    /// Serialize; serialization of these types cannot fail, but if it ever did the caller still gets a valid reply.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| {
+            format!(
+                "{{\"ok\":false,\"error\":{{\"code\":\"internal\",\"message\":{}}}}}",
+                serde_json::Value::String(format!("reply serialization failed: {e}"))
+            )
+        })
+    }
+}
+
+/// Parse an envelope, checking the version, with errors worded for the developer who sent it.
+pub fn parse_envelope(json: &str) -> Result<Envelope, ScoutError> {
+    let value: serde_json::Value = serde_json::from_str(json)
+        .map_err(|e| ScoutError::new(ErrorCode::BadRequest, format!("request is not JSON: {e}")))?;
+    match value.get("v").and_then(|v| v.as_u64()) {
+        Some(v) if v == u64::from(PROTOCOL_VERSION) => {}
+        Some(v) => {
+            return Err(ScoutError::new(
+                ErrorCode::VersionMismatch,
+                format!("protocol version {v} sent, this engine speaks {PROTOCOL_VERSION}; reload the extension"),
+            ));
+        }
+        None => {
+            return Err(ScoutError::new(
+                ErrorCode::BadRequest,
+                "request has no protocol version \"v\"",
+            ));
+        }
+    }
+    serde_json::from_value(value).map_err(|e| ScoutError::new(ErrorCode::BadRequest, format!("malformed request: {e}")))
+}
+
+/// The JavaScript module the extension imports as `protocol.js`: version, request types, error codes.
+pub fn js_constants() -> String {
+    let codes: Vec<String> = ErrorCode::ALL
+        .iter()
+        .map(|c| format!("  {}: '{}',", c.as_str().to_uppercase(), c.as_str()))
+        .collect();
+    format!(
+        "// @ts-check\n// Generated from src/core/protocol.rs by `cargo xtask dist`. Do not edit.\n\n\
+         export const PROTOCOL_VERSION = {PROTOCOL_VERSION};\n\n\
+         export const RequestType = Object.freeze({{\n  STATUS: 'status',\n  SUMMARIZE: 'summarize',\n  EMBED: 'embed',\n}});\n\n\
+         export const ErrorCode = Object.freeze({{\n{}\n}});\n",
+        codes.join("\n")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summarize_request_roundtrip() {
+        let json = r#"{"v":1,"request":{"type":"summarize","page":{"url":"http://x/","title":"T","text":"Hello."}}}"#;
+        let env = parse_envelope(json).unwrap();
+        match env.request {
+            Request::Summarize {
+                page, tier, refresh, ..
+            } => {
+                assert_eq!(page.url, "http://x/");
+                assert_eq!(tier, TierRequest::Auto);
+                assert!(!refresh);
+            }
+            other => panic!("wrong request {other:?}"),
+        }
+    }
+
+    #[test]
+    fn version_and_shape_errors_are_typed() {
+        assert_eq!(parse_envelope("{").unwrap_err().code, ErrorCode::BadRequest);
+        assert_eq!(
+            parse_envelope(r#"{"v":99,"request":{"type":"status"}}"#)
+                .unwrap_err()
+                .code,
+            ErrorCode::VersionMismatch
+        );
+        assert_eq!(
+            parse_envelope(r#"{"v":1,"request":{"type":"nope"}}"#).unwrap_err().code,
+            ErrorCode::BadRequest
+        );
+    }
+
+    #[test]
+    fn replies_have_ok_flag() {
+        let r = Reply::err(ScoutError::new(ErrorCode::EmptyPage, "empty"));
+        let v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+        assert_eq!(v["ok"], false);
+        assert_eq!(v["error"]["code"], "empty_page");
+        let r = Reply::ok(ReplyBody::Embed(EmbedReply {
+            ep: "wasm".into(),
+            dims: 2,
+            vectors: vec![],
+            ms: 1.0,
+        }));
+        let v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+        assert_eq!(v["ok"], true);
+        assert_eq!(v["type"], "embed");
+        let back: Reply = serde_json::from_str(&r.to_json()).unwrap();
+        assert_eq!(back, r);
+    }
+
+    #[test]
+    fn js_constants_list_every_code() {
+        let js = js_constants();
+        for c in ErrorCode::ALL {
+            assert!(js.contains(&format!("'{}'", c.as_str())));
+        }
+        assert!(js.contains(&format!("PROTOCOL_VERSION = {PROTOCOL_VERSION}")));
+    }
+}

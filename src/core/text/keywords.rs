@@ -1,0 +1,380 @@
+//! Keyphrase extraction (RAKE/YAKE-style, 1–3 words).
+//!
+//! Candidates are n-grams inside runs of content words (runs are cut at
+//! punctuation, stopwords and numbers). Words score by log frequency, early
+//! first occurrence and mid-sentence capitalization; phrases by the mean of
+//! their words' scores times a cohesion factor. Results are deduplicated by
+//! stem and shown in the most frequent original surface form.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::summary::normalize_ws;
+use super::tokens::{Piece, is_cjk, is_stopword, normalize_word, pieces, stem};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Keyword {
+    pub term: String,
+    /// Relative salience in `(0, 1]`; the top keyword scores 1.
+    pub score: f32,
+}
+
+const MAX_NGRAM: usize = 3;
+
+/// Chinese particles that never sit inside a useful keyphrase bigram.
+const ZH_PARTICLES: &str = "的了吗呢吧啊着是在和与及或也都就很又还被把这那";
+
+fn is_hiragana(c: char) -> bool {
+    matches!(c as u32, 0x3041..=0x309F)
+}
+
+/// Frequent English words that are rarely useful keyphrases on their own.
+const GENERIC: &[&str] = &[
+    "need",
+    "needs",
+    "use",
+    "used",
+    "uses",
+    "using",
+    "make",
+    "makes",
+    "made",
+    "know",
+    "known",
+    "mean",
+    "means",
+    "go",
+    "goes",
+    "going",
+    "went",
+    "want",
+    "wants",
+    "take",
+    "took",
+    "come",
+    "came",
+    "see",
+    "seen",
+    "look",
+    "think",
+    "thing",
+    "things",
+    "lot",
+    "way",
+    "ways",
+    "new",
+    "good",
+    "great",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "first",
+    "second",
+    "last",
+    "next",
+    "year",
+    "years",
+    "month",
+    "months",
+    "day",
+    "days",
+    "week",
+    "weeks",
+    "time",
+    "times",
+    "according",
+    "including",
+    "told",
+    "called",
+    "part",
+    "something",
+    "anything",
+    "everything",
+    "nothing",
+    "someone",
+    "people",
+    "today",
+    "since",
+];
+
+struct Tok {
+    start: usize,
+    end: usize,
+    stem: String,
+    /// Content word (not a stopword, number or one-letter Latin token).
+    content: bool,
+    capitalized_mid_sentence: bool,
+    cjk: bool,
+}
+
+#[derive(Default)]
+struct WordStat {
+    freq: u32,
+    caps: u32,
+    first: usize,
+}
+
+struct Cand {
+    stems: Vec<String>,
+    count: u32,
+    first: usize,
+    /// Surface forms with counts, in order of first appearance.
+    surfaces: Vec<(String, u32)>,
+}
+
+fn sentence_initial(text: &str, start: usize) -> bool {
+    let before = text.get(..start).unwrap_or("").trim_end_matches([' ', '\t']);
+    match before.chars().last() {
+        None => true,
+        Some(c) => {
+            matches!(c, '.' | '!' | '?' | '\n' | '…' | ':' | '"' | '“' | '(' | '-' | '•')
+        }
+    }
+}
+
+fn tokenize(text: &str) -> Vec<Option<Tok>> {
+    // `None` marks a phrase break.
+    let mut out = Vec::new();
+    for p in pieces(text) {
+        match p {
+            Piece::Break => out.push(None),
+            Piece::Word { start, end } => {
+                let Some(raw) = text.get(start..end) else {
+                    continue;
+                };
+                let norm = normalize_word(raw);
+                let letters = norm.chars().filter(|c| c.is_alphabetic()).count();
+                let content = letters >= 2 && !is_stopword(&norm) && !GENERIC.contains(&norm.as_str());
+                let capitalized_mid_sentence =
+                    raw.chars().next().is_some_and(char::is_uppercase) && !sentence_initial(text, start);
+                out.push(Some(Tok {
+                    start,
+                    end,
+                    stem: stem(&norm),
+                    content,
+                    capitalized_mid_sentence,
+                    cjk: false,
+                }));
+            }
+            Piece::Cjk { start, end } => {
+                let Some(run) = text.get(start..end) else {
+                    continue;
+                };
+                // Each bigram is its own candidate; breaks keep them apart.
+                let chars: Vec<(usize, char)> = run.char_indices().collect();
+                let spans: Vec<(usize, usize)> = if chars.len() == 1 {
+                    vec![(start, end)]
+                } else {
+                    chars
+                        .windows(2)
+                        .map(|w| {
+                            let s = start + w[0].0;
+                            (s, s + w[0].1.len_utf8() + w[1].1.len_utf8())
+                        })
+                        .collect()
+                };
+                for (s, e) in spans {
+                    let Some(bigram) = text.get(s..e) else {
+                        continue;
+                    };
+                    out.push(None);
+                    out.push(Some(Tok {
+                        start: s,
+                        end: e,
+                        stem: bigram.to_string(),
+                        content: !is_stopword(bigram)
+                            && bigram.chars().all(is_cjk)
+                            && !bigram.chars().any(|c| ZH_PARTICLES.contains(c) || is_hiragana(c)),
+                        capitalized_mid_sentence: false,
+                        cjk: true,
+                    }));
+                }
+                out.push(None);
+            }
+        }
+    }
+    out
+}
+
+/// Top `k` keyphrases of `text`, best first.
+pub fn keywords(text: &str, k: usize) -> Vec<Keyword> {
+    if k == 0 {
+        return Vec::new();
+    }
+    let toks = tokenize(text);
+    let total_words = toks.iter().flatten().count().max(1);
+
+    let mut stats: HashMap<&str, WordStat> = HashMap::new();
+    for (pos, t) in toks.iter().enumerate() {
+        let Some(t) = t else { continue };
+        if !t.content {
+            continue;
+        }
+        let st = stats.entry(t.stem.as_str()).or_insert(WordStat {
+            first: pos,
+            ..WordStat::default()
+        });
+        st.freq += 1;
+        if t.capitalized_mid_sentence {
+            st.caps += 1;
+        }
+    }
+    let word_score = |s: &str| -> f32 {
+        let Some(st) = stats.get(s) else { return 0.0 };
+        let freq = st.freq as f32;
+        let cap_ratio = st.caps as f32 / freq;
+        let early = 1.0 - (st.first as f32 / toks.len().max(1) as f32);
+        let short = if s.chars().count() <= 2 && !s.chars().any(is_cjk) {
+            0.5
+        } else {
+            1.0
+        };
+        (1.0 + freq).ln() * (1.0 + 0.5 * cap_ratio) * (1.0 + 0.3 * early) * short
+    };
+
+    // Collect n-gram candidates within runs of content tokens.
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut cands: Vec<Cand> = Vec::new();
+    let mut run: Vec<usize> = Vec::new();
+    let flush = |run: &mut Vec<usize>, index: &mut HashMap<String, usize>, cands: &mut Vec<Cand>| {
+        for i in 0..run.len() {
+            for n in 1..=MAX_NGRAM.min(run.len() - i) {
+                let ids = &run[i..i + n];
+                let parts: Vec<&Tok> = ids.iter().filter_map(|&p| toks[p].as_ref()).collect();
+                if parts.len() != n || (n > 1 && parts.iter().any(|t| t.cjk)) {
+                    continue;
+                }
+                let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
+                    continue;
+                };
+                let surface = normalize_ws(text.get(first.start..last.end).unwrap_or(""));
+                let stems: Vec<String> = parts.iter().map(|t| t.stem.clone()).collect();
+                let key = stems.join(" ");
+                let ci = *index.entry(key).or_insert_with(|| {
+                    cands.push(Cand {
+                        stems,
+                        count: 0,
+                        first: ids[0],
+                        surfaces: Vec::new(),
+                    });
+                    cands.len() - 1
+                });
+                let c = &mut cands[ci];
+                c.count += 1;
+                match c.surfaces.iter_mut().find(|(s, _)| *s == surface) {
+                    Some((_, n)) => *n += 1,
+                    None => c.surfaces.push((surface, 1)),
+                }
+            }
+        }
+        run.clear();
+    };
+    for (pos, t) in toks.iter().enumerate() {
+        match t {
+            Some(t) if t.content => run.push(pos),
+            _ => flush(&mut run, &mut index, &mut cands),
+        }
+    }
+    flush(&mut run, &mut index, &mut cands);
+
+    let min_phrase_count = if total_words > 60 { 2 } else { 1 };
+    let mut scored: Vec<(f32, usize)> = cands
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.stems.len() == 1 || c.count >= min_phrase_count)
+        .map(|(ci, c)| {
+            let n = c.stems.len() as f32;
+            let mean = c.stems.iter().map(|s| word_score(s)).sum::<f32>() / n;
+            let cohesion = if c.stems.len() == 1 {
+                1.0
+            } else {
+                let prod: f32 = c
+                    .stems
+                    .iter()
+                    .map(|s| {
+                        let f = stats.get(s.as_str()).map_or(1, |st| st.freq).max(1);
+                        (c.count as f32 / f as f32).min(1.0)
+                    })
+                    .product();
+                prod.powf(1.0 / n)
+            };
+            let boost = if c.count >= 2 { 0.4 * (n - 1.0) } else { 0.0 };
+            (mean * cohesion * (1.0 + boost), ci)
+        })
+        .filter(|(s, _)| *s > 0.0 && s.is_finite())
+        .collect();
+    scored.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then(cands[a.1].first.cmp(&cands[b.1].first))
+            .then(cands[a.1].stems.len().cmp(&cands[b.1].stems.len()))
+    });
+
+    let mut chosen: Vec<(f32, usize)> = Vec::new();
+    for (score, ci) in scored {
+        if chosen.len() >= k {
+            break;
+        }
+        let stems = &cands[ci].stems;
+        let overlaps = chosen.iter().any(|&(_, cj)| {
+            let other = &cands[cj].stems;
+            contains_seq(other, stems) || contains_seq(stems, other)
+        });
+        if !overlaps {
+            chosen.push((score, ci));
+        }
+    }
+    let top = chosen.first().map_or(1.0, |c| c.0).max(f32::MIN_POSITIVE);
+    chosen
+        .into_iter()
+        .filter_map(|(score, ci)| {
+            let c = &cands[ci];
+            let mut best: Option<&(String, u32)> = None;
+            for s in &c.surfaces {
+                if best.is_none_or(|b| s.1 > b.1) {
+                    best = Some(s);
+                }
+            }
+            Some(Keyword {
+                term: best?.0.clone(),
+                score: score / top,
+            })
+        })
+        .collect()
+}
+
+fn contains_seq(hay: &[String], needle: &[String]) -> bool {
+    !needle.is_empty() && hay.len() >= needle.len() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_and_zero() {
+        assert!(keywords("", 5).is_empty());
+        assert!(keywords("the and of", 5).is_empty());
+        assert!(keywords("bridge", 0).is_empty());
+    }
+
+    #[test]
+    fn dedup_by_stem_and_surface() {
+        let kw = keywords("Bridges matter. The bridge is old. A bridge fell.", 3);
+        assert_eq!(kw[0].term, "bridge");
+        assert_eq!(kw.iter().filter(|k| k.term.contains("ridge")).count(), 1);
+        assert!((kw[0].score - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn cjk_keywords() {
+        let kw = keywords("东京是日本的首都。东京有很多人。", 3);
+        assert_eq!(kw[0].term, "东京");
+    }
+}

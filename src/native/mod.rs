@@ -1,0 +1,100 @@
+//! Native ONNX Runtime backend (host only): the CLI and the parity tests run the same core code on it.
+//!
+//! ONNX Runtime is loaded at run time from the shared library named by `ORT_DYLIB_PATH` (the PyPI `onnxruntime`
+//! wheel's `libonnxruntime.so.*`, fetched by `cargo xtask setup`).
+
+use std::path::Path;
+use std::time::Instant;
+
+use ort::session::Session;
+use ort::value::TensorRef;
+
+use crate::core::embed::{EmbedTokenizer, Embedder, EncodedBatch, EncoderBackend};
+use crate::core::error::{ErrorCode, ScoutError};
+use crate::core::store::Clock;
+
+pub struct NativeEncoder {
+    session: Session,
+}
+
+fn backend_err(e: impl std::fmt::Display) -> ScoutError {
+    ScoutError::new(ErrorCode::BackendFailed, format!("ONNX Runtime: {e}"))
+}
+
+impl NativeEncoder {
+    /// Load ONNX Runtime from `dylib` and create a session for the model at `model`.
+    pub fn load(dylib: &Path, model: &Path, threads: usize) -> Result<Self, ScoutError> {
+        let env = ort::init_from(dylib)
+            .map_err(|e| {
+                ScoutError::new(
+                    ErrorCode::ModelUnavailable,
+                    format!("cannot load ONNX Runtime from {}: {e}", dylib.display()),
+                )
+            })?
+            .with_telemetry(false)
+            .build()
+            .map_err(backend_err)?;
+        let session = Session::builder(&env)
+            .map_err(backend_err)?
+            .with_intra_threads(threads)
+            .map_err(backend_err)?
+            .commit_from_file(model)
+            .map_err(|e| {
+                ScoutError::new(
+                    ErrorCode::ModelUnavailable,
+                    format!("cannot load {}: {e}", model.display()),
+                )
+            })?;
+        Ok(NativeEncoder { session })
+    }
+}
+
+impl EncoderBackend for NativeEncoder {
+    async fn last_hidden_state(&mut self, batch: &EncodedBatch) -> Result<Vec<f32>, ScoutError> {
+        let shape = [batch.batch, batch.seq];
+        let ids = TensorRef::from_array_view((shape, batch.input_ids.as_slice())).map_err(backend_err)?;
+        let mask = TensorRef::from_array_view((shape, batch.attention_mask.as_slice())).map_err(backend_err)?;
+        let types = TensorRef::from_array_view((shape, batch.token_type_ids.as_slice())).map_err(backend_err)?;
+        let outputs = self
+            .session
+            .run(ort::inputs![
+                "input_ids" => ids,
+                "attention_mask" => mask,
+                "token_type_ids" => types,
+            ])
+            .map_err(backend_err)?;
+        let (_, data) = outputs["last_hidden_state"]
+            .try_extract_tensor::<f32>()
+            .map_err(backend_err)?;
+        Ok(data.to_vec())
+    }
+
+    fn ep(&self) -> String {
+        "native-cpu".into()
+    }
+}
+
+/// The bundled embedder on native ONNX Runtime.
+pub fn native_embedder(
+    dylib: &Path,
+    model: &Path,
+    tokenizer_json: &[u8],
+    threads: usize,
+) -> Result<Embedder<NativeEncoder>, ScoutError> {
+    let tok = EmbedTokenizer::from_bytes(tokenizer_json, 256)?;
+    Ok(Embedder::new(tok, NativeEncoder::load(dylib, model, threads)?, 384))
+}
+
+pub struct NativeClock(Instant);
+
+impl Default for NativeClock {
+    fn default() -> Self {
+        NativeClock(Instant::now())
+    }
+}
+
+impl Clock for NativeClock {
+    fn now_ms(&self) -> f64 {
+        self.0.elapsed().as_secs_f64() * 1000.0
+    }
+}

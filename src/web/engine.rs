@@ -1,0 +1,266 @@
+//! The offscreen document's engine: one per document, created lazily on the first request.
+//!
+//! Exposed to JavaScript as two functions: `configure(config)` (extension URLs of the runtime and model files) and
+//! `handle(envelope) -> reply`, both JSON strings.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use futures_util::lock::Mutex;
+use ort::environment::Environment;
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+use super::js::{PerfClock, fetch_bytes};
+use super::ort_backend::{OrtEncoder, init_runtime, loaded_bundle};
+use super::store::IdbStore;
+use crate::core::catalog::Catalog;
+use crate::core::embed::{EmbedTokenizer, Embedder};
+use crate::core::error::{ErrorCode, ScoutError};
+use crate::core::hardware::{BackendChoice, Ep, HardwareProfile, choose_backend};
+use crate::core::pipeline::{SummarizeContext, summarize};
+use crate::core::protocol::{EmbedReply, Envelope, Reply, ReplyBody, Request, StatusReply, parse_envelope};
+use crate::core::store::Clock;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Config {
+    /// URL of the folder with the onnxruntime-web files, ending in `/`.
+    ort_base: String,
+    /// URL of the folder the bundle paths of the catalog are relative to, ending in `/`.
+    package_base: String,
+}
+
+struct Loaded {
+    env: Environment,
+    choice: BackendChoice,
+    embedder: Embedder<OrtEncoder>,
+    /// A second session on the other EP, created on demand for parity checks.
+    alt: Option<Embedder<OrtEncoder>>,
+    init_ms: f64,
+}
+
+#[derive(Default)]
+struct State {
+    config: Option<Config>,
+    loaded: Option<Loaded>,
+    load_error: Option<ScoutError>,
+    store: Option<Rc<IdbStore>>,
+}
+
+thread_local! {
+    static STATE: Rc<Mutex<State>> = Rc::new(Mutex::new(State::default()));
+    static TOKENIZER: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };
+}
+
+/// Set the URLs of the packaged files. Call once before `handle`.
+#[wasm_bindgen]
+pub async fn configure(config_json: String) -> Result<(), JsError> {
+    let config: Config = serde_json::from_str(&config_json).map_err(|e| JsError::new(&format!("bad config: {e}")))?;
+    let state = STATE.with(Rc::clone);
+    state.lock().await.config = Some(config);
+    Ok(())
+}
+
+/// Handle one request envelope; always resolves to a `{ok,...}` reply.
+#[wasm_bindgen]
+pub async fn handle(envelope_json: String) -> String {
+    let reply = match parse_envelope(&envelope_json) {
+        Ok(env) => Reply::from_result(dispatch(env).await),
+        Err(e) => Reply::err(e),
+    };
+    reply.to_json()
+}
+
+async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
+    let state = STATE.with(Rc::clone);
+    let mut st = state.lock().await;
+    let hw = env.hardware.clone().unwrap_or_default();
+    let choice = choose_backend(&hw, env.settings.backend);
+    match env.request {
+        Request::Status => {
+            ensure_loaded(&mut st, &hw, &choice).await;
+            Ok(ReplyBody::Status(status(&st)))
+        }
+        Request::Summarize {
+            page,
+            options,
+            tier,
+            refresh,
+        } => {
+            let store = ensure_store(&mut st).await;
+            if tier != crate::core::protocol::TierRequest::T0 {
+                ensure_loaded(&mut st, &hw, &choice).await;
+            }
+            let model_id = Catalog::builtin().bundled_embedder().map(|m| m.id.clone());
+            let embedder_error = st.load_error.as_ref().map(|e| e.message.clone());
+            let clock = PerfClock;
+            match &store {
+                Ok(store) => {
+                    let ctx = SummarizeContext {
+                        embedder: st.loaded.as_mut().map(|l| &mut l.embedder),
+                        embedder_error,
+                        model_id: model_id.as_deref(),
+                        store: store.as_ref(),
+                        clock: &clock,
+                    };
+                    summarize(ctx, &page, &options, tier, refresh)
+                        .await
+                        .map(ReplyBody::Summary)
+                }
+                Err(_) => {
+                    // Without IndexedDB (e.g. a private profile that blocks it) we still answer, uncached.
+                    let mem = crate::core::store::MemoryStore::default();
+                    let ctx = SummarizeContext {
+                        embedder: st.loaded.as_mut().map(|l| &mut l.embedder),
+                        embedder_error,
+                        model_id: model_id.as_deref(),
+                        store: &mem,
+                        clock: &clock,
+                    };
+                    summarize(ctx, &page, &options, tier, refresh)
+                        .await
+                        .map(ReplyBody::Summary)
+                }
+            }
+        }
+        Request::Embed { texts, ep } => {
+            ensure_loaded(&mut st, &hw, &choice).await;
+            if let Some(e) = &st.load_error {
+                return Err(e.clone());
+            }
+            let config = st.config.clone();
+            let loaded = st
+                .loaded
+                .as_mut()
+                .ok_or_else(|| ScoutError::new(ErrorCode::Internal, "engine not loaded"))?;
+            let want = match ep.as_deref() {
+                None => loaded.choice.ep,
+                Some("wasm") => Ep::Wasm,
+                Some("webgpu") => Ep::Webgpu,
+                Some(other) => return Err(ScoutError::new(ErrorCode::BadRequest, format!("unknown ep {other}"))),
+            };
+            let clock = PerfClock;
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let t = clock.now_ms();
+            let embedder = if want == loaded.choice.ep {
+                &mut loaded.embedder
+            } else {
+                if loaded.alt.is_none() {
+                    let config = config.ok_or_else(not_configured)?;
+                    loaded.alt = Some(make_embedder(&loaded.env, &config, want).await?);
+                }
+                loaded
+                    .alt
+                    .as_mut()
+                    .ok_or_else(|| ScoutError::new(ErrorCode::Internal, "alt session missing"))?
+            };
+            let vectors = embedder.embed(&refs).await?;
+            Ok(ReplyBody::Embed(EmbedReply {
+                ep: want.as_str().into(),
+                dims: embedder.dims,
+                vectors,
+                ms: clock.now_ms() - t,
+            }))
+        }
+    }
+}
+
+fn not_configured() -> ScoutError {
+    ScoutError::new(ErrorCode::Internal, "engine not configured: call configure() first")
+}
+
+fn status(st: &State) -> StatusReply {
+    StatusReply {
+        ready: st.loaded.is_some(),
+        backend: st.loaded.as_ref().map(|l| l.choice.clone()),
+        model: Catalog::builtin().bundled_embedder().map(|m| m.id.clone()),
+        init_ms: st.loaded.as_ref().map(|l| l.init_ms),
+        error: st.load_error.clone(),
+    }
+}
+
+async fn ensure_store(st: &mut State) -> Result<Rc<IdbStore>, ScoutError> {
+    if let Some(s) = &st.store {
+        return Ok(Rc::clone(s));
+    }
+    let s = Rc::new(IdbStore::open().await?);
+    st.store = Some(Rc::clone(&s));
+    Ok(s)
+}
+
+/// Load the runtime and the bundled embedder once. A failure is remembered and reported; T0 keeps working.
+async fn ensure_loaded(st: &mut State, hw: &HardwareProfile, choice: &BackendChoice) {
+    if st.loaded.is_some() || st.load_error.is_some() {
+        return;
+    }
+    let clock = PerfClock;
+    let t = clock.now_ms();
+    let Some(config) = st.config.clone() else {
+        st.load_error = Some(not_configured());
+        return;
+    };
+    let mut choice = choice.clone();
+    // The runtime bundle is fixed once loaded; the service worker recreates the document when the preference changes.
+    if let Some(bundle) = loaded_bundle() {
+        if bundle == Ep::Wasm && choice.ep == Ep::Webgpu {
+            choice.ep = Ep::Wasm;
+            choice.reason = format!("{}; the WASM runtime was already loaded", choice.reason);
+        }
+    }
+    let _ = hw;
+    let result = async {
+        let env = init_runtime(&config.ort_base, choice.ep, choice.threads).await?;
+        let embedder = match make_embedder(&env, &config, choice.ep).await {
+            Ok(e) => e,
+            Err(e) if choice.ep == Ep::Webgpu => {
+                // Fall back, never crash: the WebGPU bundle also runs the WASM EP.
+                choice.ep = Ep::Wasm;
+                choice.reason = format!("WebGPU failed ({}); fell back to WASM", e.message);
+                make_embedder(&env, &config, Ep::Wasm).await?
+            }
+            Err(e) => return Err(e),
+        };
+        Ok::<_, ScoutError>((env, embedder))
+    }
+    .await;
+    match result {
+        Ok((env, mut embedder)) => {
+            // The first run after creation is much slower than later ones: pay it now, not on the user's click.
+            let _ = embedder.embed(&["Scout warms up the model."]).await;
+            st.loaded = Some(Loaded {
+                env,
+                choice,
+                embedder,
+                alt: None,
+                init_ms: clock.now_ms() - t,
+            });
+        }
+        Err(e) => st.load_error = Some(e),
+    }
+}
+
+async fn make_embedder(env: &Environment, config: &Config, ep: Ep) -> Result<Embedder<OrtEncoder>, ScoutError> {
+    let catalog = Catalog::builtin();
+    let entry = catalog
+        .bundled_embedder()
+        .ok_or_else(|| ScoutError::new(ErrorCode::ModelUnavailable, "no bundled embedder in the catalog"))?;
+    let path = |role: &str| {
+        entry
+            .file(role)
+            .and_then(|f| f.bundle_path.clone())
+            .map(|p| format!("{}{p}", config.package_base))
+            .ok_or_else(|| ScoutError::new(ErrorCode::ModelUnavailable, format!("catalog: no bundled {role}")))
+    };
+    let tok_bytes = match TOKENIZER.with(|t| t.borrow().clone()) {
+        Some(b) => b,
+        None => {
+            let b = fetch_bytes(&path("tokenizer")?).await?;
+            TOKENIZER.with(|t| *t.borrow_mut() = Some(b.clone()));
+            b
+        }
+    };
+    let tokenizer = EmbedTokenizer::from_bytes(&tok_bytes, entry.max_tokens.unwrap_or(256))?;
+    let encoder = OrtEncoder::create(env, &path("model")?, ep).await?;
+    Ok(Embedder::new(tokenizer, encoder, entry.dims.unwrap_or(384)))
+}

@@ -1,0 +1,9 @@
+//! The browser layer (wasm32 only): ort-web backend, IndexedDB store and the offscreen document's entry points.
+//! It adds no product logic: decisions live in `core`.
+
+mod engine;
+mod js;
+mod ort_backend;
+mod store;
+
+pub use engine::{configure, handle};

@@ -1,0 +1,168 @@
+// @ts-check
+/**
+ * Browser test harness: a static server on 127.0.0.1, Chromium (Debian's /usr/bin/chromium via playwright-core)
+ * with the built extension, helpers to reach the extension's pages, and a network audit from Chromium's net log.
+ */
+import { chromium } from 'playwright-core';
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CORPUS = process.env.SCOUT_CORPUS_DIR || path.resolve(ROOT, '../shared/corpus/readability');
+export const DIST = process.env.SCOUT_DIST || path.join(ROOT, 'target/dist-test');
+
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json', '.css': 'text/css', '.png': 'image/png', '.onnx': 'application/octet-stream', '.wasm': 'application/wasm' };
+
+/**
+ * Serve `mounts` ({urlPrefix: directory}) on 127.0.0.1 with an ephemeral port.
+ * `/corpus/NAME/` serves the corpus page NAME's source.html.
+ * @param {Record<string, string>} [mounts]
+ * @returns {Promise<{base: string, close: () => Promise<void>, requests: string[]}>}
+ */
+export async function startServer(mounts = {}) {
+  const all = { '/sample/': path.join(ROOT, 'assets/sample'), ...mounts };
+  /** @type {string[]} */
+  const requests = [];
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url || '/', 'http://127.0.0.1');
+    requests.push(url.pathname);
+    let file = null;
+    const corpus = url.pathname.match(/^\/corpus\/([^/]+)\/?$/);
+    if (corpus) file = path.join(CORPUS, corpus[1], 'source.html');
+    for (const [prefix, dir] of Object.entries(all)) {
+      if (!file && url.pathname.startsWith(prefix)) {
+        const rel = decodeURIComponent(url.pathname.slice(prefix.length)) || 'index.html';
+        const p = path.resolve(dir, rel);
+        if (p.startsWith(path.resolve(dir))) file = p;
+      }
+    }
+    if (!file || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const addr = /** @type {import('node:net').AddressInfo} */ (server.address());
+  return {
+    base: `http://127.0.0.1:${addr.port}`,
+    requests,
+    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve(undefined)); }),
+  };
+}
+
+export function tempProfile() {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'scout-profile-'));
+}
+
+/**
+ * Launch Chromium with the extension.
+ * `navigator.webdriver` is made false (no --enable-automation, AutomationControlled off) so that telemetry code
+ * that skips automated browsers would fire if it were enabled: the network audit must then still see nothing.
+ * @param {{profile?: string, dist?: string, webgpu?: boolean}} [opts]
+ */
+export async function launch(opts = {}) {
+  const profile = opts.profile || tempProfile();
+  const dist = opts.dist || DIST;
+  const netlog = path.join(profile, `netlog-${Date.now()}.json`);
+  const args = [
+    '--headless=new', `--disable-extensions-except=${dist}`, `--load-extension=${dist}`, '--no-sandbox',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+    '--disable-quic', '--disable-blink-features=AutomationControlled',
+    `--log-net-log=${netlog}`, '--net-log-capture-mode=Default',
+  ];
+  if (opts.webgpu) args.push('--enable-unsafe-webgpu');
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: false,
+    ignoreDefaultArgs: ['--enable-automation'],
+    args,
+    viewport: { width: 1100, height: 800 },
+  });
+  let [sw] = ctx.serviceWorkers();
+  if (!sw) sw = await ctx.waitForEvent('serviceworker', { timeout: 30_000 });
+  const extensionId = new URL(sw.url()).host;
+  return { ctx, sw, extensionId, profile, netlog, dist };
+}
+
+/** @param {import('playwright-core').BrowserContext} ctx @param {string} url */
+export async function openPage(ctx, url) {
+  const page = await ctx.newPage();
+  await page.goto(url, { waitUntil: 'load' });
+  return page;
+}
+
+/**
+ * The tab id of the tab showing `url` (asked from the service worker).
+ * @param {import('playwright-core').Worker} sw @param {string} url
+ */
+export async function tabIdOf(sw, url) {
+  for (let i = 0; i < 50; i++) {
+    const ids = await sw.evaluate(async (u) => {
+      const tabs = await chrome.tabs.query({});
+      return tabs.filter((t) => t.url === u).map((t) => t.id);
+    }, url).catch(() => []);
+    if (ids.length) return /** @type {number} */ (ids[0]);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no tab shows ${url}`);
+}
+
+/**
+ * Open one of our extension pages as a tab.
+ * @param {import('playwright-core').BrowserContext} ctx @param {string} extensionId @param {string} pathAndQuery
+ */
+export async function openExtensionPage(ctx, extensionId, pathAndQuery) {
+  const page = await ctx.newPage();
+  await page.goto(`chrome-extension://${extensionId}/${pathAndQuery}`);
+  return page;
+}
+
+/**
+ * Send a message to the service worker from an extension page, as our UI does.
+ * @param {import('playwright-core').Page} page @param {object} msg
+ */
+export async function ask(page, msg) {
+  return page.evaluate(async (m) => {
+    const { PROTOCOL_VERSION } = await import('./protocol.js');
+    return chrome.runtime.sendMessage({ v: PROTOCOL_VERSION, ...m });
+  }, msg);
+}
+
+/**
+ * Read Chromium's net log (written on close) and sort requests to outside hosts by who made them:
+ * - ours: initiated by the extension (service worker, offscreen document, popup…): must be none;
+ * - pages: initiated by a test page itself (a corpus page's fonts and scripts): reported, not Scout's doing;
+ * - browsers: Chromium's own (no origin initiator).
+ * @param {string} netlogPath
+ */
+export function auditNetLog(netlogPath) {
+  const raw = fs.readFileSync(netlogPath, 'utf8');
+  // The log may lack its closing brackets if the browser was killed: repair the common case.
+  let log;
+  try { log = JSON.parse(raw); } catch { log = JSON.parse(raw.replace(/,\s*$/, '') + ']}'); }
+  const types = log.constants.logEventTypes;
+  const start = types.URL_REQUEST_START_JOB;
+  /** @type {{url: string, initiator: string}[]} */
+  const ours = [];
+  /** @type {{url: string, initiator: string}[]} */
+  const browsers = [];
+  /** @type {{url: string, initiator: string}[]} */
+  const pages = [];
+  for (const ev of log.events) {
+    if (ev.type !== start || !ev.params || !ev.params.url) continue;
+    const url = new URL(ev.params.url);
+    if (['chrome-extension:', 'data:', 'blob:', 'chrome:', 'devtools:'].includes(url.protocol)) continue;
+    if (url.hostname === '127.0.0.1') continue;
+    const initiator = String(ev.params.initiator || 'not an origin');
+    const entry = { url: ev.params.url, initiator };
+    if (initiator === 'not an origin') browsers.push(entry);
+    else if (initiator.startsWith('http://127.0.0.1:')) pages.push(entry);
+    else ours.push(entry);
+  }
+  return { ours, pages, browsers };
+}

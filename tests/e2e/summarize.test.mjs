@@ -1,0 +1,100 @@
+// @ts-check
+/**
+ * The spine end to end: the real extension in Chromium summarizes a served page through the popup's own entry,
+ * the result is stored in IndexedDB and served again after a browser restart, and nothing leaves 127.0.0.1.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT, CORPUS, startServer, launch, openPage, tabIdOf, openExtensionPage, ask, auditNetLog, tempProfile } from './harness.mjs';
+
+/** @type {Awaited<ReturnType<typeof startServer>>} */
+let server;
+const netlogs = [];
+before(async () => { server = await startServer(); });
+after(async () => { await server.close(); });
+
+/** Words of a text, for "this sentence occurs in the page" checks that ignore whitespace differences. */
+const norm = (/** @type {string} */ s) => s.replace(/\s+/g, ' ').trim();
+
+test('popup summarizes a corpus page with the bundled embedder; the result persists across a restart', async () => {
+  const profile = tempProfile();
+  const name = fs.readdirSync(CORPUS).filter((d) => fs.existsSync(path.join(CORPUS, d, 'source.html'))).sort()[0];
+  const url = `${server.base}/corpus/${name}/`;
+
+  let b = await launch({ profile });
+  netlogs.push(b.netlog);
+  const page = await openPage(b.ctx, url);
+  const pageText = norm(await page.evaluate(() => document.body.innerText));
+  const tabId = await tabIdOf(b.sw, url);
+  const popup = await openExtensionPage(b.ctx, b.extensionId, `popup.html?tabId=${tabId}`);
+  assert.equal(await popup.evaluate(() => navigator.webdriver), false, 'navigator.webdriver must be spoofed off');
+  await popup.click('#summarize');
+  await popup.waitForSelector('body[data-state]', { timeout: 120_000 });
+  assert.equal(await popup.getAttribute('body', 'data-state'), 'done', await popup.textContent('#result') || '');
+  const bullets = await popup.$$eval('[data-testid=summary] li', (lis) => lis.map((li) => li.textContent || ''));
+  assert.ok(bullets.length >= 3, `expected ≥3 bullets, got ${bullets.length}`);
+  for (const s of bullets) assert.ok(pageText.includes(norm(s)), `summary sentence not in page: ${s}`);
+  const tier = await popup.textContent('[data-testid=tier]');
+  assert.match(tier || '', /T1 .*WASM/, `tier badge: ${tier}`);
+  fs.mkdirSync(path.join(ROOT, 'target/screenshots'), { recursive: true });
+  await popup.setViewportSize({ width: 480, height: 640 });
+  await popup.screenshot({ path: path.join(ROOT, 'target/screenshots/popup.png') });
+
+  // The same entry, as JSON: tier, EP, model, timings — then the stored copy.
+  const first = await ask(popup, { type: 'summarize', tabId, refresh: true });
+  assert.equal(first.ok, true, JSON.stringify(first.error));
+  assert.equal(first.tier, 'T1');
+  assert.equal(first.ep, 'wasm');
+  assert.equal(first.model, 'all-minilm-l6-v2-int8');
+  assert.equal(first.cached, false);
+  assert.ok(first.timings.total_ms > 0);
+  const second = await ask(popup, { type: 'summarize', tabId });
+  assert.equal(second.cached, true);
+  assert.deepEqual(second.summary, first.summary);
+  await b.ctx.close();
+
+  // Relaunch with the same profile: IndexedDB still has the result.
+  b = await launch({ profile });
+  netlogs.push(b.netlog);
+  await openPage(b.ctx, url);
+  const tabId2 = await tabIdOf(b.sw, url);
+  const popup2 = await openExtensionPage(b.ctx, b.extensionId, `popup.html?tabId=${tabId2}`);
+  const third = await ask(popup2, { type: 'summarize', tabId: tabId2 });
+  assert.equal(third.ok, true, JSON.stringify(third.error));
+  assert.equal(third.cached, true, 'result should come from IndexedDB after a restart');
+  assert.deepEqual(third.summary, first.summary);
+  await b.ctx.close();
+});
+
+test('pages Scout cannot read get clear errors, not crashes', async () => {
+  const b = await launch();
+  netlogs.push(b.netlog);
+  const empty = `${server.base}/sample/empty.html`;
+  fs.mkdirSync(path.join(ROOT, 'target/e2e'), { recursive: true });
+  const settingsPage = await openExtensionPage(b.ctx, b.extensionId, 'options.html');
+  const chromeTab = await b.sw.evaluate(async () => (await chrome.tabs.create({ url: 'chrome://version' })).id);
+  const r1 = await ask(settingsPage, { type: 'summarize', tabId: chromeTab });
+  assert.equal(r1.ok, false);
+  assert.equal(r1.error.code, 'unreadable_page');
+  assert.match(r1.error.message, /chrome:/);
+  await openPage(b.ctx, empty);
+  const r2 = await ask(settingsPage, { type: 'summarize', tabId: await tabIdOf(b.sw, empty) });
+  assert.equal(r2.ok, false);
+  assert.equal(r2.error.code, 'empty_page');
+  const r3 = await ask(settingsPage, { type: 'no_such_thing' });
+  assert.equal(r3.ok, false);
+  assert.equal(r3.error.code, 'bad_request');
+  await b.ctx.close();
+});
+
+test('network audit: no request of ours left 127.0.0.1', () => {
+  assert.ok(netlogs.length >= 2, 'the tests above must have run');
+  for (const log of netlogs) {
+    const { ours, pages, browsers } = auditNetLog(log);
+    if (browsers.length) console.log(`browser's own requests (not ours): ${[...new Set(browsers.map((r) => new URL(r.url).host))].join(', ')}`);
+    if (pages.length) console.log(`test pages' own subresources (not ours): ${[...new Set(pages.map((r) => new URL(r.url).host))].join(', ')}`);
+    assert.deepEqual(ours, [], `requests by the extension or pages to outside hosts: ${JSON.stringify(ours)}`);
+  }
+});

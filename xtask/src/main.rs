@@ -1,0 +1,113 @@
+//! Scout's build orchestration: `cargo xtask <setup|dist|demo|test|bench>`.
+
+mod dist;
+mod setup;
+mod util;
+
+use std::process::Command;
+
+use util::{Result, root, run, step};
+
+const USAGE: &str = "usage: cargo xtask <command>
+  setup            install what is missing (chromium, wasm target, wasm-bindgen-cli, npm packages, models)
+  dist [--test]    build the loadable extension into dist/ (--test: the test build in target/dist-test)
+  demo [URL|FILE]  build, open a page in headless Chromium with the extension, print its summary
+  test             every check: fmt, clippy (host + wasm32), cargo test, browser end-to-end tests
+  bench            benchmarks; writes target/bench/report.json";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup::setup(),
+        Some("dist") => {
+            let variant = if args.iter().any(|a| a == "--test") {
+                dist::Variant::Test
+            } else {
+                dist::Variant::Release
+            };
+            setup::setup()
+                .and_then(|_| dist::dist(variant))
+                .map(|out| eprintln!("extension written to {}", out.display()))
+        }
+        Some("demo") => demo(args.get(1).cloned()),
+        Some("test") => test(),
+        Some("bench") => bench(),
+        _ => {
+            eprintln!("{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = result {
+        eprintln!("xtask: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn node(script: &str, args: &[String]) -> Command {
+    let mut c = Command::new("node");
+    c.arg(root().join(script)).args(args).current_dir(root());
+    c.env("ORT_DYLIB_PATH", setup::native_ort_lib());
+    c
+}
+
+fn demo(target: Option<String>) -> Result {
+    setup::setup()?;
+    let dist = dist::dist(dist::Variant::Test)?;
+    step("running the demo in headless Chromium");
+    let mut args = vec![dist.display().to_string()];
+    args.extend(target);
+    run(&mut node("tests/e2e/demo.mjs", &args))
+}
+
+fn test() -> Result {
+    setup::setup()?;
+    let root = root();
+    let ort = setup::native_ort_lib();
+    step("cargo fmt --check");
+    run(Command::new("cargo")
+        .args(["fmt", "--all", "--check"])
+        .current_dir(&root))?;
+    step("clippy (host)");
+    run(Command::new("cargo")
+        .args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
+        .current_dir(&root))?;
+    step("clippy (wasm32)");
+    run(Command::new("cargo")
+        .args([
+            "clippy",
+            "-p",
+            "scout",
+            "--lib",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ])
+        .current_dir(&root))?;
+    step("cargo test (native core, native ONNX Runtime)");
+    run(Command::new("cargo")
+        .args(["test", "--workspace"])
+        .env("ORT_DYLIB_PATH", &ort)
+        .current_dir(&root))?;
+    let dist = dist::dist(dist::Variant::Test)?;
+    dist::dist(dist::Variant::Release)?;
+    step("browser end-to-end tests (Chromium)");
+    let mut c = Command::new("node");
+    c.args(["--test", "--test-concurrency=1", "tests/e2e/"])
+        .env("SCOUT_DIST", &dist)
+        .env("ORT_DYLIB_PATH", &ort)
+        .current_dir(&root);
+    run(&mut c)
+}
+
+fn bench() -> Result {
+    setup::setup()?;
+    let dist = dist::dist(dist::Variant::Test)?;
+    let release = dist::dist(dist::Variant::Release)?;
+    step("benchmarks");
+    run(&mut node(
+        "tests/e2e/bench.mjs",
+        &[dist.display().to_string(), release.display().to_string()],
+    ))
+}
