@@ -117,7 +117,8 @@ async function route(msg) {
   switch (msg && msg.type) {
     case RequestType.SUMMARIZE: return summarize(msg);
     case RequestType.STATUS: return toEngine({ type: RequestType.STATUS });
-    case RequestType.EMBED: return toEngine({ type: RequestType.EMBED, texts: msg.texts, ep: msg.ep });
+    case RequestType.EMBED: return toEngine({ type: RequestType.EMBED, texts: msg.texts, ep: msg.ep, batch_size: msg.batch_size });
+    case RequestType.EXTRACT: return toEngine({ type: RequestType.EXTRACT, html: msg.html, url: msg.url });
     case 'settings_changed':
       // The runtime bundle (WASM or WebGPU) is fixed once loaded: start a fresh engine with the new settings.
       if ((await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] })).length) {

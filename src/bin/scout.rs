@@ -1,3 +1,169 @@
-fn main() {
-    print!("{}", scout::core::protocol::js_constants());
+//! `scout`: the native command line of Scout's core. The same functions the extension runs, on files.
+//!
+//! ```text
+//! scout extract PATH|- [--url URL]
+//! scout summarize PATH|- [--url URL] [--type key-points|tldr|teaser|headline] [--length short|medium|long]
+//!                 [--format markdown|plain] [--tier t0|t1]
+//! scout embed            (reads a JSON array of strings on stdin, prints vectors; native ONNX Runtime)
+//! scout protocol-js      (prints the generated protocol.js)
+//! ```
+//! T1 and `embed` need the native ONNX Runtime library (`ORT_DYLIB_PATH`) and the bundled model files, which
+//! `cargo xtask setup` fetches into `~/.cache/scout` (or `$SCOUT_CACHE_DIR`).
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use scout::core::catalog::Catalog;
+use scout::core::error::{ErrorCode, ScoutError};
+use scout::core::pipeline::{SummarizeContext, summarize};
+use scout::core::protocol::{PageContent, Reply, ReplyBody, TierRequest, extract_reply};
+use scout::core::store::{Clock, MemoryStore};
+use scout::core::text::SummaryOptions;
+use scout::native::{NativeClock, NativeEncoder, native_embedder};
+
+const USAGE: &str = "usage: scout extract PATH|- [--url URL]
+       scout summarize PATH|- [--url URL] [--type key-points|tldr|teaser|headline] [--length short|medium|long] [--format markdown|plain] [--tier t0|t1]
+       scout embed < texts.json
+       scout protocol-js";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("extract") => cmd_extract(&args[1..]),
+        Some("summarize") => cmd_summarize(&args[1..]),
+        Some("embed") => cmd_embed(),
+        Some("protocol-js") => {
+            print!("{}", scout::core::protocol::js_constants());
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let reply = Reply::from_result(result);
+    let ok = matches!(reply, Reply::Ok { .. });
+    println!("{}", reply.to_json());
+    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+fn bad(msg: impl Into<String>) -> ScoutError {
+    ScoutError::new(ErrorCode::BadRequest, msg)
+}
+
+/// `--flag value` lookup.
+fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str)
+}
+
+fn read_input(path: &str) -> Result<String, ScoutError> {
+    let mut bytes = Vec::new();
+    if path == "-" {
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| bad(format!("stdin: {e}")))?;
+    } else {
+        bytes = std::fs::read(path).map_err(|e| bad(format!("{path}: {e}")))?;
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn cmd_extract(args: &[String]) -> Result<ReplyBody, ScoutError> {
+    let path = args.first().ok_or_else(|| bad(USAGE))?;
+    let html = read_input(path)?;
+    let clock = NativeClock::default();
+    extract_reply(&html, flag(args, "--url").map(str::to_string), || clock.now_ms())
+}
+
+fn cmd_summarize(args: &[String]) -> Result<ReplyBody, ScoutError> {
+    let path = args.first().ok_or_else(|| bad(USAGE))?;
+    let html = read_input(path)?;
+    let mut opts = serde_json::Map::new();
+    for (key, name) in [("type", "--type"), ("length", "--length"), ("format", "--format")] {
+        if let Some(v) = flag(args, name) {
+            opts.insert(key.into(), v.into());
+        }
+    }
+    let options: SummaryOptions =
+        serde_json::from_value(serde_json::Value::Object(opts)).map_err(|e| bad(format!("options: {e}")))?;
+    let tier = match flag(args, "--tier") {
+        None | Some("t0") => TierRequest::T0,
+        Some("t1") => TierRequest::T1,
+        Some(t) => return Err(bad(format!("unknown tier {t}"))),
+    };
+    let page = PageContent {
+        url: flag(args, "--url")
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("file://{path}")),
+        html: Some(html),
+        ..Default::default()
+    };
+    let store = MemoryStore::default();
+    let clock = NativeClock::default();
+    let mut embedder = if tier == TierRequest::T1 {
+        Some(load_embedder()?)
+    } else {
+        None
+    };
+    let model_id = Catalog::builtin().bundled_embedder().map(|m| m.id.clone());
+    let ctx = SummarizeContext {
+        embedder: embedder.as_mut(),
+        embedder_error: None,
+        model_id: model_id.as_deref(),
+        store: &store,
+        clock: &clock,
+    };
+    pollster::block_on(summarize(ctx, &page, &options, tier, true)).map(ReplyBody::Summary)
+}
+
+fn cmd_embed() -> Result<ReplyBody, ScoutError> {
+    let input = read_input("-")?;
+    let texts: Vec<String> =
+        serde_json::from_str(&input).map_err(|e| bad(format!("stdin must be a JSON array of strings: {e}")))?;
+    let mut embedder = load_embedder()?;
+    let clock = NativeClock::default();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let vectors = pollster::block_on(embedder.embed(&refs))?;
+    Ok(ReplyBody::Embed(scout::core::protocol::EmbedReply {
+        ep: "native-cpu".into(),
+        dims: embedder.dims,
+        vectors,
+        ms: clock.now_ms(),
+    }))
+}
+
+fn cache_dir() -> PathBuf {
+    if let Ok(d) = std::env::var("SCOUT_CACHE_DIR") {
+        return PathBuf::from(d);
+    }
+    PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into())).join(".cache/scout")
+}
+
+fn load_embedder() -> Result<scout::core::embed::Embedder<NativeEncoder>, ScoutError> {
+    let unavailable = |m: String| ScoutError::new(ErrorCode::ModelUnavailable, m);
+    let dylib = std::env::var("ORT_DYLIB_PATH")
+        .map(PathBuf::from)
+        .map_err(|_| unavailable("set ORT_DYLIB_PATH to libonnxruntime.so (cargo xtask setup fetches it)".into()))?;
+    let catalog = Catalog::builtin();
+    let entry = catalog
+        .bundled_embedder()
+        .ok_or_else(|| unavailable("no bundled embedder".into()))?;
+    let file = |role: &str| {
+        entry
+            .file(role)
+            .map(|f| {
+                cache_dir()
+                    .join("models")
+                    .join(&entry.id)
+                    .join(f.path.rsplit('/').next().unwrap_or(&f.path))
+            })
+            .ok_or_else(|| unavailable(format!("catalog has no {role}")))
+    };
+    let tok =
+        std::fs::read(file("tokenizer")?).map_err(|e| unavailable(format!("tokenizer: {e}; run cargo xtask setup")))?;
+    native_embedder(&dylib, &file("model")?, &tok, 2)
 }

@@ -74,12 +74,21 @@ pub enum Request {
         #[serde(default)]
         refresh: bool,
     },
+    /// Extract the article of an HTML document (T0, no model).
+    Extract {
+        html: String,
+        #[serde(default)]
+        url: Option<String>,
+    },
     /// Embed texts with the bundled embedder (used by tests and benchmarks).
     Embed {
         texts: Vec<String>,
         /// Embed on this execution provider instead of the engine's default one ("wasm" or "webgpu").
         #[serde(default)]
         ep: Option<String>,
+        /// Texts per model run (default 16).
+        #[serde(default)]
+        batch_size: Option<usize>,
     },
 }
 
@@ -151,6 +160,12 @@ pub struct EmbedReply {
     pub ms: f64,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ExtractReply {
+    pub article: super::extract::Article,
+    pub ms: f64,
+}
+
 /// The body of a successful reply.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -158,6 +173,7 @@ pub enum ReplyBody {
     Summary(SummaryReply),
     Status(StatusReply),
     Embed(EmbedReply),
+    Extract(ExtractReply),
 }
 
 /// `{ok:true, type, ...}` or `{ok:false, error:{code,message}}`.
@@ -230,6 +246,22 @@ impl Reply {
     }
 }
 
+/// Run an extraction request (shared by the browser engine and the CLI).
+pub fn extract_reply(html: &str, url: Option<String>, elapsed_ms: impl Fn() -> f64) -> Result<ReplyBody, ScoutError> {
+    let opts = super::extract::ExtractOptions {
+        url,
+        ..Default::default()
+    };
+    let article = super::extract::extract(html, &opts).map_err(|e| match e {
+        super::extract::ExtractError::Empty => ScoutError::new(ErrorCode::EmptyPage, e.to_string()),
+        super::extract::ExtractError::TooLarge { .. } => ScoutError::new(ErrorCode::UnreadablePage, e.to_string()),
+    })?;
+    Ok(ReplyBody::Extract(ExtractReply {
+        article,
+        ms: elapsed_ms(),
+    }))
+}
+
 /// Parse an envelope, checking the version, with errors worded for the developer who sent it.
 pub fn parse_envelope(json: &str) -> Result<Envelope, ScoutError> {
     let value: serde_json::Value = serde_json::from_str(json)
@@ -261,7 +293,7 @@ pub fn js_constants() -> String {
     format!(
         "// @ts-check\n// Generated from src/core/protocol.rs by `cargo xtask dist`. Do not edit.\n\n\
          export const PROTOCOL_VERSION = {PROTOCOL_VERSION};\n\n\
-         export const RequestType = Object.freeze({{\n  STATUS: 'status',\n  SUMMARIZE: 'summarize',\n  EMBED: 'embed',\n}});\n\n\
+         export const RequestType = Object.freeze({{\n  STATUS: 'status',\n  SUMMARIZE: 'summarize',\n  EXTRACT: 'extract',\n  EMBED: 'embed',\n}});\n\n\
          export const ErrorCode = Object.freeze({{\n{}\n}});\n",
         codes.join("\n")
     )

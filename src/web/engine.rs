@@ -124,7 +124,12 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                 }
             }
         }
-        Request::Embed { texts, ep } => {
+        Request::Extract { html, url } => {
+            let clock = PerfClock;
+            let t = clock.now_ms();
+            crate::core::protocol::extract_reply(&html, url, || clock.now_ms() - t)
+        }
+        Request::Embed { texts, ep, batch_size } => {
             ensure_loaded(&mut st, &hw, &choice).await;
             if let Some(e) = &st.load_error {
                 return Err(e.clone());
@@ -155,7 +160,11 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                     .as_mut()
                     .ok_or_else(|| ScoutError::new(ErrorCode::Internal, "alt session missing"))?
             };
-            let vectors = embedder.embed(&refs).await?;
+            let default_batch = embedder.batch_size;
+            embedder.batch_size = batch_size.unwrap_or(default_batch).clamp(1, 256);
+            let vectors = embedder.embed(&refs).await;
+            embedder.batch_size = default_batch;
+            let vectors = vectors?;
             Ok(ReplyBody::Embed(EmbedReply {
                 ep: want.as_str().into(),
                 dims: embedder.dims,
