@@ -57,7 +57,17 @@ async function settings() {
 async function toEngine(request) {
   await ensureOffscreen();
   const envelope = { v: PROTOCOL_VERSION, settings: await settings(), request };
-  const reply = await chrome.runtime.sendMessage({ target: 'offscreen', envelope });
+  let reply;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      reply = await chrome.runtime.sendMessage({ target: 'offscreen', envelope });
+      break;
+    } catch (e) {
+      // A just-created document may not have registered its listener yet: retry briefly.
+      if (attempt >= 50 || !String(e).includes('Receiving end does not exist')) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
   if (!reply || typeof reply.ok !== 'boolean') return fail(ErrorCode.INTERNAL, 'The engine gave no answer.');
   return reply;
 }

@@ -11,7 +11,6 @@
 //! `cargo xtask setup` fetches into `~/.cache/scout` (or `$SCOUT_CACHE_DIR`).
 
 use std::io::Read;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use scout::core::catalog::Catalog;
@@ -20,7 +19,7 @@ use scout::core::pipeline::{SummarizeContext, summarize};
 use scout::core::protocol::{PageContent, Reply, ReplyBody, TierRequest, extract_reply};
 use scout::core::store::{Clock, MemoryStore};
 use scout::core::text::SummaryOptions;
-use scout::native::{NativeClock, NativeEncoder, native_embedder};
+use scout::native::{NativeClock, NativeEncoder, cached_model_file, native_embedder, ort_dylib_path};
 
 const USAGE: &str = "usage: scout extract PATH|- [--url URL]
        scout summarize PATH|- [--url URL] [--type key-points|tldr|teaser|headline] [--length short|medium|long] [--format markdown|plain] [--tier t0|t1]
@@ -136,18 +135,9 @@ fn cmd_embed() -> Result<ReplyBody, ScoutError> {
     }))
 }
 
-fn cache_dir() -> PathBuf {
-    if let Ok(d) = std::env::var("SCOUT_CACHE_DIR") {
-        return PathBuf::from(d);
-    }
-    PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into())).join(".cache/scout")
-}
-
 fn load_embedder() -> Result<scout::core::embed::Embedder<NativeEncoder>, ScoutError> {
     let unavailable = |m: String| ScoutError::new(ErrorCode::ModelUnavailable, m);
-    let dylib = std::env::var("ORT_DYLIB_PATH")
-        .map(PathBuf::from)
-        .map_err(|_| unavailable("set ORT_DYLIB_PATH to libonnxruntime.so (cargo xtask setup fetches it)".into()))?;
+    let dylib = ort_dylib_path();
     let catalog = Catalog::builtin();
     let entry = catalog
         .bundled_embedder()
@@ -155,12 +145,7 @@ fn load_embedder() -> Result<scout::core::embed::Embedder<NativeEncoder>, ScoutE
     let file = |role: &str| {
         entry
             .file(role)
-            .map(|f| {
-                cache_dir()
-                    .join("models")
-                    .join(&entry.id)
-                    .join(f.path.rsplit('/').next().unwrap_or(&f.path))
-            })
+            .map(|f| cached_model_file(&entry.id, &f.path))
             .ok_or_else(|| unavailable(format!("catalog has no {role}")))
     };
     let tok =

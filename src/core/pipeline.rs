@@ -120,14 +120,13 @@ pub async fn summarize<B: EncoderBackend, S: ResultStore, C: Clock>(
         if want_t1 { ctx.model_id.unwrap_or("none") } else { "t0" }
     );
     let key = summary_key(&page.url, &hash, &options_key);
-    if !refresh {
-        if let Ok(Some(stored)) = ctx.store.get(&key).await {
-            if let Ok(mut reply) = serde_json::from_str::<SummaryReply>(&stored) {
-                reply.cached = true;
-                reply.timings.total_ms = ctx.clock.now_ms() - t0;
-                return Ok(reply);
-            }
-        }
+    if !refresh
+        && let Ok(Some(stored)) = ctx.store.get(&key).await
+        && let Ok(mut reply) = serde_json::from_str::<SummaryReply>(&stored)
+    {
+        reply.cached = true;
+        reply.timings.total_ms = ctx.clock.now_ms() - t0;
+        return Ok(reply);
     }
 
     let mut all: Vec<SourceSentence> = Vec::new();

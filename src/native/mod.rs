@@ -3,7 +3,7 @@
 //! ONNX Runtime is loaded at run time from the shared library named by `ORT_DYLIB_PATH` (the PyPI `onnxruntime`
 //! wheel's `libonnxruntime.so.*`, fetched by `cargo xtask setup`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use ort::session::Session;
@@ -12,6 +12,34 @@ use ort::value::TensorRef;
 use crate::core::embed::{EmbedTokenizer, Embedder, EncodedBatch, EncoderBackend};
 use crate::core::error::{ErrorCode, ScoutError};
 use crate::core::store::Clock;
+
+/// The onnxruntime wheel (PyPI) whose shared library the native backend loads.
+pub const ORT_NATIVE_VERSION: &str = "1.32.0";
+
+/// Where fetched files live across clones: `$SCOUT_CACHE_DIR` or `~/.cache/scout`.
+pub fn cache_dir() -> PathBuf {
+    if let Ok(d) = std::env::var("SCOUT_CACHE_DIR") {
+        return PathBuf::from(d);
+    }
+    PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into())).join(".cache/scout")
+}
+
+/// `$ORT_DYLIB_PATH`, else the library `cargo xtask setup` fetched.
+pub fn ort_dylib_path() -> PathBuf {
+    std::env::var("ORT_DYLIB_PATH").map(PathBuf::from).unwrap_or_else(|_| {
+        cache_dir()
+            .join("onnxruntime")
+            .join(format!("libonnxruntime.so.{ORT_NATIVE_VERSION}"))
+    })
+}
+
+/// The cached copy of a catalog file.
+pub fn cached_model_file(model_id: &str, file_path: &str) -> PathBuf {
+    cache_dir()
+        .join("models")
+        .join(model_id)
+        .join(file_path.rsplit('/').next().unwrap_or(file_path))
+}
 
 pub struct NativeEncoder {
     session: Session,

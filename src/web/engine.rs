@@ -17,7 +17,7 @@ use super::store::IdbStore;
 use crate::core::catalog::Catalog;
 use crate::core::embed::{EmbedTokenizer, Embedder};
 use crate::core::error::{ErrorCode, ScoutError};
-use crate::core::hardware::{BackendChoice, Ep, HardwareProfile, choose_backend};
+use crate::core::hardware::{BackendChoice, Ep, choose_backend};
 use crate::core::pipeline::{SummarizeContext, summarize};
 use crate::core::protocol::{EmbedReply, Envelope, Reply, ReplyBody, Request, StatusReply, parse_envelope};
 use crate::core::store::Clock;
@@ -79,7 +79,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
     let choice = choose_backend(&hw, env.settings.backend);
     match env.request {
         Request::Status => {
-            ensure_loaded(&mut st, &hw, &choice).await;
+            ensure_loaded(&mut st, &choice).await;
             Ok(ReplyBody::Status(status(&st)))
         }
         Request::Summarize {
@@ -90,7 +90,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
         } => {
             let store = ensure_store(&mut st).await;
             if tier != crate::core::protocol::TierRequest::T0 {
-                ensure_loaded(&mut st, &hw, &choice).await;
+                ensure_loaded(&mut st, &choice).await;
             }
             let model_id = Catalog::builtin().bundled_embedder().map(|m| m.id.clone());
             let embedder_error = st.load_error.as_ref().map(|e| e.message.clone());
@@ -130,7 +130,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             crate::core::protocol::extract_reply(&html, url, || clock.now_ms() - t)
         }
         Request::Embed { texts, ep, batch_size } => {
-            ensure_loaded(&mut st, &hw, &choice).await;
+            ensure_loaded(&mut st, &choice).await;
             if let Some(e) = &st.load_error {
                 return Err(e.clone());
             }
@@ -199,7 +199,7 @@ async fn ensure_store(st: &mut State) -> Result<Rc<IdbStore>, ScoutError> {
 }
 
 /// Load the runtime and the bundled embedder once. A failure is remembered and reported; T0 keeps working.
-async fn ensure_loaded(st: &mut State, hw: &HardwareProfile, choice: &BackendChoice) {
+async fn ensure_loaded(st: &mut State, choice: &BackendChoice) {
     if st.loaded.is_some() || st.load_error.is_some() {
         return;
     }
@@ -211,13 +211,10 @@ async fn ensure_loaded(st: &mut State, hw: &HardwareProfile, choice: &BackendCho
     };
     let mut choice = choice.clone();
     // The runtime bundle is fixed once loaded; the service worker recreates the document when the preference changes.
-    if let Some(bundle) = loaded_bundle() {
-        if bundle == Ep::Wasm && choice.ep == Ep::Webgpu {
-            choice.ep = Ep::Wasm;
-            choice.reason = format!("{}; the WASM runtime was already loaded", choice.reason);
-        }
+    if loaded_bundle() == Some(Ep::Wasm) && choice.ep == Ep::Webgpu {
+        choice.ep = Ep::Wasm;
+        choice.reason = format!("{}; the WASM runtime was already loaded", choice.reason);
     }
-    let _ = hw;
     let result = async {
         let env = init_runtime(&config.ort_base, choice.ep, choice.threads).await?;
         let embedder = match make_embedder(&env, &config, choice.ep).await {

@@ -53,11 +53,19 @@ pub fn build_wasm() -> Result<PathBuf> {
         .current_dir(&root))?;
     let raw = root.join("target/wasm32-unknown-unknown/release/scout.wasm");
     let bindgen_out = root.join("target/wasm-bindgen");
+    let opt_out = root.join("target/wasm-opt/scout_bg.wasm");
+    // wasm-bindgen + wasm-opt take ~30 s: skip them when the raw wasm has not changed since.
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    if let (Some(raw_t), Some(opt_t)) = (modified(&raw), modified(&opt_out))
+        && opt_t > raw_t
+        && bindgen_out.join("scout.js").exists()
+    {
+        return Ok(bindgen_out);
+    }
     run(Command::new("wasm-bindgen")
         .args(["--target", "web", "--out-name", "scout", "--no-typescript", "--out-dir"])
         .arg(&bindgen_out)
         .arg(&raw))?;
-    let opt_out = root.join("target/wasm-opt/scout_bg.wasm");
     std::fs::create_dir_all(opt_out.parent().unwrap_or(&root)).map_err(|e| e.to_string())?;
     step("wasm-opt -Oz");
     run(Command::new(root.join("node_modules/.bin/wasm-opt"))

@@ -5,8 +5,7 @@ use std::process::Command;
 
 use crate::util::{Result, cache_dir, output, root, run, sha256_file, step};
 
-/// The onnxruntime wheel whose shared library runs the native parity tests and the CLI.
-pub const ORT_NATIVE_VERSION: &str = "1.32.0";
+use scout::native::ORT_NATIVE_VERSION;
 
 pub fn setup() -> Result {
     chromium()?;
@@ -56,10 +55,10 @@ pub fn locked_wasm_bindgen_version() -> Result<String> {
     let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(l) = lines.next() {
-        if l.trim() == "name = \"wasm-bindgen\"" {
-            if let Some(v) = lines.next().and_then(|v| v.trim().strip_prefix("version = \"")) {
-                return Ok(v.trim_end_matches('"').to_string());
-            }
+        if l.trim() == "name = \"wasm-bindgen\""
+            && let Some(v) = lines.next().and_then(|v| v.trim().strip_prefix("version = \""))
+        {
+            return Ok(v.trim_end_matches('"').to_string());
         }
     }
     Err("wasm-bindgen not found in Cargo.lock".into())

@@ -12,14 +12,7 @@ pub fn root() -> PathBuf {
     here.parent().map(Path::to_path_buf).unwrap_or(here)
 }
 
-/// Where fetched files live across clones: `$SCOUT_CACHE_DIR` or `~/.cache/scout` (never inside the repo).
-pub fn cache_dir() -> PathBuf {
-    if let Ok(d) = std::env::var("SCOUT_CACHE_DIR") {
-        return PathBuf::from(d);
-    }
-    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
-    PathBuf::from(home).join(".cache/scout")
-}
+pub use scout::native::cache_dir;
 
 pub fn step(msg: &str) {
     eprintln!("\x1b[1m==> {msg}\x1b[0m");
@@ -88,21 +81,4 @@ pub fn write(path: &Path, content: &str) -> Result {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
     std::fs::write(path, content).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-/// Total size in bytes of a directory tree.
-pub fn dir_size(path: &Path) -> u64 {
-    let Ok(rd) = std::fs::read_dir(path) else {
-        return 0;
-    };
-    rd.flatten()
-        .map(|e| {
-            let p = e.path();
-            if p.is_dir() {
-                dir_size(&p)
-            } else {
-                e.metadata().map(|m| m.len()).unwrap_or(0)
-            }
-        })
-        .sum()
 }

@@ -1,0 +1,458 @@
+// @ts-check
+/**
+ * Scout's benchmarks, in one run: package sizes, cold start to the first T1 summary, MiniLM embedding throughput
+ * on the WASM EP against native ONNX Runtime, and article extraction speed against Readability.js in the same
+ * browser.
+ *
+ *   node tests/e2e/bench.mjs <test-dist-dir> <release-dist-dir>      (what `cargo xtask bench` runs)
+ *
+ * Prints a table and writes target/bench/report.json. A metric that fails is reported as `error: …` and the
+ * others still run; the exit code is non-zero only when the extension cannot be loaded at all.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { ROOT, CORPUS, startServer, launch, openPage, tabIdOf, openExtensionPage, ask } from './harness.mjs';
+
+const TEST_DIST = path.resolve(process.argv[2] || path.join(ROOT, 'target/dist-test'));
+const RELEASE_DIST = path.resolve(process.argv[3] || path.join(ROOT, 'dist'));
+const REPORT = path.join(ROOT, 'target/bench/report.json');
+
+/** Texts per embedding measurement, and how many times each measurement is repeated (we keep the median). */
+const EMBED_TEXTS = 64;
+const EMBED_REPEATS = 3;
+/** Word pieces per embedding input, [CLS] and [SEP] included: a typical sentence-window size for MiniLM. */
+const EMBED_TOKENS = 128;
+/** Runs per corpus page and extractor (median kept): a single run is at the mercy of GC pauses. */
+const EXTRACT_RUNS = 3;
+/** Upper bounds so that a hung engine turns into an error row instead of a hung benchmark. */
+const SUMMARY_TIMEOUT_MS = 180_000;
+const REQUEST_TIMEOUT_MS = 120_000;
+
+/**
+ * One row of the printed table.
+ * @typedef {{metric: string, scout: string, peer?: string, ratio?: string}} Row
+ */
+
+/** @type {Row[]} */
+const rows = [];
+/** Everything measured, by section; a failed section holds `{error}`. @type {Record<string, any>} */
+const report = { date: new Date().toISOString(), test_dist: TEST_DIST, release_dist: RELEASE_DIST };
+
+// ---------- small helpers ----------
+
+/** @param {number[]} xs */
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** @param {number} n */
+const bytes = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} MB` : `${(n / 1e3).toFixed(1)} KB`);
+/** @param {number} ms */
+const millis = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+/** @param {number} x */
+const times = (x) => `${x.toFixed(2)}x`;
+
+/** @param {unknown} e */
+const errText = (e) => String((e && /** @type {any} */ (e).message) || e).split('\n')[0];
+
+/**
+ * Race a promise against a deadline.
+ * @template T @param {Promise<T>} p @param {number} ms @param {string} what @returns {Promise<T>}
+ */
+function withTimeout(p, ms, what) {
+  /** @type {NodeJS.Timeout | undefined} */
+  let timer;
+  const deadline = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer after ${ms / 1000} s`)), ms); });
+  return /** @type {Promise<T>} */ (Promise.race([p, deadline]).finally(() => clearTimeout(timer)));
+}
+
+/**
+ * `ask()` with a deadline, turning `{ok:false}` replies into exceptions so each section has one failure path.
+ * @param {import('playwright-core').Page} page @param {object} msg @param {number} [ms]
+ */
+async function askOk(page, msg, ms = REQUEST_TIMEOUT_MS) {
+  const reply = await withTimeout(ask(page, msg), ms, /** @type {any} */ (msg).type);
+  if (!reply || reply.ok !== true) throw new Error(`${/** @type {any} */ (msg).type} failed: ${JSON.stringify(reply && reply.error || reply)}`);
+  return reply;
+}
+
+/**
+ * Run one section; on failure record the error for its rows and go on.
+ * @param {string} name key in the report
+ * @param {string[]} metrics rows that show the error if the section fails
+ * @param {() => Promise<void>} fn
+ */
+async function section(name, metrics, fn) {
+  const before = rows.length;
+  try {
+    await fn();
+  } catch (e) {
+    report[name] = { ...(report[name] || {}), error: errText(e) };
+    rows.splice(before); // rows of a half-finished section would mix real numbers with missing ones
+    for (const metric of metrics) rows.push({ metric, scout: `error: ${errText(e)}` });
+  }
+}
+
+/** Total bytes of the regular files under `dir`. @param {string} dir @returns {number} */
+function dirBytes(dir) {
+  let total = 0;
+  for (const ent of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, ent.name);
+    if (ent.isDirectory()) total += dirBytes(p);
+    else if (ent.isFile()) total += fs.statSync(p).size;
+  }
+  return total;
+}
+
+/** Corpus pages (directories with a source.html), sorted for a stable order. */
+function corpusPages() {
+  return fs.readdirSync(CORPUS).filter((d) => fs.existsSync(path.join(CORPUS, d, 'source.html'))).sort();
+}
+
+// ---------- embedding inputs ----------
+
+/** Visible text of an HTML fragment: good enough for corpus prose (no scripts in expected.html). @param {string} html */
+function htmlText(html) {
+  const named = /** @type {Record<string, string>} */ ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' });
+  return html
+    .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#x([0-9a-f]+);/gi, (_, h) => String.fromCodePoint(parseInt(h, 16)))
+    .replace(/&#(\d+);/g, (_, d) => String.fromCodePoint(Number(d)))
+    .replace(/&([a-z]+);/gi, (m, n) => named[n.toLowerCase()] ?? m)
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/**
+ * Counts MiniLM's word pieces for a word, following the tokenizer.json it ships (BERT uncased: lowercase,
+ * split off punctuation, greedy longest-match WordPiece with `##` continuations). Lets the inputs be sized in
+ * tokens, which is what the model's cost depends on, rather than in words.
+ * @param {string} tokenizerJson
+ */
+function wordPieceCounter(tokenizerJson) {
+  const vocab = new Set(Object.keys(JSON.parse(fs.readFileSync(tokenizerJson, 'utf8')).model.vocab));
+  /** @param {string} piece */
+  const pieces = (piece) => {
+    let n = 0;
+    for (let start = 0; start < piece.length; n++) {
+      let end = piece.length;
+      while (end > start && !vocab.has((start ? '##' : '') + piece.slice(start, end))) end--;
+      if (end === start) return 1; // no match anywhere: the whole word becomes [UNK]
+      start = end;
+    }
+    return n;
+  };
+  /** @param {string} word */
+  return (word) => word.toLowerCase().normalize('NFD').replace(/\p{Mn}/gu, '')
+    .split(/(\p{P}|\p{S})/u).filter(Boolean).reduce((n, p) => n + pieces(p), 0);
+}
+
+/**
+ * English prose windows of EMBED_TOKENS word pieces (about 95 words) from the corpus' expected articles.
+ * Windows with many non-words (code, tables of numbers) are skipped so the inputs look like what Scout embeds.
+ * @param {string} tokenizerJson @returns {{texts: string[], words: number, tokens: number}}
+ */
+function embeddingInputs(tokenizerJson) {
+  const count = wordPieceCounter(tokenizerJson);
+  const texts = [];
+  let words = 0;
+  let tokens = 0;
+  for (const name of corpusPages()) {
+    const meta = path.join(CORPUS, name, 'expected-metadata.json');
+    const expected = path.join(CORPUS, name, 'expected.html');
+    if (!fs.existsSync(meta) || !fs.existsSync(expected)) continue;
+    if (!/^en\b/i.test(JSON.parse(fs.readFileSync(meta, 'utf8')).lang || '')) continue;
+    const all = htmlText(fs.readFileSync(expected, 'utf8')).split(' ');
+    // At most two windows per page, so one long article does not dominate the inputs.
+    for (let i = 0, taken = 0; i < all.length && taken < 2 && texts.length < EMBED_TEXTS; taken++) {
+      let n = 2; // [CLS] and [SEP]
+      const start = i;
+      while (i < all.length && n + count(all[i]) <= EMBED_TOKENS) n += count(all[i++]);
+      const window = all.slice(start, i);
+      if (n < EMBED_TOKENS - 8) break; // the article ran out
+      if (window.filter((w) => /^[A-Za-z][a-z'’-]*[.,;:!?"”)]*$/.test(w)).length < 0.8 * window.length) { taken--; continue; }
+      texts.push(window.join(' '));
+      words += window.length;
+      tokens += n;
+    }
+    if (texts.length >= EMBED_TEXTS) break;
+  }
+  if (texts.length < EMBED_TEXTS) throw new Error(`only ${texts.length} English windows in ${CORPUS}`);
+  return { texts, words: words / texts.length, tokens: tokens / texts.length };
+}
+
+// ---------- native CLI ----------
+
+/** The native `scout` CLI, built (debug) if neither build exists. */
+function nativeCli() {
+  const release = path.join(ROOT, 'target/release/scout');
+  const debug = path.join(ROOT, 'target/debug/scout');
+  if (fs.existsSync(release)) return { bin: release, profile: 'release' };
+  if (!fs.existsSync(debug)) {
+    const r = spawnSync('cargo', ['build', '--bin', 'scout'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    if (r.status !== 0) throw new Error('cargo build --bin scout failed');
+  }
+  return { bin: debug, profile: 'debug' };
+}
+
+/**
+ * Embed with native ONNX Runtime through the CLI. Its `ms` covers only embedding (model loading happens before
+ * its clock starts), so process start does not count.
+ * @param {string[]} texts @returns {number} ms
+ */
+function nativeEmbedMs(texts) {
+  const env = { ...process.env };
+  env.ORT_DYLIB_PATH ||= path.join(os.homedir(), '.cache/scout/onnxruntime/libonnxruntime.so.1.32.0');
+  const { bin } = nativeCli();
+  const r = spawnSync(bin, ['embed'], { input: JSON.stringify(texts), env, encoding: 'utf8', timeout: REQUEST_TIMEOUT_MS, maxBuffer: 64 << 20 });
+  let reply;
+  try { reply = JSON.parse(r.stdout); } catch { throw new Error(`scout embed: ${(r.stderr || r.error || 'no output').toString().trim().split('\n').pop()}`); }
+  if (!reply.ok) throw new Error(`scout embed: ${reply.error && reply.error.message}`);
+  if (reply.vectors.length !== texts.length) throw new Error(`scout embed returned ${reply.vectors.length} vectors`);
+  return reply.ms;
+}
+
+// ---------- sections ----------
+
+function measureSizes() {
+  const wasm = fs.readFileSync(path.join(RELEASE_DIST, 'wasm/scout_bg.wasm'));
+  const gzip = zlib.gzipSync(wasm, { level: 9 }).length;
+  const sizes = {
+    wasm_bytes: wasm.length,
+    wasm_gzip_bytes: gzip,
+    dist_bytes: dirBytes(RELEASE_DIST),
+    ort_bytes: dirBytes(path.join(RELEASE_DIST, 'ort')),
+    models_bytes: dirBytes(path.join(RELEASE_DIST, 'models')),
+  };
+  report.sizes = sizes;
+  rows.push(
+    { metric: 'wasm/scout_bg.wasm (raw)', scout: bytes(sizes.wasm_bytes) },
+    { metric: 'wasm/scout_bg.wasm (gzip -9)', scout: bytes(sizes.wasm_gzip_bytes), ratio: `${times(gzip / wasm.length)} of raw` },
+    { metric: 'release dist total', scout: bytes(sizes.dist_bytes) },
+    { metric: '  of which ort/', scout: bytes(sizes.ort_bytes) },
+    { metric: '  of which models/', scout: bytes(sizes.models_bytes) },
+  );
+}
+
+/**
+ * @typedef {{ctx: import('playwright-core').BrowserContext, sw: import('playwright-core').Worker, extensionId: string}} Browser
+ */
+
+/** The engine's own breakdown of a summary. @param {any} t @returns {string} */
+const engineTimings = (t) => [t.extract_ms, t.embed_ms, t.rank_ms, t.total_ms].map((x) => x.toFixed(0)).join(' / ') + ' ms';
+
+/**
+ * Launch (the clock starts before launch(): a fresh profile, as after install) and summarize the sample article.
+ * Returns the browser and an extension page for the other sections.
+ * @param {string} base server URL
+ * @returns {Promise<Browser & {page: import('playwright-core').Page}>}
+ */
+async function coldStart(base) {
+  const url = `${base}/sample/article.html`;
+  const t0 = performance.now();
+  /** @type {Browser} */
+  let b;
+  try {
+    b = await withTimeout(launch({ dist: TEST_DIST }), 60_000, 'launch');
+  } catch (e) {
+    throw Object.assign(new Error(`the extension did not load: ${errText(e)}`), { fatal: true });
+  }
+  const tLaunched = performance.now();
+  report.cold_start = { launch_ms: tLaunched - t0 };
+  await section('cold_start', ['cold start: launch → first T1 summary', 'warm summary (refresh)'], async () => {
+    await openPage(b.ctx, url);
+    const tabId = await tabIdOf(b.sw, url);
+    const page = await openExtensionPage(b.ctx, b.extensionId, `popup.html?tabId=${tabId}`);
+    // T1 explicitly: "auto" may pick another tier as models are added, and this number tracks the T1 path.
+    const first = await askOk(page, { type: 'summarize', tabId, tier: 't1' }, SUMMARY_TIMEOUT_MS);
+    const tFirst = performance.now();
+    if (first.tier !== 'T1') throw new Error(`got tier ${first.tier}: ${first.fallback_reason}`);
+    const status = await askOk(page, { type: 'status' });
+    const t1 = performance.now();
+    const warm = await askOk(page, { type: 'summarize', tabId, tier: 't1', refresh: true }, SUMMARY_TIMEOUT_MS);
+    const warmWall = performance.now() - t1;
+    if (warm.cached) throw new Error('the refreshed summary came from storage');
+    Object.assign(report.cold_start, {
+      first_summary_ms: tFirst - t0,
+      first_summary_after_launch_ms: tFirst - tLaunched,
+      engine_init_ms: status.init_ms,
+      ep: first.ep,
+      first_timings: first.timings,
+      warm_wall_ms: warmWall,
+      warm_timings: warm.timings,
+    });
+    rows.push(
+      { metric: 'cold start: launch → first T1 summary', scout: millis(tFirst - t0) },
+      { metric: '  launch → service worker up', scout: millis(tLaunched - t0) },
+      { metric: '  engine init (wasm + ORT session)', scout: status.init_ms == null ? '?' : millis(status.init_ms) },
+      { metric: '  engine: extract / embed / rank / total', scout: engineTimings(first.timings) },
+      { metric: 'warm summary (refresh: true), wall', scout: millis(warmWall) },
+      { metric: '  engine: extract / embed / rank / total', scout: engineTimings(warm.timings) },
+    );
+    await page.close();
+  });
+  return { ...b, page: await openExtensionPage(b.ctx, b.extensionId, 'options.html') };
+}
+
+/** @param {import('playwright-core').Page} page */
+async function embeddings(page) {
+  const tokenizer = path.join(TEST_DIST, 'models/all-minilm-l6-v2-int8/tokenizer.json');
+  const { texts, words, tokens } = embeddingInputs(tokenizer);
+  report.embed = { texts: texts.length, mean_words: words, mean_tokens: tokens, repeats: EMBED_REPEATS };
+  // The first runs after session creation are slower (see platform-notes): warm up with both batch shapes.
+  await askOk(page, { type: 'embed', texts: texts.slice(0, 16), ep: 'wasm', batch_size: 16 });
+  await askOk(page, { type: 'embed', texts: texts.slice(0, 2), ep: 'wasm', batch_size: 1 });
+
+  /** @type {Record<string, number>} texts/s by batch size */
+  const wasm = {};
+  for (const batch of [1, 16]) {
+    const ms = [];
+    for (let i = 0; i < EMBED_REPEATS; i++) {
+      const r = await askOk(page, { type: 'embed', texts, ep: 'wasm', batch_size: batch });
+      if (r.ep !== 'wasm' || r.vectors.length !== texts.length) throw new Error(`embed replied ep=${r.ep} with ${r.vectors.length} vectors`);
+      ms.push(r.ms);
+    }
+    wasm[batch] = texts.length / (median(ms) / 1000);
+    report.embed[`wasm_b${batch}_ms`] = ms;
+  }
+
+  let native = NaN;
+  let nativeNote = '';
+  try {
+    const ms = Array.from({ length: EMBED_REPEATS }, () => nativeEmbedMs(texts));
+    native = texts.length / (median(ms) / 1000);
+    report.embed.native_ms = ms;
+    report.embed.native_build = nativeCli().profile;
+  } catch (e) {
+    nativeNote = `error: ${errText(e)}`;
+    report.embed.native_error = errText(e);
+  }
+  rows.push({ metric: 'MiniLM embedding inputs', scout: `${texts.length} texts, ~${Math.round(words)} words / ${Math.round(tokens)} tokens` });
+  for (const batch of [1, 16]) {
+    report.embed[`wasm_b${batch}_texts_per_s`] = wasm[batch];
+    rows.push({
+      metric: `  texts/s, WASM b=${batch} vs native b=16`,
+      scout: wasm[batch].toFixed(1),
+      peer: nativeNote || `${native.toFixed(1)} native ORT (${report.embed.native_build} CLI)`,
+      ratio: nativeNote ? '' : times(wasm[batch] / native),
+    });
+  }
+  report.embed.native_texts_per_s = native;
+}
+
+/** @param {import('playwright-core').Page} page */
+async function extraction(page, /** @type {string} */ base) {
+  // Readability.js is a CommonJS file: give it a `module` and keep the export. Evaluated as an expression through
+  // DevTools, so the extension's CSP (no eval) does not apply; it then runs in the same page, on the same engine.
+  const source = fs.readFileSync(createRequire(import.meta.url).resolve('@mozilla/readability/Readability.js'), 'utf8');
+  await page.evaluate(`(() => { const module = { exports: {} }; ${source}\n; globalThis.__Readability = module.exports; })()`);
+
+  /** @param {string} html @returns {Promise<number[]>} */
+  const readability = (html) => page.evaluate(({ html, runs }) => {
+    const R = /** @type {any} */ (globalThis).__Readability;
+    const ms = [];
+    for (let i = 0; i < runs; i++) {
+      const t = performance.now();
+      new R(new DOMParser().parseFromString(html, 'text/html')).parse();
+      ms.push(performance.now() - t);
+    }
+    return ms;
+  }, { html, runs: EXTRACT_RUNS });
+  /** @param {string} html @param {string} url */
+  const scout = async (html, url) => {
+    const ms = [];
+    for (let i = 0; i < EXTRACT_RUNS; i++) ms.push((await askOk(page, { type: 'extract', html, url })).ms);
+    return ms;
+  };
+
+  const pages = corpusPages();
+  // One untimed pass over the first page so neither extractor pays its first-call costs in the numbers.
+  const first = fs.readFileSync(path.join(CORPUS, pages[0], 'source.html'), 'utf8');
+  await scout(first, `${base}/corpus/${pages[0]}/`);
+  await readability(first);
+
+  /** @type {{page: string, bytes: number, scout_ms?: number, readability_ms?: number, error?: string}[]} */
+  const perPage = [];
+  for (const name of pages) {
+    const html = fs.readFileSync(path.join(CORPUS, name, 'source.html'), 'utf8');
+    const entry = { page: name, bytes: Buffer.byteLength(html) };
+    try {
+      Object.assign(entry, { scout_ms: median(await scout(html, `${base}/corpus/${name}/`)), readability_ms: median(await readability(html)) });
+    } catch (e) {
+      Object.assign(entry, { error: errText(e) });
+    }
+    perPage.push(entry);
+  }
+  const ok = perPage.filter((p) => p.error === undefined);
+  if (!ok.length) throw new Error(`every page failed, e.g. ${perPage[0] && perPage[0].error}`);
+  const s = median(ok.map((p) => /** @type {number} */ (p.scout_ms)));
+  const r = median(ok.map((p) => /** @type {number} */ (p.readability_ms)));
+  const perPageRatio = median(ok.map((p) => /** @type {number} */ (p.scout_ms) / /** @type {number} */ (p.readability_ms)));
+  report.extract = { pages: pages.length, failed: perPage.length - ok.length, runs: EXTRACT_RUNS, scout_median_ms: s, readability_median_ms: r, ratio: s / r, per_page_ratio_median: perPageRatio, goal_ratio: 0.5, per_page: perPage };
+  rows.push(
+    { metric: `extraction, median of ${ok.length} corpus pages`, scout: millis(s), peer: `${millis(r)} Readability.js`, ratio: `${times(s / r)} (goal ≤ 0.50)` },
+    { metric: '  median per-page ratio', scout: '', ratio: times(perPageRatio) },
+  );
+  if (ok.length < perPage.length) rows.push({ metric: '  pages that failed', scout: `${perPage.length - ok.length}: ${perPage.filter((p) => p.error).map((p) => p.page).join(', ')}` });
+}
+
+// ---------- output ----------
+
+function printTable(/** @type {string} */ header) {
+  const cells = [{ metric: 'metric', scout: 'scout', peer: 'peer', ratio: 'ratio' }, ...rows].map((r) => [r.metric, r.scout, r.peer || '', r.ratio || '']);
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...cells.map((c) => c[i].length)));
+  const line = (/** @type {string[]} */ c) => c.map((x, i) => x.padEnd(widths[i])).join(' | ').trimEnd();
+  console.log(header);
+  console.log(line(cells[0]));
+  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+  for (const c of cells.slice(1)) console.log(line(c));
+}
+
+async function main() {
+  const cpus = os.cpus();
+  // Load average at start: on a 2-core machine any other work (a build, another test) skews every number.
+  report.machine = { cpus: cpus.length, cpu_model: cpus[0] && cpus[0].model, node: process.version, platform: `${os.platform()} ${os.release()}`, loadavg_1m: os.loadavg()[0] };
+  await section('sizes', ['sizes (release dist)'], async () => measureSizes());
+
+  const server = await startServer();
+  /** @type {(Browser & {page: import('playwright-core').Page}) | null} */
+  let b = null;
+  let fatal = false;
+  try {
+    b = await coldStart(server.base);
+    const browser = b;
+    await section('machine', [], async () => {
+      const cdp = await browser.ctx.newCDPSession(browser.page);
+      report.machine.chromium = (await cdp.send('Browser.getVersion')).product;
+      report.machine.cross_origin_isolated = await browser.page.evaluate(() => self.crossOriginIsolated);
+      await cdp.detach();
+    });
+    await section('embed', ['MiniLM embeddings'], () => embeddings(browser.page));
+    await section('extract', ['extraction vs Readability.js'], () => extraction(browser.page, server.base));
+  } catch (e) {
+    if (!(e && /** @type {any} */ (e).fatal)) throw e;
+    fatal = true;
+    report.error = errText(e);
+    rows.push({ metric: 'browser benchmarks', scout: `error: ${errText(e)}` });
+  } finally {
+    if (b) await b.ctx.close().catch(() => {});
+    await server.close();
+  }
+
+  const m = report.machine;
+  printTable(`Scout benchmarks — ${m.cpus} × ${m.cpu_model} (load ${m.loadavg_1m.toFixed(2)} at start), ${m.chromium || 'Chromium ?'}, node ${m.node}, ${report.date}`);
+  fs.mkdirSync(path.dirname(REPORT), { recursive: true });
+  report.rows = rows;
+  fs.writeFileSync(REPORT, JSON.stringify(report, null, 2) + '\n');
+  console.log(`\nreport: ${path.relative(process.cwd(), REPORT)}`);
+  process.exitCode = fatal ? 1 : 0;
+}
+
+await main();

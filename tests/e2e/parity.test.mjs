@@ -1,0 +1,73 @@
+// @ts-check
+/**
+ * The same sentences embedded by ort-web in the extension (WASM EP) and by native ONNX Runtime through the `scout`
+ * CLI agree (cosine ≥ 0.9999), and known similarity orderings hold.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { ROOT, CORPUS, launch, openExtensionPage, ask } from './harness.mjs';
+
+/** Sentences of 8–40 words from the expected articles of the corpus, in a fixed order. */
+function corpusSentences(n) {
+  const out = [];
+  for (const dir of fs.readdirSync(CORPUS).sort()) {
+    const f = path.join(CORPUS, dir, 'expected.html');
+    if (!fs.existsSync(f)) continue;
+    const text = fs.readFileSync(f, 'utf8').replace(/<[^>]+>/g, ' ').replace(/&[a-z#0-9]+;/gi, ' ').replace(/\s+/g, ' ');
+    for (const s of text.split(/(?<=[.!?])\s+/)) {
+      const words = s.split(' ').length;
+      if (words >= 8 && words <= 40 && /^[A-Z]/.test(s)) { out.push(s); break; }
+    }
+    if (out.length >= n) break;
+  }
+  return out;
+}
+
+/** @param {number[]} a @param {number[]} b */
+const cosine = (a, b) => {
+  let d = 0, na = 0, nb = 0;
+  for (let i = 0; i < a.length; i++) { d += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+  return d / Math.sqrt(na * nb);
+};
+
+function nativeEmbed(/** @type {string[]} */ texts) {
+  const bin = path.join(ROOT, 'target/debug/scout');
+  assert.ok(fs.existsSync(bin), `${bin} missing: cargo build --bin scout`);
+  const r = spawnSync(bin, ['embed'], { input: JSON.stringify(texts), encoding: 'utf8', maxBuffer: 64 << 20 });
+  assert.equal(r.status, 0, r.stderr + r.stdout.slice(0, 500));
+  const reply = JSON.parse(r.stdout);
+  assert.equal(reply.ok, true, JSON.stringify(reply.error));
+  return /** @type {number[][]} */ (reply.vectors);
+}
+
+test('ort-web (WASM) and native ONNX Runtime embeddings agree on 50 corpus sentences', async () => {
+  const sentences = corpusSentences(50);
+  assert.equal(sentences.length, 50);
+  const b = await launch();
+  try {
+    const page = await openExtensionPage(b.ctx, b.extensionId, 'options.html');
+    const web = await ask(page, { type: 'embed', texts: sentences, ep: 'wasm' });
+    assert.equal(web.ok, true, JSON.stringify(web.error));
+    assert.equal(web.ep, 'wasm');
+    assert.equal(web.dims, 384);
+    const native = nativeEmbed(sentences);
+    let worst = 1;
+    for (let i = 0; i < sentences.length; i++) worst = Math.min(worst, cosine(web.vectors[i], native[i]));
+    console.log(`worst cosine web vs native over ${sentences.length} sentences: ${worst.toFixed(7)}`);
+    assert.ok(worst >= 0.9999, `worst cosine ${worst}`);
+
+    // Meaning, not just numbers: a paraphrase is closer than an unrelated sentence.
+    const probe = await ask(page, { type: 'embed', texts: [
+      'The city council approved the plan to rebuild the old bridge.',
+      'Local officials voted to reconstruct the aging bridge.',
+      'My cat likes to sleep on the warm windowsill in the afternoon.',
+    ] });
+    const [a, p, u] = probe.vectors;
+    assert.ok(cosine(a, p) > cosine(a, u) + 0.2, `paraphrase ${cosine(a, p)} vs unrelated ${cosine(a, u)}`);
+  } finally {
+    await b.ctx.close();
+  }
+});

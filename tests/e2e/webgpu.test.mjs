@@ -1,0 +1,50 @@
+// @ts-check
+/**
+ * The WebGPU path: with Chromium's software adapter (SwiftShader, `--enable-unsafe-webgpu`) and the backend set to
+ * WebGPU in the options, the engine really runs on the WebGPU EP and its embeddings match the WASM EP's.
+ * SwiftShader is 90–450× slower than WASM, so inputs are short.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, openExtensionPage, ask } from './harness.mjs';
+
+test('WebGPU EP runs when chosen and matches WASM within 1e-3', async () => {
+  const b = await launch({ webgpu: true });
+  try {
+    const page = await openExtensionPage(b.ctx, b.extensionId, 'options.html');
+    const adapter = await page.evaluate(async () => {
+      /** @type {any} */ const nav = navigator;
+      const a = nav.gpu ? await nav.gpu.requestAdapter() : null;
+      return a ? { fallback: !!(a.isFallbackAdapter || (a.info && a.info.isFallbackAdapter)) } : null;
+    });
+    assert.ok(adapter, 'Chromium exposes a WebGPU adapter with --enable-unsafe-webgpu');
+
+    // Automatic choice on a software adapter: WASM (it is far faster), with the reason given.
+    let status = await ask(page, { type: 'status' });
+    assert.equal(status.ok, true, JSON.stringify(status.error));
+    assert.equal(status.backend.ep, adapter.fallback ? 'wasm' : 'webgpu', status.backend.reason);
+
+    // The user picks WebGPU: the engine restarts on the WebGPU runtime and reports it.
+    await page.evaluate(() => chrome.storage.local.set({ settings: { backend: 'webgpu' } }));
+    assert.equal((await ask(page, { type: 'settings_changed' })).ok, true);
+    status = await ask(page, { type: 'status' });
+    assert.equal(status.ok, true, JSON.stringify(status.error));
+    assert.equal(status.error, null, JSON.stringify(status.error));
+    assert.equal(status.backend.ep, 'webgpu', status.backend.reason);
+
+    const texts = ['Scout runs on the GPU.', 'A short sentence about rivers and bridges.'];
+    const gpu = await ask(page, { type: 'embed', texts, ep: 'webgpu' });
+    assert.equal(gpu.ok, true, JSON.stringify(gpu.error));
+    assert.equal(gpu.ep, 'webgpu');
+    const cpu = await ask(page, { type: 'embed', texts, ep: 'wasm' });
+    assert.equal(cpu.ok, true, JSON.stringify(cpu.error));
+    let maxDiff = 0;
+    for (let i = 0; i < texts.length; i++) {
+      for (let j = 0; j < 384; j++) maxDiff = Math.max(maxDiff, Math.abs(gpu.vectors[i][j] - cpu.vectors[i][j]));
+    }
+    console.log(`max |webgpu - wasm| = ${maxDiff.toExponential(2)}`);
+    assert.ok(maxDiff <= 1e-3, `max difference ${maxDiff}`);
+  } finally {
+    await b.ctx.close();
+  }
+});
