@@ -17,12 +17,19 @@ async function init() {
   for (const input of /** @type {NodeListOf<HTMLInputElement>} */ (document.querySelectorAll('input[name=backend]'))) {
     input.checked = input.value === current;
     input.addEventListener('change', async () => {
-      await chrome.storage.local.set({ settings: { ...(settings || {}), backend: input.value } });
+      const { settings: now } = await chrome.storage.local.get('settings');
+      await chrome.storage.local.set({ settings: { ...(now || {}), backend: input.value } });
       await ask({ type: 'settings_changed' });
       status.textContent = 'Restarting the engine…';
       await showStatus();
     });
   }
+  const useModel = /** @type {HTMLInputElement} */ (document.getElementById('use-model'));
+  useModel.checked = !settings || settings.tier !== 't0';
+  useModel.addEventListener('change', async () => {
+    const { settings: now } = await chrome.storage.local.get('settings');
+    await chrome.storage.local.set({ settings: { ...(now || {}), tier: useModel.checked ? 'auto' : 't0' } });
+  });
   await showStatus();
 }
 init();

@@ -47,16 +47,17 @@ async function ensureOffscreen() {
   }
 }
 
-/** @returns {Promise<{backend: string}>} */
+/** @returns {Promise<{backend: string, tier: string}>} */
 async function settings() {
   const { settings: s } = await chrome.storage.local.get('settings');
-  return { backend: (s && s.backend) || 'auto' };
+  return { backend: (s && s.backend) || 'auto', tier: (s && s.tier) || 'auto' };
 }
 
 /** Send one request to the engine in the offscreen document. @param {object} request */
 async function toEngine(request) {
   await ensureOffscreen();
-  const envelope = { v: PROTOCOL_VERSION, settings: await settings(), request };
+  const { backend } = await settings();
+  const envelope = { v: PROTOCOL_VERSION, settings: { backend }, request };
   let reply;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -117,7 +118,8 @@ async function summarize(msg) {
     type: RequestType.SUMMARIZE,
     page: { url: page.url, title: page.title, html: page.html, text: page.text, lang: page.lang, is_selection: page.isSelection },
     options: msg.options || {},
-    tier: msg.tier || 'auto',
+    // The user can turn the model off in the options ("no model" = T0 only).
+    tier: msg.tier || (await settings()).tier,
     refresh: !!msg.refresh,
   });
 }

@@ -68,6 +68,43 @@ test('popup summarizes a corpus page with the bundled embedder; the result persi
   await b.ctx.close();
 });
 
+test('with the model turned off in the options, summaries come from T0 (no model, no runtime)', async () => {
+  const b = await launch();
+  netlogs.push(b.netlog);
+  try {
+    const url = `${server.base}/sample/article.html`;
+    const page = await openPage(b.ctx, url);
+    const pageText = norm(await page.evaluate(() => document.body.innerText));
+    const options = await openExtensionPage(b.ctx, b.extensionId, 'options.html');
+    await options.uncheck('#use-model');
+    await options.waitForFunction(async () => (await chrome.storage.local.get('settings')).settings?.tier === 't0');
+    const r = await ask(options, { type: 'summarize', tabId: await tabIdOf(b.sw, url), options: { type: 'tldr', length: 'medium' } });
+    assert.equal(r.ok, true, JSON.stringify(r.error));
+    assert.equal(r.tier, 'T0');
+    assert.equal(r.ep, 'none');
+    assert.equal(r.model, null);
+    assert.equal(r.title, 'How a small town rebuilt its library around repair');
+    assert.equal(r.lang, 'en');
+    assert.equal(r.summary.sentences.length, 3);
+    for (const s of r.summary.sentences) assert.ok(pageText.includes(norm(s.text)), s.text);
+    // A paragraph hidden by a stylesheet rule sits inside the article: the capture must drop it, although it
+    // is in the page's HTML.
+    const tabId = await tabIdOf(b.sw, url);
+    const captured = await options.evaluate(async (id) => {
+      const { capturePage } = await import('./page_capture.js');
+      const [res] = await chrome.scripting.executeScript({ target: { tabId: id }, func: capturePage, args: [false] });
+      return res.result;
+    }, tabId);
+    assert.ok((await page.content()).includes('SPECIAL OFFER'));
+    assert.ok(!captured.html.includes('SPECIAL OFFER') && !captured.text.includes('SPECIAL OFFER'));
+    assert.ok(captured.html.includes('data-scout-node'));
+    assert.ok(!JSON.stringify(r).includes('SPECIAL OFFER'));
+    assert.ok(r.keywords.includes('library'), r.keywords.join(','));
+  } finally {
+    await b.ctx.close();
+  }
+});
+
 test('pages Scout cannot read get clear errors, not crashes', async () => {
   const b = await launch();
   netlogs.push(b.netlog);

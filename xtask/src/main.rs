@@ -90,6 +90,19 @@ fn test() -> Result {
         .args(["test", "--workspace"])
         .env("ORT_DYLIB_PATH", &ort)
         .current_dir(&root))?;
+    step("wasm-bindgen-test under node (core on wasm32: protocol, tokenizer, extraction)");
+    run(Command::new("cargo")
+        .args([
+            "test",
+            "-p",
+            "scout",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--test",
+            "wasm_node",
+        ])
+        .env("SCOUT_TOKENIZER_PATH", tokenizer_path())
+        .current_dir(&root))?;
     let dist = dist::dist(dist::Variant::Test)?;
     dist::dist(dist::Variant::Release)?;
     step("browser end-to-end tests (Chromium)");
@@ -99,6 +112,17 @@ fn test() -> Result {
         .env("ORT_DYLIB_PATH", &ort)
         .current_dir(&root);
     run(&mut c)
+}
+
+/// The bundled tokenizer as fetched by setup (the wasm tests read it through node's fs).
+fn tokenizer_path() -> std::path::PathBuf {
+    let catalog = scout::core::catalog::Catalog::builtin();
+    let entry = catalog.bundled_embedder();
+    let path = entry
+        .and_then(|m| m.file("tokenizer"))
+        .map(|f| f.path.clone())
+        .unwrap_or_default();
+    setup::cached_model_file(entry.map(|m| m.id.as_str()).unwrap_or_default(), &path)
 }
 
 fn bench() -> Result {

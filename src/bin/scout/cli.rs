@@ -1,14 +1,4 @@
-//! `scout`: the native command line of Scout's core. The same functions the extension runs, on files.
-//!
-//! ```text
-//! scout extract PATH|- [--url URL]
-//! scout summarize PATH|- [--url URL] [--type key-points|tldr|teaser|headline] [--length short|medium|long]
-//!                 [--format markdown|plain] [--tier t0|t1]
-//! scout embed            (reads a JSON array of strings on stdin, prints vectors; native ONNX Runtime)
-//! scout protocol-js      (prints the generated protocol.js)
-//! ```
-//! T1 and `embed` need the native ONNX Runtime library (`ORT_DYLIB_PATH`) and the bundled model files, which
-//! `cargo xtask setup` fetches into `~/.cache/scout` (or `$SCOUT_CACHE_DIR`).
+//! The CLI's commands (host only: they use native ONNX Runtime).
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -26,7 +16,7 @@ const USAGE: &str = "usage: scout extract PATH|- [--url URL]
        scout embed < texts.json
        scout protocol-js";
 
-fn main() -> ExitCode {
+pub fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("extract") => cmd_extract(&args[1..]),
