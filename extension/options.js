@@ -1,35 +1,123 @@
 // @ts-check
 import { ask } from './ui/client.js';
+import { el } from './ui/render.js';
 
-const status = /** @type {HTMLElement} */ (document.getElementById('status'));
+const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const DEFAULT_HUB = 'https://huggingface.co';
+
+/** @param {number} b */
+const human = (b) => {
+  const u = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  while (b >= 1000 && i < u.length - 1) { b /= 1000; i++; }
+  return `${b.toFixed(i ? 1 : 0)} ${u[i]}`;
+};
+
+async function getSettings() {
+  const { settings } = await chrome.storage.local.get('settings');
+  return settings || {};
+}
+/** @param {object} patch */
+async function patchSettings(patch) {
+  await chrome.storage.local.set({ settings: { ...(await getSettings()), ...patch } });
+}
 
 async function showStatus() {
   const r = await ask({ type: 'status' });
+  const status = $('status');
   if (!r || !r.ok) { status.textContent = `Engine error: ${r && r.error ? r.error.message : 'no answer'}`; return; }
   if (r.error) { status.textContent = `Model not available (${r.error.message}); summaries use the no-model tier.`; return; }
   const b = r.backend;
   status.textContent = b ? `Running ${r.model} on ${b.ep.toUpperCase()} — ${b.reason}. Started in ${Math.round(r.init_ms)} ms.` : 'Engine not started.';
 }
 
+/** Live progress rows by model id. @type {Map<string, HTMLElement>} */
+const progressCells = new Map();
+
+async function showModels() {
+  const r = await ask({ type: 'models' });
+  const table = $('models');
+  if (!r.ok) { table.replaceChildren(el('tr', {}, [el('td', { class: 'error' }, [r.error.message])])); return; }
+  $('usage').textContent = `Scout uses ${human(r.usage_bytes)} of ${human(r.quota_bytes)} the browser allows.`;
+  table.replaceChildren(el('tr', {}, ['Model', 'Size', 'State', ''].map((h) => el('th', {}, [h]))));
+  progressCells.clear();
+  for (const m of r.models) {
+    const cell = el('td', { 'data-model': m.id }, [el('span', { class: 'state', 'data-testid': `state-${m.id}` }, [m.state])]);
+    progressCells.set(m.id, cell);
+    const actions = el('td');
+    if (!m.bundled && m.state !== 'ready') {
+      const b = el('button', { 'data-testid': `download-${m.id}` }, [m.state === 'partial' ? 'Resume' : 'Download']);
+      b.addEventListener('click', () => download(m));
+      actions.append(b);
+    }
+    if (m.state === 'downloading') {
+      const b = el('button', {}, ['Cancel']);
+      b.addEventListener('click', () => ask({ type: 'cancel_download', model: m.id }));
+      actions.append(b);
+    }
+    if (!m.bundled && (m.state === 'ready' || m.state === 'partial')) {
+      const b = el('button', { 'data-testid': `delete-${m.id}` }, ['Delete']);
+      b.addEventListener('click', async () => { await ask({ type: 'delete_model', model: m.id }); showModels(); });
+      actions.append(b);
+    }
+    table.append(el('tr', {}, [
+      el('td', {}, [el('strong', {}, [m.display_name]), el('br'), el('small', {}, [`${m.description} ${m.license}. ${m.repo}@${m.revision}${m.verified ? '' : ' (hashes not verified yet)'}`])]),
+      el('td', {}, [human(m.size)]),
+      cell,
+      actions,
+    ]));
+  }
+}
+
+/** Ask for consent with size, license and source, then start. @param {any} m */
+async function download(m) {
+  const hub = (await getSettings()).hub || DEFAULT_HUB;
+  $('consent-text').textContent = `Download ${m.display_name}: ${human(m.size)}, license ${m.license}, from ${hub}/${m.repo}? ` +
+    'It is stored in this browser only and checked against its pinned sha256.';
+  const dialog = /** @type {HTMLDialogElement} */ ($('consent'));
+  dialog.returnValue = '';
+  dialog.showModal();
+  await new Promise((resolve) => dialog.addEventListener('close', resolve, { once: true }));
+  if (dialog.returnValue !== 'ok') return;
+  const r = await ask({ type: 'download', model: m.id, consent: true });
+  if (!r.ok) { progressCells.get(m.id)?.replaceChildren(el('span', { class: 'error', role: 'alert' }, [r.error.message])); return; }
+  showModels();
+}
+
+// Progress from the engine, for downloads started here or in an earlier page (re-attaches after a reload).
+new BroadcastChannel('scout-progress').addEventListener('message', (ev) => {
+  const p = JSON.parse(ev.data);
+  const cell = progressCells.get(p.model);
+  if (!cell) return;
+  const eta = p.eta_s != null ? `, ${Math.ceil(p.eta_s)} s left` : '';
+  const speed = p.bytes_per_s ? ` at ${human(p.bytes_per_s)}/s` : '';
+  cell.replaceChildren(
+    el('progress', { max: '100', value: String(p.percent), 'data-testid': `progress-${p.model}` }),
+    el('div', { class: 'timings', 'data-state': p.state }, [`${p.state} ${p.percent.toFixed(1)} % (${human(p.done)} of ${human(p.total)}${speed}${eta})${p.message ? ` — ${p.message}` : ''}`]),
+  );
+  if (['ready', 'failed', 'cancelled'].includes(p.state)) setTimeout(showModels, 300);
+});
+
 async function init() {
-  const { settings } = await chrome.storage.local.get('settings');
-  const current = (settings && settings.backend) || 'auto';
+  const settings = await getSettings();
+  const current = settings.backend || 'auto';
   for (const input of /** @type {NodeListOf<HTMLInputElement>} */ (document.querySelectorAll('input[name=backend]'))) {
     input.checked = input.value === current;
     input.addEventListener('change', async () => {
-      const { settings: now } = await chrome.storage.local.get('settings');
-      await chrome.storage.local.set({ settings: { ...(now || {}), backend: input.value } });
+      await patchSettings({ backend: input.value });
       await ask({ type: 'settings_changed' });
-      status.textContent = 'Restarting the engine…';
+      $('status').textContent = 'Restarting the engine…';
       await showStatus();
     });
   }
-  const useModel = /** @type {HTMLInputElement} */ (document.getElementById('use-model'));
-  useModel.checked = !settings || settings.tier !== 't0';
-  useModel.addEventListener('change', async () => {
-    const { settings: now } = await chrome.storage.local.get('settings');
-    await chrome.storage.local.set({ settings: { ...(now || {}), tier: useModel.checked ? 'auto' : 't0' } });
-  });
+  const useModel = /** @type {HTMLInputElement} */ ($('use-model'));
+  useModel.checked = settings.tier !== 't0';
+  useModel.addEventListener('change', () => patchSettings({ tier: useModel.checked ? 'auto' : 't0' }));
+  const hub = /** @type {HTMLInputElement} */ ($('hub'));
+  hub.value = settings.hub || DEFAULT_HUB;
+  hub.addEventListener('change', () => patchSettings({ hub: hub.value.trim() || null }));
+  $('delete-all').addEventListener('click', async () => { await ask({ type: 'delete_all_models' }); showModels(); });
+  await showModels();
   await showStatus();
 }
 init();

@@ -47,17 +47,17 @@ async function ensureOffscreen() {
   }
 }
 
-/** @returns {Promise<{backend: string, tier: string}>} */
+/** @returns {Promise<{backend: string, tier: string, hub: string | null}>} */
 async function settings() {
   const { settings: s } = await chrome.storage.local.get('settings');
-  return { backend: (s && s.backend) || 'auto', tier: (s && s.tier) || 'auto' };
+  return { backend: (s && s.backend) || 'auto', tier: (s && s.tier) || 'auto', hub: (s && s.hub) || null };
 }
 
 /** Send one request to the engine in the offscreen document. @param {object} request */
 async function toEngine(request) {
   await ensureOffscreen();
-  const { backend } = await settings();
-  const envelope = { v: PROTOCOL_VERSION, settings: { backend }, request };
+  const { backend, hub } = await settings();
+  const envelope = { v: PROTOCOL_VERSION, settings: { backend, hub }, request };
   let reply;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -131,12 +131,26 @@ async function route(msg) {
     case RequestType.STATUS: return toEngine({ type: RequestType.STATUS });
     case RequestType.EMBED: return toEngine({ type: RequestType.EMBED, texts: msg.texts, ep: msg.ep, batch_size: msg.batch_size });
     case RequestType.EXTRACT: return toEngine({ type: RequestType.EXTRACT, html: msg.html, url: msg.url });
-    case 'settings_changed':
-      // The runtime bundle (WASM or WebGPU) is fixed once loaded: start a fresh engine with the new settings.
+    case RequestType.MODELS:
+    case RequestType.DELETE_ALL_MODELS:
+      return toEngine({ type: msg.type });
+    case RequestType.DOWNLOAD: return toEngine({ type: msg.type, model: msg.model, consent: msg.consent === true });
+    case RequestType.CANCEL_DOWNLOAD:
+    case RequestType.DELETE_MODEL:
+    case RequestType.LOAD_MODEL:
+      return toEngine({ type: msg.type, model: msg.model });
+    case 'settings_changed': {
+      // The runtime bundle (WASM or WebGPU) is fixed once loaded: start a fresh engine with the new settings,
+      // unless a download runs in it (closing the document would stop it).
       if ((await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] })).length) {
+        const models = await toEngine({ type: RequestType.MODELS });
+        if (models.ok && models.models.some((/** @type {any} */ m) => m.state === 'downloading')) {
+          return fail(ErrorCode.BAD_REQUEST, 'A model download is running: the new backend applies once it has finished.');
+        }
         await chrome.offscreen.closeDocument();
       }
       return { ok: true };
+    }
     default: return fail(ErrorCode.BAD_REQUEST, `unknown message type ${JSON.stringify(msg && msg.type)}`);
   }
 }

@@ -56,6 +56,9 @@ pub enum Tier {
 pub struct EngineSettings {
     #[serde(default)]
     pub backend: BackendPreference,
+    /// Base URL of the model hub (`{hub}/{repo}/resolve/{revision}/{path}`); default the Hugging Face hub.
+    #[serde(default)]
+    pub hub: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -79,6 +82,26 @@ pub enum Request {
         html: String,
         #[serde(default)]
         url: Option<String>,
+    },
+    /// The model catalog with what is stored, and the storage usage.
+    Models,
+    /// Download a catalog model; needs the user's consent for this model. Returns at once; progress is broadcast
+    /// on `BroadcastChannel("scout-progress")`.
+    Download {
+        model: String,
+        #[serde(default)]
+        consent: bool,
+    },
+    CancelDownload {
+        model: String,
+    },
+    DeleteModel {
+        model: String,
+    },
+    DeleteAllModels,
+    /// Create an inference session from a downloaded model (checks it is usable).
+    LoadModel {
+        model: String,
     },
     /// Embed texts with the bundled embedder (used by tests and benchmarks).
     Embed {
@@ -166,6 +189,21 @@ pub struct ExtractReply {
     pub ms: f64,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ModelsReply {
+    pub models: Vec<super::download::ModelStatus>,
+    pub usage_bytes: f64,
+    pub quota_bytes: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ModelLoadedReply {
+    pub model: String,
+    pub inputs: Vec<String>,
+    pub outputs: Vec<String>,
+    pub ms: f64,
+}
+
 /// The body of a successful reply.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -174,6 +212,12 @@ pub enum ReplyBody {
     Status(StatusReply),
     Embed(EmbedReply),
     Extract(ExtractReply),
+    Models(ModelsReply),
+    ModelLoaded(ModelLoadedReply),
+    /// A command was carried out (download started, deleted, cancelled).
+    Ack {
+        message: String,
+    },
 }
 
 /// `{ok:true, type, ...}` or `{ok:false, error:{code,message}}`.
@@ -295,7 +339,7 @@ pub fn js_constants() -> String {
     format!(
         "// @ts-check\n// Generated from src/core/protocol.rs by `cargo xtask dist`. Do not edit.\n\n\
          export const PROTOCOL_VERSION = {PROTOCOL_VERSION};\n\n\
-         export const RequestType = Object.freeze({{\n  STATUS: 'status',\n  SUMMARIZE: 'summarize',\n  EXTRACT: 'extract',\n  EMBED: 'embed',\n}});\n\n\
+         export const RequestType = Object.freeze({{\n  STATUS: 'status',\n  SUMMARIZE: 'summarize',\n  EXTRACT: 'extract',\n  EMBED: 'embed',\n  MODELS: 'models',\n  DOWNLOAD: 'download',\n  CANCEL_DOWNLOAD: 'cancel_download',\n  DELETE_MODEL: 'delete_model',\n  DELETE_ALL_MODELS: 'delete_all_models',\n  LOAD_MODEL: 'load_model',\n}});\n\n\
          export const ErrorCode = Object.freeze({{\n{}\n}});\n",
         codes.join("\n")
     )

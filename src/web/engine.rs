@@ -11,15 +11,19 @@ use ort::environment::Environment;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
+use super::download;
 use super::js::{PerfClock, fetch_bytes};
 use super::ort_backend::{OrtEncoder, init_runtime, loaded_bundle};
 use super::store::IdbStore;
 use crate::core::catalog::Catalog;
+use crate::core::download::DEFAULT_HUB;
 use crate::core::embed::{EmbedTokenizer, Embedder};
 use crate::core::error::{ErrorCode, ScoutError};
 use crate::core::hardware::{BackendChoice, Ep, choose_backend};
 use crate::core::pipeline::{SummarizeContext, summarize};
-use crate::core::protocol::{EmbedReply, Envelope, Reply, ReplyBody, Request, StatusReply, parse_envelope};
+use crate::core::protocol::{
+    EmbedReply, Envelope, ModelLoadedReply, ModelsReply, Reply, ReplyBody, Request, StatusReply, parse_envelope,
+};
 use crate::core::store::Clock;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -128,6 +132,77 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             let clock = PerfClock;
             let t = clock.now_ms();
             crate::core::protocol::extract_reply(&html, url, || clock.now_ms() - t)
+        }
+        Request::Models => {
+            let store = ensure_store(&mut st).await?;
+            let (usage_bytes, quota_bytes) = download::estimate().await.unwrap_or((0.0, 0.0));
+            Ok(ReplyBody::Models(ModelsReply {
+                models: download::list(&store).await?,
+                usage_bytes,
+                quota_bytes,
+            }))
+        }
+        Request::Download { model, consent } => {
+            let store = ensure_store(&mut st).await?;
+            let hub = env.settings.hub.clone().unwrap_or_else(|| DEFAULT_HUB.to_string());
+            download::start(store, &model, &hub, consent).await?;
+            Ok(ReplyBody::Ack {
+                message: format!("downloading {model} from {hub}"),
+            })
+        }
+        Request::CancelDownload { model } => {
+            let found = download::cancel(&model);
+            Ok(ReplyBody::Ack {
+                message: if found {
+                    "cancelling".into()
+                } else {
+                    "no such download".into()
+                },
+            })
+        }
+        Request::DeleteModel { model } => {
+            let store = ensure_store(&mut st).await?;
+            download::cancel(&model);
+            store.delete_model(&model).await?;
+            Ok(ReplyBody::Ack {
+                message: format!("deleted {model}"),
+            })
+        }
+        Request::DeleteAllModels => {
+            let store = ensure_store(&mut st).await?;
+            for m in Catalog::builtin().models.iter().filter(|m| !m.bundled) {
+                download::cancel(&m.id);
+                store.delete_model(&m.id).await?;
+            }
+            Ok(ReplyBody::Ack {
+                message: "deleted all downloaded models".into(),
+            })
+        }
+        Request::LoadModel { model } => {
+            let store = ensure_store(&mut st).await?;
+            ensure_loaded(&mut st, &choice).await;
+            let loaded = st.loaded.as_ref().ok_or_else(|| {
+                st.load_error
+                    .clone()
+                    .unwrap_or_else(|| ScoutError::new(ErrorCode::Internal, "runtime not loaded"))
+            })?;
+            let entry = Catalog::builtin()
+                .get(&model)
+                .cloned()
+                .ok_or_else(|| ScoutError::new(ErrorCode::BadRequest, format!("no model {model}")))?;
+            let path = entry.file("model").map(|f| f.path.clone()).unwrap_or_default();
+            let clock = PerfClock;
+            let t = clock.now_ms();
+            let url = download::file_blob_url(&store, &model, &path).await?;
+            let session = super::ort_backend::session_from_url(&loaded.env, &url, Ep::Wasm).await;
+            let _ = web_sys::Url::revoke_object_url(&url);
+            let session = session?;
+            Ok(ReplyBody::ModelLoaded(ModelLoadedReply {
+                model,
+                inputs: session.inputs().iter().map(|i| i.name().to_string()).collect(),
+                outputs: session.outputs().iter().map(|o| o.name().to_string()).collect(),
+                ms: clock.now_ms() - t,
+            }))
         }
         Request::Embed { texts, ep, batch_size } => {
             ensure_loaded(&mut st, &choice).await;

@@ -103,6 +103,19 @@ pub fn webgpu_device_active() -> bool {
     !webgpu.is_undefined() && !get(&webgpu, "device").is_undefined() && !get(&webgpu, "device").is_null()
 }
 
+/// Create a session from a URL (an extension file or a `blob:` URL of a downloaded model) on `ep`.
+pub async fn session_from_url(env: &Environment, model_url: &str, ep: Ep) -> Result<Session, ScoutError> {
+    let mut builder = Session::builder(env).map_err(failed)?;
+    append_ep(&mut builder, if ep == Ep::Webgpu { c"WebGPU" } else { c"WASM" })?;
+    with_timeout(INIT_TIMEOUT_MS, "creating the model session", async {
+        builder
+            .commit_from_url(model_url)
+            .await
+            .map_err(|e| ScoutError::new(ErrorCode::ModelUnavailable, format!("cannot load the model: {e}")))
+    })
+    .await
+}
+
 pub struct OrtEncoder {
     session: Session,
     run_options: RunOptions,
@@ -111,17 +124,7 @@ pub struct OrtEncoder {
 
 impl OrtEncoder {
     pub async fn create(env: &Environment, model_url: &str, ep: Ep) -> Result<Self, ScoutError> {
-        let mut builder = Session::builder(env).map_err(failed)?;
-        append_ep(&mut builder, if ep == Ep::Webgpu { c"WebGPU" } else { c"WASM" })?;
-        let session = with_timeout(INIT_TIMEOUT_MS, "creating the model session", async {
-            builder.commit_from_url(model_url).await.map_err(|e| {
-                ScoutError::new(
-                    ErrorCode::ModelUnavailable,
-                    format!("cannot load the model {model_url}: {e}"),
-                )
-            })
-        })
-        .await?;
+        let session = session_from_url(env, model_url, ep).await?;
         if ep == Ep::Webgpu && !webgpu_device_active() {
             return Err(failed("the WebGPU execution provider did not start"));
         }

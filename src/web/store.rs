@@ -1,14 +1,22 @@
-//! IndexedDB result store (rexie), behind the core's `ResultStore` trait.
+//! IndexedDB (rexie): the result store behind the core's `ResultStore` trait, and the model store (download
+//! progress, file chunks, ready models).
+//!
+//! Schema history: v1 had `results`; v2 adds `downloads`, `chunks` and `models`. Opening at v2 upgrades a v1
+//! database in place and keeps its results.
 
-use rexie::{ObjectStore, Rexie, TransactionMode};
-use wasm_bindgen::JsValue;
+use js_sys::Uint8Array;
+use rexie::{KeyRange, ObjectStore, Rexie, TransactionMode};
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::error::{ErrorCode, ScoutError};
 use crate::core::store::ResultStore;
 
 const DB_NAME: &str = "scout";
-const DB_VERSION: u32 = 1;
+pub const DB_VERSION: u32 = 2;
 const RESULTS: &str = "results";
+const DOWNLOADS: &str = "downloads";
+const CHUNKS: &str = "chunks";
+const MODELS: &str = "models";
 
 pub struct IdbStore {
     db: Rexie,
@@ -18,40 +26,170 @@ fn storage_err(e: impl std::fmt::Display) -> ScoutError {
     ScoutError::new(ErrorCode::StorageFailed, format!("IndexedDB: {e}"))
 }
 
+fn key(k: &str) -> JsValue {
+    JsValue::from_str(k)
+}
+
+/// Chunk keys sort by index: `model/path#000042`.
+pub fn chunk_key(model: &str, path: &str, index: u32) -> String {
+    format!("{model}/{path}#{index:06}")
+}
+
 impl IdbStore {
     pub async fn open() -> Result<Self, ScoutError> {
         let db = Rexie::builder(DB_NAME)
             .version(DB_VERSION)
             .add_object_store(ObjectStore::new(RESULTS))
+            .add_object_store(ObjectStore::new(DOWNLOADS))
+            .add_object_store(ObjectStore::new(CHUNKS))
+            .add_object_store(ObjectStore::new(MODELS))
             .build()
             .await
             .map_err(storage_err)?;
         Ok(IdbStore { db })
     }
-}
 
-impl ResultStore for IdbStore {
-    async fn get(&self, key: &str) -> Result<Option<String>, ScoutError> {
+    async fn get_string(&self, store: &str, k: &str) -> Result<Option<String>, ScoutError> {
         let tx = self
             .db
-            .transaction(&[RESULTS], TransactionMode::ReadOnly)
+            .transaction(&[store], TransactionMode::ReadOnly)
             .map_err(storage_err)?;
-        let store = tx.store(RESULTS).map_err(storage_err)?;
-        let v = store.get(JsValue::from_str(key)).await.map_err(storage_err)?;
+        let s = tx.store(store).map_err(storage_err)?;
+        let v = s.get(key(k)).await.map_err(storage_err)?;
         Ok(v.and_then(|v| v.as_string()))
     }
 
-    async fn put(&self, key: &str, value: &str) -> Result<(), ScoutError> {
+    async fn put_string(&self, store: &str, k: &str, value: &str) -> Result<(), ScoutError> {
         let tx = self
             .db
-            .transaction(&[RESULTS], TransactionMode::ReadWrite)
+            .transaction(&[store], TransactionMode::ReadWrite)
             .map_err(storage_err)?;
-        let store = tx.store(RESULTS).map_err(storage_err)?;
-        store
-            .put(&JsValue::from_str(value), Some(&JsValue::from_str(key)))
+        let s = tx.store(store).map_err(storage_err)?;
+        s.put(&JsValue::from_str(value), Some(&key(k)))
             .await
             .map_err(storage_err)?;
         tx.done().await.map_err(storage_err)?;
         Ok(())
+    }
+
+    async fn delete_keys(&self, store: &str, range: KeyRange) -> Result<(), ScoutError> {
+        let tx = self
+            .db
+            .transaction(&[store], TransactionMode::ReadWrite)
+            .map_err(storage_err)?;
+        let s = tx.store(store).map_err(storage_err)?;
+        for k in s.get_all_keys(Some(range), None).await.map_err(storage_err)? {
+            s.delete(k).await.map_err(storage_err)?;
+        }
+        tx.done().await.map_err(storage_err)?;
+        Ok(())
+    }
+
+    /// All keys starting with `prefix`.
+    fn prefix_range(prefix: &str) -> Result<KeyRange, ScoutError> {
+        KeyRange::bound(
+            &key(prefix),
+            &key(&format!("{prefix}\u{ffff}")),
+            Some(false),
+            Some(false),
+        )
+        .map_err(storage_err)
+    }
+
+    pub async fn get_progress(&self, model: &str, path: &str) -> Result<Option<String>, ScoutError> {
+        self.get_string(DOWNLOADS, &format!("{model}/{path}")).await
+    }
+
+    /// Store a chunk and the progress that includes it in one transaction, so they never disagree.
+    pub async fn put_chunk(
+        &self,
+        model: &str,
+        path: &str,
+        index: u32,
+        bytes: &[u8],
+        progress_json: &str,
+    ) -> Result<(), ScoutError> {
+        let tx = self
+            .db
+            .transaction(&[CHUNKS, DOWNLOADS], TransactionMode::ReadWrite)
+            .map_err(storage_err)?;
+        let chunks = tx.store(CHUNKS).map_err(storage_err)?;
+        chunks
+            .put(
+                &Uint8Array::from(bytes).into(),
+                Some(&key(&chunk_key(model, path, index))),
+            )
+            .await
+            .map_err(storage_err)?;
+        let downloads = tx.store(DOWNLOADS).map_err(storage_err)?;
+        downloads
+            .put(
+                &JsValue::from_str(progress_json),
+                Some(&key(&format!("{model}/{path}"))),
+            )
+            .await
+            .map_err(storage_err)?;
+        tx.done().await.map_err(storage_err)?;
+        Ok(())
+    }
+
+    pub async fn put_progress(&self, model: &str, path: &str, progress_json: &str) -> Result<(), ScoutError> {
+        self.put_string(DOWNLOADS, &format!("{model}/{path}"), progress_json)
+            .await
+    }
+
+    pub async fn get_chunk(&self, model: &str, path: &str, index: u32) -> Result<Uint8Array, ScoutError> {
+        let tx = self
+            .db
+            .transaction(&[CHUNKS], TransactionMode::ReadOnly)
+            .map_err(storage_err)?;
+        let s = tx.store(CHUNKS).map_err(storage_err)?;
+        let v = s.get(key(&chunk_key(model, path, index))).await.map_err(storage_err)?;
+        v.and_then(|v| v.dyn_into::<Uint8Array>().ok())
+            .ok_or_else(|| storage_err(format!("chunk {index} of {model}/{path} is missing")))
+    }
+
+    /// Forget a file's bytes and progress.
+    pub async fn delete_file(&self, model: &str, path: &str) -> Result<(), ScoutError> {
+        self.delete_keys(CHUNKS, Self::prefix_range(&format!("{model}/{path}#"))?)
+            .await?;
+        let exact = KeyRange::only(&key(&format!("{model}/{path}"))).map_err(storage_err)?;
+        self.delete_keys(DOWNLOADS, exact).await
+    }
+
+    /// Forget everything of a model: chunks, progress, ready record.
+    pub async fn delete_model(&self, model: &str) -> Result<(), ScoutError> {
+        let prefix = format!("{model}/");
+        self.delete_keys(CHUNKS, Self::prefix_range(&prefix)?).await?;
+        self.delete_keys(DOWNLOADS, Self::prefix_range(&prefix)?).await?;
+        let tx = self
+            .db
+            .transaction(&[MODELS], TransactionMode::ReadWrite)
+            .map_err(storage_err)?;
+        tx.store(MODELS)
+            .map_err(storage_err)?
+            .delete(key(model))
+            .await
+            .map_err(storage_err)?;
+        tx.done().await.map_err(storage_err)?;
+        Ok(())
+    }
+
+    pub async fn put_model_record(&self, model: &str, record_json: &str) -> Result<(), ScoutError> {
+        self.put_string(MODELS, model, record_json).await
+    }
+
+    pub async fn model_record(&self, model: &str) -> Result<Option<String>, ScoutError> {
+        self.get_string(MODELS, model).await
+    }
+}
+
+impl ResultStore for IdbStore {
+    async fn get(&self, k: &str) -> Result<Option<String>, ScoutError> {
+        self.get_string(RESULTS, k).await
+    }
+
+    async fn put(&self, k: &str, value: &str) -> Result<(), ScoutError> {
+        self.put_string(RESULTS, k, value).await
     }
 }

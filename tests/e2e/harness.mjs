@@ -166,3 +166,94 @@ export function auditNetLog(netlogPath) {
   }
   return { ours, pages, browsers };
 }
+
+export const SHARED_MODELS = process.env.SCOUT_SHARED_MODELS || path.resolve(ROOT, '../shared/models');
+
+/**
+ * A model hub on 127.0.0.1 in the Hugging Face layout: `/{owner}/{repo}/resolve/{revision}/{path}` serves
+ * `shared/models/{owner}/{repo}/{path}`, with HTTP Range support and injectable faults:
+ * - `faults.dropAfter = {path, bytes}`: close the connection after sending that many bytes of the file (once);
+ * - `faults.flipByte = {path, offset}`: serve the file with one byte flipped;
+ * - `faults.status = {path, code, times}`: answer `code` that many times (Infinity: always).
+ * Every request is logged with its Range header.
+ */
+export async function startHub(dir = SHARED_MODELS) {
+  /** @type {{dropAfter?: {path: string, bytes: number} | null, flipByte?: {path: string, offset: number} | null, status?: {path: string, code: number, times: number} | null}} */
+  const faults = {};
+  /** @type {{path: string, range: string | null, status: number}[]} */
+  const log = [];
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url || '/', 'http://127.0.0.1');
+    const m = decodeURIComponent(url.pathname).match(/^\/([^/]+\/[^/]+)\/resolve\/[^/]+\/(.+)$/);
+    const range = req.headers.range || null;
+    const file = m ? path.resolve(dir, m[1], m[2]) : null;
+    const rel = m ? m[2] : url.pathname;
+    const answer = (/** @type {number} */ code, /** @type {Record<string,string|number>} */ headers = {}) => {
+      log.push({ path: rel, range, status: code });
+      res.writeHead(code, headers);
+    };
+    if (faults.status && faults.status.path === rel && faults.status.times > 0) {
+      faults.status.times--;
+      answer(faults.status.code, { 'content-type': 'text/plain' });
+      res.end('fault');
+      return;
+    }
+    if (!file || !file.startsWith(path.resolve(dir)) || !fs.existsSync(file)) {
+      answer(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+      return;
+    }
+    const size = fs.statSync(file).size;
+    let start = 0;
+    const r = range && range.match(/^bytes=(\d+)-$/);
+    if (r) start = Number(r[1]);
+    const headers = { 'content-type': 'application/octet-stream', 'content-length': size - start, 'accept-ranges': 'bytes' };
+    if (r) answer(206, { ...headers, 'content-range': `bytes ${start}-${size - 1}/${size}` });
+    else answer(200, headers);
+    let sent = 0;
+    const drop = faults.dropAfter && faults.dropAfter.path === rel ? faults.dropAfter : null;
+    const flip = faults.flipByte && faults.flipByte.path === rel ? faults.flipByte : null;
+    const stream = fs.createReadStream(file, { start, highWaterMark: 1 << 20 });
+    stream.on('data', (chunk) => {
+      const buf = Buffer.from(chunk);
+      if (flip && flip.offset >= start + sent && flip.offset < start + sent + buf.length) buf[flip.offset - start - sent] ^= 0xff;
+      if (drop && sent + buf.length >= drop.bytes) {
+        faults.dropAfter = null;
+        res.write(buf.subarray(0, Math.max(0, drop.bytes - sent)));
+        stream.destroy();
+        res.destroy();
+        return;
+      }
+      sent += buf.length;
+      if (!res.write(buf)) { stream.pause(); res.once('drain', () => stream.resume()); }
+    });
+    stream.on('end', () => res.end());
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const addr = /** @type {import('node:net').AddressInfo} */ (server.address());
+  return {
+    base: `http://127.0.0.1:${addr.port}`,
+    faults,
+    log,
+    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve(undefined)); }),
+  };
+}
+
+/**
+ * Collect the engine's download progress events in an extension page.
+ * @param {import('playwright-core').Page} page
+ */
+export async function recordProgress(page) {
+  await page.evaluate(() => {
+    /** @type {any} */ (window).__progress = [];
+    new BroadcastChannel('scout-progress').addEventListener('message', (ev) => /** @type {any} */ (window).__progress.push(JSON.parse(ev.data)));
+  });
+  return {
+    /** @returns {Promise<any[]>} */
+    events: () => page.evaluate(() => /** @type {any} */ (window).__progress),
+    /** Wait for a final state of `model`. @param {string} model @param {number} [timeout] */
+    final: (model, timeout = 300_000) => page.waitForFunction((m) => /** @type {any} */ (window).__progress
+      .find((/** @type {any} */ p) => p.model === m && ['ready', 'failed', 'cancelled'].includes(p.state)), model, { timeout, polling: 200 })
+      .then((h) => h.jsonValue()),
+  };
+}
