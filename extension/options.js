@@ -29,6 +29,10 @@ async function showStatus() {
   if (r.error) { status.textContent = `Model not available (${r.error.message}); summaries use the no-model tier.`; return; }
   const b = r.backend;
   status.textContent = b ? `Running ${r.model} on ${b.ep.toUpperCase()} — ${b.reason}. Started in ${Math.round(r.init_ms)} ms.` : 'Engine not started.';
+  if (r.recommendation) {
+    const rec = r.recommendation;
+    $('recommendation').textContent = `Recommended for this device: ${rec.tier}${rec.model ? ` with ${rec.model}` : ''} — ${rec.reason}.`;
+  }
 }
 
 /** Live progress rows by model id. @type {Map<string, HTMLElement>} */

@@ -47,17 +47,22 @@ async function ensureOffscreen() {
   }
 }
 
-/** @returns {Promise<{backend: string, tier: string, hub: string | null}>} */
+/** @returns {Promise<{backend: string, tier: string, hub: string | null, retention_days: number | null}>} */
 async function settings() {
   const { settings: s } = await chrome.storage.local.get('settings');
-  return { backend: (s && s.backend) || 'auto', tier: (s && s.tier) || 'auto', hub: (s && s.hub) || null };
+  return {
+    backend: (s && s.backend) || 'auto',
+    tier: (s && s.tier) || 'auto',
+    hub: (s && s.hub) || null,
+    retention_days: s && Number.isInteger(s.retention_days) ? s.retention_days : null,
+  };
 }
 
 /** Send one request to the engine in the offscreen document. @param {object} request */
 async function toEngine(request) {
   await ensureOffscreen();
-  const { backend, hub } = await settings();
-  const envelope = { v: PROTOCOL_VERSION, settings: { backend, hub }, request };
+  const { backend, hub, retention_days } = await settings();
+  const envelope = { v: PROTOCOL_VERSION, settings: { backend, hub, retention_days }, request };
   let reply;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -133,7 +138,12 @@ async function route(msg) {
     case RequestType.EXTRACT: return toEngine({ type: RequestType.EXTRACT, html: msg.html, url: msg.url });
     case RequestType.MODELS:
     case RequestType.DELETE_ALL_MODELS:
+    case RequestType.CLEAR_HISTORY:
+    case RequestType.EXPORT_HISTORY:
       return toEngine({ type: msg.type });
+    case RequestType.HISTORY: return toEngine({ type: msg.type, query: msg.query, limit: msg.limit });
+    case RequestType.DELETE_HISTORY: return toEngine({ type: msg.type, id: msg.id });
+    case RequestType.IMPORT_HISTORY: return toEngine({ type: msg.type, json: msg.json });
     case RequestType.DOWNLOAD: return toEngine({ type: msg.type, model: msg.model, consent: msg.consent === true });
     case RequestType.CANCEL_DOWNLOAD:
     case RequestType.DELETE_MODEL:

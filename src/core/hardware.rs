@@ -143,3 +143,83 @@ mod tests {
         }
     }
 }
+
+/// What Scout suggests this device can run, shown with its reason; Scout never downloads on its own.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Recommendation {
+    /// "T1" (bundled embedder only) or "T2" (a downloaded local LLM).
+    pub tier: String,
+    /// The catalog model to download for T2, if any.
+    pub model: Option<String>,
+    pub reason: String,
+}
+
+/// Recommend a tier from the hardware facts. The only verified local LLM today is SmolLM2-135M int8 (137 MB,
+/// WASM-friendly); larger ones need a hardware GPU with `shader-f16` and plenty of memory.
+pub fn recommend(hw: &HardwareProfile) -> Recommendation {
+    let mem = hw.device_memory_gb.unwrap_or(4.0);
+    let cores = hw.hardware_concurrency.unwrap_or(1);
+    let gpu = hw.webgpu.available && !hw.webgpu.is_fallback;
+    let f16 = hw.webgpu.features.iter().any(|f| f == "shader-f16");
+    if mem < 2.0 || cores < 2 {
+        return Recommendation {
+            tier: "T1".into(),
+            model: None,
+            reason: format!(
+                "{mem} GB of memory and {cores} core(s): a local LLM would be too slow; the bundled embedder works well"
+            ),
+        };
+    }
+    let reason = match (gpu, f16) {
+        (true, true) => {
+            format!("GPU with shader-f16 and {mem} GB: SmolLM2 runs comfortably (larger models are planned)")
+        }
+        (true, false) => format!("GPU without shader-f16, {mem} GB: the int8 SmolLM2 runs on WASM or WebGPU"),
+        (false, _) => {
+            format!("no hardware GPU, {cores} cores, {mem} GB: the small int8 SmolLM2 runs on the CPU (WASM)")
+        }
+    };
+    Recommendation {
+        tier: "T2".into(),
+        model: Some("smollm2-135m-instruct-int8".into()),
+        reason,
+    }
+}
+
+#[cfg(test)]
+mod recommend_tests {
+    use super::*;
+
+    #[test]
+    fn recommendation_table() {
+        let mk = |mem: f64, cores: u32, gpu: bool, fallback: bool, f16: bool| HardwareProfile {
+            webgpu: WebGpuInfo {
+                available: gpu,
+                is_fallback: fallback,
+                features: if f16 { vec!["shader-f16".into()] } else { vec![] },
+                ..Default::default()
+            },
+            device_memory_gb: Some(mem),
+            hardware_concurrency: Some(cores),
+            cross_origin_isolated: true,
+        };
+        let cases = [
+            (mk(1.0, 8, true, false, true), "T1"),
+            (mk(8.0, 1, false, false, false), "T1"),
+            (mk(8.0, 2, false, false, false), "T2"),
+            (mk(8.0, 8, true, true, false), "T2"),
+            (mk(16.0, 8, true, false, true), "T2"),
+        ];
+        for (hw, tier) in cases {
+            let r = recommend(&hw);
+            assert_eq!(r.tier, tier, "{}", r.reason);
+            assert_eq!(r.model.is_some(), tier == "T2");
+            assert!(!r.reason.is_empty());
+        }
+        assert!(
+            recommend(&mk(8.0, 8, false, false, false))
+                .reason
+                .contains("no hardware GPU")
+        );
+    }
+}

@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 pub mod hardware;
 pub mod hash;
+pub mod history;
 pub mod pipeline;
 pub mod protocol;
 pub mod store;

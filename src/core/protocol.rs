@@ -56,6 +56,9 @@ pub enum Tier {
 pub struct EngineSettings {
     #[serde(default)]
     pub backend: BackendPreference,
+    /// Keep history entries this many days (None: keep all).
+    #[serde(default)]
+    pub retention_days: Option<u32>,
     /// Base URL of the model hub (`{hub}/{repo}/resolve/{revision}/{path}`); default the Hugging Face hub.
     #[serde(default)]
     pub hub: Option<String>,
@@ -102,6 +105,22 @@ pub enum Request {
     /// Create an inference session from a downloaded model (checks it is usable).
     LoadModel {
         model: String,
+    },
+    /// History entries matching `query` (all words), newest first.
+    History {
+        #[serde(default)]
+        query: Option<String>,
+        #[serde(default)]
+        limit: Option<usize>,
+    },
+    DeleteHistory {
+        id: String,
+    },
+    ClearHistory,
+    /// The whole history as a JSON export.
+    ExportHistory,
+    ImportHistory {
+        json: String,
     },
     /// Embed texts with the bundled embedder (used by tests and benchmarks).
     Embed {
@@ -169,6 +188,9 @@ pub struct SummaryReply {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct StatusReply {
     pub ready: bool,
+    /// What this device can run, with the reason (from the hardware facts).
+    pub recommendation: Option<super::hardware::Recommendation>,
+    pub hardware: Option<HardwareProfile>,
     pub backend: Option<BackendChoice>,
     pub model: Option<String>,
     pub init_ms: Option<f64>,
@@ -204,6 +226,13 @@ pub struct ModelLoadedReply {
     pub ms: f64,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct HistoryReply {
+    pub entries: Vec<super::history::HistoryEntry>,
+    /// Entries matching the query before the limit.
+    pub total: usize,
+}
+
 /// The body of a successful reply.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -214,6 +243,10 @@ pub enum ReplyBody {
     Extract(ExtractReply),
     Models(ModelsReply),
     ModelLoaded(ModelLoadedReply),
+    History(HistoryReply),
+    HistoryExport {
+        json: String,
+    },
     /// A command was carried out (download started, deleted, cancelled).
     Ack {
         message: String,
@@ -339,7 +372,7 @@ pub fn js_constants() -> String {
     format!(
         "// @ts-check\n// Generated from src/core/protocol.rs by `cargo xtask dist`. Do not edit.\n\n\
          export const PROTOCOL_VERSION = {PROTOCOL_VERSION};\n\n\
-         export const RequestType = Object.freeze({{\n  STATUS: 'status',\n  SUMMARIZE: 'summarize',\n  EXTRACT: 'extract',\n  EMBED: 'embed',\n  MODELS: 'models',\n  DOWNLOAD: 'download',\n  CANCEL_DOWNLOAD: 'cancel_download',\n  DELETE_MODEL: 'delete_model',\n  DELETE_ALL_MODELS: 'delete_all_models',\n  LOAD_MODEL: 'load_model',\n}});\n\n\
+         export const RequestType = Object.freeze({{\n  STATUS: 'status',\n  SUMMARIZE: 'summarize',\n  EXTRACT: 'extract',\n  EMBED: 'embed',\n  MODELS: 'models',\n  DOWNLOAD: 'download',\n  CANCEL_DOWNLOAD: 'cancel_download',\n  DELETE_MODEL: 'delete_model',\n  DELETE_ALL_MODELS: 'delete_all_models',\n  LOAD_MODEL: 'load_model',\n  HISTORY: 'history',\n  DELETE_HISTORY: 'delete_history',\n  CLEAR_HISTORY: 'clear_history',\n  EXPORT_HISTORY: 'export_history',\n  IMPORT_HISTORY: 'import_history',\n}});\n\n\
          export const ErrorCode = Object.freeze({{\n{}\n}});\n",
         codes.join("\n")
     )

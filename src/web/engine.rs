@@ -20,9 +20,11 @@ use crate::core::download::DEFAULT_HUB;
 use crate::core::embed::{EmbedTokenizer, Embedder};
 use crate::core::error::{ErrorCode, ScoutError};
 use crate::core::hardware::{BackendChoice, Ep, choose_backend};
+use crate::core::history;
 use crate::core::pipeline::{SummarizeContext, summarize};
 use crate::core::protocol::{
-    EmbedReply, Envelope, ModelLoadedReply, ModelsReply, Reply, ReplyBody, Request, StatusReply, parse_envelope,
+    EmbedReply, Envelope, HistoryReply, ModelLoadedReply, ModelsReply, Reply, ReplyBody, Request, StatusReply,
+    parse_envelope,
 };
 use crate::core::store::Clock;
 
@@ -84,7 +86,10 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
     match env.request {
         Request::Status => {
             ensure_loaded(&mut st, &choice).await;
-            Ok(ReplyBody::Status(status(&st)))
+            let mut reply = status(&st);
+            reply.recommendation = Some(crate::core::hardware::recommend(&hw));
+            reply.hardware = Some(hw);
+            Ok(ReplyBody::Status(reply))
         }
         Request::Summarize {
             page,
@@ -108,9 +113,14 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                         store: store.as_ref(),
                         clock: &clock,
                     };
-                    summarize(ctx, &page, &options, tier, refresh)
-                        .await
-                        .map(ReplyBody::Summary)
+                    let reply = summarize(ctx, &page, &options, tier, refresh).await?;
+                    if !reply.cached {
+                        let options_json = serde_json::to_string(&options).unwrap_or_default();
+                        let entry = history::entry_for_summary(&reply, &options_json, js_sys::Date::now());
+                        // History is a convenience: failing to record it must not cost the answer.
+                        let _ = store.put_history(&entry).await;
+                    }
+                    Ok(ReplyBody::Summary(reply))
                 }
                 Err(_) => {
                     // Without IndexedDB (e.g. a private profile that blocks it) we still answer, uncached.
@@ -132,6 +142,47 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             let clock = PerfClock;
             let t = clock.now_ms();
             crate::core::protocol::extract_reply(&html, url, || clock.now_ms() - t)
+        }
+        Request::History { query, limit } => {
+            let store = ensure_store(&mut st).await?;
+            if let Some(cutoff) = history::retention_cutoff(js_sys::Date::now(), env.settings.retention_days) {
+                store.prune_history(cutoff).await?;
+            }
+            let q = query.unwrap_or_default();
+            let mut entries: Vec<_> = store
+                .history()
+                .await?
+                .into_iter()
+                .filter(|e| history::matches(e, &q))
+                .collect();
+            let total = entries.len();
+            entries.truncate(limit.unwrap_or(usize::MAX));
+            Ok(ReplyBody::History(HistoryReply { entries, total }))
+        }
+        Request::DeleteHistory { id } => {
+            ensure_store(&mut st).await?.delete_history(&id).await?;
+            Ok(ReplyBody::Ack {
+                message: format!("deleted {id}"),
+            })
+        }
+        Request::ClearHistory => {
+            ensure_store(&mut st).await?.clear_history().await?;
+            Ok(ReplyBody::Ack {
+                message: "history cleared".into(),
+            })
+        }
+        Request::ExportHistory => {
+            let store = ensure_store(&mut st).await?;
+            Ok(ReplyBody::HistoryExport {
+                json: history::export_json(store.history().await?),
+            })
+        }
+        Request::ImportHistory { json } => {
+            let entries = history::import_json(&json)?;
+            ensure_store(&mut st).await?.put_history_many(&entries).await?;
+            Ok(ReplyBody::Ack {
+                message: format!("imported {} entries", entries.len()),
+            })
         }
         Request::Models => {
             let store = ensure_store(&mut st).await?;
@@ -257,6 +308,8 @@ fn not_configured() -> ScoutError {
 fn status(st: &State) -> StatusReply {
     StatusReply {
         ready: st.loaded.is_some(),
+        recommendation: None,
+        hardware: None,
         backend: st.loaded.as_ref().map(|l| l.choice.clone()),
         model: Catalog::builtin().bundled_embedder().map(|m| m.id.clone()),
         init_ms: st.loaded.as_ref().map(|l| l.init_ms),

@@ -1,22 +1,24 @@
 //! IndexedDB (rexie): the result store behind the core's `ResultStore` trait, and the model store (download
 //! progress, file chunks, ready models).
 //!
-//! Schema history: v1 had `results`; v2 adds `downloads`, `chunks` and `models`. Opening at v2 upgrades a v1
-//! database in place and keeps its results.
+//! Schema history: v1 had `results`; v2 added `downloads`, `chunks` and `models`; v3 added `history`. Opening at
+//! the current version upgrades an older database in place and keeps what it held.
 
 use js_sys::Uint8Array;
 use rexie::{KeyRange, ObjectStore, Rexie, TransactionMode};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::error::{ErrorCode, ScoutError};
+use crate::core::history::{HistoryEntry, entry_id};
 use crate::core::store::ResultStore;
 
 const DB_NAME: &str = "scout";
-pub const DB_VERSION: u32 = 2;
+pub const DB_VERSION: u32 = 3;
 const RESULTS: &str = "results";
 const DOWNLOADS: &str = "downloads";
 const CHUNKS: &str = "chunks";
 const MODELS: &str = "models";
+const HISTORY: &str = "history";
 
 pub struct IdbStore {
     db: Rexie,
@@ -43,6 +45,7 @@ impl IdbStore {
             .add_object_store(ObjectStore::new(DOWNLOADS))
             .add_object_store(ObjectStore::new(CHUNKS))
             .add_object_store(ObjectStore::new(MODELS))
+            .add_object_store(ObjectStore::new(HISTORY))
             .build()
             .await
             .map_err(storage_err)?;
@@ -181,6 +184,74 @@ impl IdbStore {
 
     pub async fn model_record(&self, model: &str) -> Result<Option<String>, ScoutError> {
         self.get_string(MODELS, model).await
+    }
+}
+
+impl IdbStore {
+    pub async fn put_history(&self, entry: &HistoryEntry) -> Result<(), ScoutError> {
+        let json = serde_json::to_string(entry).map_err(storage_err)?;
+        self.put_string(HISTORY, &entry.id, &json).await
+    }
+
+    pub async fn put_history_many(&self, entries: &[HistoryEntry]) -> Result<(), ScoutError> {
+        let tx = self
+            .db
+            .transaction(&[HISTORY], TransactionMode::ReadWrite)
+            .map_err(storage_err)?;
+        let s = tx.store(HISTORY).map_err(storage_err)?;
+        for e in entries {
+            let json = serde_json::to_string(e).map_err(storage_err)?;
+            s.put(&JsValue::from_str(&json), Some(&key(&e.id)))
+                .await
+                .map_err(storage_err)?;
+        }
+        tx.done().await.map_err(storage_err)?;
+        Ok(())
+    }
+
+    /// All entries, newest first.
+    pub async fn history(&self) -> Result<Vec<HistoryEntry>, ScoutError> {
+        let tx = self
+            .db
+            .transaction(&[HISTORY], TransactionMode::ReadOnly)
+            .map_err(storage_err)?;
+        let s = tx.store(HISTORY).map_err(storage_err)?;
+        let mut out: Vec<HistoryEntry> = s
+            .get_all(None, None)
+            .await
+            .map_err(storage_err)?
+            .into_iter()
+            .filter_map(|v| v.as_string())
+            .filter_map(|j| serde_json::from_str(&j).ok())
+            .collect();
+        out.reverse();
+        Ok(out)
+    }
+
+    pub async fn delete_history(&self, id: &str) -> Result<(), ScoutError> {
+        self.delete_keys(HISTORY, KeyRange::only(&key(id)).map_err(storage_err)?)
+            .await
+    }
+
+    pub async fn clear_history(&self) -> Result<(), ScoutError> {
+        let tx = self
+            .db
+            .transaction(&[HISTORY], TransactionMode::ReadWrite)
+            .map_err(storage_err)?;
+        tx.store(HISTORY)
+            .map_err(storage_err)?
+            .clear()
+            .await
+            .map_err(storage_err)?;
+        tx.done().await.map_err(storage_err)?;
+        Ok(())
+    }
+
+    /// Delete entries created before `cutoff_ms` (ids sort by time).
+    pub async fn prune_history(&self, cutoff_ms: f64) -> Result<(), ScoutError> {
+        let upper = entry_id(cutoff_ms, "");
+        let range = KeyRange::upper_bound(&key(&upper), Some(true)).map_err(storage_err)?;
+        self.delete_keys(HISTORY, range).await
     }
 }
 

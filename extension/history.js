@@ -1,0 +1,55 @@
+// @ts-check
+import { ask } from './ui/client.js';
+import { el } from './ui/render.js';
+
+const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const PAGE = 100;
+
+async function show() {
+  const query = /** @type {HTMLInputElement} */ ($('q')).value;
+  const r = await ask({ type: 'history', query, limit: PAGE });
+  const list = $('list');
+  if (!r.ok) { list.replaceChildren(el('p', { class: 'error', role: 'alert' }, [r.error.message])); return; }
+  $('count').textContent = `${r.total} answer${r.total === 1 ? '' : 's'}${r.total > PAGE ? ` (showing the newest ${PAGE})` : ''}`;
+  list.replaceChildren(...r.entries.map((/** @type {any} */ e) => {
+    const del = el('button', { title: 'Delete this entry' }, ['Delete']);
+    del.addEventListener('click', async () => { await ask({ type: 'delete_history', id: e.id }); show(); });
+    const open = el('a', { href: e.url, target: '_blank', rel: 'noopener' }, [e.title || e.url]);
+    return el('article', { class: 'entry', 'data-id': e.id }, [
+      el('h2', { class: 'title' }, [open]),
+      el('p', { class: 'timings' }, [`${new Date(e.created_ms).toLocaleString()} · ${e.kind} · ${e.tier}${e.model ? ` · ${e.model}` : ''}`]),
+      el('pre', { class: 'answer' }, [e.text]),
+      del,
+    ]);
+  }));
+}
+
+$('q').addEventListener('input', show);
+$('clear').addEventListener('click', async () => {
+  if (!confirm('Delete the whole history?')) return;
+  await ask({ type: 'clear_history' });
+  show();
+});
+$('export').addEventListener('click', async () => {
+  const r = await ask({ type: 'export_history' });
+  if (!r.ok) return;
+  const a = el('a', { href: URL.createObjectURL(new Blob([r.json], { type: 'application/json' })), download: 'scout-history.json' });
+  a.click();
+});
+$('import').addEventListener('change', async (ev) => {
+  const file = /** @type {HTMLInputElement} */ (ev.target).files?.[0];
+  if (!file) return;
+  const r = await ask({ type: 'import_history', json: await file.text() });
+  $('count').textContent = r.ok ? r.message : r.error.message;
+  show();
+});
+const retention = /** @type {HTMLSelectElement} */ ($('retention'));
+chrome.storage.local.get('settings').then(({ settings }) => {
+  retention.value = settings && settings.retention_days ? String(settings.retention_days) : '';
+});
+retention.addEventListener('change', async () => {
+  const { settings } = await chrome.storage.local.get('settings');
+  await chrome.storage.local.set({ settings: { ...(settings || {}), retention_days: retention.value ? Number(retention.value) : null } });
+  show();
+});
+show();

@@ -1,0 +1,140 @@
+//! The history of answers: what was asked about which page, when, by which tier and model. Pure: the web layer
+//! supplies timestamps and stores the entries.
+
+use serde::{Deserialize, Serialize};
+
+use super::error::{ErrorCode, ScoutError};
+use super::protocol::SummaryReply;
+
+/// Bumped when the entry shape changes; imports of other versions are refused with a clear error.
+pub const HISTORY_FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct HistoryEntry {
+    /// Sorts by time: `h{created_ms:015}-{hash prefix}`.
+    pub id: String,
+    /// "summary" (later: "classification", "answer").
+    pub kind: String,
+    pub url: String,
+    pub title: String,
+    pub tier: String,
+    pub model: Option<String>,
+    /// The options that shaped the answer (JSON).
+    pub options: String,
+    pub content_hash: String,
+    pub created_ms: f64,
+    /// The answer as text (what search looks at, and what the history view shows).
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct HistoryExport {
+    pub format: u32,
+    pub entries: Vec<HistoryEntry>,
+}
+
+pub fn entry_id(created_ms: f64, content_hash: &str) -> String {
+    format!(
+        "h{:015}-{}",
+        created_ms.max(0.0) as u64,
+        content_hash.get(..12).unwrap_or(content_hash)
+    )
+}
+
+pub fn entry_for_summary(reply: &SummaryReply, options_json: &str, now_ms: f64) -> HistoryEntry {
+    HistoryEntry {
+        id: entry_id(now_ms, &reply.content_hash),
+        kind: "summary".into(),
+        url: reply.url.clone(),
+        title: reply.title.clone(),
+        tier: format!("{:?}", reply.tier),
+        model: reply.model.clone(),
+        options: options_json.to_string(),
+        content_hash: reply.content_hash.clone(),
+        created_ms: now_ms,
+        text: reply.summary.text.clone(),
+    }
+}
+
+/// Case-insensitive match of every query word in the title, URL or text.
+pub fn matches(entry: &HistoryEntry, query: &str) -> bool {
+    let hay = format!("{}\n{}\n{}", entry.title, entry.url, entry.text).to_lowercase();
+    query.split_whitespace().all(|w| hay.contains(&w.to_lowercase()))
+}
+
+/// Entries older than this (ms since the epoch) are removed; `None` keeps everything.
+pub fn retention_cutoff(now_ms: f64, retention_days: Option<u32>) -> Option<f64> {
+    retention_days.map(|d| now_ms - f64::from(d) * 86_400_000.0)
+}
+
+pub fn export_json(entries: Vec<HistoryEntry>) -> String {
+    serde_json::to_string(&HistoryExport {
+        format: HISTORY_FORMAT,
+        entries,
+    })
+    .unwrap_or_default()
+}
+
+pub fn import_json(json: &str) -> Result<Vec<HistoryEntry>, ScoutError> {
+    let export: HistoryExport = serde_json::from_str(json)
+        .map_err(|e| ScoutError::new(ErrorCode::BadRequest, format!("not a Scout history export: {e}")))?;
+    if export.format != HISTORY_FORMAT {
+        return Err(ScoutError::new(
+            ErrorCode::BadRequest,
+            format!(
+                "history export format {} is not supported (this Scout reads {HISTORY_FORMAT})",
+                export.format
+            ),
+        ));
+    }
+    Ok(export.entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(ms: f64, title: &str) -> HistoryEntry {
+        HistoryEntry {
+            id: entry_id(ms, "abcdef0123456789"),
+            kind: "summary".into(),
+            url: "http://127.0.0.1/x".into(),
+            title: title.into(),
+            tier: "T1".into(),
+            model: None,
+            options: "{}".into(),
+            content_hash: "abcdef0123456789".into(),
+            created_ms: ms,
+            text: "- The bridge will be rebuilt.".into(),
+        }
+    }
+
+    #[test]
+    fn ids_sort_by_time() {
+        assert!(entry_id(999.0, "ff") < entry_id(1000.0, "00"));
+        assert_eq!(entry_id(5.0, "0123456789abcdef"), "h000000000000005-0123456789ab");
+    }
+
+    #[test]
+    fn search_matches_all_words_case_insensitively() {
+        let e = entry(1.0, "Council vote");
+        assert!(matches(&e, "BRIDGE council"));
+        assert!(matches(&e, ""));
+        assert!(!matches(&e, "bridge tunnel"));
+    }
+
+    #[test]
+    fn export_import_roundtrip_and_version_check() {
+        let entries = vec![entry(1.0, "a"), entry(2.0, "b")];
+        let json = export_json(entries.clone());
+        assert_eq!(import_json(&json).unwrap(), entries);
+        assert!(import_json(&json.replace("\"format\":1", "\"format\":9")).is_err());
+        assert!(import_json("[]").is_err());
+    }
+
+    #[test]
+    fn retention() {
+        assert_eq!(retention_cutoff(10.0 * 86_400_000.0, Some(3)), Some(7.0 * 86_400_000.0));
+        assert_eq!(retention_cutoff(1.0, None), None);
+    }
+}
