@@ -1,8 +1,9 @@
 // @ts-check
 import { ask, targetTabId } from './ui/client.js';
-import { renderBusy, renderReply } from './ui/render.js';
+import { el, renderBusy, renderReply } from './ui/render.js';
 
-const box = /** @type {HTMLElement} */ (document.getElementById('result'));
+const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const box = $('result');
 
 /** @param {number} tabId @param {boolean} selectionOnly */
 async function run(tabId, selectionOnly) {
@@ -18,11 +19,59 @@ async function takePendingJob() {
   await run(pendingJob.tabId, pendingJob.selectionOnly);
 }
 
+async function classify() {
+  const tabId = await targetTabId();
+  if (tabId === undefined) return;
+  const labels = $('labels');
+  renderBusy(labels, 'Classifying on this device…');
+  const custom = /** @type {HTMLInputElement} */ ($('custom')).value.split(',').map((s) => s.trim()).filter(Boolean);
+  const r = await ask({ type: 'classify', tabId, custom_labels: custom });
+  if (!r.ok) { labels.replaceChildren(el('div', { class: 'error', role: 'alert' }, [r.error.message])); return; }
+  const names = { topic: 'Topic', content_type: 'Type', tone: 'Tone' };
+  labels.replaceChildren(...r.results.map((/** @type {any} */ c) => {
+    const set = typeof c.set === 'string' ? c.set : 'custom';
+    const top = c.labels[0];
+    return el('span', { class: `chip${c.uncertain ? ' uncertain' : ''}`, 'data-set': set, 'data-label': top.id,
+      title: c.labels.slice(0, 3).map((/** @type {any} */ l) => `${l.name} ${(l.score * 100).toFixed(0)} %`).join(', ') },
+    [`${names[set] || 'Yours'}: ${top.name}${c.uncertain ? ' ?' : ''}`]);
+  }), el('span', { class: 'badge tier' }, [`T1 · ${r.ep.toUpperCase()}`]));
+}
+
+/** @param {SubmitEvent} ev */
+async function askQuestion(ev) {
+  ev.preventDefault();
+  const tabId = await targetTabId();
+  const question = /** @type {HTMLInputElement} */ ($('question')).value.trim();
+  if (tabId === undefined || !question) return;
+  const out = $('answers');
+  renderBusy(out, 'Looking for the answer in the page…');
+  const r = await ask({ type: 'ask', tabId, question });
+  if (!r.ok) { out.replaceChildren(el('div', { class: 'error', role: 'alert' }, [r.error.message])); return; }
+  const head = el('p', { class: 'timings' }, [`T1 · on-device embedder · ${r.ep.toUpperCase()} · ${Math.round(r.timings.total_ms)} ms`]);
+  if (r.no_answer) { out.replaceChildren(el('p', { class: 'note', 'data-testid': 'no-answer' }, [`Scout: ${r.no_answer}.`]), head); return; }
+  out.replaceChildren(...r.answers.map((/** @type {any} */ a, /** @type {number} */ i) => {
+    const show = el('a', { href: '#', class: 'cite', 'data-passage': a.id }, [`[${i + 1}] show in page`]);
+    show.addEventListener('click', async (e) => {
+      e.preventDefault();
+      const h = await ask({ type: 'highlight', tabId, nodes: a.nodes, quote: a.quote });
+      if (!h.ok) show.textContent = h.error.message;
+    });
+    return el('blockquote', { class: 'answer', 'data-testid': 'answer' }, [
+      a.heading ? el('strong', {}, [a.heading]) : '', el('p', {}, [a.quote]), show]);
+  }), head);
+}
+
 chrome.storage.session.onChanged.addListener((changes) => {
   if (changes.pendingJob && changes.pendingJob.newValue) takePendingJob();
 });
-/** @type {HTMLElement} */ (document.getElementById('summarize')).addEventListener('click', async () => {
+$('summarize').addEventListener('click', async () => {
   const tabId = await targetTabId();
   if (tabId !== undefined) await run(tabId, false);
+});
+$('classify').addEventListener('click', classify);
+$('ask-form').addEventListener('submit', askQuestion);
+window.addEventListener('pagehide', async () => {
+  const tabId = await targetTabId();
+  if (tabId !== undefined) ask({ type: 'clear_highlight', tabId });
 });
 takePendingJob();

@@ -8,6 +8,7 @@
  */
 import { PROTOCOL_VERSION, ErrorCode, RequestType } from './protocol.js';
 import { capturePage } from './page_capture.js';
+import { clearHighlight, highlightPassage } from './page_highlight.js';
 
 const OFFSCREEN_URL = 'offscreen.html';
 const MENU_PAGE = 'scout-summarize-page';
@@ -129,10 +130,49 @@ async function summarize(msg) {
   });
 }
 
+/**
+ * Capture the tab, then ask the engine something about the page.
+ * @param {{tabId: number, selectionOnly?: boolean}} msg @param {(page: object) => object} request
+ */
+async function aboutPage(msg, request) {
+  if (typeof msg.tabId !== 'number') return fail(ErrorCode.BAD_REQUEST, 'this request needs a tabId');
+  const { page, error } = await capture(msg.tabId, !!msg.selectionOnly);
+  if (error) return error;
+  return toEngine(request({ url: page.url, title: page.title, html: page.html, text: page.text, lang: page.lang, is_selection: page.isSelection }));
+}
+
+const HIGHLIGHT_CSS = '::highlight(scout-cite) { background-color: #ffe066; color: inherit; }';
+
+/** Scroll to and highlight a cited passage in its tab; or remove the highlight. @param {any} msg */
+async function highlight(msg, on) {
+  if (typeof msg.tabId !== 'number') return fail(ErrorCode.BAD_REQUEST, 'highlight needs a tabId');
+  const target = { tabId: msg.tabId };
+  try {
+    if (!on) {
+      await chrome.scripting.executeScript({ target, func: clearHighlight });
+      await chrome.scripting.removeCSS({ target, css: HIGHLIGHT_CSS }).catch(() => undefined);
+      return { ok: true, type: 'ack', message: 'highlight removed' };
+    }
+    await chrome.scripting.insertCSS({ target, css: HIGHLIGHT_CSS });
+    const [res] = await chrome.scripting.executeScript({ target, func: highlightPassage, args: [msg.nodes || [], String(msg.quote || '')] });
+    const r = res && res.result;
+    if (!r || !r.found) return fail(ErrorCode.UNREADABLE_PAGE, 'That passage is no longer on the page (it may have changed since it was read).');
+    return { ok: true, type: 'ack', message: r.marked };
+  } catch (e) {
+    return fail(ErrorCode.UNREADABLE_PAGE, `Scout cannot mark this page: ${String(e && /** @type {any} */ (e).message || e)}`);
+  }
+}
+
 /** @param {any} msg */
 async function route(msg) {
   switch (msg && msg.type) {
     case RequestType.SUMMARIZE: return summarize(msg);
+    case RequestType.ASK:
+      return aboutPage(msg, (page) => ({ type: RequestType.ASK, page, question: String(msg.question || ''), top_k: msg.top_k }));
+    case RequestType.CLASSIFY:
+      return aboutPage(msg, (page) => ({ type: RequestType.CLASSIFY, page, custom_labels: Array.isArray(msg.custom_labels) ? msg.custom_labels.map(String) : [] }));
+    case RequestType.HIGHLIGHT: return highlight(msg, true);
+    case RequestType.CLEAR_HIGHLIGHT: return highlight(msg, false);
     case RequestType.STATUS: return toEngine({ type: RequestType.STATUS });
     case RequestType.EMBED: return toEngine({ type: RequestType.EMBED, texts: msg.texts, ep: msg.ep, batch_size: msg.batch_size });
     case RequestType.EXTRACT: return toEngine({ type: RequestType.EXTRACT, html: msg.html, url: msg.url });

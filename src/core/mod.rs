@@ -1,6 +1,7 @@
 //! The pure core: everything here is deterministic, does no IO and compiles for host and wasm32 alike.
 
 pub mod catalog;
+pub mod classify;
 pub mod download;
 pub mod embed;
 pub mod error;
@@ -10,6 +11,8 @@ pub mod hash;
 pub mod history;
 pub mod pipeline;
 pub mod protocol;
+pub mod qa;
+pub mod retrieve;
 pub mod store;
 pub mod text;
 

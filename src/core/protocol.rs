@@ -80,6 +80,19 @@ pub enum Request {
         #[serde(default)]
         refresh: bool,
     },
+    /// Classify a page: topic, content type, tone, and the user's own labels (at least two) if given (T1).
+    Classify {
+        page: PageContent,
+        #[serde(default)]
+        custom_labels: Vec<String>,
+    },
+    /// Answer a question about a page from its passages (T1).
+    Ask {
+        page: PageContent,
+        question: String,
+        #[serde(default)]
+        top_k: Option<usize>,
+    },
     /// Extract the article of an HTML document (T0, no model).
     Extract {
         html: String,
@@ -233,6 +246,51 @@ pub struct HistoryReply {
     pub total: usize,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AnswerOut {
+    pub id: String,
+    pub heading: Option<String>,
+    pub text: String,
+    /// The sentence(s) that answer, verbatim from `text`: shown as a quote and highlighted in the page.
+    pub quote: String,
+    /// `data-scout-node` ids of the passage in the live page.
+    pub nodes: Vec<u32>,
+    pub score: f32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct QaTimings {
+    pub index_ms: f64,
+    pub query_ms: f64,
+    pub total_ms: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AnswersReply {
+    pub url: String,
+    pub title: String,
+    pub question: String,
+    pub tier: Tier,
+    pub ep: String,
+    /// Best first; empty when `no_answer` says why.
+    pub answers: Vec<AnswerOut>,
+    pub no_answer: Option<String>,
+    /// The page's passages were already indexed (a follow-up question).
+    pub index_cached: bool,
+    pub timings: QaTimings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ClassifyReply {
+    pub url: String,
+    pub title: String,
+    pub lang: Option<String>,
+    pub tier: Tier,
+    pub ep: String,
+    pub results: Vec<super::classify::Classification>,
+    pub ms: f64,
+}
+
 /// The body of a successful reply.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -241,6 +299,8 @@ pub enum ReplyBody {
     Status(StatusReply),
     Embed(EmbedReply),
     Extract(ExtractReply),
+    Answers(AnswersReply),
+    Classification(ClassifyReply),
     Models(ModelsReply),
     ModelLoaded(ModelLoadedReply),
     History(HistoryReply),
@@ -372,7 +432,7 @@ pub fn js_constants() -> String {
     format!(
         "// @ts-check\n// Generated from src/core/protocol.rs by `cargo xtask dist`. Do not edit.\n\n\
          export const PROTOCOL_VERSION = {PROTOCOL_VERSION};\n\n\
-         export const RequestType = Object.freeze({{\n  STATUS: 'status',\n  SUMMARIZE: 'summarize',\n  EXTRACT: 'extract',\n  EMBED: 'embed',\n  MODELS: 'models',\n  DOWNLOAD: 'download',\n  CANCEL_DOWNLOAD: 'cancel_download',\n  DELETE_MODEL: 'delete_model',\n  DELETE_ALL_MODELS: 'delete_all_models',\n  LOAD_MODEL: 'load_model',\n  HISTORY: 'history',\n  DELETE_HISTORY: 'delete_history',\n  CLEAR_HISTORY: 'clear_history',\n  EXPORT_HISTORY: 'export_history',\n  IMPORT_HISTORY: 'import_history',\n}});\n\n\
+         export const RequestType = Object.freeze({{\n  STATUS: 'status',\n  SUMMARIZE: 'summarize',\n  ASK: 'ask',\n  CLASSIFY: 'classify',\n  HIGHLIGHT: 'highlight',\n  CLEAR_HIGHLIGHT: 'clear_highlight',\n  EXTRACT: 'extract',\n  EMBED: 'embed',\n  MODELS: 'models',\n  DOWNLOAD: 'download',\n  CANCEL_DOWNLOAD: 'cancel_download',\n  DELETE_MODEL: 'delete_model',\n  DELETE_ALL_MODELS: 'delete_all_models',\n  LOAD_MODEL: 'load_model',\n  HISTORY: 'history',\n  DELETE_HISTORY: 'delete_history',\n  CLEAR_HISTORY: 'clear_history',\n  EXPORT_HISTORY: 'export_history',\n  IMPORT_HISTORY: 'import_history',\n}});\n\n\
          export const ErrorCode = Object.freeze({{\n{}\n}});\n",
         codes.join("\n")
     )

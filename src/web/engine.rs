@@ -16,6 +16,7 @@ use super::js::{PerfClock, fetch_bytes};
 use super::ort_backend::{OrtEncoder, init_runtime, loaded_bundle};
 use super::store::IdbStore;
 use crate::core::catalog::Catalog;
+use crate::core::classify::{LabelIndex, classify_page};
 use crate::core::download::DEFAULT_HUB;
 use crate::core::embed::{EmbedTokenizer, Embedder};
 use crate::core::error::{ErrorCode, ScoutError};
@@ -26,6 +27,7 @@ use crate::core::protocol::{
     EmbedReply, Envelope, HistoryReply, ModelLoadedReply, ModelsReply, Reply, ReplyBody, Request, StatusReply,
     parse_envelope,
 };
+use crate::core::qa;
 use crate::core::store::Clock;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -52,6 +54,9 @@ struct State {
     loaded: Option<Loaded>,
     load_error: Option<ScoutError>,
     store: Option<Rc<IdbStore>>,
+    qa_cache: qa::IndexCache,
+    /// Label descriptions embedded once per label set.
+    labels: LabelIndex,
 }
 
 thread_local! {
@@ -137,6 +142,50 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                         .map(ReplyBody::Summary)
                 }
             }
+        }
+        Request::Classify { page, custom_labels } => {
+            ensure_loaded(&mut st, &choice).await;
+            if let Some(e) = &st.load_error {
+                return Err(ScoutError::new(
+                    ErrorCode::ModelUnavailable,
+                    format!(
+                        "Classifying needs the embedding model, which did not load: {}",
+                        e.message
+                    ),
+                ));
+            }
+            let State { loaded, labels, .. } = &mut *st;
+            let loaded = loaded
+                .as_mut()
+                .ok_or_else(|| ScoutError::new(ErrorCode::Internal, "engine not loaded"))?;
+            let reply = classify_page(&mut loaded.embedder, labels, &PerfClock, &page, &custom_labels).await?;
+            Ok(ReplyBody::Classification(reply))
+        }
+        Request::Ask { page, question, top_k } => {
+            ensure_loaded(&mut st, &choice).await;
+            if let Some(e) = &st.load_error {
+                return Err(ScoutError::new(
+                    ErrorCode::ModelUnavailable,
+                    format!(
+                        "Answering questions needs the embedding model, which did not load: {}",
+                        e.message
+                    ),
+                ));
+            }
+            let State { loaded, qa_cache, .. } = &mut *st;
+            let loaded = loaded
+                .as_mut()
+                .ok_or_else(|| ScoutError::new(ErrorCode::Internal, "engine not loaded"))?;
+            let reply = qa::answer(
+                &mut loaded.embedder,
+                qa_cache,
+                &PerfClock,
+                &page,
+                &question,
+                top_k.unwrap_or(3),
+            )
+            .await?;
+            Ok(ReplyBody::Answers(reply))
         }
         Request::Extract { html, url } => {
             let clock = PerfClock;

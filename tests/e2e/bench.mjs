@@ -245,7 +245,7 @@ function measureSizes() {
 }
 
 /**
- * @typedef {{ctx: import('playwright-core').BrowserContext, sw: import('playwright-core').Worker, extensionId: string}} Browser
+ * @typedef {{ctx: import('playwright-core').BrowserContext, sw: import('playwright-core').Worker, extensionId: string, profile: string}} Browser
  */
 
 /** The engine's own breakdown of a summary. @param {any} t @returns {string} */
@@ -454,7 +454,10 @@ async function main() {
     report.error = errText(e);
     rows.push({ metric: 'browser benchmarks', scout: `error: ${errText(e)}` });
   } finally {
-    if (b) await b.ctx.close().catch(() => {});
+    if (b) {
+      await b.ctx.close().catch(() => {});
+      fs.rmSync(b.profile, { recursive: true, force: true }); // fresh every run: nothing in it is worth keeping
+    }
     await server.close();
   }
 

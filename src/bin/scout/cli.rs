@@ -13,6 +13,8 @@ use scout::native::{NativeClock, NativeEncoder, cached_model_file, native_embedd
 
 const USAGE: &str = "usage: scout extract PATH|- [--url URL]
        scout summarize PATH|- [--url URL] [--type key-points|tldr|teaser|headline] [--length short|medium|long] [--format markdown|plain] [--tier t0|t1]
+       scout classify PATH|- [--url URL] [--labels a,b,c]
+       scout ask PATH|- QUESTION [--url URL] [--top K]
        scout embed < texts.json
        scout protocol-js";
 
@@ -22,6 +24,8 @@ pub fn main() -> ExitCode {
         Some("extract") => cmd_extract(&args[1..]),
         Some("summarize") => cmd_summarize(&args[1..]),
         Some("embed") => cmd_embed(),
+        Some("classify") => cmd_classify(&args[1..]),
+        Some("ask") => cmd_ask(&args[1..]),
         Some("protocol-js") => {
             print!("{}", scout::core::protocol::js_constants());
             return ExitCode::SUCCESS;
@@ -107,6 +111,57 @@ fn cmd_summarize(args: &[String]) -> Result<ReplyBody, ScoutError> {
         clock: &clock,
     };
     pollster::block_on(summarize(ctx, &page, &options, tier, true)).map(ReplyBody::Summary)
+}
+
+/// A file as the extension would capture it.
+fn page_from(args: &[String]) -> Result<PageContent, ScoutError> {
+    let path = args.first().ok_or_else(|| bad(USAGE))?;
+    Ok(PageContent {
+        url: flag(args, "--url")
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("file://{path}")),
+        html: Some(read_input(path)?),
+        ..Default::default()
+    })
+}
+
+fn cmd_classify(args: &[String]) -> Result<ReplyBody, ScoutError> {
+    let page = page_from(args)?;
+    let custom: Vec<String> = flag(args, "--labels")
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .unwrap_or_default();
+    let mut embedder = load_embedder()?;
+    let mut index = scout::core::classify::LabelIndex::default();
+    let clock = NativeClock::default();
+    pollster::block_on(scout::core::classify::classify_page(
+        &mut embedder,
+        &mut index,
+        &clock,
+        &page,
+        &custom,
+    ))
+    .map(ReplyBody::Classification)
+}
+
+fn cmd_ask(args: &[String]) -> Result<ReplyBody, ScoutError> {
+    let page = page_from(args)?;
+    let question = args.get(1).filter(|q| !q.starts_with("--")).ok_or_else(|| bad(USAGE))?;
+    let top: usize = flag(args, "--top")
+        .map(|t| t.parse().map_err(|_| bad("--top needs a number")))
+        .transpose()?
+        .unwrap_or(3);
+    let mut embedder = load_embedder()?;
+    let mut cache = scout::core::qa::IndexCache::default();
+    let clock = NativeClock::default();
+    pollster::block_on(scout::core::qa::answer(
+        &mut embedder,
+        &mut cache,
+        &clock,
+        &page,
+        question,
+        top,
+    ))
+    .map(ReplyBody::Answers)
 }
 
 fn cmd_embed() -> Result<ReplyBody, ScoutError> {

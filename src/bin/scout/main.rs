@@ -4,6 +4,8 @@
 //! scout extract PATH|- [--url URL]
 //! scout summarize PATH|- [--url URL] [--type key-points|tldr|teaser|headline] [--length short|medium|long]
 //!                 [--format markdown|plain] [--tier t0|t1]
+//! scout classify PATH|- [--url URL] [--labels a,b,c]     (T1: topic, content type, tone, custom labels)
+//! scout ask PATH|- QUESTION [--url URL] [--top K]         (T1: passages that answer, with quotes)
 //! scout embed            (reads a JSON array of strings on stdin, prints vectors; native ONNX Runtime)
 //! scout protocol-js      (prints the generated protocol.js)
 //! ```

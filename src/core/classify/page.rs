@@ -1,0 +1,44 @@
+//! Classify a captured page against several label sets at once (the page is embedded once).
+
+use super::{Classification, LabelIndex, LabelSet, PageSample, classify_embedded, embed_page};
+use crate::core::embed::{Embedder, EncoderBackend};
+use crate::core::error::ScoutError;
+use crate::core::pipeline::page_text;
+use crate::core::protocol::{ClassifyReply, PageContent, Tier};
+use crate::core::store::Clock;
+
+pub async fn classify_page<B: EncoderBackend, C: Clock>(
+    embedder: &mut Embedder<B>,
+    index: &mut LabelIndex,
+    clock: &C,
+    page: &PageContent,
+    custom: &[String],
+) -> Result<ClassifyReply, ScoutError> {
+    let t0 = clock.now_ms();
+    let pt = page_text(page)?;
+    let blocks: Vec<&str> = pt.blocks.iter().map(String::as_str).collect();
+    let sample = PageSample::from_passages(&pt.title, &blocks, &super::DEFAULT_SAMPLE);
+    let emb = embed_page(embedder, &sample).await?;
+    let mut sets = vec![LabelSet::Topic, LabelSet::ContentType, LabelSet::Tone];
+    let custom: Vec<String> = custom
+        .iter()
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .collect();
+    if custom.len() >= 2 {
+        sets.push(LabelSet::Custom(custom));
+    }
+    let mut results: Vec<Classification> = Vec::new();
+    for set in &sets {
+        results.push(classify_embedded(embedder, index, &sample, &emb, set).await?);
+    }
+    Ok(ClassifyReply {
+        url: page.url.clone(),
+        title: pt.title,
+        lang: pt.lang,
+        tier: Tier::T1,
+        ep: embedder.backend.ep(),
+        results,
+        ms: clock.now_ms() - t0,
+    })
+}

@@ -1,0 +1,162 @@
+//! Unit tests with a fake encoder (hermetic: a tiny word-level tokenizer, hashed one-hot token states).
+
+use super::*;
+use crate::core::embed::{EmbedTokenizer, EncodedBatch};
+
+const DIMS: usize = 64;
+
+struct CountingEncoder {
+    calls: usize,
+    rows: usize,
+}
+
+impl EncoderBackend for CountingEncoder {
+    async fn last_hidden_state(&mut self, batch: &EncodedBatch) -> Result<Vec<f32>, ScoutError> {
+        self.calls += 1;
+        self.rows += batch.batch;
+        let mut out = vec![0f32; batch.batch * batch.seq * DIMS];
+        for (i, id) in batch.input_ids.iter().enumerate() {
+            let k = (*id as usize).wrapping_mul(2_654_435_761) % DIMS;
+            out[i * DIMS + k] = 1.0;
+        }
+        Ok(out)
+    }
+    fn ep(&self) -> String {
+        "fake".into()
+    }
+}
+
+fn fake_embedder() -> Embedder<CountingEncoder> {
+    let vocab_words = [
+        "[UNK]",
+        "this",
+        "page",
+        "is",
+        "about",
+        "an",
+        "article",
+        "information",
+        "and",
+        "news",
+        "cats",
+        "cars",
+        "my",
+        "cat",
+        "sleeps",
+        "all",
+        "day",
+        "love",
+        "to",
+        "nap",
+        "engine",
+        "the",
+        "on",
+        "sofa",
+    ];
+    let vocab: serde_json::Map<String, serde_json::Value> = vocab_words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| ((*w).to_string(), serde_json::Value::from(i)))
+        .collect();
+    let json = serde_json::json!({
+        "version": "1.0", "truncation": null, "padding": null, "added_tokens": [],
+        "normalizer": {"type": "Lowercase"}, "pre_tokenizer": {"type": "Whitespace"},
+        "post_processor": null, "decoder": null,
+        "model": {"type": "WordLevel", "vocab": vocab, "unk_token": "[UNK]"}
+    });
+    let tok = EmbedTokenizer::from_bytes(json.to_string().as_bytes(), 128).expect("tokenizer");
+    Embedder::new(tok, CountingEncoder { calls: 0, rows: 0 }, DIMS)
+}
+
+#[test]
+fn label_embeddings_are_computed_once() {
+    let mut e = fake_embedder();
+    let mut index = LabelIndex::new();
+    let page = PageSample::from_text("My cat", "My cat sleeps all day on the sofa.");
+    let n_page = page.texts().len();
+    let n_desc: usize = LabelSet::Topic.labels().iter().map(|l| l.descriptions.len()).sum();
+
+    let first = pollster::block_on(classify(&mut e, &mut index, &page, &LabelSet::Topic)).expect("classify");
+    assert_eq!(e.backend.rows, n_page + n_desc);
+    assert!(index.contains(&LabelSet::Topic));
+    let calls = e.backend.calls;
+    let second = pollster::block_on(classify(&mut e, &mut index, &page, &LabelSet::Topic)).expect("classify");
+    assert_eq!(e.backend.rows, 2 * n_page + n_desc, "descriptions were embedded again");
+    assert_eq!(e.backend.calls, calls + 1);
+    assert_eq!(first, second);
+    assert_eq!(first.labels.len(), labels::TOPIC.len());
+    assert!((first.labels.iter().map(|l| l.score).sum::<f32>() - 1.0).abs() < 1e-4);
+    assert!(first.labels.windows(2).all(|w| w[0].score >= w[1].score));
+    assert_eq!(first.top, first.labels[0].id);
+
+    // The same custom set (modulo case/space) is cached too; a new one is embedded.
+    let rows = e.backend.rows;
+    let custom = LabelSet::Custom(vec!["cats".into(), "cars".into()]);
+    pollster::block_on(classify(&mut e, &mut index, &page, &custom)).expect("classify");
+    let after_custom = e.backend.rows;
+    assert_eq!(after_custom, rows + n_page + 6);
+    let same = LabelSet::Custom(vec![" Cats".into(), "CARS ".into()]);
+    pollster::block_on(classify(&mut e, &mut index, &page, &same)).expect("classify");
+    assert_eq!(e.backend.rows, after_custom + n_page);
+}
+
+#[test]
+fn custom_labels_on_a_pet_snippet_with_the_fake_encoder() {
+    let mut e = fake_embedder();
+    let mut index = LabelIndex::new();
+    let page = PageSample::from_text("My cat", "My cat sleeps all day. Cats love to nap on the sofa.");
+    let set = LabelSet::Custom(vec!["cats".into(), "cars: engine news".into()]);
+    let c = pollster::block_on(classify(&mut e, &mut index, &page, &set)).expect("classify");
+    assert_eq!(c.top, "cats");
+    assert_eq!(c.labels.len(), 2);
+    let kw = keyword_baseline(&page, &set);
+    assert_eq!(kw.top, "cats");
+}
+
+#[test]
+fn empty_page_is_an_error() {
+    let mut e = fake_embedder();
+    let mut index = LabelIndex::new();
+    let r = pollster::block_on(classify(&mut e, &mut index, &PageSample::default(), &LabelSet::Tone));
+    assert_eq!(r.map_err(|e| e.code), Err(ErrorCode::EmptyPage));
+}
+
+#[test]
+fn keyword_baseline_without_hits_is_uniform_and_uncertain() {
+    let page = PageSample::from_text("", "zzz qqq");
+    let c = keyword_baseline(&page, &LabelSet::Tone);
+    assert!(c.uncertain);
+    assert_eq!(c.labels.len(), 4);
+    assert!(c.labels.iter().all(|l| (l.score - 0.25).abs() < 1e-6));
+}
+
+#[test]
+fn built_in_sets_are_well_formed() {
+    for (set, min) in [(LabelSet::Topic, 15), (LabelSet::ContentType, 10), (LabelSet::Tone, 4)] {
+        let labels = set.labels();
+        assert!(labels.len() >= min);
+        for l in &labels {
+            assert!((2..=5).contains(&l.descriptions.len()), "{}", l.id);
+            assert!(!l.keywords.is_empty());
+        }
+        let mut ids: Vec<&str> = labels.iter().map(|l| l.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), labels.len());
+    }
+}
+
+#[test]
+fn classification_serializes() {
+    let c = Classification::from_probs(
+        &LabelSet::Custom(vec!["a".into()]),
+        &LabelSet::Tone.labels(),
+        &[0.1, 0.6, 0.2, 0.1],
+    );
+    assert_eq!(c.top, "negative");
+    assert!(!c.uncertain);
+    let json = serde_json::to_string(&c).expect("json");
+    assert!(json.contains("\"custom\":[\"a\"]"));
+    let back: Classification = serde_json::from_str(&json).expect("parse");
+    assert_eq!(back, c);
+}

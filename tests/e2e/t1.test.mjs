@@ -1,0 +1,60 @@
+// @ts-check
+/**
+ * T1 in the side panel: classification chips and a retrieval answer for a served page; the citation scrolls to
+ * and highlights the right passage in the page, and the highlight is removed cleanly.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launch, openPage, tabIdOf, openExtensionPage, ask } from './harness.mjs';
+
+/** @type {Awaited<ReturnType<typeof startServer>>} */
+let server;
+before(async () => { server = await startServer(); });
+after(async () => { await server.close(); });
+
+test('side panel: classification chips, an answer that quotes the page, and a clean highlight', async () => {
+  const b = await launch();
+  try {
+    const url = `${server.base}/sample/article.html`;
+    const page = await openPage(b.ctx, url);
+    const tabId = await tabIdOf(b.sw, url);
+    const panel = await openExtensionPage(b.ctx, b.extensionId, `sidepanel.html?tabId=${tabId}`);
+
+    await panel.fill('#custom', 'public libraries, car repair, cooking');
+    await panel.click('#classify');
+    await panel.waitForSelector('[data-testid=labels] .chip', { timeout: 120_000 });
+    const chips = await panel.$$eval('[data-testid=labels] .chip', (cs) => cs.map((c) => ({ set: c.getAttribute('data-set'), label: c.getAttribute('data-label') })));
+    assert.deepEqual(chips.map((c) => c.set), ['topic', 'content_type', 'tone', 'custom']);
+    assert.equal(chips[3].label, 'public_libraries', JSON.stringify(chips));
+    assert.match(await panel.textContent('[data-testid=labels]') || '', /T1 · WASM/);
+
+    await panel.fill('#question', 'How many repairs did the volunteers log last year?');
+    await panel.click('#ask');
+    await panel.waitForSelector('[data-testid=answer], [data-testid=no-answer]', { timeout: 120_000 });
+    const answers = await panel.$$eval('[data-testid=answer] p', (ps) => ps.map((p) => p.textContent || ''));
+    assert.ok(answers.length >= 1, 'an answer is shown');
+    const pageText = (await page.evaluate(() => document.body.innerText)).replace(/\s+/g, ' ');
+    for (const q of answers) assert.ok(pageText.includes(q.replace(/\s+/g, ' ')), `quote not in page: ${q}`);
+    const r = await ask(panel, { type: 'ask', tabId, question: 'How many repairs did the volunteers log last year?' });
+    assert.equal(r.ok, true, JSON.stringify(r.error));
+    assert.ok(r.index_cached, 'a follow-up question reuses the passage index');
+    assert.match(r.answers[0].text, /830 repairs/, 'the best passage holds the answer');
+
+    // Citation → highlight in the page, without changing its DOM.
+    const before = await page.evaluate(() => document.body.innerHTML);
+    await panel.click('a.cite');
+    await page.waitForFunction(() => /** @type {any} */ (CSS).highlights.has('scout-cite'), null, { timeout: 10_000 });
+    const marked = await page.evaluate(() => [.../** @type {any} */ (CSS).highlights.get('scout-cite')].map((rg) => rg.toString()).join(' '));
+    assert.ok(answers[0].includes(marked.trim()) || marked.includes(answers[0].slice(0, 40)), `highlighted "${marked}" vs quote "${answers[0]}"`);
+    assert.equal(await page.evaluate(() => document.body.innerHTML), before, 'highlighting does not touch the DOM');
+    assert.equal((await ask(panel, { type: 'clear_highlight', tabId })).ok, true);
+    assert.equal(await page.evaluate(() => /** @type {any} */ (CSS).highlights.has('scout-cite')), false);
+
+    const none = await ask(panel, { type: 'ask', tabId, question: 'What is the boiling point of mercury in kelvin?' });
+    assert.equal(none.ok, true, JSON.stringify(none.error));
+    assert.equal(none.answers.length, 0, JSON.stringify(none.answers[0]));
+    assert.match(none.no_answer, /does not seem to answer/);
+  } finally {
+    await b.ctx.close();
+  }
+});

@@ -1,0 +1,393 @@
+//! Zero-shot classification eval: the embedding classifier (real all-MiniLM-L6-v2 on native ONNX Runtime) vs the
+//! keyword baseline over tests/classify_eval.json. Prints accuracy, top-2 accuracy, the fitted temperature and the
+//! margin table per label set, and asserts floors set slightly below the measured numbers.
+//!
+//! `CLASSIFY_SWEEP=1` also prints the scoring/sampling parameter sweep used to choose the defaults.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::Instant;
+
+use scout::core::classify::{
+    DEFAULT_SAMPLE, DescriptionAgg, KEYWORD_WEIGHT, LabelIndex, LabelSet, PageSample, SampleParams, ScoreParams,
+    UNCERTAIN_MARGIN, calibrate, classify, classify_embedded, combined_scores, embed_page, keyword_baseline,
+    raw_scores,
+};
+use scout::core::embed::{Embedder, EncoderBackend};
+use scout::core::extract::{ExtractOptions, extract};
+use scout::native::NativeEncoder;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct EvalFile {
+    items: Vec<Item>,
+}
+
+#[derive(Deserialize)]
+struct Item {
+    source: String,
+    title: Option<String>,
+    text: Option<String>,
+    topic: Option<String>,
+    content_type: Option<String>,
+    tone: Option<String>,
+}
+
+impl Item {
+    fn gold(&self, set: &LabelSet) -> Option<&str> {
+        match set {
+            LabelSet::Topic => self.topic.as_deref(),
+            LabelSet::ContentType => self.content_type.as_deref(),
+            LabelSet::Tone => self.tone.as_deref(),
+            LabelSet::Custom(_) => None,
+        }
+    }
+
+    /// Title and passages of the page.
+    fn passages(&self) -> (String, Vec<String>) {
+        if let Some(dir) = self.source.strip_prefix("corpus:") {
+            let path =
+                Path::new(&std::env::var("SCOUT_CORPUS_DIR").unwrap_or_else(|_| {
+                    concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/readability").to_string()
+                }))
+                .join(dir)
+                .join("source.html");
+            let html = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let a = extract(&html, &ExtractOptions::default()).expect("extract");
+            let passages = a.passages.iter().map(|p| p.text.clone()).collect();
+            (a.title, passages)
+        } else {
+            let text = self.text.clone().unwrap_or_default();
+            let passages = text.split("\n\n").map(str::to_string).collect();
+            (self.title.clone().unwrap_or_default(), passages)
+        }
+    }
+}
+
+fn sets() -> [LabelSet; 3] {
+    [LabelSet::Topic, LabelSet::ContentType, LabelSet::Tone]
+}
+
+fn load() -> Vec<Item> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/t1/classify_eval.json");
+    let file: EvalFile = serde_json::from_str(&std::fs::read_to_string(path).expect("eval file")).expect("eval json");
+    file.items
+}
+
+/// ONNX Runtime allows one environment per process: the tests share one embedder.
+fn minilm() -> MutexGuard<'static, Embedder<NativeEncoder>> {
+    static EMBEDDER: OnceLock<Mutex<Embedder<NativeEncoder>>> = OnceLock::new();
+    EMBEDDER
+        .get_or_init(|| Mutex::new(load_minilm()))
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+}
+
+fn load_minilm() -> Embedder<NativeEncoder> {
+    let model = scout::native::cached_model_file("all-minilm-l6-v2-int8", "onnx/model_quantized.onnx");
+    let tok_path = scout::native::cached_model_file("all-minilm-l6-v2-int8", "tokenizer.json");
+    let tok =
+        std::fs::read(&tok_path).unwrap_or_else(|e| panic!("{}: {e}; run `cargo xtask setup`", tok_path.display()));
+    scout::native::native_embedder(&scout::native::ort_dylib_path(), &model, &tok, 2).expect("native embedder")
+}
+
+fn argmax(v: &[f32]) -> usize {
+    (0..v.len())
+        .max_by(|&a, &b| v[a].total_cmp(&v[b]).then(b.cmp(&a)))
+        .unwrap_or(0)
+}
+
+fn rank_of(v: &[f32], i: usize) -> usize {
+    v.iter().filter(|&&x| x > v[i]).count()
+}
+
+/// Accuracy of raw score rows against gold indices (rows without gold are skipped by the caller).
+fn accuracy(rows: &[Vec<f32>], gold: &[usize]) -> f32 {
+    let ok = rows.iter().zip(gold).filter(|(r, g)| argmax(r) == **g).count();
+    ok as f32 / gold.len().max(1) as f32
+}
+
+struct SetResult {
+    emb_acc: f32,
+    pure_acc: f32,
+    kw_acc: f32,
+}
+
+#[test]
+fn zero_shot_eval_on_labelled_pages() {
+    let items = load();
+    assert!(items.len() >= 60);
+    let mut e = minilm();
+    let mut index = pollster::block_on(LabelIndex::build(&mut e, &sets())).expect("label index");
+    let pages: Vec<(String, Vec<String>)> = items.iter().map(Item::passages).collect();
+    let sample = |params: &SampleParams| -> Vec<PageSample> {
+        pages
+            .iter()
+            .map(|(t, p)| {
+                let refs: Vec<&str> = p.iter().map(String::as_str).collect();
+                PageSample::from_passages(t, &refs, params)
+            })
+            .collect()
+    };
+
+    if std::env::var("CLASSIFY_SWEEP").is_ok() {
+        sweep(&items, &mut e, &mut index, &sample);
+    }
+
+    // Default configuration: timing, accuracy, calibration.
+    let samples = sample(&DEFAULT_SAMPLE);
+    let start = Instant::now();
+    let embedded: Vec<_> = samples
+        .iter()
+        .map(|s| pollster::block_on(embed_page(&mut e, s)).expect("embed page"))
+        .collect();
+    for (emb, s) in embedded.iter().zip(&samples) {
+        for set in sets() {
+            pollster::block_on(classify_embedded(&mut e, &mut index, s, emb, &set)).expect("classify");
+        }
+    }
+    let per_page = start.elapsed().as_secs_f64() * 1000.0 / items.len() as f64;
+    println!("runtime: {per_page:.1} ms/page (embed sample + 3 label sets, labels cached)");
+
+    let mut results = Vec::new();
+    for set in sets() {
+        let labels = set.labels();
+        let mut rows = Vec::new();
+        let mut gold = Vec::new();
+        let mut kw_ok = 0;
+        let mut pure_ok = 0;
+        let mut top2 = 0;
+        let mut cls = Vec::new();
+        for ((item, emb), s) in items.iter().zip(&embedded).zip(&samples) {
+            let Some(g) = item.gold(&set) else { continue };
+            let gi = labels
+                .iter()
+                .position(|l| l.id == g)
+                .unwrap_or_else(|| panic!("unknown label {g}"));
+            let emb_only =
+                pollster::block_on(raw_scores(&mut e, &mut index, emb, &set, &set.score_params())).expect("scores");
+            let kw = keyword_baseline(s, &set);
+            if kw.top == g {
+                kw_ok += 1;
+            }
+            let kw_probs: Vec<f32> = labels
+                .iter()
+                .map(|l| kw.labels.iter().find(|x| x.id == l.id).map_or(0.0, |x| x.score))
+                .collect();
+            let r = combined_scores(&emb_only, &kw_probs);
+            if rank_of(&r, gi) < 2 {
+                top2 += 1;
+            }
+            if argmax(&emb_only) == gi {
+                pure_ok += 1;
+            }
+            let c = pollster::block_on(classify_embedded(&mut e, &mut index, s, emb, &set)).expect("classify");
+            assert_eq!(c.top, labels[argmax(&r)].id);
+            cls.push((c, g.to_string(), item.source.clone()));
+            rows.push(r);
+            gold.push(gi);
+        }
+        let n = gold.len();
+        let emb_acc = accuracy(&rows, &gold);
+        let kw_acc = kw_ok as f32 / n as f32;
+        let t = calibrate::fit_temperature(&rows, &gold);
+        let pure_acc = pure_ok as f32 / n as f32;
+        println!(
+            "{:>12}: n={n:3} classifier acc {:.3} top-2 {:.3} | embedding only {pure_acc:.3} | keyword acc {:.3} | \
+             fitted T {t:.4} (NLL {:.3}, at constant T {:.4}: {:.3})",
+            set.key(),
+            emb_acc,
+            top2 as f32 / n as f32,
+            kw_acc,
+            calibrate::nll(&rows, &gold, t),
+            set.temperature(),
+            calibrate::nll(&rows, &gold, set.temperature()),
+        );
+        for thr in [0.05, 0.1, 0.15, 0.2, 0.3] {
+            let (mut lo, mut lo_ok, mut hi, mut hi_ok) = (0, 0, 0, 0);
+            for (r, &g) in rows.iter().zip(&gold) {
+                let p = calibrate::softmax(r, set.temperature());
+                let ok = argmax(r) == g;
+                if calibrate::margin(&p) < thr {
+                    lo += 1;
+                    lo_ok += usize::from(ok);
+                } else {
+                    hi += 1;
+                    hi_ok += usize::from(ok);
+                }
+            }
+            println!(
+                "    margin<{thr:.2}: {lo:3} flagged (acc {:.2}) | {hi:3} confident (acc {:.2})",
+                lo_ok as f32 / lo.max(1) as f32,
+                hi_ok as f32 / hi.max(1) as f32
+            );
+        }
+        if std::env::var("CLASSIFY_VERBOSE").is_ok() {
+            for (c, g, src) in &cls {
+                if c.top != *g {
+                    println!(
+                        "    miss {src}: gold {g}, got {} ({:.2}) uncertain={}",
+                        c.top, c.labels[0].score, c.uncertain
+                    );
+                }
+            }
+        }
+        if std::env::var("CLASSIFY_SWEEP").is_ok() {
+            keyword_weight_sweep(&set, &rows, &gold, &items, &samples);
+        }
+        results.push(SetResult {
+            emb_acc,
+            pure_acc,
+            kw_acc,
+        });
+    }
+    println!("uncertain margin threshold in use: {UNCERTAIN_MARGIN}");
+
+    // Floors slightly below the measured accuracy; the embedding classifier must beat the keyword baseline.
+    let floors = [0.85, 0.60, 0.45];
+    for ((set, r), floor) in sets().iter().zip(&results).zip(floors) {
+        assert!(r.emb_acc >= floor, "{}: {} < floor {floor}", set.key(), r.emb_acc);
+    }
+    assert!(
+        results[0].emb_acc > results[0].kw_acc,
+        "topic: embedding must beat keywords"
+    );
+    assert!(
+        results[0].pure_acc > results[0].kw_acc,
+        "topic: embedding alone must beat keywords"
+    );
+    assert!(
+        results[1].emb_acc > results[1].kw_acc,
+        "content_type: embedding must beat keywords"
+    );
+}
+
+fn sweep<B: EncoderBackend>(
+    items: &[Item],
+    e: &mut Embedder<B>,
+    index: &mut LabelIndex,
+    sample: &dyn Fn(&SampleParams) -> Vec<PageSample>,
+) {
+    let samplings = [
+        DEFAULT_SAMPLE,
+        SampleParams {
+            lead_chunks: 2,
+            chunk_words: 80,
+            central_sentences: 0,
+        },
+        SampleParams {
+            lead_chunks: 4,
+            chunk_words: 80,
+            central_sentences: 0,
+        },
+        SampleParams {
+            lead_chunks: 8,
+            chunk_words: 80,
+            central_sentences: 0,
+        },
+        SampleParams {
+            lead_chunks: 4,
+            chunk_words: 120,
+            central_sentences: 6,
+        },
+        SampleParams {
+            lead_chunks: 4,
+            chunk_words: 40,
+            central_sentences: 6,
+        },
+        SampleParams {
+            lead_chunks: 2,
+            chunk_words: 80,
+            central_sentences: 10,
+        },
+    ];
+    let mut scorings = Vec::new();
+    for descriptions in [DescriptionAgg::Max, DescriptionAgg::Mean] {
+        for top_k in [1, 2, 3, 100] {
+            for centroid_weight in [0.0, 0.5, 1.0] {
+                scorings.push(ScoreParams {
+                    descriptions,
+                    top_k,
+                    centroid_weight,
+                });
+            }
+        }
+    }
+    for sp in &samplings {
+        let samples = sample(sp);
+        let embedded: Vec<_> = samples
+            .iter()
+            .map(|s| pollster::block_on(embed_page(e, s)).expect("embed page"))
+            .collect();
+        for p in &scorings {
+            let mut accs = Vec::new();
+            for set in sets() {
+                let labels = set.labels();
+                let mut rows = Vec::new();
+                let mut gold = Vec::new();
+                for (item, emb) in items.iter().zip(&embedded) {
+                    let Some(g) = item.gold(&set) else { continue };
+                    gold.push(labels.iter().position(|l| l.id == g).unwrap_or(0));
+                    rows.push(pollster::block_on(raw_scores(e, index, emb, &set, p)).expect("scores"));
+                }
+                accs.push(accuracy(&rows, &gold));
+            }
+            println!(
+                "sweep {sp:?} {p:?}: topic {:.3} content_type {:.3} tone {:.3} mean {:.3}",
+                accs[0],
+                accs[1],
+                accs[2],
+                accs.iter().sum::<f32>() / 3.0
+            );
+        }
+    }
+}
+
+#[test]
+fn custom_labels_with_minilm() {
+    let mut e = minilm();
+    let mut index = LabelIndex::new();
+    let page = PageSample::from_text(
+        "Bringing home a rescue kitten",
+        "Our new kitten spent the first two days hiding under the sofa. We set up a litter box, a scratching post \
+         and a quiet corner with a blanket. By the end of the week she was purring on my lap and chasing toy mice \
+         around the living room.",
+    );
+    let set = LabelSet::Custom(vec!["cats".into(), "cars".into()]);
+    let c = pollster::block_on(classify(&mut e, &mut index, &page, &set)).expect("classify");
+    println!("custom: {:?}", c.labels);
+    assert_eq!(c.top, "cats");
+    assert!(c.labels[0].score > 0.6);
+    let with_desc = LabelSet::Custom(vec![
+        "Pets: animals people keep at home".into(),
+        "Motoring: cars, engines and driving".into(),
+        "Gardening".into(),
+    ]);
+    let c = pollster::block_on(classify(&mut e, &mut index, &page, &with_desc)).expect("classify");
+    assert_eq!(c.top, "pets");
+}
+
+/// Accuracy as a function of the keyword weight (rows already include [`KEYWORD_WEIGHT`]).
+fn keyword_weight_sweep(set: &LabelSet, rows: &[Vec<f32>], gold: &[usize], items: &[Item], samples: &[PageSample]) {
+    let labels = set.labels();
+    let kw: Vec<Vec<f32>> = items
+        .iter()
+        .zip(samples)
+        .filter(|(it, _)| it.gold(set).is_some())
+        .map(|(_, s)| {
+            let c = keyword_baseline(s, set);
+            labels
+                .iter()
+                .map(|l| c.labels.iter().find(|x| x.id == l.id).map_or(0.0, |x| x.score))
+                .collect()
+        })
+        .collect();
+    for w in [0.0f32, 0.04, 0.08, 0.16, 0.32, 0.64] {
+        let alt: Vec<Vec<f32>> = rows
+            .iter()
+            .zip(&kw)
+            .map(|(r, k)| r.iter().zip(k).map(|(a, b)| a + (w - KEYWORD_WEIGHT) * b).collect())
+            .collect();
+        println!("    keyword weight {w}: acc {:.3}", accuracy(&alt, gold));
+    }
+}
