@@ -15,13 +15,17 @@ async function summarize() {
     length: /** @type {HTMLSelectElement} */ ($('length')).value,
     format: 'markdown',
   };
+  $('stop').hidden = false;
   const reply = await ask({ type: 'summarize', tabId, options });
+  $('stop').hidden = true;
+  if (reply && !reply.ok && reply.error.code === 'cancelled') reply.error.message = 'Stopped.';
   renderReply($('result'), reply);
   document.body.dataset.state = reply && reply.ok ? 'done' : 'error';
   button.disabled = false;
 }
 
 button.addEventListener('click', summarize);
+$('stop').addEventListener('click', () => ask({ type: 'cancel' }));
 $('panel').addEventListener('click', async () => {
   const tabId = await targetTabId();
   if (tabId !== undefined) await chrome.sidePanel.open({ tabId });

@@ -174,6 +174,7 @@ async function route(msg) {
     case RequestType.HIGHLIGHT: return highlight(msg, true);
     case RequestType.CLEAR_HIGHLIGHT: return highlight(msg, false);
     case RequestType.STATUS: return toEngine({ type: RequestType.STATUS });
+    case RequestType.CANCEL: return toEngine({ type: RequestType.CANCEL });
     case RequestType.EMBED: return toEngine({ type: RequestType.EMBED, texts: msg.texts, ep: msg.ep, batch_size: msg.batch_size });
     case RequestType.EXTRACT: return toEngine({ type: RequestType.EXTRACT, html: msg.html, url: msg.url });
     case RequestType.MODELS:

@@ -3,6 +3,8 @@
 //! The model run itself is behind [`EncoderBackend`]: ort-web in the browser, native ONNX Runtime in tests and the
 //! CLI, fakes in unit tests. Everything around the run is here, so both backends produce the same numbers.
 
+use std::collections::HashMap;
+
 use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
 use super::error::{ErrorCode, ScoutError};
@@ -23,6 +25,8 @@ pub trait EncoderBackend {
     async fn last_hidden_state(&mut self, batch: &EncodedBatch) -> Result<Vec<f32>, ScoutError>;
     /// The execution provider that ran the model ("wasm", "webgpu", "native-cpu", "fake").
     fn ep(&self) -> String;
+    /// Let the host handle other events between batches (in the browser, a `cancel` message can only arrive then).
+    async fn yield_now(&mut self) {}
 }
 
 /// Tokenizer set up the way the embedder needs: no built-in padding, truncation at `max_tokens`.
@@ -130,7 +134,61 @@ pub struct Embedder<B> {
     pub backend: B,
     pub dims: usize,
     pub batch_size: usize,
+    /// Recent embeddings by text: summaries, classification and questions about one page share sentences.
+    cache: EmbeddingCache,
 }
+
+/// A bounded least-recently-used map from text to its embedding.
+pub struct EmbeddingCache {
+    map: HashMap<String, (u64, Vec<f32>)>,
+    capacity: usize,
+    clock: u64,
+}
+
+impl EmbeddingCache {
+    pub fn new(capacity: usize) -> Self {
+        EmbeddingCache {
+            map: HashMap::new(),
+            capacity,
+            clock: 0,
+        }
+    }
+
+    pub fn get(&mut self, text: &str) -> Option<Vec<f32>> {
+        self.clock += 1;
+        let now = self.clock;
+        self.map.get_mut(text).map(|(used, v)| {
+            *used = now;
+            v.clone()
+        })
+    }
+
+    pub fn put(&mut self, text: &str, v: Vec<f32>) {
+        if self.capacity == 0 {
+            return;
+        }
+        self.clock += 1;
+        if self.map.len() >= self.capacity && !self.map.contains_key(text) {
+            // Evict the least recently used eighth at once, so eviction costs O(1) amortized per insert.
+            let mut ages: Vec<u64> = self.map.values().map(|(u, _)| *u).collect();
+            ages.sort_unstable();
+            let cutoff = ages[(ages.len() / 8).min(ages.len() - 1)];
+            self.map.retain(|_, (u, _)| *u > cutoff);
+        }
+        self.map.insert(text.to_string(), (self.clock, v));
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+/// Vectors kept by the embedding cache (384 floats each: ~6 MB).
+pub const EMBEDDING_CACHE_CAPACITY: usize = 4096;
 
 impl<B: EncoderBackend> Embedder<B> {
     pub fn new(tokenizer: EmbedTokenizer, backend: B, dims: usize) -> Self {
@@ -139,25 +197,53 @@ impl<B: EncoderBackend> Embedder<B> {
             backend,
             dims,
             batch_size: 16,
+            cache: EmbeddingCache::new(EMBEDDING_CACHE_CAPACITY),
         }
     }
 
-    /// Embed texts; the result is in input order. Inputs are sorted by length so batches carry little padding.
+    /// Embed texts; the result is in input order. Cached texts are not run again; the others are sorted by length
+    /// so batches carry little padding.
     pub async fn embed(&mut self, texts: &[&str]) -> Result<Vec<Vec<f32>>, ScoutError> {
-        let ids = self.tokenizer.encode(texts)?;
+        self.embed_cancellable(texts, &|| false).await
+    }
+
+    /// Like [`Embedder::embed`], checking `cancelled` between batches (long pages can take seconds).
+    pub async fn embed_cancellable(
+        &mut self,
+        texts: &[&str],
+        cancelled: &dyn Fn() -> bool,
+    ) -> Result<Vec<Vec<f32>>, ScoutError> {
+        let mut out: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
+        let mut missing: Vec<usize> = Vec::new();
+        for (i, t) in texts.iter().enumerate() {
+            match self.cache.get(t) {
+                Some(v) => out[i] = v,
+                None => missing.push(i),
+            }
+        }
+        let todo: Vec<&str> = missing.iter().map(|&i| texts[i]).collect();
+        let ids = self.tokenizer.encode(&todo)?;
         let mut order: Vec<usize> = (0..ids.len()).collect();
         order.sort_by_key(|&i| ids[i].len());
-        let mut out: Vec<Vec<f32>> = vec![Vec::new(); ids.len()];
         for chunk in order.chunks(self.batch_size.max(1)) {
+            self.backend.yield_now().await;
+            if cancelled() {
+                return Err(ScoutError::new(ErrorCode::Cancelled, "cancelled"));
+            }
             let seqs: Vec<&[u32]> = chunk.iter().map(|&i| ids[i].as_slice()).collect();
             let batch = pad_batch(&seqs);
             let hidden = self.backend.last_hidden_state(&batch).await?;
             let vecs = mean_pool_normalize(&hidden, &batch, self.dims)?;
-            for (&i, v) in chunk.iter().zip(vecs) {
-                out[i] = v;
+            for (&j, v) in chunk.iter().zip(vecs) {
+                self.cache.put(todo[j], v.clone());
+                out[missing[j]] = v;
             }
         }
         Ok(out)
+    }
+
+    pub fn cached_len(&self) -> usize {
+        self.cache.len()
     }
 }
 
@@ -199,6 +285,20 @@ mod tests {
         assert_eq!(batch.seq, 3);
         assert_eq!(batch.input_ids, vec![101, 7, 102, 101, 102, 0]);
         assert_eq!(batch.attention_mask, vec![1, 1, 1, 1, 1, 0]);
+    }
+
+    #[test]
+    fn cache_evicts_least_recently_used() {
+        let mut c = EmbeddingCache::new(8);
+        for i in 0..8 {
+            c.put(&format!("t{i}"), vec![i as f32]);
+        }
+        assert_eq!(c.get("t0"), Some(vec![0.0])); // t0 is now recent
+        c.put("new", vec![9.0]);
+        assert!(c.len() <= 8);
+        assert_eq!(c.get("t0"), Some(vec![0.0]));
+        assert_eq!(c.get("t1"), None, "the oldest entry went");
+        assert_eq!(c.get("new"), Some(vec![9.0]));
     }
 
     #[test]

@@ -22,12 +22,14 @@ pub enum ErrorCode {
     BackendFailed,
     /// Storage (IndexedDB) failed; the answer may still be computed.
     StorageFailed,
+    /// The user stopped the job.
+    Cancelled,
     /// A bug: something that should not happen.
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 9] = [
+    pub const ALL: [ErrorCode; 10] = [
         ErrorCode::BadRequest,
         ErrorCode::VersionMismatch,
         ErrorCode::UnreadablePage,
@@ -36,6 +38,7 @@ impl ErrorCode {
         ErrorCode::BackendTimeout,
         ErrorCode::BackendFailed,
         ErrorCode::StorageFailed,
+        ErrorCode::Cancelled,
         ErrorCode::Internal,
     ];
 
@@ -50,6 +53,7 @@ impl ErrorCode {
             ErrorCode::BackendTimeout => "backend_timeout",
             ErrorCode::BackendFailed => "backend_failed",
             ErrorCode::StorageFailed => "storage_failed",
+            ErrorCode::Cancelled => "cancelled",
             ErrorCode::Internal => "internal",
         }
     }

@@ -100,6 +100,8 @@ pub struct SummarizeContext<'a, B, S, C> {
     pub model_id: Option<&'a str>,
     pub store: &'a S,
     pub clock: &'a C,
+    /// Checked between model batches: the user may stop a long job.
+    pub cancelled: &'a dyn Fn() -> bool,
 }
 
 pub async fn summarize<B: EncoderBackend, S: ResultStore, C: Clock>(
@@ -156,13 +158,14 @@ pub async fn summarize<B: EncoderBackend, S: ResultStore, C: Clock>(
     let mut embed_ms = 0.0;
     let texts: Vec<&str> = sentences.iter().map(|s| s.text).collect();
     let sim: Box<dyn Similarity> = match (want_t1, ctx.embedder) {
-        (true, Some(embedder)) => match embedder.embed(&texts).await {
+        (true, Some(embedder)) => match embedder.embed_cancellable(&texts, ctx.cancelled).await {
             Ok(vectors) => {
                 ep = embedder.backend.ep();
                 tier_used = Tier::T1;
                 embed_ms = ctx.clock.now_ms() - t_extract;
                 Box::new(MatrixSimilarity::from_embeddings(&vectors))
             }
+            Err(e) if e.code == ErrorCode::Cancelled => return Err(e),
             Err(e) => {
                 fallback_reason = Some(format!("embedding failed, used the no-model summary: {}", e.message));
                 Box::new(LexicalSimilarity::new(&texts))
@@ -276,6 +279,7 @@ mod tests {
             model_id: None,
             store: &store,
             clock: &clock,
+            cancelled: &|| false,
         };
         let r = block_on(summarize(ctx(), &page(), &opts, TierRequest::Auto, false)).unwrap();
         assert_eq!(r.tier, Tier::T0);
@@ -301,6 +305,7 @@ mod tests {
             model_id: None,
             store: &store,
             clock: &clock,
+            cancelled: &|| false,
         };
         let mut p = page();
         p.text = Some("  \n ".into());
@@ -324,6 +329,7 @@ mod tests {
             model_id: Some("m"),
             store: &store,
             clock: &clock,
+            cancelled: &|| false,
         };
         let r = block_on(summarize(
             ctx,
@@ -336,6 +342,39 @@ mod tests {
         assert_eq!(r.tier, Tier::T1);
         assert_eq!(r.ep, "fake");
         assert_eq!(r.model.as_deref(), Some("m"));
-        assert!(embedder.backend.calls >= 1);
+        let calls = embedder.backend.calls;
+        assert!(calls >= 1);
+        // A recomputation of the same page hits the embedding cache: no model run.
+        let ctx = SummarizeContext {
+            embedder: Some(&mut embedder),
+            embedder_error: None,
+            model_id: Some("m"),
+            store: &store,
+            clock: &clock,
+            cancelled: &|| false,
+        };
+        let again = block_on(summarize(
+            ctx,
+            &page(),
+            &SummaryOptions::default(),
+            TierRequest::Auto,
+            true,
+        ))
+        .unwrap();
+        assert_eq!(again.summary, r.summary);
+        assert_eq!(embedder.backend.calls, calls);
+        // A cancelled job stops with a typed error instead of falling back.
+        let mut p2 = page();
+        p2.text = Some("Fresh sentences never seen before. They need the model to run again.".into());
+        let ctx = SummarizeContext {
+            embedder: Some(&mut embedder),
+            embedder_error: None,
+            model_id: Some("m"),
+            store: &store,
+            clock: &clock,
+            cancelled: &|| true,
+        };
+        let e = block_on(summarize(ctx, &p2, &SummaryOptions::default(), TierRequest::Auto, true)).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Cancelled);
     }
 }

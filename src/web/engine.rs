@@ -60,6 +60,8 @@ struct State {
 }
 
 thread_local! {
+    /// Set by a `cancel` request, which is answered without waiting for the engine's lock; read between batches.
+    static CANCEL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     static STATE: Rc<Mutex<State>> = Rc::new(Mutex::new(State::default()));
     static TOKENIZER: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };
 }
@@ -77,10 +79,29 @@ pub async fn configure(config_json: String) -> Result<(), JsError> {
 #[wasm_bindgen]
 pub async fn handle(envelope_json: String) -> String {
     let reply = match parse_envelope(&envelope_json) {
-        Ok(env) => Reply::from_result(dispatch(env).await),
+        Ok(env) if env.request == Request::Cancel => {
+            CANCEL.with(|c| c.set(true));
+            Reply::ok(ReplyBody::Ack {
+                message: "cancelling".into(),
+            })
+        }
+        Ok(env) => {
+            let long_job = matches!(
+                env.request,
+                Request::Summarize { .. } | Request::Ask { .. } | Request::Classify { .. }
+            );
+            if long_job {
+                CANCEL.with(|c| c.set(false));
+            }
+            Reply::from_result(dispatch(env).await)
+        }
         Err(e) => Reply::err(e),
     };
     reply.to_json()
+}
+
+fn cancelled() -> bool {
+    CANCEL.with(|c| c.get())
 }
 
 async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
@@ -89,6 +110,9 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
     let hw = env.hardware.clone().unwrap_or_default();
     let choice = choose_backend(&hw, env.settings.backend);
     match env.request {
+        Request::Cancel => Ok(ReplyBody::Ack {
+            message: "nothing to cancel".into(),
+        }),
         Request::Status => {
             ensure_loaded(&mut st, &choice).await;
             let mut reply = status(&st);
@@ -117,6 +141,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                         model_id: model_id.as_deref(),
                         store: store.as_ref(),
                         clock: &clock,
+                        cancelled: &cancelled,
                     };
                     let reply = summarize(ctx, &page, &options, tier, refresh).await?;
                     if !reply.cached {
@@ -136,6 +161,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                         model_id: model_id.as_deref(),
                         store: &mem,
                         clock: &clock,
+                        cancelled: &cancelled,
                     };
                     summarize(ctx, &page, &options, tier, refresh)
                         .await

@@ -29,6 +29,23 @@ pub async fn sleep(ms: i32) {
     let _ = JsFuture::from(p).await;
 }
 
+/// Give the event loop a turn (a macrotask), so messages queued during a long job are handled.
+/// A `MessageChannel` message rather than `setTimeout(0)`: timers are clamped and, in hidden documents, throttled;
+/// channel messages are not. (`scheduler.yield()` is no good here: its continuation outranks queued messages.)
+pub async fn yield_to_event_loop() {
+    let p = Promise::new(&mut |resolve, _| {
+        let Ok(ch) = web_sys::MessageChannel::new() else {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+            return;
+        };
+        ch.port1().set_onmessage(Some(&resolve));
+        if ch.port2().post_message(&JsValue::NULL).is_err() {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    });
+    let _ = JsFuture::from(p).await;
+}
+
 /// Run `fut`, or fail with a `BackendTimeout` error after `ms` milliseconds.
 pub async fn with_timeout<T>(
     ms: i32,

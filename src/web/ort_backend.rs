@@ -164,4 +164,8 @@ impl EncoderBackend for OrtEncoder {
     fn ep(&self) -> String {
         self.ep.as_str().to_string()
     }
+
+    async fn yield_now(&mut self) {
+        super::js::yield_to_event_loop().await;
+    }
 }

@@ -58,3 +58,26 @@ test('side panel: classification chips, an answer that quotes the page, and a cl
     await b.ctx.close();
   }
 });
+
+test('a long summary can be stopped; the engine answers the next request normally', async () => {
+  const b = await launch();
+  try {
+    const url = `${server.base}/corpus/wikipedia/`;
+    await openPage(b.ctx, url);
+    const tabId = await tabIdOf(b.sw, url);
+    const popup = await openExtensionPage(b.ctx, b.extensionId, `popup.html?tabId=${tabId}`);
+    const job = ask(popup, { type: 'summarize', tabId, refresh: true });
+    await new Promise((r) => setTimeout(r, 1500));
+    const stop = await ask(popup, { type: 'cancel' });
+    assert.equal(stop.ok, true);
+    const r = await job;
+    assert.equal(r.ok, false, 'the job was stopped');
+    assert.equal(r.error.code, 'cancelled');
+    const small = `${server.base}/sample/article.html`;
+    await openPage(b.ctx, small);
+    const next = await ask(popup, { type: 'summarize', tabId: await tabIdOf(b.sw, small) });
+    assert.equal(next.ok, true, JSON.stringify(next.error));
+  } finally {
+    await b.ctx.close();
+  }
+});

@@ -35,6 +35,14 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // `extract` prints the article itself ({title, byline, …, passages}); the other commands print the reply as
+    // the extension receives it. Errors are always `{ok:false, error}` with a non-zero exit.
+    if let Ok(ReplyBody::Extract(e)) = &result
+        && let Ok(json) = serde_json::to_string_pretty(&e.article)
+    {
+        println!("{json}");
+        return ExitCode::SUCCESS;
+    }
     let reply = Reply::from_result(result);
     let ok = matches!(reply, Reply::Ok { .. });
     println!("{}", reply.to_json());
@@ -109,6 +117,7 @@ fn cmd_summarize(args: &[String]) -> Result<ReplyBody, ScoutError> {
         model_id: model_id.as_deref(),
         store: &store,
         clock: &clock,
+        cancelled: &|| false,
     };
     pollster::block_on(summarize(ctx, &page, &options, tier, true)).map(ReplyBody::Summary)
 }
