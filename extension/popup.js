@@ -24,6 +24,8 @@ async function summarize() {
   button.disabled = false;
 }
 
+// Start the engine while the user looks at the popup: the first summary then skips the model load.
+ask({ type: 'status' });
 button.addEventListener('click', summarize);
 $('stop').addEventListener('click', () => ask({ type: 'cancel' }));
 $('panel').addEventListener('click', async () => {
