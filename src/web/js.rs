@@ -1,6 +1,11 @@
 //! Small bridges to browser APIs: timers, clock, fetch.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
 use js_sys::{Promise, Uint8Array};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -29,17 +34,49 @@ pub async fn sleep(ms: i32) {
     let _ = JsFuture::from(p).await;
 }
 
+/// Resolvers of pending yields, oldest first.
+type Waiting = Rc<RefCell<VecDeque<js_sys::Function>>>;
+
+thread_local! {
+    /// One long-lived channel for all yields (a dropped channel may be collected with its message pending, which
+    /// would leave the waiting future hanging), and the resolvers waiting on it, in order.
+    static YIELD: RefCell<Option<(web_sys::MessageChannel, Waiting)>> = const { RefCell::new(None) };
+}
+
+fn yield_channel() -> Option<(web_sys::MessagePort, Waiting)> {
+    YIELD.with(|y| {
+        let mut y = y.borrow_mut();
+        if y.is_none() {
+            let ch = web_sys::MessageChannel::new().ok()?;
+            let waiting: Waiting = Rc::default();
+            let queue = Rc::clone(&waiting);
+            let on_message = Closure::<dyn FnMut()>::new(move || {
+                let next = queue.borrow_mut().pop_front();
+                if let Some(resolve) = next {
+                    let _ = resolve.call0(&JsValue::UNDEFINED);
+                }
+            });
+            ch.port1().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            // Lives as long as the document, like the channel.
+            on_message.forget();
+            *y = Some((ch, waiting));
+        }
+        y.as_ref().map(|(ch, w)| (ch.port2(), Rc::clone(w)))
+    })
+}
+
 /// Give the event loop a turn (a macrotask), so messages queued during a long job are handled.
 /// A `MessageChannel` message rather than `setTimeout(0)`: timers are clamped and, in hidden documents, throttled;
 /// channel messages are not. (`scheduler.yield()` is no good here: its continuation outranks queued messages.)
 pub async fn yield_to_event_loop() {
+    let Some((port, waiting)) = yield_channel() else {
+        sleep(0).await;
+        return;
+    };
     let p = Promise::new(&mut |resolve, _| {
-        let Ok(ch) = web_sys::MessageChannel::new() else {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-            return;
-        };
-        ch.port1().set_onmessage(Some(&resolve));
-        if ch.port2().post_message(&JsValue::NULL).is_err() {
+        waiting.borrow_mut().push_back(resolve.clone());
+        if port.post_message(&JsValue::NULL).is_err() {
+            waiting.borrow_mut().pop_back();
             let _ = resolve.call0(&JsValue::UNDEFINED);
         }
     });

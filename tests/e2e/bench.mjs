@@ -1,8 +1,8 @@
 // @ts-check
 /**
  * Scout's benchmarks, in one run: package sizes, cold start to the first T1 summary, MiniLM embedding throughput
- * on the WASM EP against native ONNX Runtime, and article extraction speed against Readability.js in the same
- * browser.
+ * on the WASM EP against native ONNX Runtime and against Transformers.js (same int8 model and tokenizer, WASM, in
+ * the same browser), and article extraction speed against Readability.js in the same browser.
  *
  *   node tests/e2e/bench.mjs <test-dist-dir> <release-dist-dir>      (what `cargo xtask bench` runs)
  *
@@ -15,7 +15,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { ROOT, CORPUS, startServer, launch, openPage, tabIdOf, openExtensionPage, ask } from './harness.mjs';
+import crypto from 'node:crypto';
+import { ROOT, CORPUS, startServer, launch, openPage, tabIdOf, openExtensionPage, ask, auditNetLog } from './harness.mjs';
 
 const TEST_DIST = path.resolve(process.argv[2] || path.join(ROOT, 'target/dist-test'));
 const RELEASE_DIST = path.resolve(process.argv[3] || path.join(ROOT, 'dist'));
@@ -29,6 +30,10 @@ const EMBED_TEXTS = 64;
 const EMBED_REPEATS = 3;
 /** Word pieces per embedding input, [CLS] and [SEP] included: a typical sentence-window size for MiniLM. */
 const EMBED_TOKENS = 128;
+/** Scout's embeddings over the Transformers.js ones (texts/s), at both batch sizes: the goal. */
+const TJS_GOAL_RATIO = 1.3;
+/** Model id the Transformers.js peer loads; served from a local folder in the Hugging Face / Transformers.js layout. */
+const TJS_MODEL = 'sentence-transformers/all-MiniLM-L6-v2';
 /** Runs per corpus page and extractor (median kept): a single run is at the mercy of GC pauses. */
 const EXTRACT_RUNS = 3;
 /** Upper bounds so that a hung engine turns into an error row instead of a hung benchmark. */
@@ -44,6 +49,8 @@ const REQUEST_TIMEOUT_MS = 120_000;
 const rows = [];
 /** Everything measured, by section; a failed section holds `{error}`. @type {Record<string, any>} */
 const report = { date: new Date().toISOString(), test_dist: TEST_DIST, release_dist: RELEASE_DIST };
+/** The embedding inputs, shared with the Transformers.js peer. @type {{texts: string[]} | null} */
+let embedShared = null;
 
 // ---------- small helpers ----------
 
@@ -329,6 +336,7 @@ async function coldStart(base) {
 async function embeddings(page) {
   const tokenizer = path.join(TEST_DIST, 'models/all-minilm-l6-v2-int8/tokenizer.json');
   const { texts, words, tokens } = embeddingInputs(tokenizer);
+  embedShared = { texts }; // the Transformers.js peer embeds the same texts
   report.embed = { texts: texts.length, mean_words: words, mean_tokens: tokens, repeats: EMBED_REPEATS };
   let next = 0; // variant counter: no two measurements share a text (see `variant`)
   // The first runs after session creation are slower (see platform-notes): warm up with both batch shapes.
@@ -438,6 +446,245 @@ async function extraction(page, /** @type {string} */ base) {
   if (ok.length < perPage.length) rows.push({ metric: '  pages that failed', scout: `${perPage.length - ok.length}: ${perPage.filter((p) => p.error).map((p) => p.page).join(', ')}` });
 }
 
+// ---------- Transformers.js peer ----------
+
+/** @param {string} file */
+const sha256 = (file) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+/** Largest cosine distance (1 − cos) between matching rows. @param {number[][]} a @param {number[][]} b */
+function maxCosineDistance(a, b) {
+  if (a.length !== b.length) throw new Error(`${a.length} vs ${b.length} vectors`);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i].length !== b[i].length) throw new Error(`vector ${i}: ${a[i].length} vs ${b[i].length} dims`);
+    let dot = 0, na = 0, nb = 0;
+    for (let j = 0; j < a[i].length; j++) { dot += a[i][j] * b[i][j]; na += a[i][j] ** 2; nb += b[i][j] ** 2; }
+    worst = Math.max(worst, 1 - dot / Math.sqrt(na * nb));
+  }
+  return worst;
+}
+
+/**
+ * A model folder in the Transformers.js layout holding the same ONNX file and tokenizer.json as Scout's, with the
+ * config.json and tokenizer_config.json Transformers.js needs (all-MiniLM-L6-v2's own values).
+ * @param {string} dir @returns {{onnx: string, tokenizer: string}} where the two files came from
+ */
+function writeTjsModel(dir) {
+  const scoutDir = path.join(TEST_DIST, 'models/all-minilm-l6-v2-int8');
+  const cacheDir = path.join(os.homedir(), '.cache/scout/models/all-minilm-l6-v2-int8');
+  const onnx = [path.join(scoutDir, 'model.onnx'), path.join(cacheDir, 'model_quantized.onnx')].find((f) => fs.existsSync(f));
+  const tokenizer = [path.join(scoutDir, 'tokenizer.json'), path.join(cacheDir, 'tokenizer.json')].find((f) => fs.existsSync(f));
+  if (!onnx || !tokenizer) throw new Error(`no MiniLM int8 model/tokenizer in ${scoutDir} or ${cacheDir}`);
+  const repo = path.join(dir, TJS_MODEL);
+  fs.mkdirSync(path.join(repo, 'onnx'), { recursive: true });
+  fs.copyFileSync(onnx, path.join(repo, 'onnx/model_quantized.onnx')); // dtype 'q8' loads this name
+  fs.copyFileSync(tokenizer, path.join(repo, 'tokenizer.json'));
+  fs.writeFileSync(path.join(repo, 'config.json'), JSON.stringify({
+    architectures: ['BertModel'], model_type: 'bert', hidden_size: 384, num_hidden_layers: 6, num_attention_heads: 12,
+    intermediate_size: 1536, hidden_act: 'gelu', hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1,
+    max_position_embeddings: 512, type_vocab_size: 2, vocab_size: 30522, layer_norm_eps: 1e-12, pad_token_id: 0,
+    initializer_range: 0.02, position_embedding_type: 'absolute',
+  }, null, 2));
+  fs.writeFileSync(path.join(repo, 'tokenizer_config.json'), JSON.stringify({
+    tokenizer_class: 'BertTokenizer', do_lower_case: true, model_max_length: 512, clean_up_tokenization_spaces: true,
+    tokenize_chinese_chars: true, strip_accents: null, cls_token: '[CLS]', sep_token: '[SEP]', pad_token: '[PAD]',
+    unk_token: '[UNK]', mask_token: '[MASK]',
+  }, null, 2));
+  return { onnx, tokenizer };
+}
+
+/** The ORIGIN of the Transformers.js page's server, kept for the net-log audit after the browser closes. @type {string | null} */
+let tjsOrigin = null;
+/** The table row that reports the Transformers.js page's outside requests (the net-log count is added at the end). @type {Row | null} */
+let tjsRequestsRow = null;
+
+/**
+ * Transformers.js (npm `@huggingface/transformers`, its self-contained browser build with the onnxruntime-web it
+ * bundles) in a cross-origin isolated 127.0.0.1 page of the same browser: feature-extraction pipeline, mean pooling
+ * + normalize, `device: 'wasm'`, `dtype: 'q8'`, 2 threads, on the same inputs as Scout, warm-up then best of
+ * EMBED_REPEATS. Asserts that the page made no request to any host but 127.0.0.1.
+ *
+ * Each Transformers.js run is paired with a Scout run on the very same texts right before it (fresh variants, so
+ * Scout's cache does not help): on a shared 2-core machine load comes in bursts, and measuring the two sides minutes
+ * apart let a burst decide the ratio. The ratio is taken from these paired runs; the pairs also give the agreement
+ * check. Without Scout (its calls fail), the ratio falls back to the numbers of the section above.
+ * @param {import('playwright-core').BrowserContext} ctx @param {import('playwright-core').Page} extPage
+ */
+async function transformersJs(ctx, extPage) {
+  report.embed ||= {};
+  const out = report.embed;
+  const { texts } = embedShared || embeddingInputs(path.join(TEST_DIST, 'models/all-minilm-l6-v2-int8/tokenizer.json'));
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve('@huggingface/transformers'); // the node build; its dist/ folder holds the web builds
+  const tjsDist = path.dirname(entry);
+  const tjsVersion = JSON.parse(fs.readFileSync(path.join(tjsDist, '../package.json'), 'utf8')).version;
+  const ortEntry = createRequire(entry).resolve('onnxruntime-web'); // the copy Transformers.js depends on
+  const ortDist = path.dirname(ortEntry);
+  const ortPkg = JSON.parse(fs.readFileSync(path.join(ortDist, '../package.json'), 'utf8')).version;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scout-tjs-'));
+  /** @type {Awaited<ReturnType<typeof startServer>> | null} */
+  let server = null;
+  /** @type {import('playwright-core').Page | null} */
+  let page = null;
+  try {
+    const src = writeTjsModel(path.join(tmp, 'models'));
+    out.transformers_js_model_sha256 = sha256(path.join(tmp, 'models', TJS_MODEL, 'onnx/model_quantized.onnx'));
+    out.transformers_js_tokenizer_sha256 = sha256(path.join(tmp, 'models', TJS_MODEL, 'tokenizer.json'));
+    const scoutModel = path.join(TEST_DIST, 'models/all-minilm-l6-v2-int8/model.onnx');
+    if (fs.existsSync(scoutModel) && sha256(scoutModel) !== out.transformers_js_model_sha256) throw new Error(`${src.onnx} is not Scout's model`);
+    fs.mkdirSync(path.join(tmp, 'page'));
+    fs.writeFileSync(path.join(tmp, 'page/index.html'), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>Transformers.js bench</title>');
+    // COOP + COEP on everything it serves: the page is then cross-origin isolated, so ORT can use threads.
+    server = await startServer(
+      { '/page/': path.join(tmp, 'page'), '/tjs/': tjsDist, '/ort/': ortDist, '/models/': path.join(tmp, 'models') },
+      { headers: { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } },
+    );
+    tjsOrigin = server.base;
+    page = await ctx.newPage();
+    /** @type {string[]} */
+    const outside = [];
+    page.on('request', (r) => {
+      const u = new URL(r.url());
+      if (!['data:', 'blob:'].includes(u.protocol) && u.hostname !== '127.0.0.1') outside.push(r.url());
+    });
+    await page.goto(`${server.base}/page/index.html`);
+    const p = page;
+    const setup = await withTimeout(p.evaluate(async ({ base, model }) => {
+      const t0 = performance.now();
+      const T = await import(`${base}/tjs/transformers.js`);
+      const { env } = T;
+      // Local files only, from this server; the hub is not to be asked (and the remote host points here anyway).
+      env.allowLocalModels = true;
+      env.localModelPath = '/models/';
+      env.allowRemoteModels = false;
+      env.remoteHost = `${base}/`;
+      env.useBrowserCache = false;
+      env.useWasmCache = false;
+      // The files Transformers.js itself picks for its bundled ORT (the asyncify build; its default is a CDN).
+      env.backends.onnx.wasm.wasmPaths = { mjs: `${base}/ort/ort-wasm-simd-threaded.asyncify.mjs`, wasm: `${base}/ort/ort-wasm-simd-threaded.asyncify.wasm` };
+      env.backends.onnx.wasm.numThreads = 2;
+      const extractor = await T.pipeline('feature-extraction', model, { device: 'wasm', dtype: 'q8' });
+      /** @type {any} */ (globalThis).__tjs = { extractor };
+      const onnx = env.backends.onnx;
+      return {
+        load_ms: performance.now() - t0, version: env.version, ort: onnx.versions, threads: onnx.wasm.numThreads,
+        wasm: onnx.wasm.wasmPaths && onnx.wasm.wasmPaths.wasm, isolated: self.crossOriginIsolated,
+      };
+    }, { base: server.base, model: TJS_MODEL }), REQUEST_TIMEOUT_MS, 'Transformers.js pipeline');
+    Object.assign(out, {
+      transformers_js_version: setup.version,
+      transformers_js_ort_web_version: setup.ort && setup.ort.web,
+      transformers_js_ort_web_package: ortPkg,
+      transformers_js_wasm: path.basename(String(setup.wasm)),
+      transformers_js_threads: setup.threads,
+      transformers_js_cross_origin_isolated: setup.isolated,
+      transformers_js_load_ms: setup.load_ms,
+    });
+    if (!setup.isolated) throw new Error('the Transformers.js page is not cross-origin isolated (no threads)');
+
+    /** Embed `xs` in batches of `batch` (a string when 1, an array otherwise); wall time of the pipeline calls. */
+    const run = (/** @type {string[]} */ xs, /** @type {number} */ batch) => withTimeout(p.evaluate(async ({ xs, batch }) => {
+      const { extractor } = /** @type {any} */ (globalThis).__tjs;
+      const results = [];
+      const t = performance.now();
+      for (let i = 0; i < xs.length; i += batch) {
+        results.push(await extractor(batch === 1 ? xs[i] : xs.slice(i, i + batch), { pooling: 'mean', normalize: true }));
+      }
+      const ms = performance.now() - t;
+      return { ms, vectors: results.flatMap((r) => r.tolist()) };
+    }, { xs, batch }), REQUEST_TIMEOUT_MS, `Transformers.js b=${batch}`);
+
+    // Same warm-up as Scout's: both batch shapes once.
+    await run(variant(texts.slice(0, 16), 98), 16);
+    await run(variant(texts.slice(0, 2), 99), 1);
+    /** @type {Record<number, number>} */
+    const tps = {};
+    /** @type {Record<number, number>} Scout's texts/s in the paired runs */
+    const scoutTps = {};
+    /** @type {Record<string, number>} */
+    const dist = {};
+    let nextVariant = 20; // above those the Scout section used, below the warm-ups' 98/99
+    for (const batch of [1, 16]) {
+      const ms = [];
+      const scoutMs = [];
+      for (let i = 0; i < EMBED_REPEATS; i++) {
+        const xs = variant(texts, nextVariant++);
+        /** @type {number[][] | null} */
+        let scoutVectors = null;
+        if (!out.transformers_js_scout_error) {
+          try {
+            const r = await askOk(extPage, { type: 'embed', texts: xs, ep: 'wasm', batch_size: batch });
+            if (r.ep !== 'wasm' || r.vectors.length !== texts.length) throw new Error(`embed replied ep=${r.ep} with ${r.vectors.length} vectors`);
+            scoutMs.push(r.ms);
+            scoutVectors = r.vectors;
+          } catch (e) {
+            out.transformers_js_scout_error = errText(e);
+          }
+        }
+        const r = await run(xs, batch);
+        if (r.vectors.length !== texts.length) throw new Error(`Transformers.js returned ${r.vectors.length} vectors`);
+        ms.push(r.ms);
+        if (scoutVectors) dist[`b${batch}`] = Math.max(dist[`b${batch}`] || 0, maxCosineDistance(scoutVectors, r.vectors));
+      }
+      tps[batch] = texts.length / (Math.min(...ms) / 1000);
+      out[`transformers_js_b${batch}_ms`] = ms;
+      out[`transformers_js_b${batch}_texts_per_s`] = tps[batch];
+      if (scoutMs.length === EMBED_REPEATS) {
+        scoutTps[batch] = texts.length / (Math.min(...scoutMs) / 1000);
+        out[`transformers_js_paired_scout_b${batch}_ms`] = scoutMs;
+        out[`transformers_js_paired_scout_b${batch}_texts_per_s`] = scoutTps[batch];
+      } else if (typeof out[`wasm_b${batch}_texts_per_s`] === 'number') {
+        scoutTps[batch] = out[`wasm_b${batch}_texts_per_s`]; // unpaired: from the Scout section
+      }
+      if (scoutTps[batch] !== undefined) out[`transformers_js_ratio_b${batch}`] = scoutTps[batch] / tps[batch];
+    }
+    out.transformers_js_goal_ratio = TJS_GOAL_RATIO;
+    out.transformers_js_max_cosine_distance = Object.keys(dist).length ? Math.max(...Object.values(dist)) : null;
+    out.transformers_js_max_cosine_distance_by_batch = dist;
+    out.transformers_js_outside_requests = outside;
+    if (outside.length) throw new Error(`the Transformers.js page requested outside hosts: ${outside.slice(0, 3).join(', ')}`);
+
+    rows.push({
+      metric: `  vs Transformers.js ${setup.version}: same model, WASM`,
+      scout: '',
+      peer: `ORT-web ${setup.ort && setup.ort.web} (${out.transformers_js_wasm}), ${setup.threads} threads, load ${millis(setup.load_ms)}`,
+    });
+    for (const batch of [1, 16]) {
+      const ratio = out[`transformers_js_ratio_b${batch}`];
+      rows.push({
+        metric: `  texts/s, WASM b=${batch} vs Transformers.js b=${batch}`,
+        scout: scoutTps[batch] === undefined ? `n/a: ${out.transformers_js_scout_error}` : `${scoutTps[batch].toFixed(1)}${out[`transformers_js_paired_scout_b${batch}_ms`] ? ' (paired runs)' : ''}`,
+        peer: `${tps[batch].toFixed(1)} Transformers.js`,
+        ratio: ratio === undefined ? '' : `${times(ratio)} (goal ≥ ${TJS_GOAL_RATIO.toFixed(2)})`,
+      });
+    }
+    rows.push({
+      metric: `  max cosine distance, Scout vs Transformers.js (${texts.length} texts)`,
+      scout: '',
+      peer: Object.keys(dist).length ? Object.entries(dist).map(([k, v]) => `${v.toExponential(1)} (${k})`).join(', ') : `n/a: ${out.transformers_js_scout_error || 'no Scout vectors'}`,
+    });
+    tjsRequestsRow = { metric: '  Transformers.js page: requests off 127.0.0.1', scout: '', peer: `${outside.length} (page events)` };
+    rows.push(tjsRequestsRow);
+  } finally {
+    if (page) await page.close().catch(() => {});
+    if (server) await server.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * After the browser has closed (its net log is complete): requests to outside hosts initiated by the Transformers.js
+ * page or its workers, which page events might miss.
+ * @param {string} netlog
+ */
+function auditTjsNetLog(netlog) {
+  if (!tjsOrigin) return;
+  const outside = auditNetLog(netlog).pages.filter((r) => r.initiator === tjsOrigin);
+  if (report.embed) report.embed.transformers_js_outside_requests_netlog = outside.map((r) => r.url);
+  if (tjsRequestsRow) tjsRequestsRow.peer += `, ${outside.length} (net log)${outside.length ? `: ${outside[0].url}` : ''}`;
+  if (outside.length && report.embed) report.embed.transformers_js_error = `the Transformers.js page requested outside hosts: ${outside.map((r) => r.url).join(', ')}`;
+}
+
 // ---------- output ----------
 
 function printTable(/** @type {string} */ header) {
@@ -470,6 +717,11 @@ async function main() {
       await cdp.detach();
     });
     await section('embed', ['MiniLM embeddings'], () => embeddings(browser.page));
+    await section('embed_tjs', ['  vs Transformers.js (same model, WASM)'], () => transformersJs(browser.ctx, browser.page));
+    if (report.embed_tjs) { // keep its error with the other embedding numbers
+      (report.embed ||= {}).transformers_js_error = report.embed_tjs.error;
+      delete report.embed_tjs;
+    }
     await section('extract', ['extraction vs Readability.js'], () => extraction(browser.page, server.base));
   } catch (e) {
     if (!(e && /** @type {any} */ (e).fatal)) throw e;
@@ -479,6 +731,7 @@ async function main() {
   } finally {
     if (b) {
       await b.ctx.close().catch(() => {});
+      try { auditTjsNetLog(b.netlog); } catch (e) { if (report.embed) report.embed.transformers_js_netlog_error = errText(e); }
       fs.rmSync(b.profile, { recursive: true, force: true }); // fresh every run: nothing in it is worth keeping
     }
     await server.close();

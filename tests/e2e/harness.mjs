@@ -18,11 +18,14 @@ const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '
 
 /**
  * Serve `mounts` ({urlPrefix: directory}) on 127.0.0.1 with an ephemeral port.
- * `/corpus/NAME/` serves the corpus page NAME's source.html.
+ * `/corpus/NAME/` serves the corpus page NAME's source.html. `opts.headers` are added to every response (e.g.
+ * COOP/COEP to make a page cross-origin isolated).
  * @param {Record<string, string>} [mounts]
+ * @param {{headers?: Record<string, string>}} [opts]
  * @returns {Promise<{base: string, close: () => Promise<void>, requests: string[]}>}
  */
-export async function startServer(mounts = {}) {
+export async function startServer(mounts = {}, opts = {}) {
+  const extra = opts.headers || {};
   const all = { '/sample/': path.join(ROOT, 'assets/sample'), ...mounts };
   /** @type {string[]} */
   const requests = [];
@@ -40,10 +43,10 @@ export async function startServer(mounts = {}) {
       }
     }
     if (!file || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      res.writeHead(404, { ...extra, 'content-type': 'text/plain' }).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' });
+    res.writeHead(200, { ...extra, 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' });
     fs.createReadStream(file).pipe(res);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
@@ -53,6 +56,25 @@ export async function startServer(mounts = {}) {
     requests,
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve(undefined)); }),
   };
+}
+
+/** Net logs of every browser this process launched, for the network audit. @type {string[]} */
+const launchedNetlogs = [];
+
+/**
+ * Fail on any request to a host other than 127.0.0.1 that the extension made, in every browser launched so far
+ * (call after they are closed: the net log is complete only then). Prints the browser's and the test pages' own.
+ * @returns {number} how many logs were audited
+ */
+export function auditLaunched() {
+  const logs = launchedNetlogs.splice(0);
+  for (const log of logs) {
+    const { ours, pages, browsers } = auditNetLog(log);
+    if (browsers.length) console.log(`browser's own requests (not ours): ${[...new Set(browsers.map((r) => new URL(r.url).host))].join(', ')}`);
+    if (pages.length) console.log(`test pages' own subresources (not ours): ${[...new Set(pages.map((r) => new URL(r.url).host))].join(', ')}`);
+    if (ours.length) throw new Error(`requests by the extension to outside hosts: ${JSON.stringify(ours)}`);
+  }
+  return logs.length;
 }
 
 export function tempProfile() {
@@ -86,6 +108,7 @@ export async function launch(opts = {}) {
   let [sw] = ctx.serviceWorkers();
   if (!sw) sw = await ctx.waitForEvent('serviceworker', { timeout: 30_000 });
   const extensionId = new URL(sw.url()).host;
+  launchedNetlogs.push(netlog);
   return { ctx, sw, extensionId, profile, netlog, dist };
 }
 
@@ -129,7 +152,9 @@ export async function openExtensionPage(ctx, extensionId, pathAndQuery) {
 export async function ask(page, msg) {
   return page.evaluate(async (m) => {
     const { PROTOCOL_VERSION } = await import('./protocol.js');
-    return chrome.runtime.sendMessage({ v: PROTOCOL_VERSION, ...m });
+    // An answer that never comes is a failure with a name, not a stalled test run.
+    const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error(`no reply to ${m.type} in 300 s`)), 300_000));
+    return Promise.race([chrome.runtime.sendMessage({ v: PROTOCOL_VERSION, ...m }), timeout]);
   }, msg);
 }
 

@@ -6,7 +6,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openPage, tabIdOf, openExtensionPage, ask } from './harness.mjs';
+import { startServer, launch, openPage, tabIdOf, openExtensionPage, ask, auditLaunched } from './harness.mjs';
 
 /** @type {Awaited<ReturnType<typeof startServer>>} */
 let server;
@@ -102,4 +102,8 @@ test('1,000 entries: search, delete one, export → import round-trip, clear, re
   } finally {
     await b.ctx.close();
   }
+});
+
+test('network audit: nothing the extension did in these tests left 127.0.0.1', () => {
+  assert.ok(auditLaunched() >= 1, 'the tests above launched a browser');
 });

@@ -6,7 +6,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openExtensionPage, ask, startHub, recordProgress, tempProfile } from './harness.mjs';
+import { launch, openExtensionPage, ask, startHub, recordProgress, tempProfile, auditLaunched } from './harness.mjs';
 
 const MODEL = 'smollm2-135m-instruct-int8';
 const ONNX = 'onnx/model_quantized.onnx';
@@ -125,4 +125,8 @@ test('a corrupt file is rejected and deleted; a missing file is a clear error; r
   } finally {
     await b.ctx.close();
   }
+});
+
+test('network audit: nothing the extension did in these tests left 127.0.0.1', () => {
+  assert.ok(auditLaunched() >= 1, 'the tests above launched a browser');
 });

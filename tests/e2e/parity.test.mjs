@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { ROOT, CORPUS, launch, openExtensionPage, ask } from './harness.mjs';
+import { ROOT, CORPUS, launch, openExtensionPage, ask, auditLaunched } from './harness.mjs';
 
 /** Sentences of 8–40 words from the expected articles of the corpus, in a fixed order. */
 function corpusSentences(n) {
@@ -70,4 +70,8 @@ test('ort-web (WASM) and native ONNX Runtime embeddings agree on 50 corpus sente
   } finally {
     await b.ctx.close();
   }
+});
+
+test('network audit: nothing the extension did in these tests left 127.0.0.1', () => {
+  assert.ok(auditLaunched() >= 1, 'the tests above launched a browser');
 });

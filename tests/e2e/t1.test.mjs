@@ -5,7 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openPage, tabIdOf, openExtensionPage, ask } from './harness.mjs';
+import { startServer, launch, openPage, tabIdOf, openExtensionPage, ask, auditLaunched } from './harness.mjs';
 
 /** @type {Awaited<ReturnType<typeof startServer>>} */
 let server;
@@ -80,4 +80,8 @@ test('a long summary can be stopped; the engine answers the next request normall
   } finally {
     await b.ctx.close();
   }
+});
+
+test('network audit: nothing the extension did in these tests left 127.0.0.1', () => {
+  assert.ok(auditLaunched() >= 1, 'the tests above launched a browser');
 });

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openExtensionPage, ask } from './harness.mjs';
+import { launch, openExtensionPage, ask, auditLaunched } from './harness.mjs';
 
 test('WebGPU EP runs when chosen and matches WASM within 1e-3', async () => {
   const b = await launch({ webgpu: true });
@@ -47,4 +47,8 @@ test('WebGPU EP runs when chosen and matches WASM within 1e-3', async () => {
   } finally {
     await b.ctx.close();
   }
+});
+
+test('network audit: nothing the extension did in these tests left 127.0.0.1', () => {
+  assert.ok(auditLaunched() >= 1, 'the tests above launched a browser');
 });

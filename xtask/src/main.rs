@@ -107,7 +107,8 @@ fn test() -> Result {
     dist::dist(dist::Variant::Release)?;
     step("browser end-to-end tests (Chromium)");
     let mut c = Command::new("node");
-    c.args(["--test", "--test-concurrency=1", "tests/e2e/"])
+    // A hung browser must fail the run, not stall CI: no single test may take 10 minutes.
+    c.args(["--test", "--test-concurrency=1", "--test-timeout=600000", "tests/e2e/"])
         .env("SCOUT_DIST", &dist)
         .env("ORT_DYLIB_PATH", &ort)
         .current_dir(&root);
@@ -127,6 +128,7 @@ fn tokenizer_path() -> std::path::PathBuf {
 
 fn bench() -> Result {
     setup::setup()?;
+    setup::bench_packages()?;
     let dist = dist::dist(dist::Variant::Test)?;
     let release = dist::dist(dist::Variant::Release)?;
     step("benchmarks");

@@ -92,8 +92,24 @@ fn npm_packages() -> Result {
         return Ok(());
     }
     step("installing npm packages (no install scripts)");
+    // The optional dependency (Transformers.js, ~450 MB with its native runtime) is only the benchmark's peer.
     run(Command::new("npm")
-        .args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"])
+        .args(["ci", "--ignore-scripts", "--omit=optional", "--no-audit", "--no-fund"])
+        .current_dir(&root))
+}
+
+/// The benchmark's peer (Transformers.js), installed on demand from the lock file.
+pub fn bench_packages() -> Result {
+    let root = root();
+    if root
+        .join("node_modules/@huggingface/transformers/package.json")
+        .exists()
+    {
+        return Ok(());
+    }
+    step("installing the benchmark's peer (Transformers.js, no install scripts)");
+    run(Command::new("npm")
+        .args(["install", "--ignore-scripts", "--no-save", "--no-audit", "--no-fund"])
         .current_dir(&root))
 }
 

@@ -200,17 +200,6 @@ fn span(v: Option<&str>) -> usize {
         .min(1000)
 }
 
-/// Sum of the text lengths of descendants with these tags over the node's
-/// own text length.
-fn text_density(dom: &Dom, id: NodeId, tags: &[&str]) -> f64 {
-    let total = dom.text_len(id);
-    if total == 0 {
-        return 0.0;
-    }
-    let sum: usize = dom.elements_by_tag(id, tags).into_iter().map(|n| dom.text_len(n)).sum();
-    sum as f64 / total as f64
-}
-
 const HEADINGS: &[&str] = &["h1", "h2", "h3", "h4", "h5", "h6"];
 const TEXTISH: &[&str] = &[
     "span",
@@ -244,22 +233,54 @@ pub(super) fn clean_conditionally(dom: &mut Dom, root: NodeId, tag: &str, flags:
     }
 }
 
+/// Element counts and text lengths under a node, gathered in one walk.
+#[derive(Default)]
+struct Stats {
+    p: usize,
+    img: usize,
+    li: usize,
+    input: usize,
+    embeds: usize,
+    /// Text length of `<ul>`/`<ol>` descendants (nested ones again).
+    list_len: usize,
+    heading_len: usize,
+    textish_len: usize,
+    has_data_table: bool,
+}
+
+fn stats(dom: &Dom, node: NodeId, data_tables: &HashSet<NodeId>) -> Stats {
+    let mut s = Stats::default();
+    for n in dom.descendants(node) {
+        let t = dom.tag(n);
+        match t {
+            "" => continue,
+            "p" => s.p += 1,
+            "img" => s.img += 1,
+            "li" => s.li += 1,
+            "input" => s.input += 1,
+            "object" | "embed" | "iframe" => s.embeds += 1,
+            "table" => s.has_data_table |= data_tables.contains(&n),
+            _ => {}
+        }
+        if matches!(t, "ul" | "ol") {
+            s.list_len += dom.text_len(n);
+        }
+        if HEADINGS.contains(&t) {
+            s.heading_len += dom.text_len(n);
+        }
+        if TEXTISH.contains(&t) {
+            s.textish_len += dom.text_len(n);
+        }
+    }
+    s
+}
+
+fn density(part: usize, total: usize) -> f64 {
+    if total == 0 { 0.0 } else { part as f64 / total as f64 }
+}
+
 fn should_remove(dom: &Dom, node: NodeId, tag: &str, flags: Flags, data_tables: &HashSet<NodeId>) -> bool {
     let is_data = |t: NodeId| data_tables.contains(&t);
-    let mut is_list = tag == "ul" || tag == "ol";
-    let text_len = dom.text_len(node);
-    if !is_list {
-        let list_len: usize = dom
-            .elements_by_tag(node, &["ul", "ol"])
-            .into_iter()
-            .map(|l| dom.text_len(l))
-            .sum();
-        is_list = if text_len == 0 {
-            list_len > 0
-        } else {
-            list_len as f64 / text_len as f64 > 0.9
-        };
-    }
     if tag == "table" && is_data(node) {
         return false;
     }
@@ -269,29 +290,39 @@ fn should_remove(dom: &Dom, node: NodeId, tag: &str, flags: Flags, data_tables: 
     if dom.has_ancestor_tag(node, "code", Some(3), |_| true) {
         return false;
     }
-    if dom.elements_by_tag(node, &["table"]).into_iter().any(is_data) {
+    let st = stats(dom, node, data_tables);
+    if st.has_data_table {
         return false;
+    }
+    let text_len = dom.text_len(node);
+    let mut is_list = tag == "ul" || tag == "ol";
+    if !is_list {
+        is_list = if text_len == 0 {
+            st.list_len > 0
+        } else {
+            st.list_len as f64 / text_len as f64 > 0.9
+        };
     }
     let weight = class_weight(dom, node, flags);
     if weight < 0 {
         return true;
     }
-    let text = dom.inner_text(node);
-    if text.matches(',').count() >= 10 {
+    if dom.ascii_commas(node) >= 10 {
         return false;
     }
-    let p = dom.count_tag(node, &["p"]) as i64;
-    let img = dom.count_tag(node, &["img"]) as i64;
-    let li = dom.count_tag(node, &["li"]) as i64 - 100;
-    let input = dom.count_tag(node, &["input"]) as i64;
-    let heading_density = text_density(dom, node, HEADINGS);
-    let embeds = dom.count_tag(node, &["object", "embed", "iframe"]) as i64;
-    if patterns::is_ad_or_loading_label(&text) {
+    let p = st.p as i64;
+    let img = st.img as i64;
+    let li = st.li as i64 - 100;
+    let input = st.input as i64;
+    let heading_density = density(st.heading_len, text_len);
+    let embeds = st.embeds as i64;
+    // Labels are single words (trailing dots included).
+    let content_len = text_len;
+    if dom.word_runs(node) <= 1 && patterns::is_ad_or_loading_label(&dom.inner_text(node)) {
         return true;
     }
-    let content_len = text.chars().count();
     let link_density = dom.link_density(node);
-    let text_dens = text_density(dom, node, TEXTISH);
+    let text_dens = density(st.textish_len, text_len);
     let in_figure = dom.has_ancestor_tag(node, "figure", Some(3), |_| true);
 
     let remove = (!in_figure && img > 1 && (p as f64) / (img as f64) < 0.5)
@@ -315,7 +346,7 @@ fn should_remove(dom: &Dom, node: NodeId, tag: &str, flags: Flags, data_tables: 
                 return remove;
             }
         }
-        if img == dom.count_tag(node, &["li"]) as i64 {
+        if st.img == st.li {
             return false;
         }
     }

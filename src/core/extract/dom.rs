@@ -3,6 +3,11 @@
 //! tree depth is capped while copying so no later pass can go deeper than
 //! [`MAX_DEPTH`].
 
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use html5ever::LocalName;
 use html5ever::tendril::TendrilSink;
 use markup5ever_rcdom::{Handle, NodeData as RcData, RcDom};
 
@@ -50,11 +55,17 @@ const KEPT_ATTRS: &[&str] = &[
     "xml:lang",
 ];
 
+/// Attributes of an element (only [`KEPT_ATTRS`]); shared between the
+/// copies of the tree made for the scoring attempts.
+pub(super) type Attrs = Rc<[(&'static str, String)]>;
+
+/// Node payloads are reference-counted: the tree is cloned for every
+/// scoring attempt, and names, attributes and text never change in place.
 #[derive(Clone, Debug)]
 pub(super) enum Data {
     Document,
-    Element { name: String, attrs: Vec<(String, String)> },
-    Text(String),
+    Element { name: Rc<str>, attrs: Attrs },
+    Text(Rc<str>),
 }
 
 #[derive(Clone, Debug)]
@@ -65,6 +76,120 @@ pub(super) struct Node {
     pub last_child: Option<NodeId>,
     pub prev: Option<NodeId>,
     pub next: Option<NodeId>,
+    /// Cached text summary of the subtree; see [`TextSum`].
+    sum: Cell<TextSum>,
+}
+
+/// Summary of the text under a node, enough to combine siblings: the
+/// whitespace-collapsed length is `nonws + words - 1`. Cached per node and
+/// invalidated (for the node and its ancestors) by every tree mutation;
+/// invalid nodes always have invalid ancestors, so invalidation stops at
+/// the first invalid one.
+#[derive(Clone, Copy, Debug, Default)]
+struct TextSum {
+    /// Non-whitespace characters.
+    nonws: u32,
+    /// Runs of non-whitespace characters.
+    words: u32,
+    /// `text_len` of `<a>` descendants (nested ones counted again): plain
+    /// links, and in-page `#anchor` links.
+    link: u32,
+    anchor_link: u32,
+    /// Characters matching [`is_comma`], and plain ASCII commas.
+    commas: u32,
+    ascii_commas: u32,
+    flags: u8,
+}
+
+const SUM_VALID: u8 = 1;
+const SUM_NONEMPTY: u8 = 2;
+const SUM_STARTS_WORD: u8 = 4;
+const SUM_ENDS_WORD: u8 = 8;
+
+/// Commas of any script (Latin, Arabic, CJK, ...).
+pub(super) fn is_comma(c: char) -> bool {
+    matches!(
+        c,
+        '\u{002C}'
+            | '\u{060C}'
+            | '\u{FE50}'
+            | '\u{FE10}'
+            | '\u{FE11}'
+            | '\u{2E41}'
+            | '\u{2E34}'
+            | '\u{2E32}'
+            | '\u{FF0C}'
+    )
+}
+
+impl TextSum {
+    fn of_text(s: &str) -> TextSum {
+        let mut t = TextSum {
+            flags: SUM_VALID,
+            ..TextSum::default()
+        };
+        if s.is_empty() {
+            return t;
+        }
+        t.flags |= SUM_NONEMPTY;
+        let mut prev_ws = true;
+        if s.is_ascii() {
+            let b = s.as_bytes();
+            if !(b[0].is_ascii_whitespace() || b[0] == 0x0B) {
+                t.flags |= SUM_STARTS_WORD;
+            }
+            for &c in b {
+                let ws = c.is_ascii_whitespace() || c == 0x0B;
+                t.nonws += u32::from(!ws);
+                t.words += u32::from(!ws && prev_ws);
+                t.commas += u32::from(c == b',');
+                prev_ws = ws;
+            }
+            t.ascii_commas = t.commas;
+        } else {
+            for (i, c) in s.chars().enumerate() {
+                let ws = c.is_whitespace();
+                if i == 0 && !ws {
+                    t.flags |= SUM_STARTS_WORD;
+                }
+                t.nonws += u32::from(!ws);
+                t.words += u32::from(!ws && prev_ws);
+                t.commas += u32::from(is_comma(c));
+                t.ascii_commas += u32::from(c == ',');
+                prev_ws = ws;
+            }
+        }
+        if !prev_ws {
+            t.flags |= SUM_ENDS_WORD;
+        }
+        t
+    }
+
+    /// The summary of `self` followed by `o` (link counts are not touched).
+    fn concat(mut self, o: TextSum) -> TextSum {
+        if o.flags & SUM_NONEMPTY == 0 {
+            return self;
+        }
+        if self.flags & SUM_NONEMPTY == 0 {
+            self.flags = (self.flags & SUM_VALID) | (o.flags & !SUM_VALID);
+            self.nonws = o.nonws;
+            self.words = o.words;
+            self.commas = o.commas;
+            self.ascii_commas = o.ascii_commas;
+            return self;
+        }
+        let joined = self.flags & SUM_ENDS_WORD != 0 && o.flags & SUM_STARTS_WORD != 0;
+        self.nonws += o.nonws;
+        self.words = self.words + o.words - u32::from(joined);
+        self.commas += o.commas;
+        self.ascii_commas += o.ascii_commas;
+        self.flags = (self.flags & (SUM_VALID | SUM_NONEMPTY | SUM_STARTS_WORD)) | (o.flags & SUM_ENDS_WORD);
+        self
+    }
+
+    fn len(self) -> usize {
+        (self.nonws + self.words.saturating_sub(1)) as usize
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -75,8 +200,8 @@ pub(super) struct Dom {
 }
 
 /// Whether an element is hidden by its own attributes.
-pub(super) fn is_hidden(attrs: &[(String, String)]) -> bool {
-    let get = |n: &str| attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+pub(super) fn is_hidden(attrs: &[(&str, String)]) -> bool {
+    let get = |n: &str| attrs.iter().find(|(k, _)| *k == n).map(|(_, v)| v.as_str());
     if get("hidden").is_some() {
         return true;
     }
@@ -109,6 +234,7 @@ impl Dom {
                 last_child: None,
                 prev: None,
                 next: None,
+                sum: Cell::default(),
             }],
             jsonld: Vec::new(),
         }
@@ -119,23 +245,33 @@ impl Dom {
         let rc = html5ever::parse_document(RcDom::default(), Default::default()).one(html);
         let mut dom = Dom::empty();
         let mut stack: Vec<(Handle, NodeId, usize)> = Vec::new();
+        let mut names: HashMap<LocalName, Rc<str>> = HashMap::new();
+        let no_attrs: Attrs = Rc::new([]);
         for child in rc.document.children.borrow().iter().rev() {
             stack.push((child.clone(), ROOT, 0));
         }
         while let Some((handle, parent, depth)) = stack.pop() {
             match &handle.data {
                 RcData::Element { name, attrs, .. } => {
-                    let tag = (*name.local).to_ascii_lowercase();
-                    let attrs: Vec<(String, String)> = attrs
+                    let tag = names
+                        .entry(name.local.clone())
+                        .or_insert_with(|| Rc::from((*name.local).to_ascii_lowercase()))
+                        .clone();
+                    if &*tag != "script" && DROPPED.contains(&&*tag) {
+                        continue;
+                    }
+                    let attrs: Vec<(&'static str, String)> = attrs
                         .borrow()
                         .iter()
-                        .filter(|a| KEPT_ATTRS.contains(&&*a.name.local))
-                        .map(|a| ((*a.name.local).to_string(), a.value.to_string()))
+                        .filter_map(|a| {
+                            let key = KEPT_ATTRS.iter().find(|k| **k == &*a.name.local)?;
+                            Some((*key, String::from(&*a.value)))
+                        })
                         .collect();
-                    if tag == "script" {
+                    if &*tag == "script" {
                         let is_ld = attrs
                             .iter()
-                            .any(|(k, v)| k == "type" && v.trim().eq_ignore_ascii_case("application/ld+json"));
+                            .any(|(k, v)| *k == "type" && v.trim().eq_ignore_ascii_case("application/ld+json"));
                         if is_ld {
                             let mut s = String::new();
                             for c in handle.children.borrow().iter() {
@@ -147,13 +283,15 @@ impl Dom {
                         }
                         continue;
                     }
-                    if DROPPED.contains(&tag.as_str()) {
-                        continue;
-                    }
-                    let structural = matches!(tag.as_str(), "html" | "head" | "body");
+                    let structural = matches!(&*tag, "html" | "head" | "body");
                     if !structural && is_hidden(&attrs) {
                         continue;
                     }
+                    let attrs = if attrs.is_empty() {
+                        no_attrs.clone()
+                    } else {
+                        Rc::from(attrs)
+                    };
                     let id = dom.create(Data::Element { name: tag, attrs });
                     dom.append(parent, id);
                     let (child_parent, child_depth) = if depth >= MAX_DEPTH {
@@ -170,10 +308,14 @@ impl Dom {
                     if let Some(last) = dom.nodes[parent].last_child
                         && let Data::Text(prev) = &mut dom.nodes[last].data
                     {
-                        prev.push_str(&text);
+                        // Text around a dropped element (rare).
+                        let mut joined = String::with_capacity(prev.len() + text.len());
+                        joined.push_str(prev);
+                        joined.push_str(&text);
+                        *prev = Rc::from(joined);
                         continue;
                     }
-                    let id = dom.create(Data::Text(text.to_string()));
+                    let id = dom.create(Data::Text(Rc::from(&**text)));
                     dom.append(parent, id);
                 }
                 _ => {}
@@ -192,14 +334,15 @@ impl Dom {
             last_child: None,
             prev: None,
             next: None,
+            sum: Cell::default(),
         });
         self.nodes.len() - 1
     }
 
     pub fn create_element(&mut self, name: &str) -> NodeId {
         self.create(Data::Element {
-            name: name.to_string(),
-            attrs: Vec::new(),
+            name: Rc::from(name),
+            attrs: Rc::new([]),
         })
     }
 
@@ -223,13 +366,80 @@ impl Dom {
 
     pub fn set_tag(&mut self, id: NodeId, new: &str) {
         if let Data::Element { name, .. } = &mut self.nodes[id].data {
-            *name = new.to_string();
+            *name = Rc::from(new);
         }
+        // Link totals of the ancestors depend on the tag.
+        self.invalidate(self.nodes[id].parent);
+    }
+
+    /// Drop the cached summaries of `from` and its ancestors.
+    fn invalidate(&self, from: Option<NodeId>) {
+        let mut cur = from;
+        while let Some(n) = cur {
+            let cell = &self.nodes[n].sum;
+            if cell.get().flags & SUM_VALID == 0 {
+                break;
+            }
+            cell.set(TextSum::default());
+            cur = self.nodes[n].parent;
+        }
+    }
+
+    /// The (cached) text summary of `id`, computed bottom-up for the
+    /// invalid part of its subtree.
+    fn summary(&self, id: NodeId) -> TextSum {
+        let s = self.nodes[id].sum.get();
+        if s.flags & SUM_VALID != 0 {
+            return s;
+        }
+        let mut stack: Vec<(NodeId, bool)> = vec![(id, false)];
+        while let Some((n, expanded)) = stack.pop() {
+            let node = &self.nodes[n];
+            if expanded {
+                let mut acc = TextSum {
+                    flags: SUM_VALID,
+                    ..TextSum::default()
+                };
+                for c in self.children(n) {
+                    let cs = self.nodes[c].sum.get();
+                    acc = acc.concat(cs);
+                    acc.link += cs.link;
+                    acc.anchor_link += cs.anchor_link;
+                    if let Data::Element { name, attrs } = &self.nodes[c].data
+                        && &**name == "a"
+                    {
+                        let href = attrs.iter().find(|(k, _)| *k == "href").map(|(_, v)| v.as_str());
+                        match href {
+                            Some(h) if h.starts_with('#') && h.len() > 1 => acc.anchor_link += cs.len() as u32,
+                            _ => acc.link += cs.len() as u32,
+                        }
+                    }
+                }
+                node.sum.set(acc);
+                continue;
+            }
+            if node.sum.get().flags & SUM_VALID != 0 {
+                continue;
+            }
+            if let Data::Text(t) = &node.data {
+                node.sum.set(TextSum::of_text(t));
+                continue;
+            }
+            stack.push((n, true));
+            let mut c = node.first_child;
+            while let Some(x) = c {
+                if self.nodes[x].sum.get().flags & SUM_VALID == 0 {
+                    stack.push((x, false));
+                }
+                c = self.nodes[x].next;
+            }
+        }
+        self.nodes[id].sum.get()
     }
 
     pub fn attr(&self, id: NodeId, key: &str) -> Option<&str> {
         match &self.nodes[id].data {
-            Data::Element { attrs, .. } => attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()),
+            Data::Element { attrs, .. } => attrs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_str()),
             _ => None,
         }
     }
@@ -320,6 +530,7 @@ impl Dom {
             let n = &self.nodes[id];
             (n.parent, n.prev, n.next)
         };
+        self.invalidate(parent);
         if let Some(p) = prev {
             self.nodes[p].next = next;
         } else if let Some(par) = parent {
@@ -341,7 +552,7 @@ impl Dom {
     pub fn remove(&mut self, id: NodeId) {
         let n = &self.nodes[id];
         if n.parent.is_some() && n.prev.is_some() && n.next.is_some() {
-            let space = self.create(Data::Text(" ".to_string()));
+            let space = self.create(Data::Text(Rc::from(" ")));
             self.replace(id, space);
         } else {
             self.detach(id);
@@ -350,6 +561,7 @@ impl Dom {
 
     pub fn append(&mut self, parent: NodeId, child: NodeId) {
         self.detach(child);
+        self.invalidate(Some(parent));
         let last = self.nodes[parent].last_child;
         self.nodes[child].parent = Some(parent);
         self.nodes[child].prev = last;
@@ -366,6 +578,7 @@ impl Dom {
             return;
         };
         self.detach(new);
+        self.invalidate(Some(parent));
         let prev = self.nodes[reference].prev;
         self.nodes[new].parent = Some(parent);
         self.nodes[new].prev = prev;
@@ -413,46 +626,40 @@ impl Dom {
         normalize_ws(&self.text_content(id))
     }
 
-    /// `inner_text(id).chars().count()` without allocating.
+    /// `inner_text(id).chars().count()` without allocating (cached).
     pub fn text_len(&self, id: NodeId) -> usize {
-        let mut counter = LenCounter::default();
-        if let Some(t) = self.text(id) {
-            counter.feed(t);
-        } else {
-            for n in self.descendants(id) {
-                if let Some(t) = self.text(n) {
-                    counter.feed(t);
-                }
-            }
-        }
-        counter.count
+        self.summary(id).len()
     }
 
     /// Whether there is any non-whitespace text under `id`.
     pub fn has_text(&self, id: NodeId) -> bool {
-        if let Some(t) = self.text(id) {
-            return !t.trim().is_empty();
-        }
-        self.descendants(id)
-            .any(|n| self.text(n).is_some_and(|t| !t.trim().is_empty()))
+        self.summary(id).nonws > 0
+    }
+
+    /// Number of whitespace-separated words under `id`.
+    pub fn word_runs(&self, id: NodeId) -> usize {
+        self.summary(id).words as usize
+    }
+
+    /// Characters matching [`is_comma`] under `id` (cached).
+    pub fn commas(&self, id: NodeId) -> usize {
+        self.summary(id).commas as usize
+    }
+
+    /// Plain ASCII commas under `id` (cached).
+    pub fn ascii_commas(&self, id: NodeId) -> usize {
+        self.summary(id).ascii_commas as usize
     }
 
     /// Share of the text under `id` that sits inside links (in-page
     /// `#anchors` count for less).
     pub fn link_density(&self, id: NodeId) -> f64 {
-        let total = self.text_len(id);
+        let s = self.summary(id);
+        let total = s.len();
         if total == 0 {
             return 0.0;
         }
-        let mut link = 0.0;
-        for a in self.elements_by_tag(id, &["a"]) {
-            let coef = match self.attr(a, "href") {
-                Some(h) if h.starts_with('#') && h.len() > 1 => 0.3,
-                _ => 1.0,
-            };
-            link += self.text_len(a) as f64 * coef;
-        }
-        link / total as f64
+        (s.link as f64 + s.anchor_link as f64 * 0.3) / total as f64
     }
 
     /// Whether an ancestor within `max_depth` levels (unbounded when `None`)
@@ -555,38 +762,6 @@ impl Iterator for Descendants<'_> {
     }
 }
 
-#[derive(Default)]
-struct LenCounter {
-    count: usize,
-    started: bool,
-    pending_ws: bool,
-}
-
-impl LenCounter {
-    fn feed(&mut self, s: &str) {
-        if s.is_ascii() {
-            for &b in s.as_bytes() {
-                self.step(b.is_ascii_whitespace() || b == 0x0B);
-            }
-        } else {
-            for c in s.chars() {
-                self.step(c.is_whitespace());
-            }
-        }
-    }
-
-    #[inline]
-    fn step(&mut self, ws: bool) {
-        if ws {
-            self.pending_ws |= self.started;
-        } else {
-            self.count += 1 + usize::from(self.pending_ws);
-            self.pending_ws = false;
-            self.started = true;
-        }
-    }
-}
-
 /// Trim and collapse whitespace runs to a single space.
 pub(super) fn normalize_ws(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -609,6 +784,57 @@ mod tests {
         let body = dom.body().unwrap();
         assert_eq!(dom.inner_text(body), "Hello big world");
         assert_eq!(dom.text_len(body), 15);
+    }
+
+    #[test]
+    fn cached_lengths_follow_mutations() {
+        let reference = |dom: &Dom, id: NodeId| -> (usize, f64) {
+            let total = dom.inner_text(id).chars().count();
+            if total == 0 {
+                return (0, 0.0);
+            }
+            let mut link = 0.0;
+            for a in dom.elements_by_tag(id, &["a"]) {
+                let coef = match dom.attr(a, "href") {
+                    Some(h) if h.starts_with('#') && h.len() > 1 => 0.3,
+                    _ => 1.0,
+                };
+                link += dom.inner_text(a).chars().count() as f64 * coef;
+            }
+            (total, link / total as f64)
+        };
+        let check = |dom: &Dom| {
+            for n in dom.descendants(ROOT) {
+                let (len, ld) = reference(dom, n);
+                assert_eq!(dom.text_len(n), len);
+                assert!((dom.link_density(n) - ld).abs() < 1e-9);
+                assert_eq!(dom.has_text(n), len > 0);
+                let text = dom.text_content(n);
+                assert_eq!(dom.commas(n), text.chars().filter(|&c| is_comma(c)).count());
+                assert_eq!(dom.ascii_commas(n), text.matches(',').count());
+                assert_eq!(dom.word_runs(n), text.split_whitespace().count());
+            }
+        };
+        let mut dom = Dom::parse(
+            "<div> a, <a href=#x> b  c</a><p>d\u{a0}e،, <a href=/y>f</a></p>  </div><span> </span><i>g</i>\
+             <ul><li>h <a href='#'>i</a></li><li> j</li></ul>",
+        );
+        check(&dom);
+        let body = dom.body().unwrap();
+        let p = dom.first_by_tag("p").unwrap();
+        dom.remove(p);
+        check(&dom);
+        let li = dom.first_by_tag("li").unwrap();
+        dom.append(body, li);
+        check(&dom);
+        let a = dom.first_by_tag("a").unwrap();
+        dom.set_tag(a, "div");
+        check(&dom);
+        let i = dom.first_by_tag("i").unwrap();
+        let ul = dom.first_by_tag("ul").unwrap();
+        dom.insert_before(ul, i);
+        dom.move_children(ul, body);
+        check(&dom);
     }
 
     #[test]

@@ -128,7 +128,25 @@ pub fn extract(html: &str, opts: &ExtractOptions) -> Result<Article, ExtractErro
             limit: opts.max_input_bytes,
         });
     }
-    run(html, opts)
+    run(html, opts, &mut |_| {})
+}
+
+/// [`extract`] calling `phase` with a label after each pipeline phase
+/// ("parse", "metadata", "prep", "score", "render", "finish"). For
+/// benchmarks: the callback may read a clock, the library never does.
+#[doc(hidden)]
+pub fn extract_phased(
+    html: &str,
+    opts: &ExtractOptions,
+    phase: &mut dyn FnMut(&'static str),
+) -> Result<Article, ExtractError> {
+    if html.len() > opts.max_input_bytes {
+        return Err(ExtractError::TooLarge {
+            bytes: html.len(),
+            limit: opts.max_input_bytes,
+        });
+    }
+    run(html, opts, phase)
 }
 
 /// Like [`extract`] for raw bytes: UTF-8 (or a BOM-marked UTF-16, or a
@@ -142,7 +160,7 @@ pub fn extract_bytes(bytes: &[u8], opts: &ExtractOptions) -> Result<Article, Ext
         });
     }
     let (html, lossy) = decode::decode(bytes);
-    let mut article = run(&html, opts)?;
+    let mut article = run(&html, opts, &mut |_| {})?;
     article.lossy_decode = lossy;
     Ok(article)
 }
@@ -161,19 +179,23 @@ fn base_url(dom: &Dom, page: Option<&str>) -> Option<Url> {
     }
 }
 
-fn run(html: &str, opts: &ExtractOptions) -> Result<Article, ExtractError> {
+fn run(html: &str, opts: &ExtractOptions, phase: &mut dyn FnMut(&'static str)) -> Result<Article, ExtractError> {
     let limited = depth::limit_nesting(html);
     let mut dom = Dom::parse(&limited);
     drop(limited);
+    phase("parse");
 
     let meta = metadata::extract(&dom);
     let looks_readerable = readerable::probably_readerable(&dom);
     let base = base_url(&dom, opts.url.as_deref());
     let html_el = dom.html();
     let body = dom.body().ok_or(ExtractError::Empty)?;
+    phase("metadata");
     clean::prep_document(&mut dom, body);
+    phase("prep");
 
     let grabbed = score::grab_article(&dom, &meta.title, meta.byline.is_none());
+    phase("score");
     let (mut blocks, found_byline, found_dir, excerpt_fallback) = match &grabbed {
         Some(g) => {
             let first_p = g
@@ -198,6 +220,7 @@ fn run(html: &str, opts: &ExtractOptions) -> Result<Article, ExtractError> {
     if blocks.is_empty() {
         return Err(ExtractError::Empty);
     }
+    phase("render");
 
     let text = blocks.iter().map(|b| b.text.as_str()).collect::<Vec<_>>().join("\n\n");
     let word_count = text::count_words(&text);
@@ -214,6 +237,7 @@ fn run(html: &str, opts: &ExtractOptions) -> Result<Article, ExtractError> {
         })
         .or_else(|| lang.as_deref().filter(|l| lang::is_rtl(l)).map(|_| "rtl".to_string()));
     let readerable = looks_readerable && text.chars().count() >= readerable::MIN_ARTICLE_CHARS;
+    phase("finish");
 
     Ok(Article {
         title: meta.title,

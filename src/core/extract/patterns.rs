@@ -105,27 +105,79 @@ pub(super) const PHRASING: &[&str] = &[
     "script", "select", "small", "span", "strong", "sub", "sup", "textarea", "time", "var", "wbr",
 ];
 
-fn any_in(s: &str, list: &[&str]) -> bool {
-    list.iter().any(|k| s.contains(k))
+/// A keyword list with, per first byte, the bit set of the keywords
+/// starting with it: substring checks then cost one table look-up per
+/// byte of the haystack.
+struct Keywords {
+    words: &'static [&'static str],
+    by_first: [u64; 256],
+}
+
+impl Keywords {
+    const fn new(words: &'static [&'static str]) -> Keywords {
+        assert!(words.len() <= 64);
+        let mut by_first = [0u64; 256];
+        let mut i = 0;
+        while i < words.len() {
+            by_first[words[i].as_bytes()[0] as usize] |= 1 << i;
+            i += 1;
+        }
+        Keywords { words, by_first }
+    }
+
+    /// Whether any keyword occurs in `s` (same as `str::contains`).
+    fn any_in(&self, s: &str) -> bool {
+        let b = s.as_bytes();
+        for i in 0..b.len() {
+            let mut mask = self.by_first[b[i] as usize];
+            while mask != 0 {
+                let k = mask.trailing_zeros() as usize;
+                if b[i..].starts_with(self.words[k].as_bytes()) {
+                    return true;
+                }
+                mask &= mask - 1;
+            }
+        }
+        false
+    }
+}
+
+static UNLIKELY_KW: Keywords = Keywords::new(UNLIKELY);
+static MAYBE_KW: Keywords = Keywords::new(MAYBE);
+static POSITIVE_KW: Keywords = Keywords::new(POSITIVE);
+static NEGATIVE_KW: Keywords = Keywords::new(NEGATIVE);
+static BYLINE_KW: Keywords = Keywords::new(BYLINE);
+
+/// `s.to_lowercase()`, passed to `f`; ASCII input is lowered in a stack
+/// buffer without allocating.
+fn with_lowercase<R>(s: &str, f: impl FnOnce(&str) -> R) -> R {
+    let mut buf = [0u8; 128];
+    if s.len() <= buf.len() && s.is_ascii() {
+        let out = &mut buf[..s.len()];
+        out.copy_from_slice(s.as_bytes());
+        out.make_ascii_lowercase();
+        // ASCII in, ASCII out.
+        return f(std::str::from_utf8(out).unwrap_or_default());
+    }
+    f(&s.to_lowercase())
 }
 
 pub(super) fn is_unlikely(match_string: &str) -> bool {
     if match_string.trim().is_empty() {
         return false;
     }
-    let s = match_string.to_lowercase();
-    any_in(&s, UNLIKELY) && !any_in(&s, MAYBE)
+    with_lowercase(match_string, |s| UNLIKELY_KW.any_in(s) && !MAYBE_KW.any_in(s))
 }
 
 pub(super) fn is_byline_class(match_string: &str) -> bool {
     if match_string.trim().is_empty() {
         return false;
     }
-    any_in(&match_string.to_lowercase(), BYLINE)
+    with_lowercase(match_string, |s| BYLINE_KW.any_in(s))
 }
 
 fn is_negative(s: &str) -> bool {
-    if any_in(s, NEGATIVE) {
+    if NEGATIVE_KW.any_in(s) {
         return true;
     }
     // A bare "hid" token (but not words merely containing it).
@@ -139,13 +191,14 @@ pub(super) fn class_weight(class: Option<&str>, id: Option<&str>) -> i32 {
         if v.is_empty() {
             continue;
         }
-        let s = v.to_lowercase();
-        if is_negative(&s) {
-            w -= 25;
-        }
-        if any_in(&s, POSITIVE) {
-            w += 25;
-        }
+        with_lowercase(v, |s| {
+            if is_negative(s) {
+                w -= 25;
+            }
+            if POSITIVE_KW.any_in(s) {
+                w += 25;
+            }
+        });
     }
     w
 }
@@ -200,5 +253,9 @@ mod tests {
         assert!(!is_share("shared-content"));
         assert!(is_unlikely("site-footer "));
         assert!(!is_unlikely("main-footer-content "));
+        assert!(is_unlikely("Site-FOOTER x"));
+        assert!(is_unlikely("ｘ site-footer"));
+        assert!(is_byline_class("Byline"));
+        assert_eq!(class_weight(Some("PROMO"), Some("Hid")), -50);
     }
 }

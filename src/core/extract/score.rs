@@ -213,8 +213,7 @@ impl Pass<'_> {
             if !self.dom.is_element(parent) {
                 continue;
             }
-            let text = self.dom.inner_text(el);
-            let len = text.chars().count();
+            let len = self.dom.text_len(el);
             if len < 25 {
                 continue;
             }
@@ -222,7 +221,7 @@ impl Pass<'_> {
             if ancestors.is_empty() {
                 continue;
             }
-            let commas = text.chars().filter(|c| is_comma(*c)).count();
+            let commas = self.dom.commas(el);
             let content = 1.0 + (commas + 1) as f64 + (len / 100).min(3) as f64;
             for (level, &anc) in ancestors.iter().enumerate() {
                 if !self.dom.is_element(anc) {
@@ -362,9 +361,9 @@ impl Pass<'_> {
                     Some(s) if s + bonus >= threshold => true,
                     _ if self.dom.tag(sib) == "p" => {
                         let ld = self.dom.link_density(sib);
-                        let text = self.dom.inner_text(sib);
-                        let len = text.chars().count();
-                        (len > 80 && ld < 0.25) || (len < 80 && len > 0 && ld == 0.0 && has_sentence_end(&text))
+                        let len = self.dom.text_len(sib);
+                        (len > 80 && ld < 0.25)
+                            || (len < 80 && len > 0 && ld == 0.0 && has_sentence_end(&self.dom.inner_text(sib)))
                     }
                     _ => false,
                 }
@@ -378,21 +377,6 @@ impl Pass<'_> {
         }
         article
     }
-}
-
-fn is_comma(c: char) -> bool {
-    matches!(
-        c,
-        '\u{002C}'
-            | '\u{060C}'
-            | '\u{FE50}'
-            | '\u{FE10}'
-            | '\u{FE11}'
-            | '\u{2E41}'
-            | '\u{2E34}'
-            | '\u{2E32}'
-            | '\u{FF0C}'
-    )
 }
 
 fn has_sentence_end(text: &str) -> bool {

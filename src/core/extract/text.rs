@@ -349,6 +349,17 @@ fn is_cjk(c: char) -> bool {
 pub(super) fn count_words(s: &str) -> usize {
     let mut n = 0;
     let mut in_word = false;
+    if s.is_ascii() {
+        for &b in s.as_bytes() {
+            if b.is_ascii_alphanumeric() {
+                n += usize::from(!in_word);
+                in_word = true;
+            } else if b != b'\'' {
+                in_word = false;
+            }
+        }
+        return n;
+    }
     for c in s.chars() {
         if is_cjk(c) {
             n += 1;
