@@ -170,16 +170,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             }
         }
         Request::Classify { page, custom_labels } => {
-            ensure_loaded(&mut st, &choice).await;
-            if let Some(e) = &st.load_error {
-                return Err(ScoutError::new(
-                    ErrorCode::ModelUnavailable,
-                    format!(
-                        "Classifying needs the embedding model, which did not load: {}",
-                        e.message
-                    ),
-                ));
-            }
+            require_model(&mut st, &choice, "Classifying").await?;
             let State { loaded, labels, .. } = &mut *st;
             let loaded = loaded
                 .as_mut()
@@ -188,16 +179,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             Ok(ReplyBody::Classification(reply))
         }
         Request::Ask { page, question, top_k } => {
-            ensure_loaded(&mut st, &choice).await;
-            if let Some(e) = &st.load_error {
-                return Err(ScoutError::new(
-                    ErrorCode::ModelUnavailable,
-                    format!(
-                        "Answering questions needs the embedding model, which did not load: {}",
-                        e.message
-                    ),
-                ));
-            }
+            require_model(&mut st, &choice, "Answering questions").await?;
             let State { loaded, qa_cache, .. } = &mut *st;
             let loaded = loaded
                 .as_mut()
@@ -373,6 +355,18 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                 ms: clock.now_ms() - t,
             }))
         }
+    }
+}
+
+/// Load the embedder for a T1-only job, or say clearly that `what` needs it.
+async fn require_model(st: &mut State, choice: &BackendChoice, what: &str) -> Result<(), ScoutError> {
+    ensure_loaded(st, choice).await;
+    match &st.load_error {
+        Some(e) => Err(ScoutError::new(
+            ErrorCode::ModelUnavailable,
+            format!("{what} needs the embedding model, which did not load: {}", e.message),
+        )),
+        None => Ok(()),
     }
 }
 

@@ -81,8 +81,7 @@ fn cmd_extract(args: &[String]) -> Result<ReplyBody, ScoutError> {
 }
 
 fn cmd_summarize(args: &[String]) -> Result<ReplyBody, ScoutError> {
-    let path = args.first().ok_or_else(|| bad(USAGE))?;
-    let html = read_input(path)?;
+    let page = page_from(args)?;
     let mut opts = serde_json::Map::new();
     for (key, name) in [("type", "--type"), ("length", "--length"), ("format", "--format")] {
         if let Some(v) = flag(args, name) {
@@ -95,13 +94,6 @@ fn cmd_summarize(args: &[String]) -> Result<ReplyBody, ScoutError> {
         None | Some("t0") => TierRequest::T0,
         Some("t1") => TierRequest::T1,
         Some(t) => return Err(bad(format!("unknown tier {t}"))),
-    };
-    let page = PageContent {
-        url: flag(args, "--url")
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("file://{path}")),
-        html: Some(html),
-        ..Default::default()
     };
     let store = MemoryStore::default();
     let clock = NativeClock::default();
