@@ -53,6 +53,9 @@ export function capturePage(selectionOnly) {
     }
   }
   for (const el of drop) el.remove();
+  // Scripts and styles are often half of a page's bytes and never part of the article: leave them out (except
+  // JSON-LD, which carries the metadata), so less crosses to the engine and less is parsed.
+  for (const el of clone.querySelectorAll('script:not([type="application/ld+json"]), style, noscript, template')) el.remove();
   // innerText of the live body follows the rendering (hidden elements excluded, blocks on their own lines).
   const text = document.body ? document.body.innerText || '' : '';
   return { url, title: document.title, html: clone.outerHTML, text, lang, contentType, isSelection: false };
