@@ -120,6 +120,9 @@ async function init() {
   const hub = /** @type {HTMLInputElement} */ ($('hub'));
   hub.value = settings.hub || DEFAULT_HUB;
   hub.addEventListener('change', () => patchSettings({ hub: hub.value.trim() || null }));
+  const cap = /** @type {HTMLInputElement} */ ($('cap'));
+  cap.value = settings.storage_cap_mb ? String(settings.storage_cap_mb) : '';
+  cap.addEventListener('change', () => patchSettings({ storage_cap_mb: cap.value ? Math.max(0, Math.round(Number(cap.value))) || null : null }));
   $('delete-all').addEventListener('click', async () => { await ask({ type: 'delete_all_models' }); showModels(); });
   await showModels();
   await showStatus();

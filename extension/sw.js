@@ -48,7 +48,7 @@ async function ensureOffscreen() {
   }
 }
 
-/** @returns {Promise<{backend: string, tier: string, hub: string | null, retention_days: number | null}>} */
+/** @returns {Promise<{backend: string, tier: string, hub: string | null, retention_days: number | null, storage_cap_mb: number | null}>} */
 async function settings() {
   const { settings: s } = await chrome.storage.local.get('settings');
   return {
@@ -56,14 +56,15 @@ async function settings() {
     tier: (s && s.tier) || 'auto',
     hub: (s && s.hub) || null,
     retention_days: s && Number.isInteger(s.retention_days) ? s.retention_days : null,
+    storage_cap_mb: s && Number.isInteger(s.storage_cap_mb) && s.storage_cap_mb > 0 ? s.storage_cap_mb : null,
   };
 }
 
 /** Send one request to the engine in the offscreen document. @param {object} request */
 async function toEngine(request) {
   await ensureOffscreen();
-  const { backend, hub, retention_days } = await settings();
-  const envelope = { v: PROTOCOL_VERSION, settings: { backend, hub, retention_days }, request };
+  const { backend, hub, retention_days, storage_cap_mb } = await settings();
+  const envelope = { v: PROTOCOL_VERSION, settings: { backend, hub, retention_days, storage_cap_mb }, request };
   let reply;
   for (let attempt = 0; ; attempt++) {
     try {

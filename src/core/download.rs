@@ -185,8 +185,8 @@ pub fn check_quota(needed: u64, usage: f64, quota: f64) -> Result<(), ScoutError
         return Err(ScoutError::new(
             ErrorCode::StorageFailed,
             format!(
-                "Not enough storage: this model needs {}, the browser allows Scout {} more. Free some space or \
-                 delete other models first.",
+                "Not enough storage: this model needs {}, and Scout may use only {} more (the browser's quota, or \
+                 your limit in the options). Free some space, raise the limit or delete other models first.",
                 human_bytes(needed as f64),
                 human_bytes(free)
             ),

@@ -56,6 +56,9 @@ pub enum Tier {
 pub struct EngineSettings {
     #[serde(default)]
     pub backend: BackendPreference,
+    /// The user's limit on Scout's storage in MB (None: only the browser's quota).
+    #[serde(default)]
+    pub storage_cap_mb: Option<u32>,
     /// Keep history entries this many days (None: keep all).
     #[serde(default)]
     pub retention_days: Option<u32>,

@@ -77,7 +77,14 @@ pub async fn estimate() -> Result<(f64, f64), ScoutError> {
 }
 
 /// Check consent and room, then start the download in the background. Returns at once; progress is broadcast.
-pub async fn start(store: Rc<IdbStore>, model_id: &str, hub: &str, consent: bool) -> Result<(), ScoutError> {
+/// `storage_cap`: the user's own limit on Scout's storage (bytes), applied on top of the browser's quota.
+pub async fn start(
+    store: Rc<IdbStore>,
+    model_id: &str,
+    hub: &str,
+    consent: bool,
+    storage_cap: Option<f64>,
+) -> Result<(), ScoutError> {
     let catalog = Catalog::builtin();
     let model = catalog
         .get(model_id)
@@ -105,6 +112,7 @@ pub async fn start(store: Rc<IdbStore>, model_id: &str, hub: &str, consent: bool
         return Ok(());
     }
     let (usage, quota) = estimate().await?;
+    let quota = storage_cap.map_or(quota, |cap| cap.min(quota));
     check_quota(model.total_size(), usage, quota)?;
     // Ask the browser not to evict models under storage pressure (granted silently to extensions).
     if let Some(w) = web_sys::window()

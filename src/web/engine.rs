@@ -253,7 +253,8 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
         Request::Download { model, consent } => {
             let store = ensure_store(&mut st).await?;
             let hub = env.settings.hub.clone().unwrap_or_else(|| DEFAULT_HUB.to_string());
-            download::start(store, &model, &hub, consent).await?;
+            let cap = env.settings.storage_cap_mb.map(|mb| f64::from(mb) * 1e6);
+            download::start(store, &model, &hub, consent, cap).await?;
             Ok(ReplyBody::Ack {
                 message: format!("downloading {model} from {hub}"),
             })

@@ -86,6 +86,24 @@ test('download needs consent, survives a dropped connection and a killed service
   }
 });
 
+test('not enough room: a clear message before any byte is fetched', async () => {
+  const { b, page } = await setup();
+  try {
+    await page.fill('#cap', '100');
+    await page.dispatchEvent('#cap', 'change');
+    await page.waitForFunction(async () => (await chrome.storage.local.get('settings')).settings?.storage_cap_mb === 100);
+    hub.log.length = 0;
+    const r = await ask(page, { type: 'download', model: MODEL, consent: true });
+    assert.equal(r.ok, false);
+    assert.equal(r.error.code, 'storage_failed');
+    assert.match(r.error.message, /Not enough storage: this model needs 138\.\d MB, and Scout may use only (99\.\d|100\.0) MB more/);
+    assert.equal(hub.log.length, 0, 'nothing was requested');
+    assert.equal((await stateOf(page)).state, 'absent');
+  } finally {
+    await b.ctx.close();
+  }
+});
+
 test('a corrupt file is rejected and deleted; a missing file is a clear error; retries are visible; cancel leaves nothing', async () => {
   const { b, page } = await setup();
   try {
