@@ -213,6 +213,9 @@ pub struct StatusReply {
     pub model: Option<String>,
     pub init_ms: Option<f64>,
     pub error: Option<ScoutError>,
+    /// Size of the engine's own WebAssembly memory (it never shrinks: this is the peak so far).
+    #[serde(default)]
+    pub wasm_memory_bytes: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

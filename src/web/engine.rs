@@ -383,6 +383,7 @@ fn status(st: &State) -> StatusReply {
         backend: st.loaded.as_ref().map(|l| l.choice.clone()),
         model: Catalog::builtin().bundled_embedder().map(|m| m.id.clone()),
         init_ms: st.loaded.as_ref().map(|l| l.init_ms),
+        wasm_memory_bytes: (core::arch::wasm32::memory_size(0) as u64) * 65_536,
         error: st.load_error.clone(),
     }
 }

@@ -37,6 +37,7 @@ test('download needs consent, survives a dropped connection and a killed service
     hub.log.length = 0;
     hub.faults.dropAfter = { path: ONNX, bytes: 50_000_000 };
     const progress = await recordProgress(page);
+    const memBefore = (await ask(page, { type: 'status' })).wasm_memory_bytes;
     assert.equal((await ask(page, { type: 'download', model: MODEL, consent: true })).ok, true);
 
     // Kill the service worker mid-download: the download lives in the offscreen document and goes on.
@@ -49,11 +50,17 @@ test('download needs consent, survives a dropped connection and a killed service
     const progress2 = await recordProgress(page2);
     const done = await progress.final(MODEL);
     assert.equal(done.state, 'ready', JSON.stringify(done));
+    // The engine's memory is a high-water mark: streaming 137 MB in 4 MiB chunks must not grow it by the file.
+    const memAfter = (await ask(page, { type: 'status' })).wasm_memory_bytes;
+    console.log(`engine wasm memory: ${(memBefore / 1e6).toFixed(1)} MB before, ${(memAfter / 1e6).toFixed(1)} MB after a 137 MB download`);
+    assert.ok(memAfter - memBefore < 48e6, `wasm memory grew by ${memAfter - memBefore} bytes`);
     assert.ok((await progress2.events()).length > 0, 'the second page received progress');
 
     const events = (await progress.events()).filter((p) => p.model === MODEL && p.state === 'downloading');
     for (let i = 1; i < events.length; i++) assert.ok(events[i].done >= events[i - 1].done, 'progress is monotonic');
     assert.ok(events.some((p) => p.bytes_per_s > 0 && p.eta_s != null), 'speed and ETA reported');
+    const speeds = events.map((p) => p.bytes_per_s).filter((x) => x > 0);
+    console.log(`download throughput from 127.0.0.1 into IndexedDB: median ${(speeds.sort((a, b) => a - b)[speeds.length >> 1] / 1e6).toFixed(1)} MB/s`);
     const resumed = hub.log.filter((r) => r.path === ONNX && r.range);
     assert.equal(resumed.length, 1, JSON.stringify(hub.log));
     const offset = Number((resumed[0].range || '').match(/bytes=(\d+)-/)?.[1]);
