@@ -5,7 +5,9 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openPage, tabIdOf, openExtensionPage, ask, auditLaunched } from './harness.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT, startServer, launch, openPage, tabIdOf, openExtensionPage, ask, auditLaunched } from './harness.mjs';
 
 /** @type {Awaited<ReturnType<typeof startServer>>} */
 let server;
@@ -39,6 +41,10 @@ test('side panel: classification chips, an answer that quotes the page, and a cl
     assert.equal(r.ok, true, JSON.stringify(r.error));
     assert.ok(r.index_cached, 'a follow-up question reuses the passage index');
     assert.match(r.answers[0].text, /830 repairs/, 'the best passage holds the answer');
+
+    await panel.setViewportSize({ width: 420, height: 720 });
+    fs.mkdirSync(path.join(ROOT, 'target/screenshots'), { recursive: true });
+    await panel.screenshot({ path: path.join(ROOT, 'target/screenshots/sidepanel.png') });
 
     // Citation → highlight in the page, without changing its DOM.
     const before = await page.evaluate(() => document.body.innerHTML);
