@@ -9,6 +9,10 @@ import path from 'node:path';
 import { ROOT, startServer, launch, openPage, tabIdOf, openExtensionPage, ask } from './harness.mjs';
 
 const [dist, target] = process.argv.slice(2);
+if (target && !fs.existsSync(target) && !/^[a-z][a-z0-9+.-]*:/i.test(target)) {
+  console.error(`demo: ${target} is neither a file nor a URL`);
+  process.exit(2);
+}
 const server = await startServer(target && fs.existsSync(target) ? { '/file/': path.dirname(path.resolve(target)) } : {});
 let url = `${server.base}/sample/article.html`;
 if (target && fs.existsSync(target)) url = `${server.base}/file/${encodeURIComponent(path.basename(target))}`;

@@ -55,7 +55,8 @@ fn demo(target: Option<String>) -> Result {
     let dist = dist::dist(dist::Variant::Test)?;
     step("running the demo in headless Chromium");
     let mut args = vec![dist.display().to_string()];
-    args.extend(target);
+    // A file is named relative to where the user ran the command; node runs from the repository root.
+    args.extend(target.map(|t| std::fs::canonicalize(&t).map(|p| p.display().to_string()).unwrap_or(t)));
     run(&mut node("tests/e2e/demo.mjs", &args))
 }
 
