@@ -3,8 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::classify::LabelSet;
 use super::error::{ErrorCode, ScoutError};
-use super::protocol::SummaryReply;
+use super::protocol::{AnswersReply, ClassifyReply, SummaryReply};
 
 /// Bumped when the entry shape changes; imports of other versions are refused with a clear error.
 pub const HISTORY_FORMAT: u32 = 1;
@@ -13,7 +14,7 @@ pub const HISTORY_FORMAT: u32 = 1;
 pub struct HistoryEntry {
     /// Sorts by time: `h{created_ms:015}-{hash prefix}`.
     pub id: String,
-    /// "summary" (later: "classification", "answer").
+    /// "summary", "classification" or "answer".
     pub kind: String,
     pub url: String,
     pub title: String,
@@ -53,6 +54,68 @@ pub fn entry_for_summary(reply: &SummaryReply, options_json: &str, now_ms: f64) 
         content_hash: reply.content_hash.clone(),
         created_ms: now_ms,
         text: reply.summary.text.clone(),
+    }
+}
+
+pub fn entry_for_answers(reply: &AnswersReply, model: Option<&str>, now_ms: f64) -> HistoryEntry {
+    let text = match &reply.no_answer {
+        Some(why) => format!("Q: {}\nScout: {why}.", reply.question),
+        None => {
+            let quotes: Vec<String> = reply
+                .answers
+                .iter()
+                .enumerate()
+                .map(|(i, a)| format!("[{}] {}", i + 1, a.quote))
+                .collect();
+            format!("Q: {}\n{}", reply.question, quotes.join("\n"))
+        }
+    };
+    HistoryEntry {
+        id: entry_id(now_ms, &super::hash::content_hash(&[&reply.url, &reply.question])),
+        kind: "answer".into(),
+        url: reply.url.clone(),
+        title: reply.title.clone(),
+        tier: format!("{:?}", reply.tier),
+        model: model.map(str::to_string),
+        options: String::new(),
+        content_hash: String::new(),
+        created_ms: now_ms,
+        text,
+    }
+}
+
+pub fn entry_for_classification(reply: &ClassifyReply, model: Option<&str>, now_ms: f64) -> HistoryEntry {
+    let text = reply
+        .results
+        .iter()
+        .filter_map(|c| {
+            let top = c.labels.first()?;
+            let set = match &c.set {
+                LabelSet::Topic => "topic",
+                LabelSet::ContentType => "type",
+                LabelSet::Tone => "tone",
+                LabelSet::Custom(_) => "yours",
+            };
+            Some(format!(
+                "{set}: {} ({:.0} %){}",
+                top.name,
+                top.score * 100.0,
+                if c.uncertain { ", uncertain" } else { "" }
+            ))
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    HistoryEntry {
+        id: entry_id(now_ms, &super::hash::content_hash(&[&reply.url, "classification"])),
+        kind: "classification".into(),
+        url: reply.url.clone(),
+        title: reply.title.clone(),
+        tier: format!("{:?}", reply.tier),
+        model: model.map(str::to_string),
+        options: String::new(),
+        content_hash: String::new(),
+        created_ms: now_ms,
+        text,
     }
 }
 

@@ -176,6 +176,8 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                 .as_mut()
                 .ok_or_else(|| ScoutError::new(ErrorCode::Internal, "engine not loaded"))?;
             let reply = classify_page(&mut loaded.embedder, labels, &PerfClock, &page, &custom_labels).await?;
+            let entry = history::entry_for_classification(&reply, bundled_model_id().as_deref(), js_sys::Date::now());
+            record_history(&mut st, &entry).await;
             Ok(ReplyBody::Classification(reply))
         }
         Request::Ask { page, question, top_k } => {
@@ -193,6 +195,8 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                 top_k.unwrap_or(3),
             )
             .await?;
+            let entry = history::entry_for_answers(&reply, bundled_model_id().as_deref(), js_sys::Date::now());
+            record_history(&mut st, &entry).await;
             Ok(ReplyBody::Answers(reply))
         }
         Request::Extract { html, url } => {
@@ -356,6 +360,17 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                 ms: clock.now_ms() - t,
             }))
         }
+    }
+}
+
+fn bundled_model_id() -> Option<String> {
+    Catalog::builtin().bundled_embedder().map(|m| m.id.clone())
+}
+
+/// History is a convenience: failing to record an entry must not cost the user the answer.
+async fn record_history(st: &mut State, entry: &history::HistoryEntry) {
+    if let Ok(store) = ensure_store(st).await {
+        let _ = store.put_history(entry).await;
     }
 }
 

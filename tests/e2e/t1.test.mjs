@@ -60,6 +60,15 @@ test('side panel: classification chips, an answer that quotes the page, and a cl
     assert.equal(none.ok, true, JSON.stringify(none.error));
     assert.equal(none.answers.length, 0, JSON.stringify(none.answers[0]));
     assert.match(none.no_answer, /does not seem to answer/);
+
+    // Classifications and answers are kept in the history too.
+    const h = await ask(panel, { type: 'history', query: 'repairs' });
+    assert.equal(h.ok, true, JSON.stringify(h.error));
+    const kinds = h.entries.filter((e) => e.url === url).map((e) => e.kind);
+    assert.ok(kinds.includes('answer'), kinds.join());
+    assert.ok(h.entries.some((e) => e.kind === 'answer' && e.text.includes('830 repairs')), JSON.stringify(h.entries[0]));
+    const c = await ask(panel, { type: 'history', query: 'yours: public libraries' });
+    assert.ok(c.entries.some((e) => e.kind === 'classification' && e.url === url), JSON.stringify(c.entries));
   } finally {
     await b.ctx.close();
   }
