@@ -252,6 +252,23 @@ pub mod fake {
     //! A deterministic fake encoder: hidden state of a token = a hashed one-hot-ish vector of its id.
     use super::*;
 
+    /// A hermetic word-level tokenizer over `vocab` (lowercased, whitespace-split, no special tokens; words not in
+    /// the vocabulary map to `vocab[0]`, which should be "[UNK]").
+    pub fn word_level_tokenizer(vocab: &[&str], max_tokens: usize) -> EmbedTokenizer {
+        let map: serde_json::Map<String, serde_json::Value> = vocab
+            .iter()
+            .enumerate()
+            .map(|(i, w)| ((*w).to_string(), serde_json::Value::from(i)))
+            .collect();
+        let json = serde_json::json!({
+            "version": "1.0", "truncation": null, "padding": null, "added_tokens": [],
+            "normalizer": {"type": "Lowercase"}, "pre_tokenizer": {"type": "Whitespace"},
+            "post_processor": null, "decoder": null,
+            "model": {"type": "WordLevel", "vocab": map, "unk_token": vocab.first().copied().unwrap_or("[UNK]")}
+        });
+        EmbedTokenizer::from_bytes(json.to_string().as_bytes(), max_tokens).expect("test tokenizer")
+    }
+
     pub struct FakeEncoder {
         pub dims: usize,
         pub calls: usize,

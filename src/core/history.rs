@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::classify::LabelSet;
 use super::error::{ErrorCode, ScoutError};
-use super::protocol::{AnswersReply, ClassifyReply, SummaryReply};
+use super::protocol::{AnswersReply, ClassifyReply, SummaryReply, Tier};
 
 /// Bumped when the entry shape changes; imports of other versions are refused with a clear error.
 pub const HISTORY_FORMAT: u32 = 1;
@@ -42,19 +42,46 @@ pub fn entry_id(created_ms: f64, content_hash: &str) -> String {
     )
 }
 
-pub fn entry_for_summary(reply: &SummaryReply, options_json: &str, now_ms: f64) -> HistoryEntry {
+/// The fields every kind of entry fills the same way; `id_key` makes the id unique among entries of one instant.
+#[allow(clippy::too_many_arguments)]
+fn page_entry(
+    kind: &str,
+    id_key: &str,
+    url: &str,
+    title: &str,
+    tier: Tier,
+    model: Option<&str>,
+    now_ms: f64,
+    text: String,
+) -> HistoryEntry {
     HistoryEntry {
-        id: entry_id(now_ms, &reply.content_hash),
-        kind: "summary".into(),
-        url: reply.url.clone(),
-        title: reply.title.clone(),
-        tier: format!("{:?}", reply.tier),
-        model: reply.model.clone(),
-        options: options_json.to_string(),
-        content_hash: reply.content_hash.clone(),
+        id: entry_id(now_ms, id_key),
+        kind: kind.into(),
+        url: url.to_string(),
+        title: title.to_string(),
+        tier: format!("{tier:?}"),
+        model: model.map(str::to_string),
+        options: String::new(),
+        content_hash: String::new(),
         created_ms: now_ms,
-        text: reply.summary.text.clone(),
+        text,
     }
+}
+
+pub fn entry_for_summary(reply: &SummaryReply, options_json: &str, now_ms: f64) -> HistoryEntry {
+    let mut e = page_entry(
+        "summary",
+        &reply.content_hash,
+        &reply.url,
+        &reply.title,
+        reply.tier,
+        reply.model.as_deref(),
+        now_ms,
+        reply.summary.text.clone(),
+    );
+    e.options = options_json.to_string();
+    e.content_hash = reply.content_hash.clone();
+    e
 }
 
 pub fn entry_for_answers(reply: &AnswersReply, model: Option<&str>, now_ms: f64) -> HistoryEntry {
@@ -70,18 +97,17 @@ pub fn entry_for_answers(reply: &AnswersReply, model: Option<&str>, now_ms: f64)
             format!("Q: {}\n{}", reply.question, quotes.join("\n"))
         }
     };
-    HistoryEntry {
-        id: entry_id(now_ms, &super::hash::content_hash(&[&reply.url, &reply.question])),
-        kind: "answer".into(),
-        url: reply.url.clone(),
-        title: reply.title.clone(),
-        tier: format!("{:?}", reply.tier),
-        model: model.map(str::to_string),
-        options: String::new(),
-        content_hash: String::new(),
-        created_ms: now_ms,
+    let id_key = super::hash::content_hash(&[&reply.url, &reply.question]);
+    page_entry(
+        "answer",
+        &id_key,
+        &reply.url,
+        &reply.title,
+        reply.tier,
+        model,
+        now_ms,
         text,
-    }
+    )
 }
 
 pub fn entry_for_classification(reply: &ClassifyReply, model: Option<&str>, now_ms: f64) -> HistoryEntry {
@@ -105,18 +131,17 @@ pub fn entry_for_classification(reply: &ClassifyReply, model: Option<&str>, now_
         })
         .collect::<Vec<_>>()
         .join("\n");
-    HistoryEntry {
-        id: entry_id(now_ms, &super::hash::content_hash(&[&reply.url, "classification"])),
-        kind: "classification".into(),
-        url: reply.url.clone(),
-        title: reply.title.clone(),
-        tier: format!("{:?}", reply.tier),
-        model: model.map(str::to_string),
-        options: String::new(),
-        content_hash: String::new(),
-        created_ms: now_ms,
+    let id_key = super::hash::content_hash(&[&reply.url, "classification"]);
+    page_entry(
+        "classification",
+        &id_key,
+        &reply.url,
+        &reply.title,
+        reply.tier,
+        model,
+        now_ms,
         text,
-    }
+    )
 }
 
 /// Case-insensitive match of every query word in the title, URL or text.

@@ -313,6 +313,23 @@ mod tests {
         assert_eq!(e.code, ErrorCode::EmptyPage);
     }
 
+    /// The context of a T1 request with the fake encoder.
+    fn t1_ctx<'a>(
+        embedder: &'a mut Embedder<FakeEncoder>,
+        store: &'a MemoryStore,
+        clock: &'a StepClock,
+        cancelled: &'a dyn Fn() -> bool,
+    ) -> SummarizeContext<'a, FakeEncoder, MemoryStore, StepClock> {
+        SummarizeContext {
+            embedder: Some(embedder),
+            embedder_error: None,
+            model_id: Some("m"),
+            store,
+            clock,
+            cancelled,
+        }
+    }
+
     #[test]
     fn t1_uses_the_embedder() {
         let tok = crate::core::test_support::read_fetched(&crate::core::test_support::minilm_tokenizer_path());
@@ -323,14 +340,7 @@ mod tests {
         );
         let store = MemoryStore::default();
         let clock = StepClock(Cell::new(0.0));
-        let ctx = SummarizeContext {
-            embedder: Some(&mut embedder),
-            embedder_error: None,
-            model_id: Some("m"),
-            store: &store,
-            clock: &clock,
-            cancelled: &|| false,
-        };
+        let ctx = t1_ctx(&mut embedder, &store, &clock, &|| false);
         let r = block_on(summarize(
             ctx,
             &page(),
@@ -345,14 +355,7 @@ mod tests {
         let calls = embedder.backend.calls;
         assert!(calls >= 1);
         // A recomputation of the same page hits the embedding cache: no model run.
-        let ctx = SummarizeContext {
-            embedder: Some(&mut embedder),
-            embedder_error: None,
-            model_id: Some("m"),
-            store: &store,
-            clock: &clock,
-            cancelled: &|| false,
-        };
+        let ctx = t1_ctx(&mut embedder, &store, &clock, &|| false);
         let again = block_on(summarize(
             ctx,
             &page(),
@@ -366,14 +369,7 @@ mod tests {
         // A cancelled job stops with a typed error instead of falling back.
         let mut p2 = page();
         p2.text = Some("Fresh sentences never seen before. They need the model to run again.".into());
-        let ctx = SummarizeContext {
-            embedder: Some(&mut embedder),
-            embedder_error: None,
-            model_id: Some("m"),
-            store: &store,
-            clock: &clock,
-            cancelled: &|| true,
-        };
+        let ctx = t1_ctx(&mut embedder, &store, &clock, &|| true);
         let e = block_on(summarize(ctx, &p2, &SummaryOptions::default(), TierRequest::Auto, true)).unwrap_err();
         assert_eq!(e.code, ErrorCode::Cancelled);
     }

@@ -1,7 +1,7 @@
 //! Unit tests with a fake encoder (hermetic: a tiny word-level tokenizer, hashed one-hot token states).
 
 use super::*;
-use crate::core::embed::{EmbedTokenizer, EncodedBatch};
+use crate::core::embed::EncodedBatch;
 
 const DIMS: usize = 64;
 
@@ -53,18 +53,7 @@ fn fake_embedder() -> Embedder<CountingEncoder> {
         "on",
         "sofa",
     ];
-    let vocab: serde_json::Map<String, serde_json::Value> = vocab_words
-        .iter()
-        .enumerate()
-        .map(|(i, w)| ((*w).to_string(), serde_json::Value::from(i)))
-        .collect();
-    let json = serde_json::json!({
-        "version": "1.0", "truncation": null, "padding": null, "added_tokens": [],
-        "normalizer": {"type": "Lowercase"}, "pre_tokenizer": {"type": "Whitespace"},
-        "post_processor": null, "decoder": null,
-        "model": {"type": "WordLevel", "vocab": vocab, "unk_token": "[UNK]"}
-    });
-    let tok = EmbedTokenizer::from_bytes(json.to_string().as_bytes(), 128).expect("tokenizer");
+    let tok = crate::core::embed::fake::word_level_tokenizer(&vocab_words, 128);
     Embedder::new(tok, CountingEncoder { calls: 0, rows: 0 }, DIMS)
 }
 

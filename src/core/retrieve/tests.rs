@@ -45,18 +45,7 @@ const VOCAB: &[&str] = &[
 
 /// A word-level tokenizer over [`VOCAB`] (no special tokens).
 fn tokenizer() -> EmbedTokenizer {
-    let vocab: serde_json::Map<String, serde_json::Value> = VOCAB
-        .iter()
-        .enumerate()
-        .map(|(i, w)| (w.to_string(), serde_json::Value::from(i)))
-        .collect();
-    let json = serde_json::json!({
-        "version": "1.0", "truncation": null, "padding": null, "added_tokens": [],
-        "normalizer": {"type": "Lowercase"}, "pre_tokenizer": {"type": "Whitespace"},
-        "post_processor": null, "decoder": null,
-        "model": {"type": "WordLevel", "vocab": vocab, "unk_token": "[UNK]"}
-    });
-    EmbedTokenizer::from_bytes(json.to_string().as_bytes(), 256).expect("test tokenizer")
+    crate::core::embed::fake::word_level_tokenizer(VOCAB, 256)
 }
 
 /// Hidden state of a token = one-hot of its id, so pooled vectors are normalized bags of words.
