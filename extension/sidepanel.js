@@ -1,6 +1,6 @@
 // @ts-check
 import { ask, targetTabId } from './ui/client.js';
-import { el, renderBusy, renderReply } from './ui/render.js';
+import { el, renderBusy, renderReply, vectorNote } from './ui/render.js';
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const box = $('result');
@@ -47,7 +47,7 @@ async function askQuestion(ev) {
   renderBusy(out, 'Looking for the answer in the page…');
   const r = await ask({ type: 'ask', tabId, question });
   if (!r.ok) { out.replaceChildren(el('div', { class: 'error', role: 'alert' }, [r.error.message])); return; }
-  const head = el('p', { class: 'timings' }, [`T1 · on-device embedder · ${r.ep.toUpperCase()} · ${Math.round(r.timings.total_ms)} ms`]);
+  const head = el('p', { class: 'timings' }, [`T1 · on-device embedder · ${r.ep.toUpperCase()} · ${Math.round(r.timings.total_ms)} ms${vectorNote(r.vectors)}`]);
   if (r.no_answer) { out.replaceChildren(el('p', { class: 'note', 'data-testid': 'no-answer' }, [`Scout: ${r.no_answer}.`]), head); return; }
   out.replaceChildren(...r.answers.map((/** @type {any} */ a, /** @type {number} */ i) => {
     const show = el('a', { href: '#', class: 'cite', 'data-passage': a.id }, [`[${i + 1}] show in page`]);

@@ -54,8 +54,17 @@ export function renderReply(box, reply) {
   }
   const t = reply.timings;
   box.append(el('p', { class: 'timings', 'data-testid': 'timings' }, [
-    reply.cached ? `from storage in ${fmtMs(t.total_ms)}` : `${fmtMs(t.total_ms)} (read ${fmtMs(t.extract_ms)}, model ${fmtMs(t.embed_ms)}, rank ${fmtMs(t.rank_ms)})`,
+    reply.cached ? `from storage in ${fmtMs(t.total_ms)}` : `${fmtMs(t.total_ms)} (read ${fmtMs(t.extract_ms)}, model ${fmtMs(t.embed_ms)}, rank ${fmtMs(t.rank_ms)})${vectorNote(reply.vectors)}`,
   ]));
+}
+
+/**
+ * Where a reply's embeddings came from, when some were kept from an earlier visit.
+ * @param {{computed: number, stored: number} | undefined} v
+ */
+export function vectorNote(v) {
+  if (!v || !v.stored) return '';
+  return v.computed ? ` · ${v.stored} of ${v.stored + v.computed} embeddings kept from an earlier visit` : ' · embeddings kept from an earlier visit';
 }
 
 /** @param {HTMLElement} box @param {string} text */

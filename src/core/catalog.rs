@@ -55,6 +55,11 @@ impl ModelEntry {
         self.files.iter().find(|f| f.role == role)
     }
 
+    /// What stored embeddings of this model must match: id, revision and the truncation they were made with.
+    pub fn vector_tag(&self, max_tokens: usize) -> String {
+        format!("{}@{}/t{max_tokens}", self.id, self.revision)
+    }
+
     pub fn total_size(&self) -> u64 {
         self.files.iter().map(|f| f.size).sum()
     }

@@ -8,6 +8,8 @@ use std::collections::HashMap;
 use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
 use super::error::{ErrorCode, ScoutError};
+use super::protocol::VectorUse;
+use super::vectors::{PageVectors, VectorStore, VectorsKey, text_key};
 
 /// One padded batch of token ids, row-major `[batch, seq]`.
 #[derive(Debug, Clone, PartialEq)]
@@ -134,13 +136,19 @@ pub struct Embedder<B> {
     pub backend: B,
     pub dims: usize,
     pub batch_size: usize,
+    /// Model id, revision and truncation: what a stored vector must match to be reused. Empty: never stored.
+    pub model_tag: String,
     /// Recent embeddings by text: summaries, classification and questions about one page share sentences.
     cache: EmbeddingCache,
+    /// The stored vectors of the page a request works on (see [`Embedder::open_page`]).
+    page: Option<PageVectors>,
+    /// Texts the model ran on since the embedder was made.
+    texts_run: usize,
 }
 
-/// A bounded least-recently-used map from text to its embedding.
+/// A bounded least-recently-used map from text (by [`text_key`]) to its embedding.
 pub struct EmbeddingCache {
-    map: HashMap<String, (u64, Vec<f32>)>,
+    map: HashMap<u64, (u64, Vec<f32>)>,
     capacity: usize,
     clock: u64,
 }
@@ -154,28 +162,28 @@ impl EmbeddingCache {
         }
     }
 
-    pub fn get(&mut self, text: &str) -> Option<Vec<f32>> {
+    pub fn get(&mut self, text: u64) -> Option<Vec<f32>> {
         self.clock += 1;
         let now = self.clock;
-        self.map.get_mut(text).map(|(used, v)| {
+        self.map.get_mut(&text).map(|(used, v)| {
             *used = now;
             v.clone()
         })
     }
 
-    pub fn put(&mut self, text: &str, v: Vec<f32>) {
+    pub fn put(&mut self, text: u64, v: Vec<f32>) {
         if self.capacity == 0 {
             return;
         }
         self.clock += 1;
-        if self.map.len() >= self.capacity && !self.map.contains_key(text) {
+        if self.map.len() >= self.capacity && !self.map.contains_key(&text) {
             // Evict the least recently used eighth at once, so eviction costs O(1) amortized per insert.
             let mut ages: Vec<u64> = self.map.values().map(|(u, _)| *u).collect();
             ages.sort_unstable();
             let cutoff = ages[(ages.len() / 8).min(ages.len() - 1)];
             self.map.retain(|_, (u, _)| *u > cutoff);
         }
-        self.map.insert(text.to_string(), (self.clock, v));
+        self.map.insert(text, (self.clock, v));
     }
 
     pub fn len(&self) -> usize {
@@ -187,6 +195,10 @@ impl EmbeddingCache {
     }
 }
 
+/// Where a request on a page started; see [`Embedder::open_page`].
+#[derive(Debug, Clone, Copy)]
+pub struct PageMark(usize);
+
 /// Vectors kept by the embedding cache (384 floats each: ~6 MB).
 pub const EMBEDDING_CACHE_CAPACITY: usize = 4096;
 
@@ -197,7 +209,54 @@ impl<B: EncoderBackend> Embedder<B> {
             backend,
             dims,
             batch_size: 16,
+            model_tag: String::new(),
             cache: EmbeddingCache::new(EMBEDDING_CACHE_CAPACITY),
+            page: None,
+            texts_run: 0,
+        }
+    }
+
+    /// Name the model so its vectors can be stored between sessions.
+    pub fn with_model_tag(mut self, tag: impl Into<String>) -> Self {
+        self.model_tag = tag.into();
+        self
+    }
+
+    /// Work on one page: load its stored vectors (if any), so texts embedded for it before cost no model run.
+    /// A store that fails or holds a damaged record only costs the recomputation.
+    /// Returns a mark for [`Embedder::close_page`].
+    pub async fn open_page<V: VectorStore>(&mut self, store: &V, url: &str, content_hash: &str) -> PageMark {
+        self.page = None;
+        let mark = PageMark(self.texts_run);
+        if self.model_tag.is_empty() {
+            return mark;
+        }
+        let key = VectorsKey {
+            url: url.to_string(),
+            content_hash: content_hash.to_string(),
+            model: self.model_tag.clone(),
+        };
+        let stored = store.load_vectors(&key).await.ok().flatten();
+        let page = stored
+            .and_then(|bytes| PageVectors::decode(key.clone(), self.dims, &bytes))
+            .unwrap_or_else(|| PageVectors::new(key, self.dims));
+        self.page = Some(page);
+        mark
+    }
+
+    /// Done with the page: save its record if it gained vectors, and say where this request's vectors came from.
+    pub async fn close_page<V: VectorStore>(&mut self, store: &V, mark: PageMark) -> VectorUse {
+        let computed = self.texts_run - mark.0;
+        let Some(page) = self.page.take() else {
+            return VectorUse { computed, stored: 0 };
+        };
+        if page.added() > 0 {
+            // Storing is an optimisation: a failure costs a recomputation next time, not the answer.
+            let _ = store.save_vectors(&page.key, page.encode()).await;
+        }
+        VectorUse {
+            computed,
+            stored: page.reused(),
         }
     }
 
@@ -216,8 +275,24 @@ impl<B: EncoderBackend> Embedder<B> {
         let mut out: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
         let mut missing: Vec<usize> = Vec::new();
         for (i, t) in texts.iter().enumerate() {
-            match self.cache.get(t) {
-                Some(v) => out[i] = v,
+            let k = text_key(t);
+            let found = match self.cache.get(k) {
+                Some(v) => Some(v),
+                None => {
+                    let v = self.page.as_mut().and_then(|p| p.get(k));
+                    if let Some(v) = &v {
+                        self.cache.put(k, v.clone());
+                    }
+                    v
+                }
+            };
+            match found {
+                Some(v) => {
+                    if let Some(p) = self.page.as_mut() {
+                        p.put(k, &v);
+                    }
+                    out[i] = v;
+                }
                 None => missing.push(i),
             }
         }
@@ -234,8 +309,13 @@ impl<B: EncoderBackend> Embedder<B> {
             let batch = pad_batch(&seqs);
             let hidden = self.backend.last_hidden_state(&batch).await?;
             let vecs = mean_pool_normalize(&hidden, &batch, self.dims)?;
+            self.texts_run += chunk.len();
             for (&j, v) in chunk.iter().zip(vecs) {
-                self.cache.put(todo[j], v.clone());
+                let k = text_key(todo[j]);
+                if let Some(p) = self.page.as_mut() {
+                    p.put(k, &v);
+                }
+                self.cache.put(k, v.clone());
                 out[missing[j]] = v;
             }
         }
@@ -244,6 +324,11 @@ impl<B: EncoderBackend> Embedder<B> {
 
     pub fn cached_len(&self) -> usize {
         self.cache.len()
+    }
+
+    /// Texts the model ran on since the embedder was made.
+    pub fn texts_run(&self) -> usize {
+        self.texts_run
     }
 }
 
@@ -308,14 +393,14 @@ mod tests {
     fn cache_evicts_least_recently_used() {
         let mut c = EmbeddingCache::new(8);
         for i in 0..8 {
-            c.put(&format!("t{i}"), vec![i as f32]);
+            c.put(i, vec![i as f32]);
         }
-        assert_eq!(c.get("t0"), Some(vec![0.0])); // t0 is now recent
-        c.put("new", vec![9.0]);
+        assert_eq!(c.get(0), Some(vec![0.0])); // 0 is now recent
+        c.put(100, vec![9.0]);
         assert!(c.len() <= 8);
-        assert_eq!(c.get("t0"), Some(vec![0.0]));
-        assert_eq!(c.get("t1"), None, "the oldest entry went");
-        assert_eq!(c.get("new"), Some(vec![9.0]));
+        assert_eq!(c.get(0), Some(vec![0.0]));
+        assert_eq!(c.get(1), None, "the oldest entry went");
+        assert_eq!(c.get(100), Some(vec![9.0]));
     }
 
     #[test]

@@ -9,12 +9,14 @@ pub mod extract;
 pub mod hardware;
 pub mod hash;
 pub mod history;
+pub mod page;
 pub mod pipeline;
 pub mod protocol;
 pub mod qa;
 pub mod retrieve;
 pub mod store;
 pub mod text;
+pub mod vectors;
 
 #[cfg(test)]
 pub mod test_support;

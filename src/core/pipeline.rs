@@ -3,93 +3,14 @@
 
 use super::embed::{Embedder, EncoderBackend};
 use super::error::{ErrorCode, ScoutError};
-use super::extract::{BlockKind, ExtractError, ExtractOptions, extract};
-use super::hash::content_hash;
-use super::protocol::{Coverage, PageContent, SummaryReply, Tier, TierRequest, Timings};
+use super::page::read_page;
+use super::protocol::{Coverage, PageContent, SummaryReply, Tier, TierRequest, Timings, VectorUse};
 use super::store::{Clock, ResultStore, summary_key};
 use super::text::{self, LexicalSimilarity, MatrixSimilarity, Similarity, SourceSentence, SummaryOptions};
+use super::vectors::VectorStore;
 
 /// At most this many sentences are embedded and ranked; longer pages report their coverage.
 pub const MAX_RANKED_SENTENCES: usize = 400;
-
-/// The readable text of a page, in blocks (paragraphs, headings, list items).
-#[derive(Debug, Clone, PartialEq)]
-pub struct PageText {
-    pub title: String,
-    pub blocks: Vec<String>,
-    /// Whether a block's sentences may appear in a summary (headings and captions may not).
-    pub rankable: Vec<bool>,
-    pub lang: Option<String>,
-    pub readerable: bool,
-}
-
-impl PageText {
-    pub fn text(&self) -> String {
-        self.blocks.join("\n\n")
-    }
-}
-
-/// Get the readable text of a captured page: the article extracted from its HTML, or (for a selection, or a page
-/// whose HTML holds no article text) the visible text the capture script sent.
-pub fn page_text(page: &PageContent) -> Result<PageText, ScoutError> {
-    let html = page
-        .html
-        .as_deref()
-        .filter(|h| !page.is_selection && !h.trim().is_empty());
-    if let Some(html) = html {
-        let opts = ExtractOptions {
-            url: Some(page.url.clone()),
-            ..Default::default()
-        };
-        match extract(html, &opts) {
-            Ok(article) if !article.blocks.is_empty() => {
-                let rankable = article
-                    .blocks
-                    .iter()
-                    .map(|b| !matches!(b.kind, BlockKind::Heading(_) | BlockKind::Code | BlockKind::TableRow))
-                    .collect();
-                return Ok(PageText {
-                    title: if article.title.trim().is_empty() {
-                        page.title.trim().to_string()
-                    } else {
-                        article.title
-                    },
-                    blocks: article.blocks.into_iter().map(|b| b.text).collect(),
-                    rankable,
-                    lang: article.lang.or_else(|| page.lang.clone()),
-                    readerable: article.readerable,
-                });
-            }
-            Ok(_) | Err(ExtractError::Empty) => {}
-            Err(e) => return Err(ScoutError::new(ErrorCode::UnreadablePage, e.to_string())),
-        }
-    }
-    let raw = page.text.as_deref().unwrap_or("");
-    let blocks: Vec<String> = raw
-        .split('\n')
-        .map(|b| b.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|b| !b.is_empty())
-        .collect();
-    if blocks.is_empty() {
-        return Err(ScoutError::new(
-            ErrorCode::EmptyPage,
-            "This page has no text to summarize.",
-        ));
-    }
-    let text = blocks.join("\n\n");
-    let lang = page
-        .lang
-        .clone()
-        .filter(|l| !l.trim().is_empty())
-        .or_else(|| text::detect_language(&text).map(|g| g.code));
-    Ok(PageText {
-        title: page.title.trim().to_string(),
-        rankable: vec![true; blocks.len()],
-        readerable: page.is_selection || blocks.iter().filter(|b| b.len() > 140).count() >= 3,
-        blocks,
-        lang,
-    })
-}
 
 /// Everything the summarize flow needs from its surroundings.
 pub struct SummarizeContext<'a, B, S, C> {
@@ -104,7 +25,7 @@ pub struct SummarizeContext<'a, B, S, C> {
     pub cancelled: &'a dyn Fn() -> bool,
 }
 
-pub async fn summarize<B: EncoderBackend, S: ResultStore, C: Clock>(
+pub async fn summarize<B: EncoderBackend, S: ResultStore + VectorStore, C: Clock>(
     ctx: SummarizeContext<'_, B, S, C>,
     page: &PageContent,
     options: &SummaryOptions,
@@ -112,9 +33,9 @@ pub async fn summarize<B: EncoderBackend, S: ResultStore, C: Clock>(
     refresh: bool,
 ) -> Result<SummaryReply, ScoutError> {
     let t0 = ctx.clock.now_ms();
-    let pt = page_text(page)?;
+    let pt = read_page(page)?;
     let text = pt.text();
-    let hash = content_hash(&[&text]);
+    let hash = pt.content_hash.clone();
     let want_t1 = tier != TierRequest::T0;
     let options_key = format!(
         "{}|{}",
@@ -133,9 +54,10 @@ pub async fn summarize<B: EncoderBackend, S: ResultStore, C: Clock>(
 
     let mut all: Vec<SourceSentence> = Vec::new();
     for (bi, block) in pt.blocks.iter().enumerate() {
-        if !pt.rankable.get(bi).copied().unwrap_or(true) {
+        if !pt.rankable(bi) {
             continue;
         }
+        let block = block.text.as_str();
         for s in text::split_sentences(block) {
             let t = block.get(s.start..s.end).unwrap_or("").trim();
             if !t.is_empty() {
@@ -156,21 +78,25 @@ pub async fn summarize<B: EncoderBackend, S: ResultStore, C: Clock>(
     let mut ep = "none".to_string();
     let mut tier_used = Tier::T0;
     let mut embed_ms = 0.0;
+    let mut vector_use = VectorUse::default();
     let texts: Vec<&str> = sentences.iter().map(|s| s.text).collect();
     let sim: Box<dyn Similarity> = match (want_t1, ctx.embedder) {
-        (true, Some(embedder)) => match embedder.embed_cancellable(&texts, ctx.cancelled).await {
-            Ok(vectors) => {
-                ep = embedder.backend.ep();
-                tier_used = Tier::T1;
-                embed_ms = ctx.clock.now_ms() - t_extract;
-                Box::new(MatrixSimilarity::from_embeddings(&vectors))
+        (true, Some(embedder)) => {
+            match embed_page_texts(embedder, ctx.store, &page.url, &hash, &texts, ctx.cancelled).await {
+                (Ok(vectors), used) => {
+                    vector_use = used;
+                    ep = embedder.backend.ep();
+                    tier_used = Tier::T1;
+                    embed_ms = ctx.clock.now_ms() - t_extract;
+                    Box::new(MatrixSimilarity::from_embeddings(&vectors))
+                }
+                (Err(e), _) if e.code == ErrorCode::Cancelled => return Err(e),
+                (Err(e), _) => {
+                    fallback_reason = Some(format!("embedding failed, used the no-model summary: {}", e.message));
+                    Box::new(LexicalSimilarity::new(&texts))
+                }
             }
-            Err(e) if e.code == ErrorCode::Cancelled => return Err(e),
-            Err(e) => {
-                fallback_reason = Some(format!("embedding failed, used the no-model summary: {}", e.message));
-                Box::new(LexicalSimilarity::new(&texts))
-            }
-        },
+        }
         (true, None) => {
             fallback_reason = Some(
                 ctx.embedder_error
@@ -226,12 +152,29 @@ pub async fn summarize<B: EncoderBackend, S: ResultStore, C: Clock>(
         },
         cached: false,
         fallback_reason,
+        vectors: vector_use,
     };
     if let Ok(json) = serde_json::to_string(&reply) {
         // A store failure must not cost the user the answer; the next request recomputes.
         let _ = ctx.store.put(&key, &json).await;
     }
     Ok(reply)
+}
+
+/// Embed texts of one page, reusing and extending the page's stored vectors.
+pub async fn embed_page_texts<B: EncoderBackend, V: VectorStore>(
+    embedder: &mut Embedder<B>,
+    store: &V,
+    url: &str,
+    content_hash: &str,
+    texts: &[&str],
+    cancelled: &dyn Fn() -> bool,
+) -> (Result<Vec<Vec<f32>>, ScoutError>, VectorUse) {
+    let mark = embedder.open_page(store, url, content_hash).await;
+    let result = embedder.embed_cancellable(texts, cancelled).await;
+    // Saved even when cancelled: the vectors computed so far are not lost.
+    let used = embedder.close_page(store, mark).await;
+    (result, used)
 }
 
 #[cfg(test)]
@@ -328,6 +271,48 @@ mod tests {
             clock,
             cancelled,
         }
+    }
+
+    #[test]
+    fn a_new_session_reuses_the_stored_page_vectors() {
+        let tok = crate::core::test_support::read_fetched(&crate::core::test_support::minilm_tokenizer_path());
+        let fresh = || {
+            Embedder::new(
+                EmbedTokenizer::from_bytes(&tok, 256).unwrap(),
+                FakeEncoder { dims: 32, calls: 0 },
+                32,
+            )
+            .with_model_tag("fake@1")
+        };
+        let store = MemoryStore::default();
+        let clock = StepClock(Cell::new(0.0));
+        let opts = SummaryOptions::default();
+        let mut first = fresh();
+        let ctx = t1_ctx(&mut first, &store, &clock, &|| false);
+        let a = block_on(summarize(ctx, &page(), &opts, TierRequest::Auto, false)).unwrap();
+        assert!(a.vectors.computed > 0 && a.vectors.stored == 0, "{:?}", a.vectors);
+        assert_eq!(store.vector_ids().len(), 1);
+        // A "restart": a new embedder with an empty memory cache, the same store.
+        let mut second = fresh();
+        let ctx = t1_ctx(&mut second, &store, &clock, &|| false);
+        let b = block_on(summarize(ctx, &page(), &opts, TierRequest::Auto, true)).unwrap();
+        assert_eq!(b.vectors.computed, 0);
+        assert_eq!(b.vectors.stored, a.vectors.computed);
+        assert_eq!(second.backend.calls, 0, "the model did not run");
+        assert_eq!(b.summary, a.summary);
+        // Another model (or revision) does not reuse them.
+        let mut other = fresh().with_model_tag("fake@2");
+        let ctx = t1_ctx(&mut other, &store, &clock, &|| false);
+        let c = block_on(summarize(ctx, &page(), &opts, TierRequest::Auto, true)).unwrap();
+        assert_eq!(c.vectors.stored, 0);
+        assert!(c.vectors.computed > 0);
+        // Changed content replaces the page's record.
+        let mut changed = page();
+        changed.text = Some("The council voted to close the bridge for good. Nobody objected.".into());
+        let ctx = t1_ctx(&mut second, &store, &clock, &|| false);
+        block_on(summarize(ctx, &changed, &opts, TierRequest::Auto, true)).unwrap();
+        let ids = store.vector_ids();
+        assert_eq!(ids.iter().filter(|i| i.starts_with("fake@1|")).count(), 1, "{ids:?}");
     }
 
     #[test]

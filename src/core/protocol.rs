@@ -180,6 +180,15 @@ pub struct Coverage {
     pub percent: f32,
 }
 
+/// Where a reply's embeddings came from.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct VectorUse {
+    /// Texts the model ran on for this reply.
+    pub computed: usize,
+    /// Vectors taken from the page's record stored in an earlier session (IndexedDB) instead of running the model.
+    pub stored: usize,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SummaryReply {
     pub url: String,
@@ -201,6 +210,8 @@ pub struct SummaryReply {
     pub cached: bool,
     /// Why a lower tier answered than requested, if it did.
     pub fallback_reason: Option<String>,
+    #[serde(default)]
+    pub vectors: VectorUse,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -286,6 +297,8 @@ pub struct AnswersReply {
     /// The page's passages were already indexed (a follow-up question).
     pub index_cached: bool,
     pub timings: QaTimings,
+    #[serde(default)]
+    pub vectors: VectorUse,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -297,6 +310,8 @@ pub struct ClassifyReply {
     pub ep: String,
     pub results: Vec<super::classify::Classification>,
     pub ms: f64,
+    #[serde(default)]
+    pub vectors: VectorUse,
 }
 
 /// The body of a successful reply.

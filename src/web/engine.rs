@@ -28,7 +28,7 @@ use crate::core::protocol::{
     parse_envelope,
 };
 use crate::core::qa;
-use crate::core::store::Clock;
+use crate::core::store::{Clock, MemoryStore};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -154,7 +154,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                 }
                 Err(_) => {
                     // Without IndexedDB (e.g. a private profile that blocks it) we still answer, uncached.
-                    let mem = crate::core::store::MemoryStore::default();
+                    let mem = MemoryStore::default();
                     let ctx = SummarizeContext {
                         embedder: st.loaded.as_mut().map(|l| &mut l.embedder),
                         embedder_error,
@@ -171,30 +171,50 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
         }
         Request::Classify { page, custom_labels } => {
             require_model(&mut st, &choice, "Classifying").await?;
+            let store = vector_store(&mut st).await;
             let State { loaded, labels, .. } = &mut *st;
             let loaded = loaded
                 .as_mut()
                 .ok_or_else(|| ScoutError::new(ErrorCode::Internal, "engine not loaded"))?;
-            let reply = classify_page(&mut loaded.embedder, labels, &PerfClock, &page, &custom_labels).await?;
+            let reply = match &store {
+                Some(store) => {
+                    classify_page(
+                        &mut loaded.embedder,
+                        labels,
+                        store.as_ref(),
+                        &PerfClock,
+                        &page,
+                        &custom_labels,
+                    )
+                    .await
+                }
+                None => {
+                    let mem = MemoryStore::default();
+                    classify_page(&mut loaded.embedder, labels, &mem, &PerfClock, &page, &custom_labels).await
+                }
+            }?;
             let entry = history::entry_for_classification(&reply, bundled_model_id().as_deref(), js_sys::Date::now());
             record_history(&mut st, &entry).await;
             Ok(ReplyBody::Classification(reply))
         }
         Request::Ask { page, question, top_k } => {
             require_model(&mut st, &choice, "Answering questions").await?;
+            let store = vector_store(&mut st).await;
             let State { loaded, qa_cache, .. } = &mut *st;
             let loaded = loaded
                 .as_mut()
                 .ok_or_else(|| ScoutError::new(ErrorCode::Internal, "engine not loaded"))?;
-            let reply = qa::answer(
-                &mut loaded.embedder,
-                qa_cache,
-                &PerfClock,
-                &page,
-                &question,
-                top_k.unwrap_or(3),
-            )
-            .await?;
+            let top_k = top_k.unwrap_or(3);
+            let embedder = &mut loaded.embedder;
+            let reply = match &store {
+                Some(store) => {
+                    qa::answer(embedder, qa_cache, store.as_ref(), &PerfClock, &page, &question, top_k).await
+                }
+                None => {
+                    let mem = MemoryStore::default();
+                    qa::answer(embedder, qa_cache, &mem, &PerfClock, &page, &question, top_k).await
+                }
+            }?;
             let entry = history::entry_for_answers(&reply, bundled_model_id().as_deref(), js_sys::Date::now());
             record_history(&mut st, &entry).await;
             Ok(ReplyBody::Answers(reply))
@@ -374,6 +394,11 @@ async fn record_history(st: &mut State, entry: &history::HistoryEntry) {
     }
 }
 
+/// The store for page vectors; without IndexedDB (a profile that blocks it) the caller uses memory.
+async fn vector_store(st: &mut State) -> Option<Rc<IdbStore>> {
+    ensure_store(st).await.ok()
+}
+
 /// Load the embedder for a T1-only job, or say clearly that `what` needs it.
 async fn require_model(st: &mut State, choice: &BackendChoice, what: &str) -> Result<(), ScoutError> {
     ensure_loaded(st, choice).await;
@@ -480,7 +505,8 @@ async fn make_embedder(env: &Environment, config: &Config, ep: Ep) -> Result<Emb
             b
         }
     };
-    let tokenizer = EmbedTokenizer::from_bytes(&tok_bytes, entry.max_tokens.unwrap_or(256))?;
+    let max_tokens = entry.max_tokens.unwrap_or(256);
+    let tokenizer = EmbedTokenizer::from_bytes(&tok_bytes, max_tokens)?;
     let encoder = OrtEncoder::create(env, &path("model")?, ep).await?;
-    Ok(Embedder::new(tokenizer, encoder, entry.dims.unwrap_or(384)))
+    Ok(Embedder::new(tokenizer, encoder, entry.dims.unwrap_or(384)).with_model_tag(entry.vector_tag(max_tokens)))
 }

@@ -1,8 +1,9 @@
 //! IndexedDB (rexie): the result store behind the core's `ResultStore` trait, and the model store (download
 //! progress, file chunks, ready models).
 //!
-//! Schema history: v1 had `results`; v2 added `downloads`, `chunks` and `models`; v3 added `history`. Opening at
-//! the current version upgrades an older database in place and keeps what it held.
+//! Schema history: v1 had `results`; v2 added `downloads`, `chunks` and `models`; v3 added `history`; v4 added
+//! `vectors` (page embedding records) and `vector_index` (their sizes and last use, read for eviction without
+//! loading the records). Opening at the current version upgrades an older database in place and keeps what it held.
 
 use js_sys::Uint8Array;
 use rexie::{KeyRange, ObjectStore, Rexie, TransactionMode};
@@ -11,14 +12,17 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::core::error::{ErrorCode, ScoutError};
 use crate::core::history::{HistoryEntry, entry_id};
 use crate::core::store::ResultStore;
+use crate::core::vectors::{VectorStore, VectorsKey, VectorsMeta, cap_bytes, plan_eviction};
 
 const DB_NAME: &str = "scout";
-pub const DB_VERSION: u32 = 3;
+pub const DB_VERSION: u32 = 4;
 const RESULTS: &str = "results";
 const DOWNLOADS: &str = "downloads";
 const CHUNKS: &str = "chunks";
 const MODELS: &str = "models";
 const HISTORY: &str = "history";
+const VECTORS: &str = "vectors";
+const VECTOR_INDEX: &str = "vector_index";
 
 pub struct IdbStore {
     db: Rexie,
@@ -46,6 +50,8 @@ impl IdbStore {
             .add_object_store(ObjectStore::new(CHUNKS))
             .add_object_store(ObjectStore::new(MODELS))
             .add_object_store(ObjectStore::new(HISTORY))
+            .add_object_store(ObjectStore::new(VECTORS))
+            .add_object_store(ObjectStore::new(VECTOR_INDEX))
             .build()
             .await
             .map_err(storage_err)?;
@@ -262,5 +268,84 @@ impl ResultStore for IdbStore {
 
     async fn put(&self, k: &str, value: &str) -> Result<(), ScoutError> {
         self.put_string(RESULTS, k, value).await
+    }
+}
+
+impl VectorStore for IdbStore {
+    async fn load_vectors(&self, k: &VectorsKey) -> Result<Option<Vec<u8>>, ScoutError> {
+        let id = k.id();
+        let tx = self
+            .db
+            .transaction(&[VECTORS, VECTOR_INDEX], TransactionMode::ReadWrite)
+            .map_err(storage_err)?;
+        let bytes = tx
+            .store(VECTORS)
+            .map_err(storage_err)?
+            .get(key(&id))
+            .await
+            .map_err(storage_err)?
+            .and_then(|v| v.dyn_into::<Uint8Array>().ok())
+            .map(|a| a.to_vec());
+        if bytes.is_some() {
+            // Mark it used, so eviction takes the least recently used records first.
+            let index = tx.store(VECTOR_INDEX).map_err(storage_err)?;
+            let meta = index
+                .get(key(&id))
+                .await
+                .map_err(storage_err)?
+                .and_then(|v| v.as_string())
+                .and_then(|j| serde_json::from_str::<VectorsMeta>(&j).ok());
+            if let Some(mut meta) = meta {
+                meta.used_ms = js_sys::Date::now();
+                let json = serde_json::to_string(&meta).map_err(storage_err)?;
+                index
+                    .put(&JsValue::from_str(&json), Some(&key(&id)))
+                    .await
+                    .map_err(storage_err)?;
+            }
+        }
+        tx.done().await.map_err(storage_err)?;
+        Ok(bytes)
+    }
+
+    async fn save_vectors(&self, k: &VectorsKey, bytes: Vec<u8>) -> Result<(), ScoutError> {
+        let free = super::download::estimate()
+            .await
+            .ok()
+            .filter(|(_, quota)| *quota > 0.0)
+            .map(|(usage, quota)| (quota - usage).max(0.0));
+        let incoming = VectorsMeta::new(k, bytes.len() as u64, js_sys::Date::now());
+        let tx = self
+            .db
+            .transaction(&[VECTORS, VECTOR_INDEX], TransactionMode::ReadWrite)
+            .map_err(storage_err)?;
+        let index = tx.store(VECTOR_INDEX).map_err(storage_err)?;
+        let vectors = tx.store(VECTORS).map_err(storage_err)?;
+        let existing: Vec<VectorsMeta> = index
+            .get_all(None, None)
+            .await
+            .map_err(storage_err)?
+            .into_iter()
+            .filter_map(|v| v.as_string())
+            .filter_map(|j| serde_json::from_str(&j).ok())
+            .collect();
+        let plan = plan_eviction(&existing, &incoming, cap_bytes(free));
+        for id in &plan.evict {
+            vectors.delete(key(id)).await.map_err(storage_err)?;
+            index.delete(key(id)).await.map_err(storage_err)?;
+        }
+        if plan.store {
+            let json = serde_json::to_string(&incoming).map_err(storage_err)?;
+            vectors
+                .put(&Uint8Array::from(bytes.as_slice()).into(), Some(&key(&incoming.id)))
+                .await
+                .map_err(storage_err)?;
+            index
+                .put(&JsValue::from_str(&json), Some(&key(&incoming.id)))
+                .await
+                .map_err(storage_err)?;
+        }
+        tx.done().await.map_err(storage_err)?;
+        Ok(())
     }
 }

@@ -137,6 +137,8 @@ fn cmd_classify(args: &[String]) -> Result<ReplyBody, ScoutError> {
     pollster::block_on(scout::core::classify::classify_page(
         &mut embedder,
         &mut index,
+        // One-shot process: nothing to keep vectors for.
+        &MemoryStore::default(),
         &clock,
         &page,
         &custom,
@@ -157,6 +159,7 @@ fn cmd_ask(args: &[String]) -> Result<ReplyBody, ScoutError> {
     pollster::block_on(scout::core::qa::answer(
         &mut embedder,
         &mut cache,
+        &MemoryStore::default(),
         &clock,
         &page,
         question,

@@ -3,22 +3,28 @@
 use super::{Classification, LabelIndex, LabelSet, PageSample, classify_embedded, embed_page};
 use crate::core::embed::{Embedder, EncoderBackend};
 use crate::core::error::ScoutError;
-use crate::core::pipeline::page_text;
+use crate::core::page::read_page;
 use crate::core::protocol::{ClassifyReply, PageContent, Tier};
 use crate::core::store::Clock;
+use crate::core::vectors::VectorStore;
 
-pub async fn classify_page<B: EncoderBackend, C: Clock>(
+pub async fn classify_page<B: EncoderBackend, V: VectorStore, C: Clock>(
     embedder: &mut Embedder<B>,
     index: &mut LabelIndex,
+    store: &V,
     clock: &C,
     page: &PageContent,
     custom: &[String],
 ) -> Result<ClassifyReply, ScoutError> {
     let t0 = clock.now_ms();
-    let pt = page_text(page)?;
-    let blocks: Vec<&str> = pt.blocks.iter().map(String::as_str).collect();
+    let pt = read_page(page)?;
+    let blocks = pt.block_texts();
     let sample = PageSample::from_passages(&pt.title, &blocks, &super::DEFAULT_SAMPLE);
-    let emb = embed_page(embedder, &sample).await?;
+    let mark = embedder.open_page(store, &page.url, &pt.content_hash).await;
+    let emb = embed_page(embedder, &sample).await;
+    // Closed before the labels are embedded: label vectors are not the page's.
+    let vectors = embedder.close_page(store, mark).await;
+    let emb = emb?;
     let mut sets = vec![LabelSet::Topic, LabelSet::ContentType, LabelSet::Tone];
     let custom: Vec<String> = custom
         .iter()
@@ -40,5 +46,6 @@ pub async fn classify_page<B: EncoderBackend, C: Clock>(
         ep: embedder.backend.ep(),
         results,
         ms: clock.now_ms() - t0,
+        vectors,
     })
 }

@@ -149,6 +149,11 @@ pub fn extract_phased(
     run(html, opts, phase)
 }
 
+/// Passages of blocks that did not come from [`extract`] (e.g. the visible text of a selection, a block a line).
+pub fn build_passages(blocks: &[Block]) -> Vec<Passage> {
+    passages::build(blocks)
+}
+
 /// Like [`extract`] for raw bytes: UTF-8 (or a BOM-marked UTF-16, or a
 /// declared Latin-1/Windows-1252); invalid sequences are replaced and
 /// `lossy_decode` is set.
