@@ -40,8 +40,8 @@ test('schema v1 → current upgrade keeps stored results; summaries are recorded
         get.onsuccess = () => { resolve({ version: d.version, stores: [...d.objectStoreNames], probe: get.result }); d.close(); };
       };
     }));
-    assert.ok(/** @type {any} */ (db).version >= 3);
-    assert.deepEqual(/** @type {any} */ (db).stores.sort(), ['chunks', 'downloads', 'history', 'models', 'results']);
+    assert.equal(/** @type {any} */ (db).version, 4);
+    assert.deepEqual(/** @type {any} */ (db).stores.sort(), ['chunks', 'downloads', 'history', 'models', 'results', 'vector_index', 'vectors']);
     assert.equal(/** @type {any} */ (db).probe, '{"probe":true}', 'v1 data survived the upgrade');
 
     const h = await ask(page, { type: 'history', query: 'library repair' });
