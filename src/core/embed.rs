@@ -326,6 +326,11 @@ impl<B: EncoderBackend> Embedder<B> {
         self.cache.len()
     }
 
+    /// Forget the recent embeddings held in memory (stored page records are untouched).
+    pub fn clear_cache(&mut self) {
+        self.cache = EmbeddingCache::new(EMBEDDING_CACHE_CAPACITY);
+    }
+
     /// Texts the model ran on since the embedder was made.
     pub fn texts_run(&self) -> usize {
         self.texts_run

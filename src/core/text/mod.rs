@@ -21,12 +21,13 @@ pub mod tokens;
 pub use self::keywords::{Keyword, keywords};
 pub use self::lang::{LangGuess, detect_language};
 pub use self::rank::{
-    LexicalSimilarity, MatrixSimilarity, Similarity, SubsetSimilarity, centroid_scores, mmr_select, textrank,
+    LexicalSimilarity, MatrixSimilarity, ScatteredSimilarity, Similarity, SubsetSimilarity, centroid_scores,
+    mmr_select, textrank,
 };
 pub use self::reading_time::reading_time_minutes;
 pub use self::sentences::{Sentence, paragraph_ranges, split_sentences};
 pub use self::summary::{
-    SourceSentence, Summary, SummaryFormat, SummaryLength, SummaryOptions, SummarySentence, SummaryType,
-    select_candidates, summarize, summarize_text,
+    SourceSentence, Summary, SummaryFormat, SummaryLength, SummaryOptions, SummarySentence, SummaryType, best_first,
+    select_candidates, shortlist, summarize, summarize_in, summarize_text,
 };
 pub use self::tokens::{is_stopword, stem, words};

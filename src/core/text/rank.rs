@@ -211,6 +211,38 @@ impl Similarity for SubsetSimilarity<'_> {
     }
 }
 
+/// `inner` spread over a longer list: list item `at[k]` is inner item `k`; the other items are dissimilar to
+/// everything. For ranking a shortlist with the embeddings of only its members.
+pub struct ScatteredSimilarity<S> {
+    inner: S,
+    slot: Vec<Option<usize>>,
+}
+
+impl<S: Similarity> ScatteredSimilarity<S> {
+    pub fn new(inner: S, at: &[usize], len: usize) -> Self {
+        let mut slot = vec![None; len];
+        for (k, &i) in at.iter().enumerate().take(inner.len()) {
+            if let Some(s) = slot.get_mut(i) {
+                *s = Some(k);
+            }
+        }
+        Self { inner, slot }
+    }
+}
+
+impl<S: Similarity> Similarity for ScatteredSimilarity<S> {
+    fn sim(&self, i: usize, j: usize) -> f32 {
+        match (self.slot.get(i).copied().flatten(), self.slot.get(j).copied().flatten()) {
+            (Some(a), Some(b)) => self.inner.sim(a, b),
+            _ => 0.0,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.slot.len()
+    }
+}
+
 /// Weighted PageRank over the similarity graph (negative similarities and
 /// self-loops ignored). Returns one score per item, summing to 1.
 /// Builds an `n x n` matrix: callers with thousands of items should rank a

@@ -311,23 +311,16 @@ pub fn select_candidates(sentences: &[&str], max: usize) -> Vec<usize> {
     order
 }
 
-/// Summarize pre-split sentences ranked with `sim`, whose item `i` must be
-/// sentence `i` (items beyond `sim.len()` are ignored).
-pub fn summarize(
-    sentences: &[SourceSentence],
-    sim: &dyn Similarity,
-    title: Option<&str>,
-    opts: &SummaryOptions,
-) -> Summary {
-    let n = sentences.len().min(sim.len());
-    let kind = opts.kind;
-    let empty = Summary {
-        text: String::new(),
-        sentences: Vec::new(),
-        kind,
-        length: opts.length,
-        format: opts.format,
-    };
+/// What the ranking knows about the sentences before any similarity: features, a cheap content score and the
+/// prior (position, title overlap, penalties for fragments, junk and dangling openings).
+struct Prepared {
+    feats: Vec<Features>,
+    cheap: Vec<f32>,
+    prior: Vec<f32>,
+    eligible: Vec<usize>,
+}
+
+fn prepare(sentences: &[SourceSentence], n: usize, title: Option<&str>, kind: SummaryType) -> Option<Prepared> {
     let feats: Vec<Features> = sentences[..n]
         .iter()
         .map(|s| {
@@ -343,7 +336,7 @@ pub fn summarize(
         .filter(|&i| feats[i].norm.chars().any(char::is_alphanumeric))
         .collect();
     if eligible.is_empty() {
-        return empty;
+        return None;
     }
 
     let terms: Vec<&[String]> = feats.iter().map(|f| f.terms.as_slice()).collect();
@@ -393,23 +386,101 @@ pub fn summarize(
             p * penalty(f, kind, title_norm.as_deref())
         })
         .collect();
+    Some(Prepared {
+        feats,
+        cheap,
+        prior,
+        eligible,
+    })
+}
 
-    // Candidate pool: everything, or the best MAX_RANKED by a cheap score.
-    let mut cheap_norm = cheap.clone();
-    normalize_max(&mut cheap_norm);
-    let pool: Vec<usize> = if eligible.len() > MAX_RANKED {
-        let mut by_cheap = eligible.clone();
-        by_cheap.sort_by(|&a, &b| {
-            let sa = (0.3 + cheap_norm[a]) * prior[a];
-            let sb = (0.3 + cheap_norm[b]) * prior[b];
+impl Prepared {
+    /// Eligible sentences, best first by cheap score × prior.
+    fn best_first(&self) -> Vec<usize> {
+        let mut cheap_norm = self.cheap.clone();
+        normalize_max(&mut cheap_norm);
+        let mut order = self.eligible.clone();
+        order.sort_by(|&a, &b| {
+            let sa = (0.3 + cheap_norm[a]) * self.prior[a];
+            let sb = (0.3 + cheap_norm[b]) * self.prior[b];
             sb.total_cmp(&sa).then(a.cmp(&b))
         });
-        by_cheap.truncate(MAX_RANKED);
-        by_cheap.sort_unstable();
-        by_cheap
-    } else {
-        eligible
+        order
+    }
+
+    /// The best `max` eligible sentences, in page order.
+    fn shortlist(&self, max: usize) -> Vec<usize> {
+        if self.eligible.len() <= max {
+            return self.eligible.clone();
+        }
+        let mut order = self.best_first();
+        order.truncate(max);
+        order.sort_unstable();
+        order
+    }
+}
+
+/// Eligible sentences best first by a cheap linear score and the prior: the order in which shortlists take them.
+pub fn best_first(sentences: &[SourceSentence], title: Option<&str>, opts: &SummaryOptions) -> Vec<usize> {
+    prepare(sentences, sentences.len(), title, opts.kind)
+        .map(|p| p.best_first())
+        .unwrap_or_default()
+}
+
+/// The sentences (indices, in page order) worth comparing with each other: at most `max`, best first by a cheap
+/// linear score and the prior. The embedding tier embeds only these, so its cost is bounded whatever the page.
+pub fn shortlist(sentences: &[SourceSentence], title: Option<&str>, opts: &SummaryOptions, max: usize) -> Vec<usize> {
+    prepare(sentences, sentences.len(), title, opts.kind)
+        .map(|p| p.shortlist(max))
+        .unwrap_or_default()
+}
+
+/// Summarize pre-split sentences ranked with `sim`, whose item `i` must be
+/// sentence `i` (items beyond `sim.len()` are ignored).
+pub fn summarize(
+    sentences: &[SourceSentence],
+    sim: &dyn Similarity,
+    title: Option<&str>,
+    opts: &SummaryOptions,
+) -> Summary {
+    summarize_in(sentences, sim, title, opts, None)
+}
+
+/// [`summarize`] choosing only among `pool` (sentence indices, e.g. a [`shortlist`]); `sim` need only be defined
+/// between pool members. Without a pool, the best [`MAX_RANKED`] sentences are the pool.
+pub fn summarize_in(
+    sentences: &[SourceSentence],
+    sim: &dyn Similarity,
+    title: Option<&str>,
+    opts: &SummaryOptions,
+    pool: Option<&[usize]>,
+) -> Summary {
+    let n = sentences.len().min(sim.len());
+    let kind = opts.kind;
+    let empty = Summary {
+        text: String::new(),
+        sentences: Vec::new(),
+        kind,
+        length: opts.length,
+        format: opts.format,
     };
+    let Some(prep) = prepare(sentences, n, title, kind) else {
+        return empty;
+    };
+    let pool: Vec<usize> = match pool {
+        Some(p) => p
+            .iter()
+            .copied()
+            .filter(|&i| i < n && prep.eligible.binary_search(&i).is_ok())
+            .collect(),
+        None => prep.shortlist(MAX_RANKED),
+    };
+    if pool.is_empty() {
+        return empty;
+    }
+    let Prepared {
+        feats, cheap, prior, ..
+    } = prep;
     let sub = SubsetSimilarity::new(sim, pool.clone());
     let mut tr = textrank(&sub, 0.85, 60);
     normalize_max(&mut tr);
@@ -640,6 +711,36 @@ mod tests {
         let long = "one two three four five six seven eight nine ten eleven twelve thirteen";
         assert_eq!(clause_prefix(long, 5.0), "one two three four five");
         assert!(s.starts_with(&clause_prefix(s, 3.0)));
+    }
+
+    #[test]
+    fn a_shortlist_pool_bounds_the_choice() {
+        let texts: Vec<String> = (0..30)
+            .map(|i| format!("The harbour project number {i} adds berths, cranes and jobs for the port city."))
+            .collect();
+        let sents: Vec<SourceSentence> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| SourceSentence {
+                text: t,
+                block: Some(i / 3),
+            })
+            .collect();
+        let opts = SummaryOptions::default();
+        let order = best_first(&sents, Some("Harbour"), &opts);
+        assert_eq!(order.len(), 30);
+        let sl = shortlist(&sents, Some("Harbour"), &opts, 8);
+        assert_eq!(sl.len(), 8);
+        assert!(sl.windows(2).all(|w| w[0] < w[1]), "page order");
+        let mut top: Vec<usize> = order[..8].to_vec();
+        top.sort_unstable();
+        assert_eq!(sl, top, "a shortlist is the head of best_first");
+        // Similarity known only between shortlist members, as when only they were embedded.
+        let lex = crate::core::text::LexicalSimilarity::new(&sl.iter().map(|&i| texts[i].as_str()).collect::<Vec<_>>());
+        let sim = crate::core::text::ScatteredSimilarity::new(lex, &sl, sents.len());
+        let s = summarize_in(&sents, &sim, Some("Harbour"), &opts, Some(&sl));
+        assert!(!s.sentences.is_empty());
+        assert!(s.sentences.iter().all(|x| sl.contains(&x.index)), "{:?}", s.sentences);
     }
 
     #[test]

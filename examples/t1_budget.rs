@@ -1,0 +1,172 @@
+//! How many sentences must the embedder see for a T1 summary? For every corpus page, embeds all ranked
+//! candidates with native ONNX Runtime, then compares the summary picked from a cheap shortlist of B sentences
+//! with the one picked from all of them (share of the full summary's sentences kept), and the tokens embedded.
+//!
+//! ```text
+//! cargo run --release --example t1_budget
+//! ```
+
+use std::time::Instant;
+
+use scout::core::embed::EmbedTokenizer;
+use scout::core::page::read_page;
+use scout::core::pipeline::{MAX_RANKED_SENTENCES, summary_sentences};
+use scout::core::protocol::PageContent;
+use scout::core::text::{
+    self, LexicalSimilarity, MatrixSimilarity, ScatteredSimilarity, SourceSentence, SummaryLength, SummaryOptions,
+    SummaryType,
+};
+use scout::native::{cached_model_file, native_embedder, ort_dylib_path};
+
+const BUDGETS: [usize; 6] = [24, 32, 48, 64, 96, 128];
+/// Token budgets for a shortlist taken best-first until the (truncated) tokens reach the budget.
+const TOKEN_BUDGETS: [usize; 4] = [512, 768, 1024, 1536];
+const TRUNC: usize = 40;
+
+fn main() {
+    let corpus = std::env::var("SCOUT_CORPUS_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/readability").to_string());
+    let tok = std::fs::read(cached_model_file("all-minilm-l6-v2-int8", "tokenizer.json")).expect("tokenizer");
+    let mut embedder = native_embedder(
+        &ort_dylib_path(),
+        &cached_model_file("all-minilm-l6-v2-int8", "onnx/model_quantized.onnx"),
+        &tok,
+        2,
+    )
+    .expect("native embedder");
+    let tokenizer = EmbedTokenizer::from_bytes(&tok, 256).expect("tokenizer");
+    let mut trunc_kept = (0.0f64, 0usize, 0.0f64);
+    let mut tok_kept = vec![(0.0f64, 0usize, 0.0f64); TOKEN_BUDGETS.len()];
+    let kinds = [
+        (SummaryType::KeyPoints, SummaryLength::Short),
+        (SummaryType::KeyPoints, SummaryLength::Medium),
+        (SummaryType::KeyPoints, SummaryLength::Long),
+        (SummaryType::Tldr, SummaryLength::Medium),
+        (SummaryType::Headline, SummaryLength::Medium),
+    ];
+    let mut dirs: Vec<_> = std::fs::read_dir(&corpus)
+        .expect("corpus")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    dirs.sort();
+    // Per budget: (sum of kept shares, count, tokens fraction sum)
+    let mut kept = vec![(0.0f64, 0usize, 0.0f64); BUDGETS.len()];
+    let mut t0_vs_t1 = (0.0f64, 0usize);
+    let mut pages = 0;
+    let mut full_ms = 0.0;
+    for dir in dirs {
+        let Ok(html) = std::fs::read_to_string(dir.join("source.html")) else {
+            continue;
+        };
+        let page = PageContent {
+            url: "http://example.com/".into(),
+            html: Some(html),
+            ..Default::default()
+        };
+        let Ok(read) = read_page(&page) else { continue };
+        let all = summary_sentences(&read);
+        let keep = text::select_candidates(&all.iter().map(|s| s.text).collect::<Vec<_>>(), MAX_RANKED_SENTENCES);
+        let sentences: Vec<SourceSentence> = keep.iter().map(|&i| all[i]).collect();
+        if sentences.len() < 40 {
+            continue;
+        }
+        pages += 1;
+        let texts: Vec<&str> = sentences.iter().map(|s| s.text).collect();
+        let tokens: Vec<usize> = tokenizer.encode(&texts).expect("encode").iter().map(Vec::len).collect();
+        let total_tokens: usize = tokens.iter().sum();
+        let t = Instant::now();
+        let vecs = pollster::block_on(embedder.embed(&texts)).expect("embed");
+        full_ms += t.elapsed().as_secs_f64() * 1000.0;
+        let full_sim = MatrixSimilarity::from_embeddings(&vecs);
+        embedder.tokenizer = EmbedTokenizer::from_bytes(&tok, TRUNC).expect("tokenizer");
+        embedder.clear_cache();
+        let short_vecs = pollster::block_on(embedder.embed(&texts)).expect("embed");
+        embedder.tokenizer = EmbedTokenizer::from_bytes(&tok, 256).expect("tokenizer");
+        embedder.clear_cache();
+        let short_tokens: Vec<usize> = tokens.iter().map(|&t| t.min(TRUNC)).collect();
+        let lex = LexicalSimilarity::new(&texts);
+        let title = Some(read.title.as_str());
+        for (kind, length) in kinds {
+            let opts = SummaryOptions {
+                kind,
+                length,
+                ..Default::default()
+            };
+            let picks = |s: &text::Summary| s.sentences.iter().map(|x| x.index).collect::<Vec<_>>();
+            let full = picks(&text::summarize(&sentences, &full_sim, title, &opts));
+            if full.is_empty() {
+                continue;
+            }
+            let share = |p: &[usize]| p.iter().filter(|i| full.contains(i)).count() as f64 / full.len() as f64;
+            let t0 = picks(&text::summarize(&sentences, &lex, title, &opts));
+            t0_vs_t1.0 += share(&t0);
+            t0_vs_t1.1 += 1;
+            let short_sim = MatrixSimilarity::from_embeddings(&short_vecs);
+            trunc_kept.0 += share(&picks(&text::summarize(&sentences, &short_sim, title, &opts)));
+            trunc_kept.1 += 1;
+            trunc_kept.2 += short_tokens.iter().sum::<usize>() as f64 / total_tokens as f64;
+            let order = text::best_first(&sentences, title, &opts);
+            for (bi, &budget) in TOKEN_BUDGETS.iter().enumerate() {
+                let mut sl = Vec::new();
+                let mut used = 0;
+                for &i in &order {
+                    if used >= budget {
+                        break;
+                    }
+                    used += short_tokens[i];
+                    sl.push(i);
+                }
+                sl.sort_unstable();
+                let sub: Vec<Vec<f32>> = sl.iter().map(|&i| short_vecs[i].clone()).collect();
+                let sim = ScatteredSimilarity::new(MatrixSimilarity::from_embeddings(&sub), &sl, sentences.len());
+                let got = picks(&text::summarize_in(&sentences, &sim, title, &opts, Some(&sl)));
+                tok_kept[bi].0 += share(&got);
+                tok_kept[bi].1 += 1;
+                tok_kept[bi].2 += used as f64 / total_tokens as f64;
+            }
+            for (bi, &b) in BUDGETS.iter().enumerate() {
+                let sl = text::shortlist(&sentences, title, &opts, b);
+                let sub: Vec<Vec<f32>> = sl.iter().map(|&i| vecs[i].clone()).collect();
+                let sim = ScatteredSimilarity::new(MatrixSimilarity::from_embeddings(&sub), &sl, sentences.len());
+                let got = picks(&text::summarize_in(&sentences, &sim, title, &opts, Some(&sl)));
+                kept[bi].0 += share(&got);
+                kept[bi].1 += 1;
+                let tok: usize = sl.iter().map(|&i| tokens[i]).sum();
+                kept[bi].2 += tok as f64 / total_tokens as f64;
+            }
+        }
+        println!(
+            "{:<40} {:>4} sentences {:>6} tokens",
+            dir.file_name().unwrap_or_default().to_string_lossy(),
+            sentences.len(),
+            total_tokens
+        );
+    }
+    println!("\n{pages} pages with ≥ 40 sentences; native embedding of all candidates: {full_ms:.0} ms in total");
+    println!(
+        "T0 (lexical) summary vs full T1: {:.3} of the T1 sentences",
+        t0_vs_t1.0 / t0_vs_t1.1.max(1) as f64
+    );
+    println!(
+        "all, truncated to {TRUNC} tokens: keeps {:.3}; embeds {:.3} of the tokens",
+        trunc_kept.0 / trunc_kept.1.max(1) as f64,
+        trunc_kept.2 / trunc_kept.1.max(1) as f64
+    );
+    for (bi, b) in TOKEN_BUDGETS.iter().enumerate() {
+        let (s, n, f) = tok_kept[bi];
+        println!(
+            "token budget {b:>5} (truncated {TRUNC}): keeps {:.3}; embeds {:.3} of the tokens",
+            s / n.max(1) as f64,
+            f / n.max(1) as f64
+        );
+    }
+    for (bi, b) in BUDGETS.iter().enumerate() {
+        let (s, n, f) = kept[bi];
+        println!(
+            "shortlist {b:>4}: keeps {:.3} of the full T1 summary's sentences; embeds {:.3} of the tokens",
+            s / n.max(1) as f64,
+            f / n.max(1) as f64
+        );
+    }
+}
