@@ -32,9 +32,26 @@ async function hardwareProfile() {
   };
 }
 
+/**
+ * Models a build adds to the catalog (only the test build ships `models.extra.json`).
+ * @returns {Promise<string | undefined>}
+ */
+async function extraCatalog() {
+  try {
+    const r = await fetch(chrome.runtime.getURL('models.extra.json'));
+    return r.ok ? await r.text() : undefined;
+  } catch {
+    return undefined; // not in this build
+  }
+}
+
 const ready = (async () => {
   await init({ module_or_path: chrome.runtime.getURL('wasm/scout_bg.wasm') });
-  await configure(JSON.stringify({ ortBase: chrome.runtime.getURL('ort/'), packageBase: chrome.runtime.getURL('') }));
+  await configure(JSON.stringify({
+    ortBase: chrome.runtime.getURL('ort/'),
+    packageBase: chrome.runtime.getURL(''),
+    extraCatalog: await extraCatalog(),
+  }));
   return hardwareProfile();
 })();
 

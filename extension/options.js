@@ -51,7 +51,12 @@ async function showModels() {
     const actions = el('td');
     if (!m.bundled && m.state !== 'ready') {
       const b = el('button', { 'data-testid': `download-${m.id}` }, [m.state === 'partial' ? 'Resume' : 'Download']);
-      b.addEventListener('click', () => download(m));
+      if (m.verified) b.addEventListener('click', () => download(m));
+      else {
+        // Without pinned hashes Scout could not check the files: offering the download would be dishonest.
+        b.setAttribute('disabled', '');
+        b.setAttribute('title', 'Not downloadable yet: the hashes of its files are not pinned in Scout\'s catalog.');
+      }
       actions.append(b);
     }
     if (m.state === 'downloading') {
@@ -65,12 +70,25 @@ async function showModels() {
       actions.append(b);
     }
     table.append(el('tr', {}, [
-      el('td', {}, [el('strong', {}, [m.display_name]), el('br'), el('small', {}, [`${m.description} ${m.license}. ${m.repo}@${m.revision}${m.verified ? '' : ' (hashes not verified yet)'}`])]),
-      el('td', {}, [human(m.size)]),
+      el('td', {}, [el('strong', {}, [m.display_name]), el('br'), el('small', {}, [`${m.description} ${m.license}. ${m.repo}@${m.revision}.${needs(m.requires)}`]),
+        m.verified ? '' : el('small', { class: 'note', 'data-testid': `unverified-${m.id}` }, [' Unverified: sizes from the hub\'s listing, hashes not pinned; download disabled.'])]),
+      el('td', {}, [m.verified ? human(m.size) : `≈ ${human(m.size)}`]),
       cell,
       actions,
     ]));
   }
+}
+
+/**
+ * What a device needs to run a model, in words.
+ * @param {{webgpu?: boolean, shader_f16?: boolean, min_memory_gb?: number | null} | undefined} r
+ */
+function needs(r) {
+  if (!r) return '';
+  const parts = [];
+  if (r.webgpu) parts.push(r.shader_f16 ? 'a GPU (WebGPU) with fp16 shaders' : 'a GPU (WebGPU)');
+  if (r.min_memory_gb) parts.push(`${r.min_memory_gb} GB of memory`);
+  return parts.length ? ` Needs ${parts.join(' and ')}.` : ' Runs on any recent CPU.';
 }
 
 /** Ask for consent with size, license and source, then start. @param {any} m */

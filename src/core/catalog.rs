@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::error::{ErrorCode, ScoutError};
+
 const CATALOG_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/catalog.json"));
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -30,7 +32,23 @@ pub struct ModelEntry {
     pub max_tokens: Option<usize>,
     #[serde(default)]
     pub context_length: Option<usize>,
+    /// What a device needs to run the model well (shown to the user; the recommendation reads it).
+    #[serde(default)]
+    pub requires: Requirements,
     pub files: Vec<ModelFile>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Requirements {
+    /// A hardware WebGPU adapter (not a software fallback).
+    #[serde(default)]
+    pub webgpu: bool,
+    /// The `shader-f16` WebGPU feature (fp16 weights, e.g. q4f16 variants).
+    #[serde(default)]
+    pub shader_f16: bool,
+    /// `navigator.deviceMemory` at least this (GB; browsers report at most 8).
+    #[serde(default)]
+    pub min_memory_gb: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -47,7 +65,9 @@ pub struct ModelFile {
     #[serde(default)]
     pub bundle_path: Option<String>,
     pub size: u64,
-    pub sha256: String,
+    /// None only in unverified entries, which cannot be downloaded.
+    #[serde(default)]
+    pub sha256: Option<String>,
 }
 
 impl ModelEntry {
@@ -73,6 +93,28 @@ impl Catalog {
             version: 1,
             models: Vec::new(),
         })
+    }
+
+    /// The built-in catalog plus the models of `extra_json` (a catalog file a build adds, such as the test build's
+    /// large synthetic model), checked by the same rules as the built-in one; ids must not collide.
+    pub fn with_extra(extra_json: &str) -> Result<Catalog, ScoutError> {
+        let bad = |m: String| ScoutError::new(ErrorCode::BadRequest, format!("extra catalog: {m}"));
+        let extra: serde_json::Value = serde_json::from_str(extra_json).map_err(|e| bad(e.to_string()))?;
+        let models = extra["models"].as_array().ok_or_else(|| bad("no models list".into()))?;
+        let mut catalog = Catalog::builtin();
+        let mut all: Vec<serde_json::Value> = catalog
+            .models
+            .iter()
+            .filter_map(|m| serde_json::to_value(m).ok())
+            .collect();
+        all.extend(models.iter().cloned());
+        super::catalog_rules::validate_models(&all).map_err(bad)?;
+        for m in models {
+            catalog
+                .models
+                .push(serde_json::from_value(m.clone()).map_err(|e| bad(e.to_string()))?);
+        }
+        Ok(catalog)
     }
 
     pub fn get(&self, id: &str) -> Option<&ModelEntry> {
@@ -107,6 +149,64 @@ mod tests {
             if m.tasks.contains(&Task::Generate) {
                 assert!(m.file("tokenizer").is_some(), "{}", m.id);
                 assert!(m.context_length.is_some(), "{}", m.id);
+            }
+        }
+    }
+
+    fn extra(models: &str) -> String {
+        format!(r#"{{"version":1,"models":[{models}]}}"#)
+    }
+
+    const BIG: &str = r#"{"id":"test-big","display_name":"Big test file","description":"d","tasks":["generate"],
+        "repo":"scout-test/big","revision":"main","license":"CC0-1.0","verified":true,
+        "files":[{"role":"model","path":"model.bin","size":500000000,
+        "sha256":"0000000000000000000000000000000000000000000000000000000000000000"}]}"#;
+
+    #[test]
+    fn an_extra_catalog_is_checked_by_the_same_rules() {
+        let c = Catalog::with_extra(&extra(BIG)).expect("valid extra");
+        assert_eq!(c.models.len(), Catalog::builtin().models.len() + 1);
+        assert_eq!(c.get("test-big").map(|m| m.total_size()), Some(500_000_000));
+        let dup = BIG.replace("test-big", "smollm2-135m-instruct-int8");
+        assert!(
+            Catalog::with_extra(&extra(&dup))
+                .unwrap_err()
+                .message
+                .contains("duplicate")
+        );
+        let bad_hash = BIG.replace(
+            "0000000000000000000000000000000000000000000000000000000000000000",
+            "xyz",
+        );
+        assert!(
+            Catalog::with_extra(&extra(&bad_hash))
+                .unwrap_err()
+                .message
+                .contains("sha256")
+        );
+        let no_hash_verified = BIG.replace(
+            r#""sha256":"0000000000000000000000000000000000000000000000000000000000000000""#,
+            r#""note":"no hash""#,
+        );
+        assert!(Catalog::with_extra(&extra(&no_hash_verified)).is_err());
+        let unverified = no_hash_verified.replace(r#""verified":true"#, r#""verified":false"#);
+        let c = Catalog::with_extra(&extra(&unverified)).expect("unverified entries may lack hashes");
+        assert_eq!(
+            c.get("test-big")
+                .and_then(|m| m.file("model"))
+                .and_then(|f| f.sha256.clone()),
+            None
+        );
+        assert!(Catalog::with_extra("not json").is_err());
+    }
+
+    #[test]
+    fn unverified_entries_say_so_and_state_their_needs() {
+        for m in Catalog::builtin().models {
+            let hashed = m.files.iter().all(|f| f.sha256.is_some());
+            assert!(m.verified <= hashed, "{}: verified entries have every hash", m.id);
+            if !m.verified {
+                assert!(m.requires.webgpu || m.requires.min_memory_gb.is_some(), "{}", m.id);
             }
         }
     }

@@ -35,6 +35,8 @@ pub struct ModelStatus {
     pub size: u64,
     pub bundled: bool,
     pub verified: bool,
+    #[serde(default)]
+    pub requires: super::catalog::Requirements,
     /// "bundled", "ready", "downloading", "partial", "absent".
     pub state: String,
     pub stored_bytes: u64,

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::catalog::{Catalog, ModelEntry, Task};
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct WebGpuInfo {
     pub available: bool,
@@ -154,34 +156,57 @@ pub struct Recommendation {
     pub reason: String,
 }
 
-/// Recommend a tier from the hardware facts. The only verified local LLM today is SmolLM2-135M int8 (137 MB,
-/// WASM-friendly); larger ones need a hardware GPU with `shader-f16` and plenty of memory.
-pub fn recommend(hw: &HardwareProfile) -> Recommendation {
+/// Recommend a tier from the hardware facts and the catalog's requirements: the largest verified local LLM this
+/// device meets the needs of, and, when a larger unverified one would also suit it, say so. Never downloads.
+pub fn recommend(hw: &HardwareProfile, catalog: &Catalog) -> Recommendation {
     let mem = hw.device_memory_gb.unwrap_or(4.0);
     let cores = hw.hardware_concurrency.unwrap_or(1);
     let gpu = hw.webgpu.available && !hw.webgpu.is_fallback;
     let f16 = hw.webgpu.features.iter().any(|f| f == "shader-f16");
+    let device = match (gpu, f16) {
+        (true, true) => format!("GPU with shader-f16, {cores} cores, {mem} GB"),
+        (true, false) => format!("GPU without shader-f16, {cores} cores, {mem} GB"),
+        (false, _) => format!("no hardware GPU, {cores} cores, {mem} GB"),
+    };
     if mem < 2.0 || cores < 2 {
         return Recommendation {
             tier: "T1".into(),
             model: None,
-            reason: format!(
-                "{mem} GB of memory and {cores} core(s): a local LLM would be too slow; the bundled embedder works well"
-            ),
+            reason: format!("{device}: a local LLM would be too slow; the bundled embedder works well"),
         };
     }
-    let reason = match (gpu, f16) {
-        (true, true) => {
-            format!("GPU with shader-f16 and {mem} GB: SmolLM2 runs comfortably (larger models are planned)")
-        }
-        (true, false) => format!("GPU without shader-f16, {mem} GB: the int8 SmolLM2 runs on WASM or WebGPU"),
-        (false, _) => {
-            format!("no hardware GPU, {cores} cores, {mem} GB: the small int8 SmolLM2 runs on the CPU (WASM)")
-        }
+    let fits = |m: &&ModelEntry| {
+        let r = &m.requires;
+        (!r.webgpu || gpu) && (!r.shader_f16 || f16) && r.min_memory_gb.is_none_or(|g| mem >= g)
     };
+    let mut llms: Vec<&ModelEntry> = catalog
+        .models
+        .iter()
+        .filter(|m| m.tasks.contains(&Task::Generate))
+        .filter(fits)
+        .collect();
+    llms.sort_by_key(|m| std::cmp::Reverse(m.total_size()));
+    let verified = llms.iter().find(|m| m.verified);
+    let Some(best) = verified else {
+        return Recommendation {
+            tier: "T1".into(),
+            model: None,
+            reason: format!("{device}: no verified local LLM suits this device yet; the bundled embedder works well"),
+        };
+    };
+    let mut reason = format!("{device}: {} runs well here", best.display_name);
+    if let Some(bigger) = llms
+        .first()
+        .filter(|m| !m.verified && m.total_size() > best.total_size())
+    {
+        reason.push_str(&format!(
+            "; {} would suit this device once its files are verified",
+            bigger.display_name
+        ));
+    }
     Recommendation {
         tier: "T2".into(),
-        model: Some("smollm2-135m-instruct-int8".into()),
+        model: Some(best.id.clone()),
         reason,
     }
 }
@@ -211,15 +236,29 @@ mod recommend_tests {
             (mk(16.0, 8, true, false, true), "T2"),
         ];
         for (hw, tier) in cases {
-            let r = recommend(&hw);
+            let r = recommend(&hw, &Catalog::builtin());
             assert_eq!(r.tier, tier, "{}", r.reason);
             assert_eq!(r.model.is_some(), tier == "T2");
             assert!(!r.reason.is_empty());
         }
         assert!(
-            recommend(&mk(8.0, 8, false, false, false))
+            recommend(&mk(8.0, 8, false, false, false), &Catalog::builtin())
                 .reason
                 .contains("no hardware GPU")
         );
+        // A GPU with fp16 shaders and 8 GB: SmolLM2 is the verified pick; Llama 3.2 1B is named as suitable.
+        let r = recommend(&mk(8.0, 8, true, false, true), &Catalog::builtin());
+        assert_eq!(r.model.as_deref(), Some("smollm2-135m-instruct-int8"));
+        assert!(r.reason.contains("Llama 3.2 1B"), "{}", r.reason);
+        // Without shader-f16 the q4f16 models are not suggested.
+        let r = recommend(&mk(8.0, 8, true, false, false), &Catalog::builtin());
+        assert!(
+            !r.reason.contains("Qwen") && !r.reason.contains("Llama"),
+            "{}",
+            r.reason
+        );
+        // 4 GB with f16: Qwen fits, Llama (8 GB) does not.
+        let r = recommend(&mk(4.0, 4, true, false, true), &Catalog::builtin());
+        assert!(r.reason.contains("Qwen2.5 0.5B"), "{}", r.reason);
     }
 }

@@ -1,6 +1,7 @@
 //! The pure core: everything here is deterministic, does no IO and compiles for host and wasm32 alike.
 
 pub mod catalog;
+pub mod catalog_rules;
 pub mod classify;
 pub mod download;
 pub mod embed;

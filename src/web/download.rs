@@ -80,12 +80,12 @@ pub async fn estimate() -> Result<(f64, f64), ScoutError> {
 /// `storage_cap`: the user's own limit on Scout's storage (bytes), applied on top of the browser's quota.
 pub async fn start(
     store: Rc<IdbStore>,
+    catalog: &Catalog,
     model_id: &str,
     hub: &str,
     consent: bool,
     storage_cap: Option<f64>,
 ) -> Result<(), ScoutError> {
-    let catalog = Catalog::builtin();
     let model = catalog
         .get(model_id)
         .cloned()
@@ -94,6 +94,16 @@ pub async fn start(
         return Err(ScoutError::new(
             ErrorCode::BadRequest,
             format!("{model_id} ships with Scout"),
+        ));
+    }
+    if !model.verified || model.files.iter().any(|f| f.sha256.is_none()) {
+        return Err(ScoutError::new(
+            ErrorCode::BadRequest,
+            format!(
+                "{} cannot be downloaded yet: its files' hashes are not pinned in Scout's catalog, so Scout could \
+                 not check what it receives.",
+                model.display_name
+            ),
         ));
     }
     if !consent {
@@ -247,14 +257,17 @@ async fn download_file(
         DownloadState::Verifying,
     ));
     let digest = hex(&hasher.finalize());
-    if digest != file.sha256 || fp.done != file.size {
+    if file.sha256.as_deref() != Some(digest.as_str()) || fp.done != file.size {
         // Never leave a corrupt file usable: drop it entirely.
         store.delete_file(&model.id, &file.path).await?;
         return Err(ScoutError::new(
             ErrorCode::ModelUnavailable,
             format!(
                 "{} is corrupt: sha256 {digest} ({} bytes) does not match the catalog's {} ({} bytes); it was deleted",
-                file.path, fp.done, file.sha256, file.size
+                file.path,
+                fp.done,
+                file.sha256.as_deref().unwrap_or("(none)"),
+                file.size
             ),
         ));
     }
@@ -373,8 +386,7 @@ async fn fetch_into(
 }
 
 /// Catalog entries with their storage state.
-pub async fn list(store: &IdbStore) -> Result<Vec<ModelStatus>, ScoutError> {
-    let catalog = Catalog::builtin();
+pub async fn list(store: &IdbStore, catalog: &Catalog) -> Result<Vec<ModelStatus>, ScoutError> {
     let mut out = Vec::new();
     for m in &catalog.models {
         let ready = store.model_record(&m.id).await?.is_some();
@@ -407,6 +419,7 @@ pub async fn list(store: &IdbStore) -> Result<Vec<ModelStatus>, ScoutError> {
             size: m.total_size(),
             bundled: m.bundled,
             verified: m.verified,
+            requires: m.requires.clone(),
             state: state.into(),
             stored_bytes: if m.bundled { m.total_size() } else { stored },
         });

@@ -37,6 +37,9 @@ struct Config {
     ort_base: String,
     /// URL of the folder the bundle paths of the catalog are relative to, ending in `/`.
     package_base: String,
+    /// Models a build adds to the catalog (the test build's large synthetic file), as catalog JSON.
+    #[serde(default)]
+    extra_catalog: Option<String>,
 }
 
 struct Loaded {
@@ -64,12 +67,24 @@ thread_local! {
     static CANCEL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     static STATE: Rc<Mutex<State>> = Rc::new(Mutex::new(State::default()));
     static TOKENIZER: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };
+    /// The built-in catalog, plus the build's extra models once `configure` has read them.
+    static CATALOG: RefCell<Option<Catalog>> = const { RefCell::new(None) };
+}
+
+/// The model catalog of this build.
+fn catalog() -> Catalog {
+    CATALOG.with(|c| c.borrow().clone()).unwrap_or_else(Catalog::builtin)
 }
 
 /// Set the URLs of the packaged files. Call once before `handle`.
 #[wasm_bindgen]
 pub async fn configure(config_json: String) -> Result<(), JsError> {
     let config: Config = serde_json::from_str(&config_json).map_err(|e| JsError::new(&format!("bad config: {e}")))?;
+    let merged = match config.extra_catalog.as_deref() {
+        Some(extra) => Catalog::with_extra(extra).map_err(|e| JsError::new(&e.message))?,
+        None => Catalog::builtin(),
+    };
+    CATALOG.with(|c| *c.borrow_mut() = Some(merged));
     let state = STATE.with(Rc::clone);
     state.lock().await.config = Some(config);
     Ok(())
@@ -116,7 +131,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
         Request::Status => {
             ensure_loaded(&mut st, &choice).await;
             let mut reply = status(&st);
-            reply.recommendation = Some(crate::core::hardware::recommend(&hw));
+            reply.recommendation = Some(crate::core::hardware::recommend(&hw, &catalog()));
             reply.hardware = Some(hw);
             Ok(ReplyBody::Status(reply))
         }
@@ -269,7 +284,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             let store = ensure_store(&mut st).await?;
             let (usage_bytes, quota_bytes) = download::estimate().await.unwrap_or((0.0, 0.0));
             Ok(ReplyBody::Models(ModelsReply {
-                models: download::list(&store).await?,
+                models: download::list(&store, &catalog()).await?,
                 usage_bytes,
                 quota_bytes,
             }))
@@ -278,7 +293,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             let store = ensure_store(&mut st).await?;
             let hub = env.settings.hub.clone().unwrap_or_else(|| DEFAULT_HUB.to_string());
             let cap = env.settings.storage_cap_mb.map(|mb| f64::from(mb) * 1e6);
-            download::start(store, &model, &hub, consent, cap).await?;
+            download::start(store, &catalog(), &model, &hub, consent, cap).await?;
             Ok(ReplyBody::Ack {
                 message: format!("downloading {model} from {hub}"),
             })
@@ -303,7 +318,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
         }
         Request::DeleteAllModels => {
             let store = ensure_store(&mut st).await?;
-            for m in Catalog::builtin().models.iter().filter(|m| !m.bundled) {
+            for m in catalog().models.iter().filter(|m| !m.bundled) {
                 download::cancel(&m.id);
                 store.delete_model(&m.id).await?;
             }
@@ -319,7 +334,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                     .clone()
                     .unwrap_or_else(|| ScoutError::new(ErrorCode::Internal, "runtime not loaded"))
             })?;
-            let entry = Catalog::builtin()
+            let entry = catalog()
                 .get(&model)
                 .cloned()
                 .ok_or_else(|| ScoutError::new(ErrorCode::BadRequest, format!("no model {model}")))?;

@@ -127,6 +127,10 @@ pub fn dist(variant: Variant) -> Result<PathBuf> {
         &out.join("catalog.json"),
         &serde_json::to_string_pretty(&catalog).map_err(|e| e.to_string())?,
     )?;
+    if variant == Variant::Test {
+        // Read by the offscreen document at start-up; the release build has no such file.
+        write(&out.join("models.extra.json"), &crate::testfiles::extra_catalog()?)?;
+    }
     write_manifest(&root.join("manifest.json"), &out.join("manifest.json"), variant)?;
     Ok(out)
 }

@@ -2,6 +2,7 @@
 
 mod dist;
 mod setup;
+mod testfiles;
 mod util;
 
 use std::process::Command;

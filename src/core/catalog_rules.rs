@@ -1,0 +1,76 @@
+//! The rules every catalog entry obeys, on plain JSON so that `build.rs` (for the catalog compiled in) and the
+//! engine (for an extra catalog a build adds, e.g. the test build's large test file) check the same things.
+//! Only `serde_json` is used here: `build.rs` includes this file by path.
+
+use std::collections::HashSet;
+
+/// Check a catalog's `models` list; the error names the entry and the field.
+pub fn validate_models(models: &[serde_json::Value]) -> Result<(), String> {
+    let mut ids = HashSet::new();
+    for m in models {
+        let id = str_field(m, "id", "?")?;
+        if !ids.insert(id.to_string()) {
+            return Err(format!("duplicate model id {id}"));
+        }
+        for key in ["display_name", "description", "repo", "revision", "license"] {
+            str_field(m, key, id)?;
+        }
+        let tasks = m["tasks"]
+            .as_array()
+            .ok_or_else(|| format!("{id}: tasks must be a list"))?;
+        if tasks.is_empty() || tasks.iter().any(|t| !matches!(t.as_str(), Some("embed" | "generate"))) {
+            return Err(format!(
+                "{id}: tasks must be a non-empty list of \"embed\"/\"generate\""
+            ));
+        }
+        let bundled = m["bundled"].as_bool().unwrap_or(false);
+        let verified = m["verified"].as_bool().unwrap_or(false);
+        if bundled && !verified {
+            return Err(format!("{id}: a bundled model must be verified"));
+        }
+        let files = m["files"]
+            .as_array()
+            .ok_or_else(|| format!("{id}: files must be a list"))?;
+        if !files.iter().any(|f| f["role"] == "model") {
+            return Err(format!("{id}: no file with role \"model\""));
+        }
+        for f in files {
+            let path = str_field(f, "path", id)?;
+            // Unverified entries (sizes read from the hub's listing, files never fetched here) may lack hashes;
+            // the engine refuses to download them.
+            match f["sha256"].as_str() {
+                Some(sha)
+                    if sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) => {}
+                None if !verified => {}
+                _ => return Err(format!("{id}/{path}: sha256 must be 64 lowercase hex digits")),
+            }
+            if f["size"].as_u64().unwrap_or(0) == 0 {
+                return Err(format!("{id}/{path}: size must be a positive integer"));
+            }
+            if bundled && f["bundle_path"].as_str().is_none() {
+                return Err(format!("{id}/{path}: bundled files need a bundle_path"));
+            }
+        }
+        if let Some(req) = m.get("requires") {
+            let field = |k: &str| req.get(k).filter(|v| !v.is_null());
+            let ok = req.is_object()
+                && field("min_memory_gb").is_none_or(|v| v.as_f64().is_some_and(|x| x > 0.0))
+                && ["webgpu", "shader_f16"]
+                    .iter()
+                    .all(|k| field(k).is_none_or(|v| v.is_boolean()));
+            if !ok {
+                return Err(format!(
+                    "{id}: requires must be {{webgpu?: bool, shader_f16?: bool, min_memory_gb?: number > 0}}"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn str_field<'a>(v: &'a serde_json::Value, key: &str, id: &str) -> Result<&'a str, String> {
+    match v[key].as_str() {
+        Some(s) if !s.trim().is_empty() => Ok(s),
+        _ => Err(format!("{id}: field {key} must be a non-empty string")),
+    }
+}
