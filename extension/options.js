@@ -22,6 +22,23 @@ async function patchSettings(patch) {
   await chrome.storage.local.set({ settings: { ...(await getSettings()), ...patch } });
 }
 
+/** @param {any} p a stored measurement, or null */
+function showProbe(p) {
+  $('probe').textContent = !p ? '' : p.webgpu_ms != null
+    ? `Measured on this device: WASM ${p.wasm_ms.toFixed(0)} ms, WebGPU ${p.webgpu_ms.toFixed(0)} ms per batch of 8 sentences.`
+    : `Measured on this device: WASM ${p.wasm_ms.toFixed(0)} ms per batch; WebGPU failed (${p.webgpu_error || 'no result'}).`;
+}
+
+$('measure').addEventListener('click', async () => {
+  const button = /** @type {HTMLButtonElement} */ ($('measure'));
+  button.disabled = true;
+  $('probe').textContent = 'Measuring…';
+  const r = await ask({ type: 'measure_backends' });
+  button.disabled = false;
+  if (!r.ok) { $('probe').textContent = r.error.message; return; }
+  await showStatus();
+});
+
 async function showStatus() {
   const r = await ask({ type: 'status' });
   const status = $('status');
@@ -29,6 +46,7 @@ async function showStatus() {
   if (r.error) { status.textContent = `Model not available (${r.error.message}); summaries use the no-model tier.`; return; }
   const b = r.backend;
   status.textContent = b ? `Running ${r.model} on ${b.ep.toUpperCase()} — ${b.reason}. Started in ${Math.round(r.init_ms)} ms.` : 'Engine not started.';
+  showProbe(r.probe);
   if (r.recommendation) {
     const rec = r.recommendation;
     $('recommendation').textContent = `Recommended for this device: ${rec.tier}${rec.model ? ` with ${rec.model}` : ''} — ${rec.reason}.`;

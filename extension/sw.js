@@ -164,6 +164,22 @@ async function highlight(msg, on) {
   }
 }
 
+/**
+ * Close the offscreen document so the next request starts a fresh engine (new settings, a new measurement),
+ * unless a download runs in it (closing the document would stop it).
+ * @returns {Promise<any>}
+ */
+async function restartEngine() {
+  if ((await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] })).length) {
+    const models = await toEngine({ type: RequestType.MODELS });
+    if (models.ok && models.models.some((/** @type {any} */ m) => m.state === 'downloading')) {
+      return fail(ErrorCode.BAD_REQUEST, 'A model download is running: the new backend applies once it has finished.');
+    }
+    await chrome.offscreen.closeDocument();
+  }
+  return { ok: true };
+}
+
 /** @param {any} msg */
 async function route(msg) {
   switch (msg && msg.type) {
@@ -191,17 +207,16 @@ async function route(msg) {
     case RequestType.DELETE_MODEL:
     case RequestType.LOAD_MODEL:
       return toEngine({ type: msg.type, model: msg.model });
-    case 'settings_changed': {
-      // The runtime bundle (WASM or WebGPU) is fixed once loaded: start a fresh engine with the new settings,
-      // unless a download runs in it (closing the document would stop it).
-      if ((await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] })).length) {
-        const models = await toEngine({ type: RequestType.MODELS });
-        if (models.ok && models.models.some((/** @type {any} */ m) => m.state === 'downloading')) {
-          return fail(ErrorCode.BAD_REQUEST, 'A model download is running: the new backend applies once it has finished.');
-        }
-        await chrome.offscreen.closeDocument();
-      }
-      return { ok: true };
+    case 'settings_changed': return restartEngine();
+    case RequestType.MEASURE_BACKENDS: {
+      // Measuring needs a fresh engine: the runtime bundle (WASM or WebGPU) is fixed once loaded.
+      const restarted = await restartEngine();
+      if (!restarted.ok) return restarted;
+      const measured = await toEngine({ type: RequestType.MEASURE_BACKENDS });
+      if (!measured.ok) return measured;
+      // The measuring engine runs on the WebGPU runtime bundle; start again on the bundle the choice needs.
+      await restartEngine();
+      return toEngine({ type: RequestType.STATUS });
     }
     default: return fail(ErrorCode.BAD_REQUEST, `unknown message type ${JSON.stringify(msg && msg.type)}`);
   }

@@ -72,11 +72,69 @@ pub struct BackendChoice {
     pub reason: String,
 }
 
-/// Pick the execution provider. WebGPU only when the user forces it or a real (non-fallback) adapter exists;
-/// software adapters are 90–450× slower than WASM for small encoders.
-pub fn choose_backend(hw: &HardwareProfile, pref: BackendPreference) -> BackendChoice {
+/// A measured comparison of the two execution providers on this device, made once and kept (IndexedDB) until
+/// the device's facts change.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BackendProbe {
+    /// [`device_key`] of the device it was measured on.
+    pub device: String,
+    /// Median milliseconds per probe batch ([`PROBE_TEXTS`]).
+    pub wasm_ms: f64,
+    pub webgpu_ms: Option<f64>,
+    /// Why WebGPU could not be measured, if it could not.
+    pub webgpu_error: Option<String>,
+}
+
+/// Where the probe is kept in the result store.
+pub const PROBE_STORE_KEY: &str = "device|backend-probe|v1";
+
+/// The probe batch: short, everyday sentences (what summaries embed most).
+pub const PROBE_TEXTS: [&str; 8] = [
+    "The council approved the new bridge after a long debate.",
+    "Prices rose faster than expected in the third quarter.",
+    "Researchers found that the treatment reduced symptoms in most patients.",
+    "The team won the final with a goal in the last minute.",
+    "Install the package, then restart the server to apply the change.",
+    "The recipe needs two eggs, flour, butter and a pinch of salt.",
+    "Heavy rain is expected across the north of the country tomorrow.",
+    "The museum reopens next month with a new exhibition on early photography.",
+];
+
+/// WebGPU must beat WASM by this factor to be chosen: on a near tie WASM wins (no GPU contention, less memory).
+const WEBGPU_MARGIN: f64 = 1.2;
+
+/// What identifies a device for the probe: the adapter and the CPU facts the choice depends on.
+pub fn device_key(hw: &HardwareProfile) -> String {
+    let mut features = hw.webgpu.features.clone();
+    features.sort();
+    format!(
+        "{}|{}|{}|fallback={}|f={}|cores={}|coi={}",
+        hw.webgpu.available,
+        hw.webgpu.vendor.as_deref().unwrap_or(""),
+        hw.webgpu.architecture.as_deref().unwrap_or(""),
+        hw.webgpu.is_fallback,
+        features.join(","),
+        hw.hardware_concurrency.unwrap_or(0),
+        hw.cross_origin_isolated
+    )
+}
+
+/// Whether to measure before choosing: automatic choice, a hardware WebGPU adapter (a software one is known to be
+/// far slower), and no measurement for this device yet.
+pub fn should_probe(hw: &HardwareProfile, pref: BackendPreference, probe: Option<&BackendProbe>) -> bool {
+    pref == BackendPreference::Auto
+        && hw.webgpu.available
+        && !hw.webgpu.is_fallback
+        && probe.is_none_or(|p| p.device != device_key(hw))
+}
+
+/// Pick the execution provider: the user's choice; else the measured faster one on this device; else by the
+/// adapter's facts (WebGPU only on a real, non-fallback adapter: software adapters are 90–450× slower than WASM
+/// for small encoders).
+pub fn choose_backend(hw: &HardwareProfile, pref: BackendPreference, probe: Option<&BackendProbe>) -> BackendChoice {
     let cores = hw.hardware_concurrency.unwrap_or(1).max(1);
     let threads = if hw.cross_origin_isolated { cores.min(4) } else { 1 };
+    let measured = probe.filter(|p| p.device == device_key(hw));
     let (ep, reason) = match pref {
         BackendPreference::Wasm => (Ep::Wasm, "WASM chosen in the options".to_string()),
         BackendPreference::Webgpu if hw.webgpu.available => (Ep::Webgpu, "WebGPU chosen in the options".to_string()),
@@ -84,20 +142,43 @@ pub fn choose_backend(hw: &HardwareProfile, pref: BackendPreference) -> BackendC
             Ep::Wasm,
             "WebGPU chosen in the options, but this browser exposes no WebGPU adapter: using WASM".to_string(),
         ),
-        BackendPreference::Auto if hw.webgpu.available && !hw.webgpu.is_fallback => (
-            Ep::Webgpu,
-            format!(
-                "hardware WebGPU adapter{}",
-                hw.webgpu
-                    .vendor
-                    .as_deref()
-                    .map(|v| format!(" ({v})"))
-                    .unwrap_or_default()
+        BackendPreference::Auto if hw.webgpu.available => match measured {
+            Some(p) => match (p.webgpu_ms, &p.webgpu_error) {
+                (Some(g), _) if g * WEBGPU_MARGIN < p.wasm_ms => (
+                    Ep::Webgpu,
+                    format!(
+                        "measured on this device: WebGPU {g:.0} ms vs WASM {:.0} ms per batch",
+                        p.wasm_ms
+                    ),
+                ),
+                (Some(g), _) => (
+                    Ep::Wasm,
+                    format!(
+                        "measured on this device: WASM {:.0} ms vs WebGPU {g:.0} ms per batch",
+                        p.wasm_ms
+                    ),
+                ),
+                (None, err) => (
+                    Ep::Wasm,
+                    format!(
+                        "WebGPU failed when measured on this device ({})",
+                        err.as_deref().unwrap_or("no result")
+                    ),
+                ),
+            },
+            None if !hw.webgpu.is_fallback => (
+                Ep::Webgpu,
+                format!(
+                    "hardware WebGPU adapter{}",
+                    hw.webgpu
+                        .vendor
+                        .as_deref()
+                        .map(|v| format!(" ({v})"))
+                        .unwrap_or_default()
+                ),
             ),
-        ),
-        BackendPreference::Auto if hw.webgpu.available => {
-            (Ep::Wasm, "only a software WebGPU adapter: WASM is faster".to_string())
-        }
+            None => (Ep::Wasm, "only a software WebGPU adapter: WASM is faster".to_string()),
+        },
         BackendPreference::Auto => (Ep::Wasm, "no WebGPU adapter".to_string()),
     };
     let reason = if ep == Ep::Wasm {
@@ -138,11 +219,54 @@ mod tests {
             (hw(false, false, 16, false), Auto, Ep::Wasm, 1),
         ];
         for (i, (h, pref, ep, threads)) in cases.iter().enumerate() {
-            let c = choose_backend(h, *pref);
+            let c = choose_backend(h, *pref, None);
             assert_eq!(c.ep, *ep, "case {i}: {}", c.reason);
             assert_eq!(c.threads, *threads, "case {i}");
             assert!(!c.reason.is_empty());
         }
+    }
+
+    #[test]
+    fn a_measurement_decides_and_is_kept_per_device() {
+        use BackendPreference::*;
+        let gpu = hw(true, false, 8, true);
+        assert!(should_probe(&gpu, Auto, None));
+        assert!(
+            !should_probe(&gpu, Wasm, None),
+            "the user's choice is not second-guessed"
+        );
+        assert!(
+            !should_probe(&hw(true, true, 8, true), Auto, None),
+            "software adapters are not measured"
+        );
+        assert!(!should_probe(&hw(false, false, 8, true), Auto, None));
+        let probe = |wasm: f64, webgpu: Option<f64>| BackendProbe {
+            device: device_key(&gpu),
+            wasm_ms: wasm,
+            webgpu_ms: webgpu,
+            webgpu_error: webgpu.is_none().then(|| "device lost".to_string()),
+        };
+        let fast_gpu = probe(40.0, Some(10.0));
+        assert!(!should_probe(&gpu, Auto, Some(&fast_gpu)), "measured once per device");
+        let c = choose_backend(&gpu, Auto, Some(&fast_gpu));
+        assert_eq!(c.ep, Ep::Webgpu);
+        assert!(c.reason.contains("measured"), "{}", c.reason);
+        // A near tie or a slower GPU: WASM.
+        assert_eq!(choose_backend(&gpu, Auto, Some(&probe(40.0, Some(36.0)))).ep, Ep::Wasm);
+        assert_eq!(choose_backend(&gpu, Auto, Some(&probe(40.0, Some(400.0)))).ep, Ep::Wasm);
+        let failed = choose_backend(&gpu, Auto, Some(&probe(40.0, None)));
+        assert_eq!(failed.ep, Ep::Wasm);
+        assert!(failed.reason.contains("device lost"), "{}", failed.reason);
+        // The user's choice wins over the measurement.
+        assert_eq!(choose_backend(&gpu, Wasm, Some(&fast_gpu)).ep, Ep::Wasm);
+        // Another device (a new adapter, other cores): measure again; until then the facts decide.
+        let other = hw(true, false, 4, true);
+        assert!(should_probe(&other, Auto, Some(&fast_gpu)));
+        assert!(
+            !choose_backend(&other, Auto, Some(&fast_gpu))
+                .reason
+                .contains("measured")
+        );
     }
 }
 

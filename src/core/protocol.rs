@@ -72,6 +72,9 @@ pub struct EngineSettings {
 pub enum Request {
     /// Is the engine up, which backend runs it.
     Status,
+    /// Measure WASM against WebGPU on this device now, keep the result and load the engine on the faster one
+    /// (the service worker gives it a fresh engine first: the runtime bundle is fixed once loaded).
+    MeasureBackends,
     /// Stop the running summary / classification / question (answered at once, without waiting for it).
     Cancel,
     /// Summarize a page (or a selection).
@@ -217,6 +220,9 @@ pub struct SummaryReply {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct StatusReply {
     pub ready: bool,
+    /// The stored WASM/WebGPU measurement of this device, if one was made.
+    #[serde(default)]
+    pub probe: Option<super::hardware::BackendProbe>,
     /// What this device can run, with the reason (from the hardware facts).
     pub recommendation: Option<super::hardware::Recommendation>,
     pub hardware: Option<HardwareProfile>,
@@ -455,7 +461,7 @@ pub fn js_constants() -> String {
     format!(
         "// @ts-check\n// Generated from src/core/protocol.rs by `cargo xtask dist`. Do not edit.\n\n\
          export const PROTOCOL_VERSION = {PROTOCOL_VERSION};\n\n\
-         export const RequestType = Object.freeze({{\n  STATUS: 'status',\n  CANCEL: 'cancel',\n  SUMMARIZE: 'summarize',\n  ASK: 'ask',\n  CLASSIFY: 'classify',\n  HIGHLIGHT: 'highlight',\n  CLEAR_HIGHLIGHT: 'clear_highlight',\n  EXTRACT: 'extract',\n  EMBED: 'embed',\n  MODELS: 'models',\n  DOWNLOAD: 'download',\n  CANCEL_DOWNLOAD: 'cancel_download',\n  DELETE_MODEL: 'delete_model',\n  DELETE_ALL_MODELS: 'delete_all_models',\n  LOAD_MODEL: 'load_model',\n  HISTORY: 'history',\n  DELETE_HISTORY: 'delete_history',\n  CLEAR_HISTORY: 'clear_history',\n  EXPORT_HISTORY: 'export_history',\n  IMPORT_HISTORY: 'import_history',\n}});\n\n\
+         export const RequestType = Object.freeze({{\n  STATUS: 'status',\n  CANCEL: 'cancel',\n  SUMMARIZE: 'summarize',\n  ASK: 'ask',\n  CLASSIFY: 'classify',\n  HIGHLIGHT: 'highlight',\n  CLEAR_HIGHLIGHT: 'clear_highlight',\n  EXTRACT: 'extract',\n  EMBED: 'embed',\n  MODELS: 'models',\n  DOWNLOAD: 'download',\n  CANCEL_DOWNLOAD: 'cancel_download',\n  DELETE_MODEL: 'delete_model',\n  DELETE_ALL_MODELS: 'delete_all_models',\n  LOAD_MODEL: 'load_model',\n  HISTORY: 'history',\n  DELETE_HISTORY: 'delete_history',\n  CLEAR_HISTORY: 'clear_history',\n  EXPORT_HISTORY: 'export_history',\n  IMPORT_HISTORY: 'import_history',\n  MEASURE_BACKENDS: 'measure_backends',\n}});\n\n\
          export const ErrorCode = Object.freeze({{\n{}\n}});\n",
         codes.join("\n")
     )

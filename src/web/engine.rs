@@ -20,7 +20,10 @@ use crate::core::classify::{LabelIndex, classify_page};
 use crate::core::download::DEFAULT_HUB;
 use crate::core::embed::{EmbedTokenizer, Embedder};
 use crate::core::error::{ErrorCode, ScoutError};
-use crate::core::hardware::{BackendChoice, Ep, choose_backend};
+use crate::core::hardware::{
+    BackendChoice, BackendPreference, BackendProbe, Ep, HardwareProfile, PROBE_STORE_KEY, PROBE_TEXTS, choose_backend,
+    should_probe,
+};
 use crate::core::history;
 use crate::core::pipeline::{SummarizeContext, summarize};
 use crate::core::protocol::{
@@ -28,7 +31,7 @@ use crate::core::protocol::{
     parse_envelope,
 };
 use crate::core::qa;
-use crate::core::store::{Clock, MemoryStore};
+use crate::core::store::{Clock, MemoryStore, ResultStore};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -60,6 +63,16 @@ struct State {
     qa_cache: qa::IndexCache,
     /// Label descriptions embedded once per label set.
     labels: LabelIndex,
+    /// The backend measurement of this device, once read from the store (outer None: not read yet).
+    probe: Option<Option<BackendProbe>>,
+}
+
+/// What the request's sender knows about the device and the user's backend preference.
+struct Want {
+    hw: HardwareProfile,
+    pref: BackendPreference,
+    /// Measure the backends even if this device was measured (or has only a software adapter).
+    measure: bool,
 }
 
 thread_local! {
@@ -123,13 +136,39 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
     let state = STATE.with(Rc::clone);
     let mut st = state.lock().await;
     let hw = env.hardware.clone().unwrap_or_default();
-    let choice = choose_backend(&hw, env.settings.backend);
+    let want = Want {
+        hw: hw.clone(),
+        pref: env.settings.backend,
+        measure: env.request == Request::MeasureBackends,
+    };
     match env.request {
         Request::Cancel => Ok(ReplyBody::Ack {
             message: "nothing to cancel".into(),
         }),
+        Request::MeasureBackends => {
+            if st.loaded.is_some() || loaded_bundle().is_some() {
+                return Err(ScoutError::new(
+                    ErrorCode::BadRequest,
+                    "the engine is already running: measuring needs a fresh one (the service worker restarts it)",
+                ));
+            }
+            if !hw.webgpu.available {
+                return Err(ScoutError::new(
+                    ErrorCode::BadRequest,
+                    "this browser exposes no WebGPU adapter: there is nothing to compare WASM with",
+                ));
+            }
+            st.load_error = None;
+            ensure_loaded(&mut st, &want).await;
+            if let Some(e) = &st.load_error {
+                return Err(e.clone());
+            }
+            let mut reply = status(&st);
+            reply.hardware = Some(hw);
+            Ok(ReplyBody::Status(reply))
+        }
         Request::Status => {
-            ensure_loaded(&mut st, &choice).await;
+            ensure_loaded(&mut st, &want).await;
             let mut reply = status(&st);
             reply.recommendation = Some(crate::core::hardware::recommend(&hw, &catalog()));
             reply.hardware = Some(hw);
@@ -143,7 +182,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
         } => {
             let store = ensure_store(&mut st).await;
             if tier != crate::core::protocol::TierRequest::T0 {
-                ensure_loaded(&mut st, &choice).await;
+                ensure_loaded(&mut st, &want).await;
             }
             let model_id = Catalog::builtin().bundled_embedder().map(|m| m.id.clone());
             let embedder_error = st.load_error.as_ref().map(|e| e.message.clone());
@@ -185,7 +224,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             }
         }
         Request::Classify { page, custom_labels } => {
-            require_model(&mut st, &choice, "Classifying").await?;
+            require_model(&mut st, &want, "Classifying").await?;
             let store = vector_store(&mut st).await;
             let State { loaded, labels, .. } = &mut *st;
             let loaded = loaded
@@ -213,7 +252,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             Ok(ReplyBody::Classification(reply))
         }
         Request::Ask { page, question, top_k } => {
-            require_model(&mut st, &choice, "Answering questions").await?;
+            require_model(&mut st, &want, "Answering questions").await?;
             let store = vector_store(&mut st).await;
             let State { loaded, qa_cache, .. } = &mut *st;
             let loaded = loaded
@@ -328,7 +367,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
         }
         Request::LoadModel { model } => {
             let store = ensure_store(&mut st).await?;
-            ensure_loaded(&mut st, &choice).await;
+            ensure_loaded(&mut st, &want).await;
             let loaded = st.loaded.as_ref().ok_or_else(|| {
                 st.load_error
                     .clone()
@@ -353,7 +392,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             }))
         }
         Request::Embed { texts, ep, batch_size } => {
-            ensure_loaded(&mut st, &choice).await;
+            ensure_loaded(&mut st, &want).await;
             if let Some(e) = &st.load_error {
                 return Err(e.clone());
             }
@@ -415,8 +454,8 @@ async fn vector_store(st: &mut State) -> Option<Rc<IdbStore>> {
 }
 
 /// Load the embedder for a T1-only job, or say clearly that `what` needs it.
-async fn require_model(st: &mut State, choice: &BackendChoice, what: &str) -> Result<(), ScoutError> {
-    ensure_loaded(st, choice).await;
+async fn require_model(st: &mut State, want: &Want, what: &str) -> Result<(), ScoutError> {
+    ensure_loaded(st, want).await;
     match &st.load_error {
         Some(e) => Err(ScoutError::new(
             ErrorCode::ModelUnavailable,
@@ -433,6 +472,7 @@ fn not_configured() -> ScoutError {
 fn status(st: &State) -> StatusReply {
     StatusReply {
         ready: st.loaded.is_some(),
+        probe: st.probe.clone().flatten(),
         recommendation: None,
         hardware: None,
         backend: st.loaded.as_ref().map(|l| l.choice.clone()),
@@ -452,8 +492,21 @@ async fn ensure_store(st: &mut State) -> Result<Rc<IdbStore>, ScoutError> {
     Ok(s)
 }
 
-/// Load the runtime and the bundled embedder once. A failure is remembered and reported; T0 keeps working.
-async fn ensure_loaded(st: &mut State, choice: &BackendChoice) {
+/// The stored backend measurement of this device (read once per document).
+async fn stored_probe(st: &mut State) -> Option<BackendProbe> {
+    if st.probe.is_none() {
+        let stored = match ensure_store(st).await {
+            Ok(store) => store.get(PROBE_STORE_KEY).await.ok().flatten(),
+            Err(_) => None,
+        };
+        st.probe = Some(stored.and_then(|j| serde_json::from_str(&j).ok()));
+    }
+    st.probe.clone().flatten()
+}
+
+/// Load the runtime and the bundled embedder once, on the backend chosen by the user, by a measurement of this
+/// device (made now if there is none), or by its facts. A failure is remembered and reported; T0 keeps working.
+async fn ensure_loaded(st: &mut State, want: &Want) {
     if st.loaded.is_some() || st.load_error.is_some() {
         return;
     }
@@ -463,14 +516,28 @@ async fn ensure_loaded(st: &mut State, choice: &BackendChoice) {
         st.load_error = Some(not_configured());
         return;
     };
-    let mut choice = choice.clone();
+    let stored = stored_probe(st).await;
     // The runtime bundle is fixed once loaded; the service worker recreates the document when the preference changes.
+    let measure =
+        (want.measure || should_probe(&want.hw, want.pref, stored.as_ref())) && loaded_bundle() != Some(Ep::Wasm);
+    let mut choice = choose_backend(&want.hw, want.pref, stored.as_ref());
     if loaded_bundle() == Some(Ep::Wasm) && choice.ep == Ep::Webgpu {
         choice.ep = Ep::Wasm;
         choice.reason = format!("{}; the WASM runtime was already loaded", choice.reason);
     }
     let result = async {
-        let env = init_runtime(&config.ort_base, choice.ep, choice.threads).await?;
+        // The WebGPU bundle also runs the WASM EP: a measurement needs it.
+        let bundle = if measure { Ep::Webgpu } else { choice.ep };
+        let env = init_runtime(&config.ort_base, bundle, choice.threads).await?;
+        if measure {
+            let (probe, wasm, webgpu) = measure_backends(&env, &config, &want.hw).await?;
+            let choice = choose_backend(&want.hw, want.pref, Some(&probe));
+            let embedder = match webgpu {
+                Some(gpu) if choice.ep == Ep::Webgpu => gpu,
+                _ => wasm,
+            };
+            return Ok::<_, ScoutError>((env, embedder, choice, Some(probe)));
+        }
         let embedder = match make_embedder(&env, &config, choice.ep).await {
             Ok(e) => e,
             Err(e) if choice.ep == Ep::Webgpu => {
@@ -481,11 +548,18 @@ async fn ensure_loaded(st: &mut State, choice: &BackendChoice) {
             }
             Err(e) => return Err(e),
         };
-        Ok::<_, ScoutError>((env, embedder))
+        Ok((env, embedder, choice, None))
     }
     .await;
     match result {
-        Ok((env, mut embedder)) => {
+        Ok((env, mut embedder, choice, probe)) => {
+            if let Some(probe) = probe {
+                if let (Ok(store), Ok(json)) = (ensure_store(st).await, serde_json::to_string(&probe)) {
+                    // Kept so the next start skips the measurement; losing it only costs measuring again.
+                    let _ = store.put(PROBE_STORE_KEY, &json).await;
+                }
+                st.probe = Some(Some(probe));
+            }
             // The first run after creation is much slower than later ones: pay it now, not on the user's click.
             let _ = embedder.embed(&["Scout warms up the model."]).await;
             st.loaded = Some(Loaded {
@@ -498,6 +572,51 @@ async fn ensure_loaded(st: &mut State, choice: &BackendChoice) {
         }
         Err(e) => st.load_error = Some(e),
     }
+}
+
+/// Time the probe batch on both EPs (after a warm-up run each). WASM must work; WebGPU may fail, which is noted.
+async fn measure_backends(
+    env: &Environment,
+    config: &Config,
+    hw: &HardwareProfile,
+) -> Result<(BackendProbe, Embedder<OrtEncoder>, Option<Embedder<OrtEncoder>>), ScoutError> {
+    let mut wasm = make_embedder(env, config, Ep::Wasm).await?;
+    let wasm_ms = time_probe(&mut wasm, f64::INFINITY).await?;
+    let (webgpu, webgpu_ms, webgpu_error) = match make_embedder(env, config, Ep::Webgpu).await {
+        // A software adapter is tens of times slower: one run that shows it is enough.
+        Ok(mut gpu) => match time_probe(&mut gpu, 5.0 * wasm_ms).await {
+            Ok(ms) => (Some(gpu), Some(ms), None),
+            Err(e) => (None, None, Some(e.message)),
+        },
+        Err(e) => (None, None, Some(e.message)),
+    };
+    let probe = BackendProbe {
+        device: crate::core::hardware::device_key(hw),
+        wasm_ms,
+        webgpu_ms,
+        webgpu_error,
+    };
+    Ok((probe, wasm, webgpu))
+}
+
+/// Median of three timed runs of the probe batch, after one untimed warm-up run; a first timed run slower than
+/// `enough_ms` is the answer (the others would only confirm it, slowly).
+async fn time_probe(embedder: &mut Embedder<OrtEncoder>, enough_ms: f64) -> Result<f64, ScoutError> {
+    let clock = PerfClock;
+    embedder.embed(&PROBE_TEXTS).await?;
+    let mut runs = Vec::new();
+    for _ in 0..3 {
+        embedder.clear_cache();
+        let t = clock.now_ms();
+        embedder.embed(&PROBE_TEXTS).await?;
+        runs.push(clock.now_ms() - t);
+        if runs[0] > enough_ms {
+            break;
+        }
+    }
+    embedder.clear_cache();
+    runs.sort_by(f64::total_cmp);
+    Ok(runs[runs.len() / 2])
 }
 
 async fn make_embedder(env: &Environment, config: &Config, ep: Ep) -> Result<Embedder<OrtEncoder>, ScoutError> {

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openExtensionPage, ask, auditLaunched } from './harness.mjs';
+import { launch, openExtensionPage, ask, auditLaunched, tempProfile } from './harness.mjs';
 
 test('WebGPU EP runs when chosen and matches WASM within 1e-3', async () => {
   const b = await launch({ webgpu: true });
@@ -22,6 +22,7 @@ test('WebGPU EP runs when chosen and matches WASM within 1e-3', async () => {
     // Automatic choice on a software adapter: WASM (it is far faster), with the reason given.
     let status = await ask(page, { type: 'status' });
     assert.equal(status.ok, true, JSON.stringify(status.error));
+    console.log(`adapter fallback=${adapter.fallback}; automatic choice: ${status.backend.ep} (${status.backend.reason})`);
     assert.equal(status.backend.ep, adapter.fallback ? 'wasm' : 'webgpu', status.backend.reason);
 
     // The user picks WebGPU: the engine restarts on the WebGPU runtime and reports it.
@@ -44,6 +45,40 @@ test('WebGPU EP runs when chosen and matches WASM within 1e-3', async () => {
     }
     console.log(`max |webgpu - wasm| = ${maxDiff.toExponential(2)}`);
     assert.ok(maxDiff <= 1e-3, `max difference ${maxDiff}`);
+  } finally {
+    await b.ctx.close();
+  }
+});
+
+test('a measurement of WASM against WebGPU decides the automatic backend, and is kept across restarts', async () => {
+  const profile = tempProfile();
+  let b = await launch({ webgpu: true, profile });
+  try {
+    const page = await openExtensionPage(b.ctx, b.extensionId, 'options.html');
+    const t = Date.now();
+    await page.click('[data-testid=measure]');
+    await page.waitForFunction(() => /Measured on this device/.test(document.querySelector('[data-testid=probe]')?.textContent || ''), null, { timeout: 300_000 });
+    const status = await ask(page, { type: 'status' });
+    assert.equal(status.ok, true, JSON.stringify(status.error));
+    const p = status.probe;
+    console.log(`measured in ${((Date.now() - t) / 1000).toFixed(1)} s: WASM ${p.wasm_ms.toFixed(1)} ms, WebGPU ${p.webgpu_ms == null ? p.webgpu_error : `${p.webgpu_ms.toFixed(1)} ms`} per batch of 8`);
+    assert.ok(p.wasm_ms > 0);
+    // Chromium's software adapter is far slower than WASM: the measurement says so and Automatic follows it.
+    assert.ok(p.webgpu_ms == null || p.webgpu_ms > p.wasm_ms, JSON.stringify(p));
+    assert.equal(status.backend.ep, 'wasm');
+    assert.match(status.backend.reason, /measured on this device|WebGPU failed when measured/);
+    assert.match(await page.textContent('[data-testid=status]') || '', /measured on this device|WebGPU failed when measured/);
+  } finally {
+    await b.ctx.close();
+  }
+  // A new browser on the same device uses the kept measurement without measuring again.
+  b = await launch({ webgpu: true, profile });
+  try {
+    const page = await openExtensionPage(b.ctx, b.extensionId, 'options.html');
+    const status = await ask(page, { type: 'status' });
+    assert.equal(status.ok, true, JSON.stringify(status.error));
+    assert.match(status.backend.reason, /measured on this device|WebGPU failed when measured/);
+    assert.ok(status.init_ms < 15_000, `no new measurement: started in ${status.init_ms} ms`);
   } finally {
     await b.ctx.close();
   }
