@@ -1,6 +1,6 @@
 // @ts-check
-import { ask, targetTabId } from './ui/client.js';
-import { renderBusy, renderReply } from './ui/render.js';
+import { ask, modelEnabled, targetTabId } from './ui/client.js';
+import { renderBusy, renderReply, summarizeProgressively } from './ui/render.js';
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const button = /** @type {HTMLButtonElement} */ ($('summarize'));
@@ -16,7 +16,7 @@ async function summarize() {
     format: 'markdown',
   };
   $('stop').hidden = false;
-  const reply = await ask({ type: 'summarize', tabId, options });
+  const reply = await summarizeProgressively($('result'), ask, { type: 'summarize', tabId, options }, await modelEnabled());
   $('stop').hidden = true;
   if (reply && !reply.ok && reply.error.code === 'cancelled') reply.error.message = 'Stopped.';
   renderReply($('result'), reply);

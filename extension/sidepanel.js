@@ -1,6 +1,6 @@
 // @ts-check
-import { ask, targetTabId } from './ui/client.js';
-import { el, renderBusy, renderReply, vectorNote } from './ui/render.js';
+import { ask, modelEnabled, targetTabId } from './ui/client.js';
+import { el, renderBusy, renderReply, summarizeProgressively, vectorNote } from './ui/render.js';
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const box = $('result');
@@ -8,7 +8,7 @@ const box = $('result');
 /** @param {number} tabId @param {boolean} selectionOnly */
 async function run(tabId, selectionOnly) {
   renderBusy(box, selectionOnly ? 'Summarizing the selection on this device…' : 'Summarizing the page on this device…');
-  renderReply(box, await ask({ type: 'summarize', tabId, selectionOnly }));
+  await summarizeProgressively(box, ask, { type: 'summarize', tabId, selectionOnly }, await modelEnabled());
 }
 
 /** A job left by the context menu (the service worker keeps no state; session storage does). */

@@ -128,6 +128,8 @@ async function summarize(msg) {
     // The user can turn the model off in the options ("no model" = T0 only).
     tier: msg.tier || (await settings()).tier,
     refresh: !!msg.refresh,
+    // A quick no-model answer shown while the full one is computed (the engine answers it without waiting).
+    preview: msg.preview === true,
   });
 }
 

@@ -18,3 +18,9 @@ export async function targetTabId() {
   const [tab] = await chrome.tabs.query({ active: true, lastFocusedWindow: true });
   return tab ? tab.id : undefined;
 }
+
+/** Whether the user lets Scout use the on-device model (the options' "Use the on-device embedding model"). */
+export async function modelEnabled() {
+  const { settings } = await chrome.storage.local.get('settings');
+  return !settings || settings.tier !== 't0';
+}

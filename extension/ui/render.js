@@ -71,3 +71,28 @@ export function vectorNote(v) {
 export function renderBusy(box, text) {
   box.replaceChildren(el('div', { class: 'busy', role: 'status' }, [el('progress', {}), el('span', {}, [text])]));
 }
+
+/**
+ * Summarize into `box` progressively: the no-model summary (T0, milliseconds) is shown at once with a note that
+ * the on-device model is refining it, then the full reply replaces it. With the model turned off in the options
+ * only the full (T0) request is made.
+ * @param {HTMLElement} box
+ * @param {(msg: object) => Promise<any>} ask
+ * @param {object} msg a `summarize` message
+ * @param {boolean} modelOn
+ * @returns {Promise<any>} the full reply
+ */
+export async function summarizeProgressively(box, ask, msg, modelOn) {
+  let done = false;
+  if (modelOn) {
+    ask({ ...msg, preview: true }).then((first) => {
+      if (done || !first || !first.ok) return;
+      renderReply(box, first);
+      box.append(el('div', { class: 'busy', role: 'status', 'data-testid': 'refining' }, [el('progress', {}), el('span', {}, ['Refining with the on-device model…'])]));
+    });
+  }
+  const reply = await ask(msg);
+  done = true;
+  renderReply(box, reply);
+  return reply;
+}

@@ -87,6 +87,10 @@ pub enum Request {
         /// Recompute even if a stored result exists.
         #[serde(default)]
         refresh: bool,
+        /// A quick first answer shown while the full one is computed: always the no-model tier (T0), answered
+        /// without waiting for the engine (which may be loading the model), not recorded in history.
+        #[serde(default)]
+        preview: bool,
     },
     /// Classify a page: topic, content type, tone, and the user's own labels (at least two) if given (T1).
     Classify {

@@ -59,7 +59,6 @@ struct State {
     config: Option<Config>,
     loaded: Option<Loaded>,
     load_error: Option<ScoutError>,
-    store: Option<Rc<IdbStore>>,
     qa_cache: qa::IndexCache,
     /// Label descriptions embedded once per label set.
     labels: LabelIndex,
@@ -82,6 +81,8 @@ thread_local! {
     static TOKENIZER: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };
     /// The built-in catalog, plus the build's extra models once `configure` has read them.
     static CATALOG: RefCell<Option<Catalog>> = const { RefCell::new(None) };
+    /// IndexedDB, opened once; outside `STATE` so that requests that need no model do not wait for its lock.
+    static STORE: RefCell<Option<Rc<IdbStore>>> = const { RefCell::new(None) };
 }
 
 /// The model catalog of this build.
@@ -113,6 +114,17 @@ pub async fn handle(envelope_json: String) -> String {
                 message: "cancelling".into(),
             })
         }
+        Ok(Envelope {
+            request:
+                Request::Summarize {
+                    page,
+                    options,
+                    refresh,
+                    preview: true,
+                    ..
+                },
+            ..
+        }) => Reply::from_result(preview_summary(&page, &options, refresh).await),
         Ok(env) => {
             let long_job = matches!(
                 env.request,
@@ -179,8 +191,9 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             options,
             tier,
             refresh,
+            ..
         } => {
-            let store = ensure_store(&mut st).await;
+            let store = shared_store().await;
             if tier != crate::core::protocol::TierRequest::T0 {
                 ensure_loaded(&mut st, &want).await;
             }
@@ -225,7 +238,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
         }
         Request::Classify { page, custom_labels } => {
             require_model(&mut st, &want, "Classifying").await?;
-            let store = vector_store(&mut st).await;
+            let store = vector_store().await;
             let State { loaded, labels, .. } = &mut *st;
             let loaded = loaded
                 .as_mut()
@@ -248,12 +261,12 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                 }
             }?;
             let entry = history::entry_for_classification(&reply, bundled_model_id().as_deref(), js_sys::Date::now());
-            record_history(&mut st, &entry).await;
+            record_history(&entry).await;
             Ok(ReplyBody::Classification(reply))
         }
         Request::Ask { page, question, top_k } => {
             require_model(&mut st, &want, "Answering questions").await?;
-            let store = vector_store(&mut st).await;
+            let store = vector_store().await;
             let State { loaded, qa_cache, .. } = &mut *st;
             let loaded = loaded
                 .as_mut()
@@ -270,7 +283,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                 }
             }?;
             let entry = history::entry_for_answers(&reply, bundled_model_id().as_deref(), js_sys::Date::now());
-            record_history(&mut st, &entry).await;
+            record_history(&entry).await;
             Ok(ReplyBody::Answers(reply))
         }
         Request::Extract { html, url } => {
@@ -279,7 +292,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             crate::core::protocol::extract_reply(&html, url, || clock.now_ms() - t)
         }
         Request::History { query, limit } => {
-            let store = ensure_store(&mut st).await?;
+            let store = shared_store().await?;
             if let Some(cutoff) = history::retention_cutoff(js_sys::Date::now(), env.settings.retention_days) {
                 store.prune_history(cutoff).await?;
             }
@@ -295,32 +308,32 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             Ok(ReplyBody::History(HistoryReply { entries, total }))
         }
         Request::DeleteHistory { id } => {
-            ensure_store(&mut st).await?.delete_history(&id).await?;
+            shared_store().await?.delete_history(&id).await?;
             Ok(ReplyBody::Ack {
                 message: format!("deleted {id}"),
             })
         }
         Request::ClearHistory => {
-            ensure_store(&mut st).await?.clear_history().await?;
+            shared_store().await?.clear_history().await?;
             Ok(ReplyBody::Ack {
                 message: "history cleared".into(),
             })
         }
         Request::ExportHistory => {
-            let store = ensure_store(&mut st).await?;
+            let store = shared_store().await?;
             Ok(ReplyBody::HistoryExport {
                 json: history::export_json(store.history().await?),
             })
         }
         Request::ImportHistory { json } => {
             let entries = history::import_json(&json)?;
-            ensure_store(&mut st).await?.put_history_many(&entries).await?;
+            shared_store().await?.put_history_many(&entries).await?;
             Ok(ReplyBody::Ack {
                 message: format!("imported {} entries", entries.len()),
             })
         }
         Request::Models => {
-            let store = ensure_store(&mut st).await?;
+            let store = shared_store().await?;
             let (usage_bytes, quota_bytes) = download::estimate().await.unwrap_or((0.0, 0.0));
             Ok(ReplyBody::Models(ModelsReply {
                 models: download::list(&store, &catalog()).await?,
@@ -329,7 +342,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             }))
         }
         Request::Download { model, consent } => {
-            let store = ensure_store(&mut st).await?;
+            let store = shared_store().await?;
             let hub = env.settings.hub.clone().unwrap_or_else(|| DEFAULT_HUB.to_string());
             let cap = env.settings.storage_cap_mb.map(|mb| f64::from(mb) * 1e6);
             download::start(store, &catalog(), &model, &hub, consent, cap).await?;
@@ -348,7 +361,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             })
         }
         Request::DeleteModel { model } => {
-            let store = ensure_store(&mut st).await?;
+            let store = shared_store().await?;
             download::cancel(&model);
             store.delete_model(&model).await?;
             Ok(ReplyBody::Ack {
@@ -356,7 +369,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             })
         }
         Request::DeleteAllModels => {
-            let store = ensure_store(&mut st).await?;
+            let store = shared_store().await?;
             for m in catalog().models.iter().filter(|m| !m.bundled) {
                 download::cancel(&m.id);
                 store.delete_model(&m.id).await?;
@@ -366,7 +379,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             })
         }
         Request::LoadModel { model } => {
-            let store = ensure_store(&mut st).await?;
+            let store = shared_store().await?;
             ensure_loaded(&mut st, &want).await;
             let loaded = st.loaded.as_ref().ok_or_else(|| {
                 st.load_error
@@ -442,15 +455,15 @@ fn bundled_model_id() -> Option<String> {
 }
 
 /// History is a convenience: failing to record an entry must not cost the user the answer.
-async fn record_history(st: &mut State, entry: &history::HistoryEntry) {
-    if let Ok(store) = ensure_store(st).await {
+async fn record_history(entry: &history::HistoryEntry) {
+    if let Ok(store) = shared_store().await {
         let _ = store.put_history(entry).await;
     }
 }
 
 /// The store for page vectors; without IndexedDB (a profile that blocks it) the caller uses memory.
-async fn vector_store(st: &mut State) -> Option<Rc<IdbStore>> {
-    ensure_store(st).await.ok()
+async fn vector_store() -> Option<Rc<IdbStore>> {
+    shared_store().await.ok()
 }
 
 /// Load the embedder for a T1-only job, or say clearly that `what` needs it.
@@ -483,19 +496,57 @@ fn status(st: &State) -> StatusReply {
     }
 }
 
-async fn ensure_store(st: &mut State) -> Result<Rc<IdbStore>, ScoutError> {
-    if let Some(s) = &st.store {
-        return Ok(Rc::clone(s));
+async fn shared_store() -> Result<Rc<IdbStore>, ScoutError> {
+    if let Some(s) = STORE.with(|s| s.borrow().clone()) {
+        return Ok(s);
     }
     let s = Rc::new(IdbStore::open().await?);
-    st.store = Some(Rc::clone(&s));
+    // Two first requests may both open it; either handle works, the last one is kept.
+    STORE.with(|cell| *cell.borrow_mut() = Some(Rc::clone(&s)));
     Ok(s)
+}
+
+/// The no-model summary, answered at once: it takes the engine's lock for nothing, so it is not held up by a
+/// model that is loading or a long job that is running.
+async fn preview_summary(
+    page: &crate::core::protocol::PageContent,
+    options: &crate::core::text::SummaryOptions,
+    refresh: bool,
+) -> Result<ReplyBody, ScoutError> {
+    let clock = PerfClock;
+    let t0 = crate::core::protocol::TierRequest::T0;
+    let reply = match shared_store().await {
+        Ok(store) => {
+            let ctx = SummarizeContext::<OrtEncoder, _, _> {
+                embedder: None,
+                embedder_error: None,
+                model_id: None,
+                store: store.as_ref(),
+                clock: &clock,
+                cancelled: &|| false,
+            };
+            summarize(ctx, page, options, t0, refresh).await?
+        }
+        Err(_) => {
+            let mem = MemoryStore::default();
+            let ctx = SummarizeContext::<OrtEncoder, _, _> {
+                embedder: None,
+                embedder_error: None,
+                model_id: None,
+                store: &mem,
+                clock: &clock,
+                cancelled: &|| false,
+            };
+            summarize(ctx, page, options, t0, refresh).await?
+        }
+    };
+    Ok(ReplyBody::Summary(reply))
 }
 
 /// The stored backend measurement of this device (read once per document).
 async fn stored_probe(st: &mut State) -> Option<BackendProbe> {
     if st.probe.is_none() {
-        let stored = match ensure_store(st).await {
+        let stored = match shared_store().await {
             Ok(store) => store.get(PROBE_STORE_KEY).await.ok().flatten(),
             Err(_) => None,
         };
@@ -554,7 +605,7 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
     match result {
         Ok((env, mut embedder, choice, probe)) => {
             if let Some(probe) = probe {
-                if let (Ok(store), Ok(json)) = (ensure_store(st).await, serde_json::to_string(&probe)) {
+                if let (Ok(store), Ok(json)) = (shared_store().await, serde_json::to_string(&probe)) {
                     // Kept so the next start skips the measurement; losing it only costs measuring again.
                     let _ = store.put(PROBE_STORE_KEY, &json).await;
                 }

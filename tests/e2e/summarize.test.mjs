@@ -28,8 +28,22 @@ test('popup summarizes a corpus page with the bundled embedder; the result persi
   const tabId = await tabIdOf(b.sw, url);
   const popup = await openExtensionPage(b.ctx, b.extensionId, `popup.html?tabId=${tabId}`);
   assert.equal(await popup.evaluate(() => navigator.webdriver), false, 'navigator.webdriver must be spoofed off');
+  // Record every tier badge the popup shows, with its time after the click.
+  await popup.evaluate(() => {
+    /** @type {any} */ (window).__badges = [];
+    new MutationObserver(() => {
+      const t = document.querySelector('[data-testid=tier]');
+      const seen = /** @type {any} */ (window).__badges;
+      if (t && (!seen.length || seen.at(-1).text !== t.textContent)) seen.push({ text: t.textContent, ms: performance.now() - /** @type {any} */ (window).__clicked });
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+  await popup.evaluate(() => { /** @type {any} */ (window).__clicked = performance.now(); });
   await popup.click('#summarize');
   await popup.waitForSelector('body[data-state]', { timeout: 120_000 });
+  // Progressive: the no-model summary shows first (it does not wait for the model to load), then T1 replaces it.
+  const badges = await popup.evaluate(() => /** @type {any} */ (window).__badges);
+  console.log(`popup, cold engine: ${badges.map((/** @type {any} */ x) => `${x.text} at ${x.ms.toFixed(0)} ms`).join(' → ')}`);
+  assert.ok(badges.length >= 2 && /T0/.test(badges[0].text) && /T1/.test(badges.at(-1).text), JSON.stringify(badges));
   assert.equal(await popup.getAttribute('body', 'data-state'), 'done', await popup.textContent('#result') || '');
   const bullets = await popup.$$eval('[data-testid=summary] li', (lis) => lis.map((li) => li.textContent || ''));
   assert.ok(bullets.length >= 3, `expected ≥3 bullets, got ${bullets.length}`);
