@@ -153,6 +153,9 @@ async function init() {
   const useModel = /** @type {HTMLInputElement} */ ($('use-model'));
   useModel.checked = settings.tier !== 't0';
   useModel.addEventListener('change', () => patchSettings({ tier: useModel.checked ? 'auto' : 't0' }));
+  const labels = /** @type {HTMLInputElement} */ ($('custom-labels'));
+  labels.value = settings.custom_labels || '';
+  labels.addEventListener('change', () => patchSettings({ custom_labels: labels.value.trim() }));
   const hub = /** @type {HTMLInputElement} */ ($('hub'));
   hub.value = settings.hub || DEFAULT_HUB;
   hub.addEventListener('change', () => patchSettings({ hub: hub.value.trim() || null }));

@@ -62,7 +62,17 @@ async function askQuestion(ev) {
 }
 
 chrome.storage.session.onChanged.addListener((changes) => {
-  if (changes.pendingJob && changes.pendingJob.newValue) takePendingJob();
+  if (changes.pendingJob && changes.pendingJob.newValue) // Your labels: shared with the options page (kept in the extension's settings).
+(async () => {
+  const input = /** @type {HTMLInputElement} */ ($('custom'));
+  const { settings } = await chrome.storage.local.get('settings');
+  if (!input.value) input.value = (settings && settings.custom_labels) || '';
+  input.addEventListener('change', async () => {
+    const { settings: now } = await chrome.storage.local.get('settings');
+    await chrome.storage.local.set({ settings: { ...(now || {}), custom_labels: input.value.trim() } });
+  });
+})();
+takePendingJob();
 });
 $('summarize').addEventListener('click', async () => {
   const tabId = await targetTabId();
@@ -74,4 +84,14 @@ window.addEventListener('pagehide', async () => {
   const tabId = await targetTabId();
   if (tabId !== undefined) ask({ type: 'clear_highlight', tabId });
 });
+// Your labels: shared with the options page (kept in the extension's settings).
+(async () => {
+  const input = /** @type {HTMLInputElement} */ ($('custom'));
+  const { settings } = await chrome.storage.local.get('settings');
+  if (!input.value) input.value = (settings && settings.custom_labels) || '';
+  input.addEventListener('change', async () => {
+    const { settings: now } = await chrome.storage.local.get('settings');
+    await chrome.storage.local.set({ settings: { ...(now || {}), custom_labels: input.value.trim() } });
+  });
+})();
 takePendingJob();

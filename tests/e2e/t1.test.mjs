@@ -20,9 +20,13 @@ test('side panel: classification chips, an answer that quotes the page, and a cl
     const url = `${server.base}/sample/article.html`;
     const page = await openPage(b.ctx, url);
     const tabId = await tabIdOf(b.sw, url);
+    // Labels typed in the options page reach the side panel (and back).
+    const options = await openExtensionPage(b.ctx, b.extensionId, 'options.html');
+    await options.fill('[data-testid=custom-labels]', 'public libraries, car repair, cooking');
+    await options.press('[data-testid=custom-labels]', 'Tab');
+    await options.waitForFunction(async () => (await chrome.storage.local.get('settings')).settings?.custom_labels === 'public libraries, car repair, cooking');
     const panel = await openExtensionPage(b.ctx, b.extensionId, `sidepanel.html?tabId=${tabId}`);
-
-    await panel.fill('#custom', 'public libraries, car repair, cooking');
+    await panel.waitForFunction(() => /** @type {HTMLInputElement} */ (document.getElementById('custom')).value === 'public libraries, car repair, cooking');
     await panel.click('#classify');
     await panel.waitForSelector('[data-testid=labels] .chip', { timeout: 120_000 });
     const chips = await panel.$$eval('[data-testid=labels] .chip', (cs) => cs.map((c) => ({ set: c.getAttribute('data-set'), label: c.getAttribute('data-label') })));
