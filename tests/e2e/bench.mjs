@@ -332,6 +332,71 @@ async function coldStart(base) {
   return { ...b, page: await openExtensionPage(b.ctx, b.extensionId, 'options.html') };
 }
 
+/** Word counts of the corpus articles as Scout extracts them (for picking pages of a given length). */
+async function articleWords(/** @type {import('playwright-core').Page} */ page) {
+  /** @type {{name: string, words: number}[]} */
+  const out = [];
+  for (const name of corpusPages()) {
+    const html = fs.readFileSync(path.join(CORPUS, name, 'source.html'), 'utf8');
+    const r = await ask(page, { type: 'extract', html, url: 'https://example.com/' });
+    if (r.ok) out.push({ name, words: r.article.word_count });
+  }
+  return out;
+}
+
+/**
+ * Click → summary in the popup, as a user sees it: the popup pre-warms the engine when it opens, the click comes
+ * right after; the times of the first summary shown (the no-model preview) and of the T1 one are recorded.
+ * @param {Browser} b @param {string} url
+ */
+async function popupClick(b, url) {
+  await openPage(b.ctx, url);
+  const tabId = await tabIdOf(b.sw, url);
+  const popup = await openExtensionPage(b.ctx, b.extensionId, `popup.html?tabId=${tabId}`);
+  await popup.evaluate(() => {
+    const w = /** @type {any} */ (window);
+    w.__badges = [];
+    new MutationObserver(() => {
+      const t = document.querySelector('[data-testid=tier]');
+      if (t && (!w.__badges.length || w.__badges.at(-1).text !== t.textContent)) w.__badges.push({ text: t.textContent, ms: performance.now() - w.__clicked });
+    }).observe(document.body, { childList: true, subtree: true });
+    w.__clicked = performance.now();
+  });
+  await popup.click('#summarize');
+  await popup.waitForSelector('body[data-state]', { timeout: SUMMARY_TIMEOUT_MS });
+  const badges = await popup.evaluate(() => /** @type {any} */ (window).__badges);
+  await popup.close();
+  const first = badges[0];
+  const last = badges.at(-1);
+  if (!last || !/T1/.test(last.text)) throw new Error(`no T1 summary: ${JSON.stringify(badges)}`);
+  return { first_shown_ms: first.ms, first_tier: first.text, t1_ms: last.ms };
+}
+
+/**
+ * The issue's figure: click → T1 summary of a ~2,000-word page, cold (a fresh browser: the engine starts when the
+ * popup opens) and warm (the engine is up, the page is new to it).
+ * @param {string} base @param {import('playwright-core').Page} extPage a page of the running benchmark browser
+ */
+async function longPage(base, extPage) {
+  const pages = (await articleWords(extPage)).sort((a, b) => Math.abs(a.words - 2000) - Math.abs(b.words - 2000));
+  const [coldPage, warmPage] = pages;
+  const b = await launch({ dist: TEST_DIST });
+  try {
+    const cold = await popupClick(b, `${base}/corpus/${coldPage.name}/`);
+    const warm = await popupClick(b, `${base}/corpus/${warmPage.name}/`);
+    report.long_page = { goal_cold_ms: 1500, cold: { page: coldPage, ...cold }, warm: { page: warmPage, ...warm } };
+    rows.push(
+      { metric: `click → T1 summary, ${coldPage.words}-word page, cold (goal 1.5 s)`, scout: millis(cold.t1_ms) },
+      { metric: '  click → first summary shown (no-model preview)', scout: millis(cold.first_shown_ms) },
+      { metric: `click → T1 summary, ${warmPage.words}-word page, warm`, scout: millis(warm.t1_ms) },
+      { metric: '  click → first summary shown (no-model preview)', scout: millis(warm.first_shown_ms) },
+    );
+  } finally {
+    await b.ctx.close().catch(() => {});
+    fs.rmSync(b.profile, { recursive: true, force: true });
+  }
+}
+
 /** @param {import('playwright-core').Page} page */
 async function embeddings(page) {
   const tokenizer = path.join(TEST_DIST, 'models/all-minilm-l6-v2-int8/tokenizer.json');
@@ -716,6 +781,7 @@ async function main() {
       report.machine.cross_origin_isolated = await browser.page.evaluate(() => self.crossOriginIsolated);
       await cdp.detach();
     });
+    await section('long_page', ['click → T1 summary of a ~2,000-word page'], () => longPage(server.base, browser.page));
     await section('embed', ['MiniLM embeddings'], () => embeddings(browser.page));
     await section('embed_tjs', ['  vs Transformers.js (same model, WASM)'], () => transformersJs(browser.ctx, browser.page));
     if (report.embed_tjs) { // keep its error with the other embedding numbers
