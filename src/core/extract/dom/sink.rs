@@ -264,17 +264,6 @@ impl Tree {
         matches!(self.nodes[id as usize].kind, Kind::Element { flags, .. } if flags & SKIP_TEXT != 0)
     }
 
-    /// Append to the text node `id` if it is one; gives the text back otherwise.
-    fn extend_text(&mut self, id: Id, text: StrTendril) -> Option<StrTendril> {
-        if id != NONE
-            && let Kind::Text(t) = &mut self.nodes[id as usize].kind
-        {
-            t.push_tendril(&text);
-            return None;
-        }
-        Some(text)
-    }
-
     fn append(&mut self, parent: Id, child: NodeOrText<Handle>) {
         if !self.valid(parent) {
             return;
@@ -291,11 +280,11 @@ impl Tree {
                 if self.skips_text(parent) {
                     return;
                 }
-                let last = self.nodes[parent as usize].last_child;
-                if let Some(text) = self.extend_text(last, text) {
-                    let id = self.push(Kind::Text(text));
-                    self.link_last(parent, id);
-                }
+                // Not merged with a text node before it: that is done when
+                // copying (it has to be done there anyway, around dropped
+                // elements), once per run instead of once per chunk.
+                let id = self.push(Kind::Text(text));
+                self.link_last(parent, id);
             }
         }
     }
@@ -304,7 +293,7 @@ impl Tree {
         if !self.valid(sibling) {
             return;
         }
-        let Node { parent, prev, .. } = self.nodes[sibling as usize];
+        let parent = self.nodes[sibling as usize].parent;
         if parent == NONE {
             return;
         }
@@ -320,10 +309,7 @@ impl Tree {
                 if self.skips_text(parent) {
                     return;
                 }
-                match self.extend_text(prev, text) {
-                    Some(text) => self.push(Kind::Text(text)),
-                    None => return,
-                }
+                self.push(Kind::Text(text))
             }
         };
         self.link_before(sibling, new);
@@ -355,7 +341,11 @@ impl Tree {
         let mut dom = Dom::empty();
         dom.nodes.reserve(self.nodes.len());
         let no_attrs: Attrs = Rc::new([]);
+        let no_text: Rc<str> = Rc::from("");
         let mut scratch = std::mem::take(&mut self.scratch);
+        // (arena text node, working-tree text node): the text of each arena
+        // text node is joined once all of its pieces are known.
+        let mut pieces: Vec<(NodeId, Id)> = Vec::new();
         // (working-tree node, arena parent, depth)
         let mut stack: Vec<(Id, NodeId, usize)> = Vec::new();
         self.push_children(&mut stack, DOCUMENT, ROOT, 0);
@@ -403,23 +393,44 @@ impl Tree {
                     };
                     self.push_children(&mut stack, id, child_parent, child_depth);
                 }
-                Kind::Text(text) => {
-                    if let Some(last) = dom.nodes[parent].last_child
-                        && let Data::Text(prev) = &mut dom.nodes[last].data
-                    {
-                        // Text around a dropped element or a comment.
-                        let mut joined = String::with_capacity(prev.len() + text.len());
-                        joined.push_str(prev);
-                        joined.push_str(text);
-                        *prev = Rc::from(joined);
-                        continue;
+                Kind::Text(_) => match dom.nodes[parent].last_child {
+                    // Adjacent text: chunks of one run, or text around a
+                    // dropped element or a comment.
+                    Some(last) if matches!(dom.nodes[last].data, Data::Text(_)) => pieces.push((last, id)),
+                    _ => {
+                        let t = push_child(&mut dom, parent, Data::Text(no_text.clone()));
+                        pieces.push((t, id));
                     }
-                    push_child(&mut dom, parent, Data::Text(Rc::from(&**text)));
-                }
+                },
                 Kind::Root => {}
             }
         }
+        // Pieces of one node are contiguous already (merging stops at the
+        // first element appended in between); a stable sort keeps that true
+        // cheaply whatever happens.
+        pieces.sort_by_key(|&(node, _)| node);
+        for run in pieces.chunk_by(|a, b| a.0 == b.0) {
+            let text: Rc<str> = match run {
+                [(_, one)] => Rc::from(self.text(*one)),
+                _ => {
+                    let mut s = String::with_capacity(run.iter().map(|&(_, p)| self.text(p).len()).sum());
+                    for &(_, p) in run {
+                        s.push_str(self.text(p));
+                    }
+                    Rc::from(s)
+                }
+            };
+            dom.nodes[run[0].0].data = Data::Text(text);
+        }
         dom
+    }
+
+    /// The text of a working-tree text node ("" for other nodes).
+    fn text(&self, id: Id) -> &str {
+        match &self.nodes[id as usize].kind {
+            Kind::Text(t) => t,
+            _ => "",
+        }
     }
 
     /// Queue the children of `id` so they pop in document order.
