@@ -2,8 +2,8 @@
 //!
 //! The tree builder's operations (appends, foster parenting, the adoption
 //! agency's moves) run on a flat working tree of plain index-linked nodes.
-//! Nothing is filtered while parsing: an element that will be dropped can
-//! still have part of its subtree moved out of it later (the adoption
+//! Nodes are not filtered while parsing: an element that will be dropped
+//! can still have part of its subtree moved out of it later (the adoption
 //! agency moves a misnested block out of a hidden `<b>` or out of a
 //! `<video>`), so whether a node survives is only known once the tree is
 //! final. [`Tree::into_dom`] then copies the surviving nodes into the arena
@@ -11,8 +11,10 @@
 //! hidden elements, unread attributes), merges adjacent text and caps the
 //! depth in one iterative pass.
 //!
-//! Names and attributes are resolved lazily: an element keeps the
-//! tokenizer's attribute vector (moved, not copied) and only elements that
+//! What can be skipped early is: the text of scripts and styles (see
+//! [`SKIP_TEXT`]), comments, and the attributes of dropped tags. Tag names
+//! are looked up once per distinct name; other elements keep the
+//! tokenizer's attribute vector (moved, not copied) and only those that
 //! reach the arena have theirs filtered and copied.
 
 use std::borrow::Cow;
@@ -83,8 +85,9 @@ const MATHML_IP: u8 = 1;
 /// JSON-LD) or `<style>`. Its text can never end up in the arena: text
 /// nodes only change parent when the adoption agency moves the children of
 /// its "furthest block" into a new element that it then appends to that
-/// same block, and these elements are raw text, so the tokenizer sends no
-/// tags while they are open and they are never a furthest block.
+/// same block, and these elements are never a furthest block (in HTML they
+/// are raw text, so no tags reach the tree builder while they are open; in
+/// SVG they are not in html5ever's "special" set).
 const SKIP_TEXT: u8 = 2;
 /// A `<script type="application/ld+json">`.
 const JSON_LD: u8 = 4;
@@ -480,10 +483,10 @@ pub(super) struct Sink {
 impl Sink {
     /// `input_len` (bytes of HTML) sizes the node vector.
     pub(super) fn new(input_len: usize) -> Sink {
-        // Pages have a node per 40-100 bytes of markup: start at the low
-        // end of that and let the vector grow.
+        // The corpus has a working-tree node per 10 to 300 bytes of markup,
+        // 40 on the median page: size for that and let the vector grow.
         Sink {
-            tree: RefCell::new(Tree::new(input_len / 96 + 16)),
+            tree: RefCell::new(Tree::new(input_len / 40 + 16)),
         }
     }
 }
@@ -578,7 +581,7 @@ impl TreeSink for Sink {
     fn get_template_contents(&self, target: &Handle) -> Handle {
         let mut tree = self.tree.borrow_mut();
         let contents = target.id.wrapping_add(1);
-        if tree.valid(contents) && matches!(tree.nodes[contents as usize].kind, Kind::Root) {
+        if tree.valid(target.id) && tree.valid(contents) && matches!(tree.nodes[contents as usize].kind, Kind::Root) {
             return Handle::other(contents);
         }
         // Not a template after all (the tree builder promises it is): a
