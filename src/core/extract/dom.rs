@@ -1,15 +1,15 @@
-//! Arena DOM: parsed with html5ever into an rcdom, then copied into a flat
-//! vector of nodes linked by indices. Every walk here is iterative, and the
-//! tree depth is capped while copying so no later pass can go deeper than
-//! [`MAX_DEPTH`].
+//! Arena DOM: html5ever parses into our own tree sink ([`sink`]), whose
+//! final tree is copied into a flat vector of nodes linked by indices,
+//! keeping only what the extractor reads. Every walk here is iterative, and
+//! the tree depth is capped while copying so no later pass can go deeper
+//! than [`MAX_DEPTH`].
+
+mod sink;
 
 use std::cell::Cell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
-use html5ever::LocalName;
 use html5ever::tendril::TendrilSink;
-use markup5ever_rcdom::{Handle, NodeData as RcData, RcDom};
 
 /// Index of a node in [`Dom::nodes`].
 pub(super) type NodeId = usize;
@@ -240,90 +240,9 @@ impl Dom {
         }
     }
 
-    /// Parse HTML with html5ever and copy it into the arena.
+    /// Parse HTML with html5ever into the arena.
     pub fn parse(html: &str) -> Dom {
-        let rc = html5ever::parse_document(RcDom::default(), Default::default()).one(html);
-        let mut dom = Dom::empty();
-        let mut stack: Vec<(Handle, NodeId, usize)> = Vec::new();
-        let mut names: HashMap<LocalName, Rc<str>> = HashMap::new();
-        let no_attrs: Attrs = Rc::new([]);
-        for child in rc.document.children.borrow().iter().rev() {
-            stack.push((child.clone(), ROOT, 0));
-        }
-        while let Some((handle, parent, depth)) = stack.pop() {
-            match &handle.data {
-                RcData::Element { name, attrs, .. } => {
-                    let tag = names
-                        .entry(name.local.clone())
-                        .or_insert_with(|| Rc::from((*name.local).to_ascii_lowercase()))
-                        .clone();
-                    if &*tag != "script" && DROPPED.contains(&&*tag) {
-                        continue;
-                    }
-                    let attrs: Vec<(&'static str, String)> = attrs
-                        .borrow()
-                        .iter()
-                        .filter_map(|a| {
-                            let key = KEPT_ATTRS.iter().find(|k| **k == &*a.name.local)?;
-                            Some((*key, String::from(&*a.value)))
-                        })
-                        .collect();
-                    if &*tag == "script" {
-                        let is_ld = attrs
-                            .iter()
-                            .any(|(k, v)| *k == "type" && v.trim().eq_ignore_ascii_case("application/ld+json"));
-                        if is_ld {
-                            let mut s = String::new();
-                            for c in handle.children.borrow().iter() {
-                                if let RcData::Text { contents } = &c.data {
-                                    s.push_str(&contents.borrow());
-                                }
-                            }
-                            dom.jsonld.push(s);
-                        }
-                        continue;
-                    }
-                    let structural = matches!(&*tag, "html" | "head" | "body");
-                    if !structural && is_hidden(&attrs) {
-                        continue;
-                    }
-                    let attrs = if attrs.is_empty() {
-                        no_attrs.clone()
-                    } else {
-                        Rc::from(attrs)
-                    };
-                    let id = dom.create(Data::Element { name: tag, attrs });
-                    dom.append(parent, id);
-                    let (child_parent, child_depth) = if depth >= MAX_DEPTH {
-                        (parent, depth)
-                    } else {
-                        (id, depth + 1)
-                    };
-                    for c in handle.children.borrow().iter().rev() {
-                        stack.push((c.clone(), child_parent, child_depth));
-                    }
-                }
-                RcData::Text { contents } => {
-                    let text = contents.borrow();
-                    if let Some(last) = dom.nodes[parent].last_child
-                        && let Data::Text(prev) = &mut dom.nodes[last].data
-                    {
-                        // Text around a dropped element (rare).
-                        let mut joined = String::with_capacity(prev.len() + text.len());
-                        joined.push_str(prev);
-                        joined.push_str(&text);
-                        *prev = Rc::from(joined);
-                        continue;
-                    }
-                    let id = dom.create(Data::Text(Rc::from(&**text)));
-                    dom.append(parent, id);
-                }
-                _ => {}
-            }
-        }
-        // The rcdom is dropped here; its Drop impl is iterative.
-        drop(rc);
-        dom
+        html5ever::parse_document(sink::Sink::new(html.len()), Default::default()).one(html)
     }
 
     pub fn create(&mut self, data: Data) -> NodeId {
@@ -844,6 +763,13 @@ mod tests {
              <p style='visibility:hidden !important'>e</p><p style='color:red'>f</p>",
         );
         assert_eq!(dom.inner_text(dom.body().unwrap()), "af");
+        // The adoption agency moves a misnested <p> out of the hidden <b>
+        // or the dropped <video> it was first appended to (its earlier text
+        // goes into a copy of the <b>): what counts is where nodes end up.
+        let dom = Dom::parse("<b hidden><p>in b</b>after</p>");
+        assert_eq!(dom.inner_text(dom.body().unwrap()), "after");
+        let dom = Dom::parse("x<a href=1><video><p>out</a>y</p>z");
+        assert_eq!(dom.inner_text(dom.body().unwrap()), "xoutyz");
     }
 
     #[test]
@@ -860,23 +786,272 @@ mod tests {
     }
 
     #[test]
-    fn rcdom_drop_is_iterative() {
-        // Dropping a 100k-deep rcdom must not recurse: build the chain
-        // directly (parsing it is slow) and drop it on a small stack.
+    fn very_deep_trees_need_no_deep_stack() {
+        // Nested tables keep html5ever's scope checks short, so this builds
+        // a tree ~120k deep quickly; copying it into the arena and dropping
+        // the working tree must not recurse.
         let handle = std::thread::Builder::new()
             .stack_size(256 * 1024)
             .spawn(|| {
-                let root = markup5ever_rcdom::Node::new(RcData::Document);
-                let mut cur = root.clone();
-                for _ in 0..100_000 {
-                    let child = markup5ever_rcdom::Node::new(RcData::Document);
-                    cur.children.borrow_mut().push(child.clone());
-                    cur = child;
-                }
-                drop(cur);
-                drop(root);
+                let html = "<table><tr><td>".repeat(30_000) + "x";
+                let dom = Dom::parse(&html);
+                let body = dom.body().unwrap();
+                assert_eq!(dom.inner_text(body), "x");
+                assert!(
+                    dom.descendants(body)
+                        .all(|n| dom.ancestors(n, 0).len() <= MAX_DEPTH + 3)
+                );
             })
             .unwrap();
         handle.join().unwrap();
+    }
+
+    /// The parse as it was done before the tree sink: html5ever into an
+    /// rcdom, then a filtered copy. The sink must build the same arena.
+    fn reference_parse(html: &str) -> Dom {
+        use markup5ever_rcdom::{Handle, NodeData, RcDom};
+        use std::collections::HashMap;
+        let rc = html5ever::parse_document(RcDom::default(), Default::default()).one(html);
+        let mut dom = Dom::empty();
+        let mut stack: Vec<(Handle, NodeId, usize)> = Vec::new();
+        for child in rc.document.children.borrow().iter().rev() {
+            stack.push((child.clone(), ROOT, 0));
+        }
+        let mut names: HashMap<String, Rc<str>> = HashMap::new();
+        while let Some((handle, parent, depth)) = stack.pop() {
+            match &handle.data {
+                NodeData::Element { name, attrs, .. } => {
+                    let tag = names
+                        .entry(name.local.to_string())
+                        .or_insert_with(|| Rc::from((*name.local).to_ascii_lowercase()))
+                        .clone();
+                    if &*tag != "script" && DROPPED.contains(&&*tag) {
+                        continue;
+                    }
+                    let attrs: Vec<(&'static str, String)> = attrs
+                        .borrow()
+                        .iter()
+                        .filter_map(|a| {
+                            let key = KEPT_ATTRS.iter().find(|k| **k == &*a.name.local)?;
+                            Some((*key, a.value.to_string()))
+                        })
+                        .collect();
+                    if &*tag == "script" {
+                        if attrs
+                            .iter()
+                            .any(|(k, v)| *k == "type" && v.trim().eq_ignore_ascii_case("application/ld+json"))
+                        {
+                            let mut s = String::new();
+                            for c in handle.children.borrow().iter() {
+                                if let NodeData::Text { contents } = &c.data {
+                                    s.push_str(&contents.borrow());
+                                }
+                            }
+                            dom.jsonld.push(s);
+                        }
+                        continue;
+                    }
+                    if !matches!(&*tag, "html" | "head" | "body") && is_hidden(&attrs) {
+                        continue;
+                    }
+                    let id = dom.create(Data::Element {
+                        name: tag,
+                        attrs: Rc::from(attrs),
+                    });
+                    dom.append(parent, id);
+                    let (p, d) = if depth >= MAX_DEPTH {
+                        (parent, depth)
+                    } else {
+                        (id, depth + 1)
+                    };
+                    for c in handle.children.borrow().iter().rev() {
+                        stack.push((c.clone(), p, d));
+                    }
+                }
+                NodeData::Text { contents } => {
+                    let text = contents.borrow();
+                    if let Some(last) = dom.nodes[parent].last_child
+                        && let Data::Text(prev) = &mut dom.nodes[last].data
+                    {
+                        *prev = Rc::from(format!("{prev}{text}"));
+                        continue;
+                    }
+                    let id = dom.create(Data::Text(Rc::from(&**text)));
+                    dom.append(parent, id);
+                }
+                _ => {}
+            }
+        }
+        dom
+    }
+
+    fn assert_same_parse(html: &str) {
+        let (got, want) = (Dom::parse(html), reference_parse(html));
+        // Corpus pages are long: name the input by its start.
+        let html: String = html.chars().take(300).collect();
+        assert_eq!(got.jsonld, want.jsonld, "JSON-LD of {html:?}");
+        assert_eq!(got.nodes.len(), want.nodes.len(), "node count of {html:?}");
+        for (i, (g, w)) in got.nodes.iter().zip(&want.nodes).enumerate() {
+            let links = |n: &Node| (n.parent, n.first_child, n.last_child, n.prev, n.next);
+            assert_eq!(links(g), links(w), "links of node {i} of {html:?}");
+            let same = match (&g.data, &w.data) {
+                (Data::Document, Data::Document) => true,
+                (Data::Text(a), Data::Text(b)) => a == b,
+                (Data::Element { name: n1, attrs: a1 }, Data::Element { name: n2, attrs: a2 }) => n1 == n2 && a1 == a2,
+                _ => false,
+            };
+            assert!(same, "node {i} of {html:?}: {:?} vs {:?}", g.data, w.data);
+        }
+    }
+
+    #[test]
+    fn same_arena_as_a_filtered_rcdom_on_tricky_markup() {
+        for html in [
+            // Adoption agency moving blocks out of a hidden or dropped element.
+            "<b hidden><p>moved</b>after</p>",
+            "x<a href=1><video><p>out</a>y</p>z",
+            "<p><b><i>x</p>y</i>z</b>w",
+            "<a href=1>1<div>2<a href=3>3</div>4</a>",
+            "<b>1<p>2<b>3<p>4</b>5</p>6",
+            "<i style='display:none'><div>a<b>b<p>c</i>d",
+            "<nobr>a<nobr>b<div>c</nobr>d",
+            // Foster parenting, also before a hidden table.
+            "<table><tr><td>a</td></tr>text<b>bold</b><p>p</table>after",
+            "a<table hidden>fost<tr><td>y</table>b",
+            "<div>a<table style='visibility:hidden'><tr>x<td>y</table>b</div>",
+            "<table><caption>c<tr><td>1<td>2<tr><th>h</table>",
+            // Text merged around dropped elements and comments.
+            "<p>a<!--c-->b<script>s()</script>c<style>x{}</style>d<span hidden>e</span>f</p>",
+            "<p>a<b>b</b>c<svg><text>t</text></svg>d",
+            // JSON-LD, reachable or not.
+            "<head><script type='application/ld+json'>{\"a\":1}</script></head><p>x",
+            "<script type=' Application/LD+JSON '>[1]</script><div hidden><script type=application/ld+json>2</script></div>",
+            "<noscript><script type=application/ld+json>3</script></noscript><p>x",
+            "<script type=application/ld+json>a</script><script>b</script><script type=text/javascript>c</script>",
+            // Templates and foreign content.
+            "<template><p>t</p></template><p>x</p><table><template><tr><td>in</template></table>",
+            "<svg><foreignObject><p>x</p></foreignObject></svg><svg><clipPath><b>y</b></clipPath></svg>",
+            "<math><annotation-xml encoding='text/html'><p>y</p></annotation-xml></math>z",
+            "<math><mi><p>m</p></mi><mtext>t</mtext></math>",
+            // Attributes added by later <html>/<body> tags; frameset.
+            "<html lang=en><body class=x><p>a<html dir=rtl id=h><body id=y hidden class=z>b",
+            "<body><frameset><frame></frameset>",
+            "<frameset><frame><noframes><p>n</p></noframes></frameset>",
+            // Forms, selects and raw text.
+            "<form><select><option>o<b>x</select><button>b</button><textarea>t<p></textarea>ok</form>",
+            "<title>T&amp;t</title><xmp><b>x</xmp><plaintext><b>rest",
+            "<ul><li>1<li>2<li>3</ul><dl><dt>a<dd>b</dl>",
+            "<p class=a id=b data-x=1 href=h aria-hidden=false role=r XML:LANG=x>p</p>",
+            "<div aria-hidden=true class=fallback-image>kept</div><div aria-hidden=TRUE>gone</div>",
+            "a\r\nb\rc\0d&nbsp;e&#x41;f&unknown;g",
+            "",
+        ] {
+            assert_same_parse(html);
+        }
+        assert_same_parse(
+            &("<div>".repeat(MAX_DEPTH + 50) + "a<p>b</p>c<span>d<i>e</i></span>" + &"</div>x".repeat(60)),
+        );
+        assert_same_parse(&("<b><p>".repeat(MAX_DEPTH) + "x"));
+    }
+
+    #[test]
+    fn same_arena_as_a_filtered_rcdom_on_tag_soup() {
+        const PIECES: &[&str] = &[
+            "<b>",
+            "</b>",
+            "<i>",
+            "</i>",
+            "<a href=x>",
+            "</a>",
+            "<nobr>",
+            "<p>",
+            "</p>",
+            "<div>",
+            "</div>",
+            "<div hidden>",
+            "<span style='display:none'>",
+            "</span>",
+            "<table>",
+            "</table>",
+            "<tr>",
+            "<td>",
+            "</td>",
+            "<caption>",
+            "<tbody>",
+            "<li>",
+            "<ul>",
+            "</ul>",
+            "<h2>",
+            "</h2>",
+            "<form>",
+            "</form>",
+            "<select>",
+            "<option>",
+            "</select>",
+            "<button>",
+            "<video>",
+            "</video>",
+            "<svg>",
+            "</svg>",
+            "<math>",
+            "<mi>",
+            "<foreignObject>",
+            "<desc>",
+            "<template>",
+            "</template>",
+            "<script>x</script>",
+            "<script type=application/ld+json>{}</script>",
+            "<style>s</style>",
+            "<noscript>n</noscript>",
+            "<!--c-->",
+            "<html lang=l>",
+            "<body class=c>",
+            "<frameset>",
+            "<head>",
+            "<title>t</title>",
+            "<br>",
+            "<img>",
+            "<hr>",
+            "<pre>",
+            "\n",
+            " ",
+            "text",
+            "more words",
+            "&amp;",
+            "<textarea>ta</textarea>",
+        ];
+        // A fixed xorshift sequence: deterministic, no test dependency.
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..3000 {
+            let len = (next() % 60) as usize;
+            let html: String = (0..len)
+                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .collect();
+            assert_same_parse(&html);
+        }
+    }
+
+    #[test]
+    fn same_arena_as_a_filtered_rcdom_on_the_corpus() {
+        // Skipped when the corpus is not checked out next to the crate.
+        let dirs = [
+            std::env::var("SCOUT_CORPUS_DIR").unwrap_or_default(),
+            format!("{}/../shared/corpus/readability", env!("CARGO_MANIFEST_DIR")),
+            "/work/shared/corpus/readability".to_string(),
+        ];
+        let Some(entries) = dirs.iter().find_map(|d| std::fs::read_dir(d).ok()) else {
+            return;
+        };
+        for e in entries.flatten() {
+            if let Ok(html) = std::fs::read_to_string(e.path().join("source.html")) {
+                assert_same_parse(&html);
+            }
+        }
     }
 }
