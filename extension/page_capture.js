@@ -33,6 +33,10 @@ export function capturePage(selectionOnly) {
   /** @type {Element[]} */
   const drop = [];
   const vw = window.innerWidth || 1024;
+  // A page-hiding ("anti-flicker") snippet hides the whole body with `visibility: hidden` until a script shows it;
+  // visibility is inherited, so every element would look hidden. Such a page counts as shown: only display, the
+  // hidden attributes and off-screen boxes decide then.
+  const pageHidden = [root, document.body].some((e) => e && getComputedStyle(e).visibility === 'hidden');
   if (live.length === copy.length) {
     for (let i = 0; i < live.length; i++) {
       const el = live[i];
@@ -42,7 +46,7 @@ export function capturePage(selectionOnly) {
       if (SKIP_STYLE.has(tag) || !(el instanceof HTMLElement)) continue;
       if (el.hidden || el.getAttribute('aria-hidden') === 'true') { drop.push(copy[i]); continue; }
       const cs = getComputedStyle(el);
-      if (cs.display === 'none' || cs.visibility === 'hidden' || cs.visibility === 'collapse') {
+      if (cs.display === 'none' || (!pageHidden && (cs.visibility === 'hidden' || cs.visibility === 'collapse'))) {
         drop.push(copy[i]);
         continue;
       }
@@ -56,7 +60,11 @@ export function capturePage(selectionOnly) {
   // Scripts and styles are often half of a page's bytes and never part of the article: leave them out (except
   // JSON-LD, which carries the metadata), so less crosses to the engine and less is parsed.
   for (const el of clone.querySelectorAll('script:not([type="application/ld+json"]), style, noscript, template')) el.remove();
-  // innerText of the live body follows the rendering (hidden elements excluded, blocks on their own lines).
-  const text = document.body ? document.body.innerText || '' : '';
+  // innerText of the live body follows the rendering (hidden elements excluded, blocks on their own lines); on a
+  // page hidden as a whole it is empty, and the cleaned copy's text stands in.
+  const cleanBody = clone.querySelector('body');
+  const text = pageHidden
+    ? (cleanBody ? cleanBody.textContent || '' : '').replace(/[ \t]+/g, ' ').replace(/\n\s*\n+/g, '\n').trim()
+    : document.body ? document.body.innerText || '' : '';
   return { url, title: document.title, html: clone.outerHTML, text, lang, contentType, isSelection: false };
 }

@@ -99,6 +99,9 @@ async function askOk(page, msg, ms = REQUEST_TIMEOUT_MS) {
  * @param {() => Promise<void>} fn
  */
 async function section(name, metrics, fn) {
+  // SCOUT_BENCH_ONLY=a,b runs only those sections (and the cold start the others need): for working on one.
+  const only = (process.env.SCOUT_BENCH_ONLY || '').split(',').filter(Boolean);
+  if (only.length && !only.includes(name) && name !== 'cold_start' && name !== 'machine') return;
   const before = rows.length;
   try {
     await fn();
@@ -365,10 +368,11 @@ async function popupClick(b, url) {
   await popup.click('#summarize');
   await popup.waitForSelector('body[data-state]', { timeout: SUMMARY_TIMEOUT_MS });
   const badges = await popup.evaluate(() => /** @type {any} */ (window).__badges);
+  const shown = (await popup.textContent('#result') || '').slice(0, 200);
   await popup.close();
   const first = badges[0];
   const last = badges.at(-1);
-  if (!last || !/T1/.test(last.text)) throw new Error(`no T1 summary: ${JSON.stringify(badges)}`);
+  if (!last || !/T1/.test(last.text)) throw new Error(`no T1 summary for ${url}: ${JSON.stringify(badges)} ${shown}`);
   return { first_shown_ms: first.ms, first_tier: first.text, t1_ms: last.ms };
 }
 

@@ -115,6 +115,23 @@ test('with the model turned off in the options, summaries come from T0 (no model
   }
 });
 
+test('a page hidden by an anti-flicker snippet is still read (but not what it hides itself)', async () => {
+  const b = await launch();
+  try {
+    const url = `${server.base}/sample/page-hiding.html`;
+    await openPage(b.ctx, url);
+    const options = await openExtensionPage(b.ctx, b.extensionId, 'options.html');
+    const r = await ask(options, { type: 'summarize', tabId: await tabIdOf(b.sw, url), tier: 't0' });
+    assert.equal(r.ok, true, JSON.stringify(r.error));
+    assert.equal(r.title, 'Ferry service returns to the island');
+    assert.ok(r.summary.sentences.length >= 3, JSON.stringify(r.summary));
+    assert.ok(r.summary.text.includes('ferry') || r.summary.text.includes('crossing'), r.summary.text);
+    assert.ok(!JSON.stringify(r).includes('SPECIAL OFFER'));
+  } finally {
+    await b.ctx.close();
+  }
+});
+
 test('pages Scout cannot read get clear errors, not crashes', async () => {
   const b = await launch();
   const empty = `${server.base}/sample/empty.html`;
