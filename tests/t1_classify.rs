@@ -310,7 +310,7 @@ fn zero_shot_eval_on_labelled_pages() {
 }
 
 /// Tone accuracy floor, just below the measured value.
-const TONE_FLOOR: f32 = 0.66;
+const TONE_FLOOR: f32 = 0.65;
 
 /// Confusion matrix (rows: gold, columns: predicted).
 fn confusion(labels: &[scout::core::classify::Label], rows: &[Vec<f32>], gold: &[usize]) {
@@ -488,6 +488,76 @@ fn custom_labels_with_minilm() {
     ]);
     let c = pollster::block_on(classify(&mut e, &mut index, &page, &with_desc)).expect("classify");
     assert_eq!(c.top, "pets");
+}
+
+/// Tone on short texts written for this test (not in the eval set): clear cases of each label.
+#[test]
+fn tone_on_unseen_snippets() {
+    let mut e = minilm();
+    let mut index = LabelIndex::new();
+    let cases = [
+        (
+            "positive",
+            "Our library just turned ten",
+            "Ten years ago three volunteers opened a reading room in an old shop. Today the library lends 40,000 \
+             books a year. We are thrilled and deeply grateful to every reader and donor. Thank you for an amazing \
+             decade!",
+        ),
+        (
+            "positive",
+            "Rescued dog finds a home",
+            "After a year in the shelter, Max finally has a family. His new owners say he is gentle, playful and \
+             loves children. The shelter staff cheered as he left.",
+        ),
+        (
+            "negative",
+            "Stay away from this blender",
+            "The motor burned out after two weeks. Customer service never answered my emails. The jug leaks and the \
+             lid cracked on day one. Complete waste of money.",
+        ),
+        (
+            "negative",
+            "Factory closure hits town",
+            "The plant will close in March, leaving 800 workers without jobs. Local shops fear they will not \
+             survive. The mayor called it a devastating blow for the region.",
+        ),
+        (
+            "neutral",
+            "Installing the CLI",
+            "Download the archive for your platform. Extract it and add the bin directory to your PATH. Run the \
+             version command to check the installation. Configuration is read from the file in your home directory.",
+        ),
+        (
+            "neutral",
+            "City council agenda",
+            "The council will meet on Monday at 7 pm. Items include the budget for next year, a zoning request for \
+             Elm Street and the appointment of two committee members. The meeting is open to the public.",
+        ),
+        (
+            "neutral",
+            "Photosynthesis",
+            "Photosynthesis is the process by which plants convert light energy into chemical energy. It takes \
+             place in the chloroplasts. Carbon dioxide and water are converted into glucose and oxygen.",
+        ),
+        (
+            "mixed",
+            "Weekend at the lake cabin",
+            "The cabin itself was lovely, with a great view and a cosy fireplace. Sadly the beds were awful and the \
+             kitchen was dirty when we arrived. The hiking trails nearby were wonderful, but the road in was \
+             terrible.",
+        ),
+    ];
+    let mut ok = 0;
+    for (gold, title, text) in cases {
+        let page = PageSample::from_text(title, text);
+        let c = pollster::block_on(classify(&mut e, &mut index, &page, &LabelSet::Tone)).expect("classify");
+        println!(
+            "tone snippet {title:?}: gold {gold}, got {} ({:.2})",
+            c.top, c.labels[0].score
+        );
+        ok += usize::from(c.top == gold);
+    }
+    assert!(ok + 1 >= cases.len(), "{ok} of {} snippets", cases.len());
 }
 
 /// Accuracy as a function of the keyword weight (rows already include [`KEYWORD_WEIGHT`]).

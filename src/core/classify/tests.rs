@@ -62,8 +62,17 @@ fn label_embeddings_are_computed_once() {
     let mut e = fake_embedder();
     let mut index = LabelIndex::new();
     let page = PageSample::from_text("My cat", "My cat sleeps all day on the sofa.");
-    // The page's texts and its sentences (for tone) are embedded together.
-    let n_page = page.texts().len() + page.sentences().len();
+    // The page's texts and its sentences (for tone) are embedded together, each distinct text once.
+    let sentences = page.sentences();
+    let mut distinct: Vec<&str> = page.texts();
+    distinct.extend(sentences.iter().map(String::as_str));
+    distinct.sort_unstable();
+    distinct.dedup();
+    let n_page = distinct.len();
+    assert!(
+        n_page < page.texts().len() + sentences.len(),
+        "title and one-sentence chunk are shared"
+    );
     let n_desc: usize = LabelSet::Topic.labels().iter().map(|l| l.descriptions.len()).sum();
 
     let first = pollster::block_on(classify(&mut e, &mut index, &page, &LabelSet::Topic)).expect("classify");
