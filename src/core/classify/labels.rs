@@ -581,14 +581,23 @@ pub static CONTENT_TYPE: &[BuiltinLabel] = &[
     ),
 ];
 
+/// Tone. The descriptions of positive, negative and neutral are example sentences: the sentence prototypes of
+/// [`tone`](super::tone), which classifies a page's sentences and reads the tone from their distribution. Mixed has
+/// no sentence prototype of its own (it is a distribution: substantial positive and negative shares); its
+/// descriptions only serve the page-level `raw_scores`.
 pub static TONE: &[BuiltinLabel] = &[
     l(
         "positive",
         "Positive",
         &[
-            "Good news: a success, an achievement or an improvement.",
-            "The author is enthusiastic and full of praise.",
-            "People are happy, delighted and grateful.",
+            "Wonderful news: the project was a great success and everyone is delighted.",
+            "I love it. It is excellent, beautifully made and works perfectly.",
+            "The team celebrated a brilliant victory in front of cheering fans.",
+            "We are proud of what we achieved and grateful for all the support.",
+            "It was a fun, happy and inspiring day that I will always remember.",
+            "Highly recommended: one of the best I have ever tried.",
+            "The new version is faster, easier to use and better than ever.",
+            "Doctors say the patient has made a remarkable recovery.",
         ],
         &[
             "great",
@@ -609,9 +618,14 @@ pub static TONE: &[BuiltinLabel] = &[
         "negative",
         "Negative",
         &[
-            "Bad news: deaths, failures, disasters or losses.",
-            "The author is angry and critical, complaining about problems.",
-            "People are sad, afraid or upset.",
+            "Terrible news: the project failed and people are upset.",
+            "I hate it. It is awful, badly made and keeps breaking.",
+            "The accident left many people dead or injured.",
+            "People are angry, frightened and grieving for those they lost.",
+            "A disappointing, frustrating experience full of problems.",
+            "Avoid it: one of the worst I have ever tried.",
+            "Prices keep rising and families are struggling to get by.",
+            "Critics condemned the decision as unfair and dangerous.",
         ],
         &[
             "terrible",
@@ -633,9 +647,14 @@ pub static TONE: &[BuiltinLabel] = &[
         "neutral",
         "Neutral",
         &[
-            "A factual, objective report without emotion.",
-            "Technical information, definitions and instructions.",
-            "A plain description of how something works.",
+            "The document describes the specification and its parameters.",
+            "The meeting is scheduled for Tuesday at the city hall.",
+            "The function returns a list of values.",
+            "The report lists the figures for each region.",
+            "The company announced its quarterly results on Thursday.",
+            "Mix the flour and water, then bake for twenty minutes.",
+            "The device weighs 1.2 kilograms and measures 30 by 20 centimetres.",
+            "The river flows north through three provinces before reaching the sea.",
         ],
         &[
             "according",

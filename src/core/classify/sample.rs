@@ -30,6 +30,9 @@ pub const DEFAULT_SAMPLE: SampleParams = SampleParams {
     central_sentences: 6,
 };
 
+/// Sentences of a sample read for tone (a default sample has about 20, rarely 40).
+pub const MAX_SENTENCES: usize = 48;
+
 /// Sentences considered for centrality on long pages.
 const MAX_CANDIDATES: usize = 300;
 
@@ -115,6 +118,19 @@ impl PageSample {
         Self::from_passages(title, &passages, &DEFAULT_SAMPLE)
     }
 
+    /// The sentences the tone model reads: the title, then each chunk's sentences, at most [`MAX_SENTENCES`].
+    pub fn sentences(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.title.trim().is_empty() {
+            out.push(self.title.trim().to_string());
+        }
+        for c in &self.chunks {
+            out.extend(split_sentences(c).into_iter().map(|s| s.text));
+        }
+        out.truncate(MAX_SENTENCES);
+        out
+    }
+
     /// The texts to embed: the title (when present) then the chunks.
     pub fn texts(&self) -> Vec<&str> {
         let mut out = Vec::with_capacity(self.chunks.len() + 1);
@@ -144,5 +160,11 @@ mod tests {
         assert!(s.chunks[0].contains("number0") && s.chunks[0].contains("number1"));
         assert_eq!(s.texts().len(), s.chunks.len() + 1);
         assert!(PageSample::from_text("", "").texts().is_empty());
+        let two = PageSample::from_text("Title", "One sentence here. Another one there.");
+        assert_eq!(
+            two.sentences(),
+            vec!["Title", "One sentence here.", "Another one there."]
+        );
+        assert!(s.sentences().len() <= MAX_SENTENCES);
     }
 }

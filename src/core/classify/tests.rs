@@ -62,7 +62,17 @@ fn label_embeddings_are_computed_once() {
     let mut e = fake_embedder();
     let mut index = LabelIndex::new();
     let page = PageSample::from_text("My cat", "My cat sleeps all day on the sofa.");
-    let n_page = page.texts().len();
+    // The page's texts and its sentences (for tone) are embedded together, each distinct text once.
+    let sentences = page.sentences();
+    let mut distinct: Vec<&str> = page.texts();
+    distinct.extend(sentences.iter().map(String::as_str));
+    distinct.sort_unstable();
+    distinct.dedup();
+    let n_page = distinct.len();
+    assert!(
+        n_page < page.texts().len() + sentences.len(),
+        "title and one-sentence chunk are shared"
+    );
     let n_desc: usize = LabelSet::Topic.labels().iter().map(|l| l.descriptions.len()).sum();
 
     let first = pollster::block_on(classify(&mut e, &mut index, &page, &LabelSet::Topic)).expect("classify");
@@ -126,11 +136,16 @@ fn keyword_baseline_without_hits_is_uniform_and_uncertain() {
 
 #[test]
 fn built_in_sets_are_well_formed() {
-    for (set, min) in [(LabelSet::Topic, 15), (LabelSet::ContentType, 10), (LabelSet::Tone, 4)] {
+    // Tone's descriptions are the sentence model's example sentences: more of them.
+    for (set, min, max_desc) in [
+        (LabelSet::Topic, 15, 5),
+        (LabelSet::ContentType, 10, 5),
+        (LabelSet::Tone, 4, 8),
+    ] {
         let labels = set.labels();
         assert!(labels.len() >= min);
         for l in &labels {
-            assert!((2..=5).contains(&l.descriptions.len()), "{}", l.id);
+            assert!((2..=max_desc).contains(&l.descriptions.len()), "{}", l.id);
             assert!(!l.keywords.is_empty());
         }
         let mut ids: Vec<&str> = labels.iter().map(|l| l.id.as_str()).collect();
@@ -153,4 +168,37 @@ fn classification_serializes() {
     assert!(json.contains("\"custom\":[\"a\"]"));
     let back: Classification = serde_json::from_str(&json).expect("parse");
     assert_eq!(back, c);
+}
+
+#[test]
+fn tone_set_has_the_sentence_model_labels() {
+    let labels = LabelSet::Tone.labels();
+    for id in tone::POLAR_IDS.iter().chain(&["mixed"]) {
+        assert!(labels.iter().any(|l| l.id == *id), "{id}");
+    }
+    // Scores come back in label order.
+    let order = tone::in_label_order(&labels, [0.1, 0.2, 0.3, 0.4]);
+    for (l, s) in labels.iter().zip(&order) {
+        let want = match l.id.as_str() {
+            "positive" => 0.1,
+            "negative" => 0.2,
+            "neutral" => 0.3,
+            _ => 0.4,
+        };
+        assert_eq!(*s, want);
+    }
+}
+
+#[test]
+fn tone_with_the_fake_encoder_is_a_distribution() {
+    let mut e = fake_embedder();
+    let mut index = LabelIndex::new();
+    let page = PageSample::from_text("My cat", "My cat sleeps all day. I love my cat, she is wonderful.");
+    let emb = pollster::block_on(embed_page(&mut e, &page)).expect("embed");
+    assert_eq!(emb.sentences, page.sentences());
+    assert_eq!(emb.sentence_vectors.len(), emb.sentences.len());
+    assert_eq!(emb.chunks.len(), page.texts().len());
+    let c = pollster::block_on(classify_embedded(&mut e, &mut index, &page, &emb, &LabelSet::Tone)).expect("tone");
+    assert_eq!(c.labels.len(), 4);
+    assert!((c.labels.iter().map(|l| l.score).sum::<f32>() - 1.0).abs() < 1e-4);
 }
