@@ -62,17 +62,7 @@ async function askQuestion(ev) {
 }
 
 chrome.storage.session.onChanged.addListener((changes) => {
-  if (changes.pendingJob && changes.pendingJob.newValue) // Your labels: shared with the options page (kept in the extension's settings).
-(async () => {
-  const input = /** @type {HTMLInputElement} */ ($('custom'));
-  const { settings } = await chrome.storage.local.get('settings');
-  if (!input.value) input.value = (settings && settings.custom_labels) || '';
-  input.addEventListener('change', async () => {
-    const { settings: now } = await chrome.storage.local.get('settings');
-    await chrome.storage.local.set({ settings: { ...(now || {}), custom_labels: input.value.trim() } });
-  });
-})();
-takePendingJob();
+  if (changes.pendingJob && changes.pendingJob.newValue) takePendingJob();
 });
 $('summarize').addEventListener('click', async () => {
   const tabId = await targetTabId();

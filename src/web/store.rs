@@ -36,6 +36,19 @@ fn key(k: &str) -> JsValue {
     JsValue::from_str(k)
 }
 
+/// Every value of an object store that holds JSON strings, parsed; values that do not parse are skipped (a
+/// record from a newer or broken version must not hide the others).
+async fn all_json<T: serde::de::DeserializeOwned>(store: &rexie::Store) -> Result<Vec<T>, ScoutError> {
+    Ok(store
+        .get_all(None, None)
+        .await
+        .map_err(storage_err)?
+        .into_iter()
+        .filter_map(|v| v.as_string())
+        .filter_map(|j| serde_json::from_str(&j).ok())
+        .collect())
+}
+
 /// Chunk keys sort by index: `model/path#000042`.
 pub fn chunk_key(model: &str, path: &str, index: u32) -> String {
     format!("{model}/{path}#{index:06}")
@@ -222,14 +235,7 @@ impl IdbStore {
             .transaction(&[HISTORY], TransactionMode::ReadOnly)
             .map_err(storage_err)?;
         let s = tx.store(HISTORY).map_err(storage_err)?;
-        let mut out: Vec<HistoryEntry> = s
-            .get_all(None, None)
-            .await
-            .map_err(storage_err)?
-            .into_iter()
-            .filter_map(|v| v.as_string())
-            .filter_map(|j| serde_json::from_str(&j).ok())
-            .collect();
+        let mut out: Vec<HistoryEntry> = all_json(&s).await?;
         out.reverse();
         Ok(out)
     }
@@ -321,14 +327,7 @@ impl VectorStore for IdbStore {
             .map_err(storage_err)?;
         let index = tx.store(VECTOR_INDEX).map_err(storage_err)?;
         let vectors = tx.store(VECTORS).map_err(storage_err)?;
-        let existing: Vec<VectorsMeta> = index
-            .get_all(None, None)
-            .await
-            .map_err(storage_err)?
-            .into_iter()
-            .filter_map(|v| v.as_string())
-            .filter_map(|j| serde_json::from_str(&j).ok())
-            .collect();
+        let existing: Vec<VectorsMeta> = all_json(&index).await?;
         let plan = plan_eviction(&existing, &incoming, cap_bytes(free));
         for id in &plan.evict {
             vectors.delete(key(id)).await.map_err(storage_err)?;
