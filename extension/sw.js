@@ -109,7 +109,7 @@ async function capture(tabId, selectionOnly) {
     return { error: fail(ErrorCode.UNREADABLE_PAGE, 'This is a PDF shown by the browser\'s viewer; Scout cannot read PDFs yet.') };
   }
   if (!String(page.text || '').trim()) {
-    return { error: fail(ErrorCode.EMPTY_PAGE, 'This page has no text to summarize.') };
+    return { error: fail(ErrorCode.EMPTY_PAGE, 'This page has no text Scout can read (it may still be loading, or show only images or video).') };
   }
   return { page };
 }
