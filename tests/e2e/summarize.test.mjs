@@ -23,60 +23,68 @@ test('popup summarizes a corpus page with the bundled embedder; the result persi
   const url = `${server.base}/corpus/${name}/`;
 
   let b = await launch({ profile });
-  const page = await openPage(b.ctx, url);
-  const pageText = norm(await page.evaluate(() => document.body.innerText));
-  const tabId = await tabIdOf(b.sw, url);
-  const popup = await openExtensionPage(b.ctx, b.extensionId, `popup.html?tabId=${tabId}`);
-  assert.equal(await popup.evaluate(() => navigator.webdriver), false, 'navigator.webdriver must be spoofed off');
-  // Record every tier badge the popup shows, with its time after the click.
-  await popup.evaluate(() => {
-    /** @type {any} */ (window).__badges = [];
-    new MutationObserver(() => {
-      const t = document.querySelector('[data-testid=tier]');
-      const seen = /** @type {any} */ (window).__badges;
-      if (t && (!seen.length || seen.at(-1).text !== t.textContent)) seen.push({ text: t.textContent, ms: performance.now() - /** @type {any} */ (window).__clicked });
-    }).observe(document.body, { childList: true, subtree: true });
-  });
-  await popup.evaluate(() => { /** @type {any} */ (window).__clicked = performance.now(); });
-  await popup.click('#summarize');
-  await popup.waitForSelector('body[data-state]', { timeout: 120_000 });
-  // Progressive: the no-model summary shows first (it does not wait for the model to load), then T1 replaces it.
-  const badges = await popup.evaluate(() => /** @type {any} */ (window).__badges);
-  console.log(`popup, cold engine: ${badges.map((/** @type {any} */ x) => `${x.text} at ${x.ms.toFixed(0)} ms`).join(' → ')}`);
-  assert.ok(badges.length >= 2 && /T0/.test(badges[0].text) && /T1/.test(badges.at(-1).text), JSON.stringify(badges));
-  assert.equal(await popup.getAttribute('body', 'data-state'), 'done', await popup.textContent('#result') || '');
-  const bullets = await popup.$$eval('[data-testid=summary] li', (lis) => lis.map((li) => li.textContent || ''));
-  assert.ok(bullets.length >= 3, `expected ≥3 bullets, got ${bullets.length}`);
-  for (const s of bullets) assert.ok(pageText.includes(norm(s)), `summary sentence not in page: ${s}`);
-  const tier = await popup.textContent('[data-testid=tier]');
-  assert.match(tier || '', /T1 .*WASM/, `tier badge: ${tier}`);
-  fs.mkdirSync(path.join(ROOT, 'target/screenshots'), { recursive: true });
-  await popup.setViewportSize({ width: 480, height: 640 });
-  await popup.screenshot({ path: path.join(ROOT, 'target/screenshots/popup.png') });
+  /** @type {any} */
+  let first;
+  try {
+    const page = await openPage(b.ctx, url);
+    const pageText = norm(await page.evaluate(() => document.body.innerText));
+    const tabId = await tabIdOf(b.sw, url);
+    const popup = await openExtensionPage(b.ctx, b.extensionId, `popup.html?tabId=${tabId}`);
+    assert.equal(await popup.evaluate(() => navigator.webdriver), false, 'navigator.webdriver must be spoofed off');
+    // Record every tier badge the popup shows, with its time after the click.
+    await popup.evaluate(() => {
+      /** @type {any} */ (window).__badges = [];
+      new MutationObserver(() => {
+        const t = document.querySelector('[data-testid=tier]');
+        const seen = /** @type {any} */ (window).__badges;
+        if (t && (!seen.length || seen.at(-1).text !== t.textContent)) seen.push({ text: t.textContent, ms: performance.now() - /** @type {any} */ (window).__clicked });
+      }).observe(document.body, { childList: true, subtree: true });
+    });
+    await popup.evaluate(() => { /** @type {any} */ (window).__clicked = performance.now(); });
+    await popup.click('#summarize');
+    await popup.waitForSelector('body[data-state]', { timeout: 120_000 });
+    // Progressive: the no-model summary shows first (it does not wait for the model to load), then T1 replaces it.
+    const badges = await popup.evaluate(() => /** @type {any} */ (window).__badges);
+    console.log(`popup, cold engine: ${badges.map((/** @type {any} */ x) => `${x.text} at ${x.ms.toFixed(0)} ms`).join(' → ')}`);
+    assert.ok(badges.length >= 2 && /T0/.test(badges[0].text) && /T1/.test(badges.at(-1).text), JSON.stringify(badges));
+    assert.equal(await popup.getAttribute('body', 'data-state'), 'done', await popup.textContent('#result') || '');
+    const bullets = await popup.$$eval('[data-testid=summary] li', (lis) => lis.map((li) => li.textContent || ''));
+    assert.ok(bullets.length >= 3, `expected ≥3 bullets, got ${bullets.length}`);
+    for (const s of bullets) assert.ok(pageText.includes(norm(s)), `summary sentence not in page: ${s}`);
+    const tier = await popup.textContent('[data-testid=tier]');
+    assert.match(tier || '', /T1 .*WASM/, `tier badge: ${tier}`);
+    fs.mkdirSync(path.join(ROOT, 'target/screenshots'), { recursive: true });
+    await popup.setViewportSize({ width: 480, height: 640 });
+    await popup.screenshot({ path: path.join(ROOT, 'target/screenshots/popup.png') });
 
-  // The same entry, as JSON: tier, EP, model, timings — then the stored copy.
-  const first = await ask(popup, { type: 'summarize', tabId, refresh: true });
-  assert.equal(first.ok, true, JSON.stringify(first.error));
-  assert.equal(first.tier, 'T1');
-  assert.equal(first.ep, 'wasm');
-  assert.equal(first.model, 'all-minilm-l6-v2-int8');
-  assert.equal(first.cached, false);
-  assert.ok(first.timings.total_ms > 0);
-  const second = await ask(popup, { type: 'summarize', tabId });
-  assert.equal(second.cached, true);
-  assert.deepEqual(second.summary, first.summary);
-  await b.ctx.close();
+    // The same entry, as JSON: tier, EP, model, timings — then the stored copy.
+    first = await ask(popup, { type: 'summarize', tabId, refresh: true });
+    assert.equal(first.ok, true, JSON.stringify(first.error));
+    assert.equal(first.tier, 'T1');
+    assert.equal(first.ep, 'wasm');
+    assert.equal(first.model, 'all-minilm-l6-v2-int8');
+    assert.equal(first.cached, false);
+    assert.ok(first.timings.total_ms > 0);
+    const second = await ask(popup, { type: 'summarize', tabId });
+    assert.equal(second.cached, true);
+    assert.deepEqual(second.summary, first.summary);
+  } finally {
+    await b.ctx.close();
+  }
 
   // Relaunch with the same profile: IndexedDB still has the result.
   b = await launch({ profile });
-  await openPage(b.ctx, url);
-  const tabId2 = await tabIdOf(b.sw, url);
-  const popup2 = await openExtensionPage(b.ctx, b.extensionId, `popup.html?tabId=${tabId2}`);
-  const third = await ask(popup2, { type: 'summarize', tabId: tabId2 });
-  assert.equal(third.ok, true, JSON.stringify(third.error));
-  assert.equal(third.cached, true, 'result should come from IndexedDB after a restart');
-  assert.deepEqual(third.summary, first.summary);
-  await b.ctx.close();
+  try {
+    await openPage(b.ctx, url);
+    const tabId2 = await tabIdOf(b.sw, url);
+    const popup2 = await openExtensionPage(b.ctx, b.extensionId, `popup.html?tabId=${tabId2}`);
+    const third = await ask(popup2, { type: 'summarize', tabId: tabId2 });
+    assert.equal(third.ok, true, JSON.stringify(third.error));
+    assert.equal(third.cached, true, 'result should come from IndexedDB after a restart');
+    assert.deepEqual(third.summary, first.summary);
+  } finally {
+    await b.ctx.close();
+  }
 });
 
 test('with the model turned off in the options, summaries come from T0 (no model, no runtime)', async () => {
@@ -134,22 +142,26 @@ test('a page hidden by an anti-flicker snippet is still read (but not what it hi
 
 test('pages Scout cannot read get clear errors, not crashes', async () => {
   const b = await launch();
-  const empty = `${server.base}/sample/empty.html`;
-  fs.mkdirSync(path.join(ROOT, 'target/e2e'), { recursive: true });
-  const settingsPage = await openExtensionPage(b.ctx, b.extensionId, 'options.html');
-  const chromeTab = await b.sw.evaluate(async () => (await chrome.tabs.create({ url: 'chrome://version' })).id);
-  const r1 = await ask(settingsPage, { type: 'summarize', tabId: chromeTab });
-  assert.equal(r1.ok, false);
-  assert.equal(r1.error.code, 'unreadable_page');
-  assert.match(r1.error.message, /chrome:/);
-  await openPage(b.ctx, empty);
-  const r2 = await ask(settingsPage, { type: 'summarize', tabId: await tabIdOf(b.sw, empty) });
-  assert.equal(r2.ok, false);
-  assert.equal(r2.error.code, 'empty_page');
-  const r3 = await ask(settingsPage, { type: 'no_such_thing' });
-  assert.equal(r3.ok, false);
-  assert.equal(r3.error.code, 'bad_request');
-  await b.ctx.close();
+  // try/finally: a failed assertion must not leave the browser running (it would keep node alive until the timeout).
+  try {
+    const empty = `${server.base}/sample/empty.html`;
+    fs.mkdirSync(path.join(ROOT, 'target/e2e'), { recursive: true });
+    const settingsPage = await openExtensionPage(b.ctx, b.extensionId, 'options.html');
+    const chromeTab = await b.sw.evaluate(async () => (await chrome.tabs.create({ url: 'chrome://version' })).id);
+    const r1 = await ask(settingsPage, { type: 'summarize', tabId: chromeTab });
+    assert.equal(r1.ok, false, JSON.stringify(r1));
+    assert.equal(r1.error.code, 'unreadable_page', JSON.stringify(r1));
+    assert.match(r1.error.message, /chrome:/);
+    await openPage(b.ctx, empty);
+    const r2 = await ask(settingsPage, { type: 'summarize', tabId: await tabIdOf(b.sw, empty) });
+    assert.equal(r2.ok, false, JSON.stringify(r2));
+    assert.equal(r2.error.code, 'empty_page', JSON.stringify(r2));
+    const r3 = await ask(settingsPage, { type: 'no_such_thing' });
+    assert.equal(r3.ok, false);
+    assert.equal(r3.error.code, 'bad_request');
+  } finally {
+    await b.ctx.close();
+  }
 });
 
 test('network audit: no request of ours left 127.0.0.1', () => {
