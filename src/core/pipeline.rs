@@ -280,6 +280,16 @@ mod tests {
         assert_eq!(e.code, ErrorCode::EmptyPage);
     }
 
+    /// The real MiniLM tokenizer in front of the fake encoder.
+    fn fake_embedder() -> Embedder<FakeEncoder> {
+        let tok = crate::core::test_support::read_fetched(&crate::core::test_support::minilm_tokenizer_path());
+        Embedder::new(
+            EmbedTokenizer::from_bytes(&tok, 256).unwrap(),
+            FakeEncoder { dims: 32, calls: 0 },
+            32,
+        )
+    }
+
     /// The context of a T1 request with the fake encoder.
     fn t1_ctx<'a>(
         embedder: &'a mut Embedder<FakeEncoder>,
@@ -299,15 +309,7 @@ mod tests {
 
     #[test]
     fn a_new_session_reuses_the_stored_page_vectors() {
-        let tok = crate::core::test_support::read_fetched(&crate::core::test_support::minilm_tokenizer_path());
-        let fresh = || {
-            Embedder::new(
-                EmbedTokenizer::from_bytes(&tok, 256).unwrap(),
-                FakeEncoder { dims: 32, calls: 0 },
-                32,
-            )
-            .with_model_tag("fake@1")
-        };
+        let fresh = || fake_embedder().with_model_tag("fake@1");
         let store = MemoryStore::default();
         let clock = StepClock(Cell::new(0.0));
         let opts = SummaryOptions::default();
@@ -341,12 +343,7 @@ mod tests {
 
     #[test]
     fn t1_uses_the_embedder() {
-        let tok = crate::core::test_support::read_fetched(&crate::core::test_support::minilm_tokenizer_path());
-        let mut embedder = Embedder::new(
-            EmbedTokenizer::from_bytes(&tok, 256).unwrap(),
-            FakeEncoder { dims: 32, calls: 0 },
-            32,
-        );
+        let mut embedder = fake_embedder();
         let store = MemoryStore::default();
         let clock = StepClock(Cell::new(0.0));
         let ctx = t1_ctx(&mut embedder, &store, &clock, &|| false);

@@ -14,7 +14,7 @@ use wasm_bindgen::prelude::*;
 use super::download;
 use super::js::{PerfClock, fetch_bytes};
 use super::ort_backend::{OrtEncoder, init_runtime, loaded_bundle};
-use super::store::IdbStore;
+use super::store::{IdbStore, RequestStore};
 use crate::core::catalog::Catalog;
 use crate::core::classify::{LabelIndex, classify_page};
 use crate::core::download::DEFAULT_HUB;
@@ -193,95 +193,57 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             refresh,
             ..
         } => {
-            let store = shared_store().await;
+            let store = request_store().await;
             if tier != crate::core::protocol::TierRequest::T0 {
                 ensure_loaded(&mut st, &want).await;
             }
-            let model_id = Catalog::builtin().bundled_embedder().map(|m| m.id.clone());
+            let model_id = bundled_model_id();
             let embedder_error = st.load_error.as_ref().map(|e| e.message.clone());
-            let clock = PerfClock;
-            match &store {
-                Ok(store) => {
-                    let ctx = SummarizeContext {
-                        embedder: st.loaded.as_mut().map(|l| &mut l.embedder),
-                        embedder_error,
-                        model_id: model_id.as_deref(),
-                        store: store.as_ref(),
-                        clock: &clock,
-                        cancelled: &cancelled,
-                    };
-                    let reply = summarize(ctx, &page, &options, tier, refresh).await?;
-                    if !reply.cached {
-                        let options_json = serde_json::to_string(&options).unwrap_or_default();
-                        let entry = history::entry_for_summary(&reply, &options_json, js_sys::Date::now());
-                        // History is a convenience: failing to record it must not cost the answer.
-                        let _ = store.put_history(&entry).await;
-                    }
-                    Ok(ReplyBody::Summary(reply))
-                }
-                Err(_) => {
-                    // Without IndexedDB (e.g. a private profile that blocks it) we still answer, uncached.
-                    let mem = MemoryStore::default();
-                    let ctx = SummarizeContext {
-                        embedder: st.loaded.as_mut().map(|l| &mut l.embedder),
-                        embedder_error,
-                        model_id: model_id.as_deref(),
-                        store: &mem,
-                        clock: &clock,
-                        cancelled: &cancelled,
-                    };
-                    summarize(ctx, &page, &options, tier, refresh)
-                        .await
-                        .map(ReplyBody::Summary)
-                }
+            let ctx = SummarizeContext {
+                embedder: st.loaded.as_mut().map(|l| &mut l.embedder),
+                embedder_error,
+                model_id: model_id.as_deref(),
+                store: &store,
+                clock: &PerfClock,
+                cancelled: &cancelled,
+            };
+            let reply = summarize(ctx, &page, &options, tier, refresh).await?;
+            if !reply.cached {
+                let options_json = serde_json::to_string(&options).unwrap_or_default();
+                record_history(&history::entry_for_summary(&reply, &options_json, js_sys::Date::now())).await;
             }
+            Ok(ReplyBody::Summary(reply))
         }
         Request::Classify { page, custom_labels } => {
             require_model(&mut st, &want, "Classifying").await?;
-            let store = vector_store().await;
+            let store = request_store().await;
             let State { loaded, labels, .. } = &mut *st;
             let loaded = loaded
                 .as_mut()
                 .ok_or_else(|| ScoutError::new(ErrorCode::Internal, "engine not loaded"))?;
-            let reply = match &store {
-                Some(store) => {
-                    classify_page(
-                        &mut loaded.embedder,
-                        labels,
-                        store.as_ref(),
-                        &PerfClock,
-                        &page,
-                        &custom_labels,
-                    )
-                    .await
-                }
-                None => {
-                    let mem = MemoryStore::default();
-                    classify_page(&mut loaded.embedder, labels, &mem, &PerfClock, &page, &custom_labels).await
-                }
-            }?;
+            let reply = classify_page(&mut loaded.embedder, labels, &store, &PerfClock, &page, &custom_labels).await?;
             let entry = history::entry_for_classification(&reply, bundled_model_id().as_deref(), js_sys::Date::now());
             record_history(&entry).await;
             Ok(ReplyBody::Classification(reply))
         }
         Request::Ask { page, question, top_k } => {
             require_model(&mut st, &want, "Answering questions").await?;
-            let store = vector_store().await;
+            let store = request_store().await;
             let State { loaded, qa_cache, .. } = &mut *st;
             let loaded = loaded
                 .as_mut()
                 .ok_or_else(|| ScoutError::new(ErrorCode::Internal, "engine not loaded"))?;
             let top_k = top_k.unwrap_or(3);
-            let embedder = &mut loaded.embedder;
-            let reply = match &store {
-                Some(store) => {
-                    qa::answer(embedder, qa_cache, store.as_ref(), &PerfClock, &page, &question, top_k).await
-                }
-                None => {
-                    let mem = MemoryStore::default();
-                    qa::answer(embedder, qa_cache, &mem, &PerfClock, &page, &question, top_k).await
-                }
-            }?;
+            let reply = qa::answer(
+                &mut loaded.embedder,
+                qa_cache,
+                &store,
+                &PerfClock,
+                &page,
+                &question,
+                top_k,
+            )
+            .await?;
             let entry = history::entry_for_answers(&reply, bundled_model_id().as_deref(), js_sys::Date::now());
             record_history(&entry).await;
             Ok(ReplyBody::Answers(reply))
@@ -461,9 +423,12 @@ async fn record_history(entry: &history::HistoryEntry) {
     }
 }
 
-/// The store for page vectors; without IndexedDB (a profile that blocks it) the caller uses memory.
-async fn vector_store() -> Option<Rc<IdbStore>> {
-    shared_store().await.ok()
+/// IndexedDB for a request's results and vectors, or memory when it cannot be opened.
+async fn request_store() -> RequestStore {
+    match shared_store().await {
+        Ok(s) => RequestStore::Idb(s),
+        Err(_) => RequestStore::Memory(MemoryStore::default()),
+    }
 }
 
 /// Load the embedder for a T1-only job, or say clearly that `what` needs it.
@@ -489,7 +454,7 @@ fn status(st: &State) -> StatusReply {
         recommendation: None,
         hardware: None,
         backend: st.loaded.as_ref().map(|l| l.choice.clone()),
-        model: Catalog::builtin().bundled_embedder().map(|m| m.id.clone()),
+        model: bundled_model_id(),
         init_ms: st.loaded.as_ref().map(|l| l.init_ms),
         wasm_memory_bytes: (core::arch::wasm32::memory_size(0) as u64) * 65_536,
         error: st.load_error.clone(),
@@ -513,33 +478,16 @@ async fn preview_summary(
     options: &crate::core::text::SummaryOptions,
     refresh: bool,
 ) -> Result<ReplyBody, ScoutError> {
-    let clock = PerfClock;
-    let t0 = crate::core::protocol::TierRequest::T0;
-    let reply = match shared_store().await {
-        Ok(store) => {
-            let ctx = SummarizeContext::<OrtEncoder, _, _> {
-                embedder: None,
-                embedder_error: None,
-                model_id: None,
-                store: store.as_ref(),
-                clock: &clock,
-                cancelled: &|| false,
-            };
-            summarize(ctx, page, options, t0, refresh).await?
-        }
-        Err(_) => {
-            let mem = MemoryStore::default();
-            let ctx = SummarizeContext::<OrtEncoder, _, _> {
-                embedder: None,
-                embedder_error: None,
-                model_id: None,
-                store: &mem,
-                clock: &clock,
-                cancelled: &|| false,
-            };
-            summarize(ctx, page, options, t0, refresh).await?
-        }
+    let store = request_store().await;
+    let ctx = SummarizeContext::<OrtEncoder, _, _> {
+        embedder: None,
+        embedder_error: None,
+        model_id: None,
+        store: &store,
+        clock: &PerfClock,
+        cancelled: &|| false,
     };
+    let reply = summarize(ctx, page, options, crate::core::protocol::TierRequest::T0, refresh).await?;
     Ok(ReplyBody::Summary(reply))
 }
 

@@ -11,7 +11,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::error::{ErrorCode, ScoutError};
 use crate::core::history::{HistoryEntry, entry_id};
-use crate::core::store::ResultStore;
+use crate::core::store::{MemoryStore, ResultStore};
 use crate::core::vectors::{VectorStore, VectorsKey, VectorsMeta, cap_bytes, plan_eviction};
 
 const DB_NAME: &str = "scout";
@@ -346,5 +346,44 @@ impl VectorStore for IdbStore {
         }
         tx.done().await.map_err(storage_err)?;
         Ok(())
+    }
+}
+
+/// Where a request's results and page vectors go: IndexedDB, or memory when IndexedDB cannot be opened (e.g. a
+/// profile that blocks it) — the answer still comes, only uncached.
+pub enum RequestStore {
+    Idb(std::rc::Rc<IdbStore>),
+    Memory(MemoryStore),
+}
+
+impl ResultStore for RequestStore {
+    async fn get(&self, k: &str) -> Result<Option<String>, ScoutError> {
+        match self {
+            RequestStore::Idb(s) => s.get(k).await,
+            RequestStore::Memory(s) => s.get(k).await,
+        }
+    }
+
+    async fn put(&self, k: &str, value: &str) -> Result<(), ScoutError> {
+        match self {
+            RequestStore::Idb(s) => s.put(k, value).await,
+            RequestStore::Memory(s) => s.put(k, value).await,
+        }
+    }
+}
+
+impl VectorStore for RequestStore {
+    async fn load_vectors(&self, k: &VectorsKey) -> Result<Option<Vec<u8>>, ScoutError> {
+        match self {
+            RequestStore::Idb(s) => s.load_vectors(k).await,
+            RequestStore::Memory(s) => s.load_vectors(k).await,
+        }
+    }
+
+    async fn save_vectors(&self, k: &VectorsKey, bytes: Vec<u8>) -> Result<(), ScoutError> {
+        match self {
+            RequestStore::Idb(s) => s.save_vectors(k, bytes).await,
+            RequestStore::Memory(s) => s.save_vectors(k, bytes).await,
+        }
     }
 }
