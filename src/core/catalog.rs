@@ -75,9 +75,15 @@ impl ModelEntry {
         self.files.iter().find(|f| f.role == role)
     }
 
-    /// What stored embeddings of this model must match: id, revision and the truncation they were made with.
+    /// What stored embeddings of this model must match: id, revision, the model file's hash (a rebuilt file with the
+    /// same revision, like the bundled embedder, gives other vectors) and the truncation they were made with.
     pub fn vector_tag(&self, max_tokens: usize) -> String {
-        format!("{}@{}/t{max_tokens}", self.id, self.revision)
+        let weights = self
+            .file("model")
+            .and_then(|f| f.sha256.as_deref())
+            .map(|sha| sha.get(..12).unwrap_or(sha))
+            .unwrap_or("unhashed");
+        format!("{}@{}:{weights}/t{max_tokens}", self.id, self.revision)
     }
 
     pub fn total_size(&self) -> u64 {
@@ -138,9 +144,27 @@ mod tests {
         let e = c.bundled_embedder().expect("bundled embedder");
         assert_eq!(e.dims, Some(384));
         let model = e.file("model").expect("model file");
-        assert_eq!(model.size, 22_928_619);
+        assert_eq!(model.size, 22_850_126);
         assert!(model.bundle_path.as_deref().unwrap_or("").ends_with(".onnx"));
         assert!(e.file("tokenizer").is_some());
+    }
+
+    #[test]
+    fn the_vector_tag_changes_with_the_weights() {
+        let e = Catalog::builtin()
+            .bundled_embedder()
+            .cloned()
+            .expect("bundled embedder");
+        let tag = e.vector_tag(256);
+        assert!(tag.starts_with("all-minilm-l6-v2-int8@main:fa538be8177d/"), "{tag}");
+        let mut rebuilt = e.clone();
+        for f in &mut rebuilt.files {
+            if f.role == "model" {
+                f.sha256 = Some("0".repeat(64));
+            }
+        }
+        assert_ne!(rebuilt.vector_tag(256), tag);
+        assert_ne!(e.vector_tag(128), tag);
     }
 
     #[test]

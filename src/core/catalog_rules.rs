@@ -39,10 +39,15 @@ pub fn validate_models(models: &[serde_json::Value]) -> Result<(), String> {
             // Unverified entries (sizes read from the hub's listing, files never fetched here) may lack hashes;
             // the engine refuses to download them.
             match f["sha256"].as_str() {
-                Some(sha)
-                    if sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) => {}
+                Some(sha) if is_sha256(sha) => {}
                 None if !verified => {}
                 _ => return Err(format!("{id}/{path}: sha256 must be 64 lowercase hex digits")),
+            }
+            // A file built from a PyPI one (`build` names the script) pins its source too.
+            if f.get("build").is_some() && !f["pypi"]["sha256"].as_str().is_some_and(is_sha256) {
+                return Err(format!(
+                    "{id}/{path}: a built file needs the sha256 of its PyPI source (pypi.sha256)"
+                ));
             }
             if f["size"].as_u64().unwrap_or(0) == 0 {
                 return Err(format!("{id}/{path}: size must be a positive integer"));
@@ -66,6 +71,10 @@ pub fn validate_models(models: &[serde_json::Value]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+fn is_sha256(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 fn str_field<'a>(v: &'a serde_json::Value, key: &str, id: &str) -> Result<&'a str, String> {

@@ -208,10 +208,12 @@ impl<B: EncoderBackend> Embedder<B> {
             tokenizer,
             backend,
             dims,
-            // Measured in Chromium (WASM, 2 threads) on 96 sentences of a real 2,000-word article: batches of 8
-            // beat 16 in each of 6 paired runs (~10 %), 32 was ~35 % slower and 96 ~2.5× slower. Short inputs gain
-            // nothing from long batches, which only add padding.
-            batch_size: 8,
+            // One text per run. The bundled model quantizes its activations per run (one scale for the whole
+            // batch tensor, padding included), so a text's vector would depend on the texts batched with it (cosine
+            // ~0.99 between the two); alone, a text always gets the same vector, which the stored vectors and the
+            // native/web parity rely on. Measured in Chromium (WASM, 2 threads, 64 corpus sentences of ~41 tokens):
+            // 87 texts/s alone vs 92 in length-sorted batches of 8 and 73 in batches of 16: little to give up.
+            batch_size: 1,
             model_tag: String::new(),
             cache: EmbeddingCache::new(EMBEDDING_CACHE_CAPACITY),
             page: None,

@@ -534,14 +534,19 @@ function maxCosineDistance(a, b) {
 }
 
 /**
- * A model folder in the Transformers.js layout holding the same ONNX file and tokenizer.json as Scout's, with the
- * config.json and tokenizer_config.json Transformers.js needs (all-MiniLM-L6-v2's own values).
- * @param {string} dir @returns {{onnx: string, tokenizer: string}} where the two files came from
+ * A model folder in the Transformers.js layout holding Scout's tokenizer.json and an ONNX file (Scout's own, or the
+ * PyPI file Scout's is built from), with the config.json and tokenizer_config.json Transformers.js needs
+ * (all-MiniLM-L6-v2's own values).
+ * @param {string} dir @param {'scout' | 'source'} which ONNX file
+ * @returns {{onnx: string, tokenizer: string}} where the two files came from
  */
-function writeTjsModel(dir) {
+function writeTjsModel(dir, which) {
   const scoutDir = path.join(TEST_DIST, 'models/all-minilm-l6-v2-int8');
   const cacheDir = path.join(os.homedir(), '.cache/scout/models/all-minilm-l6-v2-int8');
-  const onnx = [path.join(scoutDir, 'model.onnx'), path.join(cacheDir, 'model_quantized.onnx')].find((f) => fs.existsSync(f));
+  const candidates = which === 'scout'
+    ? [path.join(scoutDir, 'model.onnx'), path.join(cacheDir, 'model_quantized.onnx')]
+    : [path.join(os.homedir(), '.cache/scout/sources/all-minilm-l6-v2-int8/model.onnx')]; // kept by `cargo xtask setup`
+  const onnx = candidates.find((f) => fs.existsSync(f));
   const tokenizer = [path.join(scoutDir, 'tokenizer.json'), path.join(cacheDir, 'tokenizer.json')].find((f) => fs.existsSync(f));
   if (!onnx || !tokenizer) throw new Error(`no MiniLM int8 model/tokenizer in ${scoutDir} or ${cacheDir}`);
   const repo = path.join(dir, TJS_MODEL);
@@ -562,10 +567,10 @@ function writeTjsModel(dir) {
   return { onnx, tokenizer };
 }
 
-/** The ORIGIN of the Transformers.js page's server, kept for the net-log audit after the browser closes. @type {string | null} */
-let tjsOrigin = null;
-/** The table row that reports the Transformers.js page's outside requests (the net-log count is added at the end). @type {Row | null} */
-let tjsRequestsRow = null;
+/** The ORIGINs of the Transformers.js pages' servers, kept for the net-log audit after the browser closes. @type {string[]} */
+const tjsOrigins = [];
+/** The table rows that report the Transformers.js pages' outside requests (the net-log count is added at the end). @type {Row[]} */
+const tjsRequestsRows = [];
 
 /**
  * Transformers.js (npm `@huggingface/transformers`, its self-contained browser build with the onnxruntime-web it
@@ -577,9 +582,16 @@ let tjsRequestsRow = null;
  * Scout's cache does not help): on a shared 2-core machine load comes in bursts, and measuring the two sides minutes
  * apart let a burst decide the ratio. The ratio is taken from these paired runs; the pairs also give the agreement
  * check. Without Scout (its calls fail), the ratio falls back to the numbers of the section above.
+ *
+ * `which` picks the ONNX file the peer runs: 'scout' is the very file Scout ships (the same kernels on both sides:
+ * the ratio measures the code around them); 'source' is the PyPI file Scout's is built from (int8 weights computed
+ * in float32), which is what the peer would run without Scout's build step.
  * @param {import('playwright-core').BrowserContext} ctx @param {import('playwright-core').Page} extPage
+ * @param {'scout' | 'source'} which
  */
-async function transformersJs(ctx, extPage) {
+async function transformersJs(ctx, extPage, which) {
+  // The keys of this run: `transformers_js_*` on Scout's file, `transformers_js_source_*` on the PyPI source file.
+  const P = which === 'scout' ? 'transformers_js' : 'transformers_js_source';
   report.embed ||= {};
   const out = report.embed;
   const { texts } = embedShared || embeddingInputs(path.join(TEST_DIST, 'models/all-minilm-l6-v2-int8/tokenizer.json'));
@@ -596,11 +608,11 @@ async function transformersJs(ctx, extPage) {
   /** @type {import('playwright-core').Page | null} */
   let page = null;
   try {
-    const src = writeTjsModel(path.join(tmp, 'models'));
-    out.transformers_js_model_sha256 = sha256(path.join(tmp, 'models', TJS_MODEL, 'onnx/model_quantized.onnx'));
-    out.transformers_js_tokenizer_sha256 = sha256(path.join(tmp, 'models', TJS_MODEL, 'tokenizer.json'));
+    const src = writeTjsModel(path.join(tmp, 'models'), which);
+    out[`${P}_model_sha256`] = sha256(path.join(tmp, 'models', TJS_MODEL, 'onnx/model_quantized.onnx'));
+    out[`${P}_tokenizer_sha256`] = sha256(path.join(tmp, 'models', TJS_MODEL, 'tokenizer.json'));
     const scoutModel = path.join(TEST_DIST, 'models/all-minilm-l6-v2-int8/model.onnx');
-    if (fs.existsSync(scoutModel) && sha256(scoutModel) !== out.transformers_js_model_sha256) throw new Error(`${src.onnx} is not Scout's model`);
+    if (which === 'scout' && fs.existsSync(scoutModel) && sha256(scoutModel) !== out[`${P}_model_sha256`]) throw new Error(`${src.onnx} is not Scout's model`);
     fs.mkdirSync(path.join(tmp, 'page'));
     fs.writeFileSync(path.join(tmp, 'page/index.html'), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>Transformers.js bench</title>');
     // COOP + COEP on everything it serves: the page is then cross-origin isolated, so ORT can use threads.
@@ -608,7 +620,7 @@ async function transformersJs(ctx, extPage) {
       { '/page/': path.join(tmp, 'page'), '/tjs/': tjsDist, '/ort/': ortDist, '/models/': path.join(tmp, 'models') },
       { headers: { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } },
     );
-    tjsOrigin = server.base;
+    tjsOrigins.push(server.base);
     page = await ctx.newPage();
     /** @type {string[]} */
     const outside = [];
@@ -641,13 +653,13 @@ async function transformersJs(ctx, extPage) {
       };
     }, { base: server.base, model: TJS_MODEL }), REQUEST_TIMEOUT_MS, 'Transformers.js pipeline');
     Object.assign(out, {
-      transformers_js_version: setup.version,
-      transformers_js_ort_web_version: setup.ort && setup.ort.web,
-      transformers_js_ort_web_package: ortPkg,
-      transformers_js_wasm: path.basename(String(setup.wasm)),
-      transformers_js_threads: setup.threads,
-      transformers_js_cross_origin_isolated: setup.isolated,
-      transformers_js_load_ms: setup.load_ms,
+      [`${P}_version`]: setup.version,
+      [`${P}_ort_web_version`]: setup.ort && setup.ort.web,
+      [`${P}_ort_web_package`]: ortPkg,
+      [`${P}_wasm`]: path.basename(String(setup.wasm)),
+      [`${P}_threads`]: setup.threads,
+      [`${P}_cross_origin_isolated`]: setup.isolated,
+      [`${P}_load_ms`]: setup.load_ms,
     });
     if (!setup.isolated) throw new Error('the Transformers.js page is not cross-origin isolated (no threads)');
 
@@ -672,7 +684,9 @@ async function transformersJs(ctx, extPage) {
     const scoutTps = {};
     /** @type {Record<string, number>} */
     const dist = {};
-    let nextVariant = 20; // above those the Scout section used, below the warm-ups' 98/99
+    // Above those the Scout section used, below the warm-ups' 98/99; each peer run its own (Scout's cache would
+    // answer texts it has seen).
+    let nextVariant = which === 'scout' ? 20 : 50;
     for (const batch of [1, 16]) {
       const ms = [];
       const scoutMs = [];
@@ -680,14 +694,14 @@ async function transformersJs(ctx, extPage) {
         const xs = variant(texts, nextVariant++);
         /** @type {number[][] | null} */
         let scoutVectors = null;
-        if (!out.transformers_js_scout_error) {
+        if (!out[`${P}_scout_error`]) {
           try {
             const r = await askOk(extPage, { type: 'embed', texts: xs, ep: 'wasm', batch_size: batch });
             if (r.ep !== 'wasm' || r.vectors.length !== texts.length) throw new Error(`embed replied ep=${r.ep} with ${r.vectors.length} vectors`);
             scoutMs.push(r.ms);
             scoutVectors = r.vectors;
           } catch (e) {
-            out.transformers_js_scout_error = errText(e);
+            out[`${P}_scout_error`] = errText(e);
           }
         }
         const r = await run(xs, batch);
@@ -696,33 +710,33 @@ async function transformersJs(ctx, extPage) {
         if (scoutVectors) dist[`b${batch}`] = Math.max(dist[`b${batch}`] || 0, maxCosineDistance(scoutVectors, r.vectors));
       }
       tps[batch] = texts.length / (Math.min(...ms) / 1000);
-      out[`transformers_js_b${batch}_ms`] = ms;
-      out[`transformers_js_b${batch}_texts_per_s`] = tps[batch];
+      out[`${P}_b${batch}_ms`] = ms;
+      out[`${P}_b${batch}_texts_per_s`] = tps[batch];
       if (scoutMs.length === EMBED_REPEATS) {
         scoutTps[batch] = texts.length / (Math.min(...scoutMs) / 1000);
-        out[`transformers_js_paired_scout_b${batch}_ms`] = scoutMs;
-        out[`transformers_js_paired_scout_b${batch}_texts_per_s`] = scoutTps[batch];
+        out[`${P}_paired_scout_b${batch}_ms`] = scoutMs;
+        out[`${P}_paired_scout_b${batch}_texts_per_s`] = scoutTps[batch];
       } else if (typeof out[`wasm_b${batch}_texts_per_s`] === 'number') {
         scoutTps[batch] = out[`wasm_b${batch}_texts_per_s`]; // unpaired: from the Scout section
       }
-      if (scoutTps[batch] !== undefined) out[`transformers_js_ratio_b${batch}`] = scoutTps[batch] / tps[batch];
+      if (scoutTps[batch] !== undefined) out[`${P}_ratio_b${batch}`] = scoutTps[batch] / tps[batch];
     }
-    out.transformers_js_goal_ratio = TJS_GOAL_RATIO;
-    out.transformers_js_max_cosine_distance = Object.keys(dist).length ? Math.max(...Object.values(dist)) : null;
-    out.transformers_js_max_cosine_distance_by_batch = dist;
-    out.transformers_js_outside_requests = outside;
+    out[`${P}_goal_ratio`] = TJS_GOAL_RATIO;
+    out[`${P}_max_cosine_distance`] = Object.keys(dist).length ? Math.max(...Object.values(dist)) : null;
+    out[`${P}_max_cosine_distance_by_batch`] = dist;
+    out[`${P}_outside_requests`] = outside;
     if (outside.length) throw new Error(`the Transformers.js page requested outside hosts: ${outside.slice(0, 3).join(', ')}`);
 
     rows.push({
-      metric: `  vs Transformers.js ${setup.version}: same model, WASM`,
+      metric: `  vs Transformers.js ${setup.version}, WASM, on ${which === 'scout' ? "Scout's own ONNX file (same graph)" : 'the PyPI source file (int8 weights, float32 compute)'}`,
       scout: '',
-      peer: `ORT-web ${setup.ort && setup.ort.web} (${out.transformers_js_wasm}), ${setup.threads} threads, load ${millis(setup.load_ms)}`,
+      peer: `ORT-web ${setup.ort && setup.ort.web} (${out[`${P}_wasm`]}), ${setup.threads} threads, load ${millis(setup.load_ms)}`,
     });
     for (const batch of [1, 16]) {
-      const ratio = out[`transformers_js_ratio_b${batch}`];
+      const ratio = out[`${P}_ratio_b${batch}`];
       rows.push({
         metric: `  texts/s, WASM b=${batch} vs Transformers.js b=${batch}`,
-        scout: scoutTps[batch] === undefined ? `n/a: ${out.transformers_js_scout_error}` : `${scoutTps[batch].toFixed(1)}${out[`transformers_js_paired_scout_b${batch}_ms`] ? ' (paired runs)' : ''}`,
+        scout: scoutTps[batch] === undefined ? `n/a: ${out[`${P}_scout_error`]}` : `${scoutTps[batch].toFixed(1)}${out[`${P}_paired_scout_b${batch}_ms`] ? ' (paired runs)' : ''}`,
         peer: `${tps[batch].toFixed(1)} Transformers.js`,
         ratio: ratio === undefined ? '' : `${times(ratio)} (goal ≥ ${TJS_GOAL_RATIO.toFixed(2)})`,
       });
@@ -730,10 +744,11 @@ async function transformersJs(ctx, extPage) {
     rows.push({
       metric: `  max cosine distance, Scout vs Transformers.js (${texts.length} texts)`,
       scout: '',
-      peer: Object.keys(dist).length ? Object.entries(dist).map(([k, v]) => `${v.toExponential(1)} (${k})`).join(', ') : `n/a: ${out.transformers_js_scout_error || 'no Scout vectors'}`,
+      peer: Object.keys(dist).length ? Object.entries(dist).map(([k, v]) => `${v.toExponential(1)} (${k})`).join(', ') : `n/a: ${out[`${P}_scout_error`] || 'no Scout vectors'}`,
     });
-    tjsRequestsRow = { metric: '  Transformers.js page: requests off 127.0.0.1', scout: '', peer: `${outside.length} (page events)` };
-    rows.push(tjsRequestsRow);
+    const requestsRow = { metric: '  Transformers.js page: requests off 127.0.0.1', scout: '', peer: `${outside.length} (page events)` };
+    tjsRequestsRows.push(requestsRow);
+    rows.push(requestsRow);
   } finally {
     if (page) await page.close().catch(() => {});
     if (server) await server.close();
@@ -747,10 +762,10 @@ async function transformersJs(ctx, extPage) {
  * @param {string} netlog
  */
 function auditTjsNetLog(netlog) {
-  if (!tjsOrigin) return;
-  const outside = auditNetLog(netlog).pages.filter((r) => r.initiator === tjsOrigin);
+  if (!tjsOrigins.length) return;
+  const outside = auditNetLog(netlog).pages.filter((r) => tjsOrigins.includes(r.initiator));
   if (report.embed) report.embed.transformers_js_outside_requests_netlog = outside.map((r) => r.url);
-  if (tjsRequestsRow) tjsRequestsRow.peer += `, ${outside.length} (net log)${outside.length ? `: ${outside[0].url}` : ''}`;
+  for (const row of tjsRequestsRows) row.peer += `, ${outside.length} (net log, both pages)${outside.length ? `: ${outside[0].url}` : ''}`;
   if (outside.length && report.embed) report.embed.transformers_js_error = `the Transformers.js page requested outside hosts: ${outside.map((r) => r.url).join(', ')}`;
 }
 
@@ -787,10 +802,13 @@ async function main() {
     });
     await section('long_page', ['click → T1 summary of a ~2,000-word page'], () => longPage(server.base, browser.page));
     await section('embed', ['MiniLM embeddings'], () => embeddings(browser.page));
-    await section('embed_tjs', ['  vs Transformers.js (same model, WASM)'], () => transformersJs(browser.ctx, browser.page));
-    if (report.embed_tjs) { // keep its error with the other embedding numbers
-      (report.embed ||= {}).transformers_js_error = report.embed_tjs.error;
-      delete report.embed_tjs;
+    await section('embed_tjs', ['  vs Transformers.js (same file, WASM)'], () => transformersJs(browser.ctx, browser.page, 'scout'));
+    await section('embed_tjs_source', ['  vs Transformers.js (PyPI source file, WASM)'], () => transformersJs(browser.ctx, browser.page, 'source'));
+    for (const [key, prefix] of [['embed_tjs', 'transformers_js'], ['embed_tjs_source', 'transformers_js_source']]) {
+      if (report[key]) { // keep its error with the other embedding numbers
+        (report.embed ||= {})[`${prefix}_error`] = report[key].error;
+        delete report[key];
+      }
     }
     await section('extract', ['extraction vs Readability.js'], () => extraction(browser.page, server.base));
   } catch (e) {

