@@ -45,7 +45,8 @@ async function showStatus() {
   if (!r || !r.ok) { status.textContent = `Engine error: ${r && r.error ? r.error.message : 'no answer'}`; return; }
   if (r.error) { status.textContent = `Model not available (${r.error.message}); summaries use the no-model tier.`; return; }
   const b = r.backend;
-  status.textContent = b ? `Running ${r.model} on ${b.ep.toUpperCase()} — ${b.reason}. Started in ${Math.round(r.init_ms)} ms.` : 'Engine not started.';
+  const phases = (r.init_phases || []).map((/** @type {{name: string, ms: number}} */ p) => `${p.name} ${Math.round(p.ms)} ms`).join(', ');
+  status.textContent = b ? `Running ${r.model} on ${b.ep.toUpperCase()} — ${b.reason}. Started in ${Math.round(r.init_ms)} ms${phases ? ` (${phases})` : ''}.` : 'Engine not started.';
   showProbe(r.probe);
   if (r.recommendation) {
     const rec = r.recommendation;

@@ -221,6 +221,13 @@ pub struct SummaryReply {
     pub vectors: VectorUse,
 }
 
+/// One step of the engine's start and its duration.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct InitPhase {
+    pub name: String,
+    pub ms: f64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct StatusReply {
     pub ready: bool,
@@ -233,6 +240,9 @@ pub struct StatusReply {
     pub backend: Option<BackendChoice>,
     pub model: Option<String>,
     pub init_ms: Option<f64>,
+    /// Where the engine's start went (runtime, model, first run), in order; empty before it started.
+    #[serde(default)]
+    pub init_phases: Vec<InitPhase>,
     pub error: Option<ScoutError>,
     /// Size of the engine's own WebAssembly memory (it never shrinks: this is the peak so far).
     #[serde(default)]

@@ -27,8 +27,8 @@ use crate::core::hardware::{
 use crate::core::history;
 use crate::core::pipeline::{SummarizeContext, summarize};
 use crate::core::protocol::{
-    EmbedReply, Envelope, HistoryReply, ModelLoadedReply, ModelsReply, Reply, ReplyBody, Request, StatusReply,
-    parse_envelope,
+    EmbedReply, Envelope, HistoryReply, InitPhase, ModelLoadedReply, ModelsReply, Reply, ReplyBody, Request,
+    StatusReply, parse_envelope,
 };
 use crate::core::qa;
 use crate::core::store::{Clock, MemoryStore, ResultStore};
@@ -52,6 +52,7 @@ struct Loaded {
     /// A second session on the other EP, created on demand for parity checks.
     alt: Option<Embedder<OrtEncoder>>,
     init_ms: f64,
+    init_phases: Vec<InitPhase>,
 }
 
 #[derive(Default)]
@@ -456,6 +457,7 @@ fn status(st: &State) -> StatusReply {
         backend: st.loaded.as_ref().map(|l| l.choice.clone()),
         model: bundled_model_id(),
         init_ms: st.loaded.as_ref().map(|l| l.init_ms),
+        init_phases: st.loaded.as_ref().map(|l| l.init_phases.clone()).unwrap_or_default(),
         wasm_memory_bytes: (core::arch::wasm32::memory_size(0) as u64) * 65_536,
         error: st.load_error.clone(),
     }
@@ -515,7 +517,9 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
         st.load_error = Some(not_configured());
         return;
     };
+    let mut phases = Phases::new(&clock, t);
     let stored = stored_probe(st).await;
+    phases.end("stored measurement");
     // The runtime bundle is fixed once loaded; the service worker recreates the document when the preference changes.
     let measure =
         (want.measure || should_probe(&want.hw, want.pref, stored.as_ref())) && loaded_bundle() != Some(Ep::Wasm);
@@ -528,8 +532,10 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
         // The WebGPU bundle also runs the WASM EP: a measurement needs it.
         let bundle = if measure { Ep::Webgpu } else { choice.ep };
         let env = init_runtime(&config.ort_base, bundle, choice.threads).await?;
+        phases.end("runtime");
         if measure {
             let (probe, wasm, webgpu) = measure_backends(&env, &config, &want.hw).await?;
+            phases.end("backend measurement and models");
             let choice = choose_backend(&want.hw, want.pref, Some(&probe));
             let embedder = match webgpu {
                 Some(gpu) if choice.ep == Ep::Webgpu => gpu,
@@ -547,6 +553,7 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
             }
             Err(e) => return Err(e),
         };
+        phases.end("tokenizer and model session");
         Ok((env, embedder, choice, None))
     }
     .await;
@@ -561,15 +568,43 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
             }
             // The first run after creation is much slower than later ones: pay it now, not on the user's click.
             let _ = embedder.embed(&["Scout warms up the model."]).await;
+            phases.end("first run");
             st.loaded = Some(Loaded {
                 env,
                 choice,
                 embedder,
                 alt: None,
                 init_ms: clock.now_ms() - t,
+                init_phases: phases.done,
             });
         }
         Err(e) => st.load_error = Some(e),
+    }
+}
+
+/// The named steps of the engine's start, each timed from the end of the one before.
+struct Phases<'a> {
+    clock: &'a PerfClock,
+    last: f64,
+    done: Vec<InitPhase>,
+}
+
+impl<'a> Phases<'a> {
+    fn new(clock: &'a PerfClock, start: f64) -> Self {
+        Phases {
+            clock,
+            last: start,
+            done: Vec::new(),
+        }
+    }
+
+    fn end(&mut self, name: &str) {
+        let now = self.clock.now_ms();
+        self.done.push(InitPhase {
+            name: name.to_string(),
+            ms: now - self.last,
+        });
+        self.last = now;
     }
 }
 

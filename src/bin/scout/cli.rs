@@ -15,7 +15,7 @@ const USAGE: &str = "usage: scout extract PATH|- [--url URL]
        scout summarize PATH|- [--url URL] [--type key-points|tldr|teaser|headline] [--length short|medium|long] [--format markdown|plain] [--tier t0|t1]
        scout classify PATH|- [--url URL] [--labels a,b,c]
        scout ask PATH|- QUESTION [--url URL] [--top K]
-       scout embed < texts.json
+       scout embed [--batch N] < texts.json
        scout protocol-js";
 
 pub fn main() -> ExitCode {
@@ -23,7 +23,7 @@ pub fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("extract") => cmd_extract(&args[1..]),
         Some("summarize") => cmd_summarize(&args[1..]),
-        Some("embed") => cmd_embed(),
+        Some("embed") => cmd_embed(&args[1..]),
         Some("classify") => cmd_classify(&args[1..]),
         Some("ask") => cmd_ask(&args[1..]),
         Some("protocol-js") => {
@@ -168,11 +168,19 @@ fn cmd_ask(args: &[String]) -> Result<ReplyBody, ScoutError> {
     .map(ReplyBody::Answers)
 }
 
-fn cmd_embed() -> Result<ReplyBody, ScoutError> {
+fn cmd_embed(args: &[String]) -> Result<ReplyBody, ScoutError> {
     let input = read_input("-")?;
     let texts: Vec<String> =
         serde_json::from_str(&input).map_err(|e| bad(format!("stdin must be a JSON array of strings: {e}")))?;
     let mut embedder = load_embedder()?;
+    // Texts per model run; the default is the extension's (see `Embedder::new`). The benchmark compares shapes.
+    if let Some(b) = flag(args, "--batch") {
+        embedder.batch_size = b
+            .parse::<usize>()
+            .ok()
+            .filter(|&b| (1..=256).contains(&b))
+            .ok_or_else(|| bad("--batch must be 1..256"))?;
+    }
     let clock = NativeClock::default();
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let vectors = pollster::block_on(embedder.embed(&refs))?;
