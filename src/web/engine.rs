@@ -665,16 +665,22 @@ async fn make_embedder(env: &Environment, config: &Config, ep: Ep) -> Result<Emb
             .map(|p| format!("{}{p}", config.package_base))
             .ok_or_else(|| ScoutError::new(ErrorCode::ModelUnavailable, format!("catalog: no bundled {role}")))
     };
-    let tok_bytes = match TOKENIZER.with(|t| t.borrow().clone()) {
-        Some(b) => b,
-        None => {
-            let b = fetch_bytes(&path("tokenizer")?).await?;
-            TOKENIZER.with(|t| *t.borrow_mut() = Some(b.clone()));
-            b
-        }
-    };
     let max_tokens = entry.max_tokens.unwrap_or(256);
-    let tokenizer = EmbedTokenizer::from_bytes(&tok_bytes, max_tokens)?;
-    let encoder = OrtEncoder::create(env, &path("model")?, ep).await?;
+    let tokenizer_path = path("tokenizer")?;
+    let tokenizer = async {
+        let bytes = match TOKENIZER.with(|t| t.borrow().clone()) {
+            Some(b) => b,
+            None => {
+                let b = fetch_bytes(&tokenizer_path).await?;
+                TOKENIZER.with(|t| *t.borrow_mut() = Some(b.clone()));
+                b
+            }
+        };
+        EmbedTokenizer::from_bytes(&bytes, max_tokens)
+    };
+    // The first session also starts ONNX Runtime's WASM module (compile, threads): the tokenizer is read meanwhile.
+    let (tokenizer, encoder) =
+        futures_util::future::join(tokenizer, OrtEncoder::create(env, &path("model")?, ep)).await;
+    let (tokenizer, encoder) = (tokenizer?, encoder?);
     Ok(Embedder::new(tokenizer, encoder, entry.dims.unwrap_or(384)).with_model_tag(entry.vector_tag(max_tokens)))
 }
