@@ -213,16 +213,20 @@ function embeddingInputs(tokenizerJson) {
 
 // ---------- native CLI ----------
 
-/** The native `scout` CLI, built (debug) if neither build exists. */
+/** @type {{bin: string, profile: string} | null} */
+let cli = null;
+
+/**
+ * The native `scout` CLI, release build (built or brought up to date once per run: a stale binary would measure old
+ * code; the release build's tokenizer is what a user of the CLI runs). Falls back to the debug build.
+ */
 function nativeCli() {
-  const release = path.join(ROOT, 'target/release/scout');
-  const debug = path.join(ROOT, 'target/debug/scout');
-  if (fs.existsSync(release)) return { bin: release, profile: 'release' };
-  if (!fs.existsSync(debug)) {
-    const r = spawnSync('cargo', ['build', '--bin', 'scout'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-    if (r.status !== 0) throw new Error('cargo build --bin scout failed');
-  }
-  return { bin: debug, profile: 'debug' };
+  if (cli) return cli;
+  const r = spawnSync('cargo', ['build', '--release', '--bin', 'scout'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status === 0) return (cli = { bin: path.join(ROOT, 'target/release/scout'), profile: 'release' });
+  const d = spawnSync('cargo', ['build', '--bin', 'scout'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (d.status !== 0) throw new Error('cargo build --bin scout failed');
+  return (cli = { bin: path.join(ROOT, 'target/debug/scout'), profile: 'debug' });
 }
 
 /**
