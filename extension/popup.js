@@ -16,7 +16,7 @@ async function summarize() {
     format: 'markdown',
   };
   $('stop').hidden = false;
-  const reply = await summarizeProgressively($('result'), ask, { type: 'summarize', tabId, options }, await modelEnabled());
+  const reply = await summarizeProgressively($('result'), { type: 'summarize', tabId, options }, await modelEnabled());
   $('stop').hidden = true;
   if (reply && !reply.ok && reply.error.code === 'cancelled') reply.error.message = 'Stopped.';
   renderReply($('result'), reply);

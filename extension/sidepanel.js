@@ -8,7 +8,7 @@ const box = $('result');
 /** @param {number} tabId @param {boolean} selectionOnly */
 async function run(tabId, selectionOnly) {
   renderBusy(box, selectionOnly ? 'Summarizing the selection on this device…' : 'Summarizing the page on this device…');
-  await summarizeProgressively(box, ask, { type: 'summarize', tabId, selectionOnly }, await modelEnabled());
+  await summarizeProgressively(box, { type: 'summarize', tabId, selectionOnly }, await modelEnabled());
 }
 
 /** A job left by the context menu (the service worker keeps no state; session storage does). */

@@ -114,23 +114,56 @@ async function capture(tabId, selectionOnly) {
   return { page };
 }
 
+/** The engine's form of a captured page. @param {any} page */
+const enginePage = (page) => ({ url: page.url, title: page.title, html: page.html, text: page.text, lang: page.lang, is_selection: page.isSelection });
+
 /**
- * @param {{tabId: number, options?: object, tier?: string, refresh?: boolean, selectionOnly?: boolean}} msg
+ * The engine request that summarizes a captured page.
+ * @param {{options?: object, tier?: string, refresh?: boolean}} msg @param {any} page @param {boolean} preview
  */
-async function summarize(msg) {
-  if (typeof msg.tabId !== 'number') return fail(ErrorCode.BAD_REQUEST, 'summarize needs a tabId');
-  const { page, error } = await capture(msg.tabId, !!msg.selectionOnly);
-  if (error) return error;
-  return toEngine({
+async function summarizeRequest(msg, page, preview) {
+  return {
     type: RequestType.SUMMARIZE,
-    page: { url: page.url, title: page.title, html: page.html, text: page.text, lang: page.lang, is_selection: page.isSelection },
+    page: enginePage(page),
     options: msg.options || {},
     // The user can turn the model off in the options ("no model" = T0 only).
     tier: msg.tier || (await settings()).tier,
     refresh: !!msg.refresh,
     // A quick no-model answer shown while the full one is computed (the engine answers it without waiting).
-    preview: msg.preview === true,
+    preview,
+  };
+}
+
+/**
+ * @param {{tabId: number, options?: object, tier?: string, refresh?: boolean, selectionOnly?: boolean, preview?: boolean}} msg
+ */
+async function summarize(msg) {
+  if (typeof msg.tabId !== 'number') return fail(ErrorCode.BAD_REQUEST, 'summarize needs a tabId');
+  const { page, error } = await capture(msg.tabId, !!msg.selectionOnly);
+  if (error) return error;
+  return toEngine(await summarizeRequest(msg, page, msg.preview === true));
+}
+
+/**
+ * A progressive summary on a port named "summarize": the page is captured once, the no-model preview is posted
+ * as `{phase: 'preview', reply}` as soon as the engine has it (unless the full reply came first), then the full
+ * reply as `{phase: 'final', reply}`. Nothing is kept between messages: the port carries the conversation.
+ * @param {chrome.runtime.Port} port @param {any} msg
+ */
+async function summarizeOnPort(port, msg) {
+  const post = (/** @type {string} */ phase, /** @type {any} */ reply) => {
+    try { port.postMessage({ phase, reply }); } catch { /* the page closed: nobody to tell */ }
+  };
+  if (typeof msg.tabId !== 'number') return post('final', fail(ErrorCode.BAD_REQUEST, 'summarize needs a tabId'));
+  const { page, error } = await capture(msg.tabId, !!msg.selectionOnly);
+  if (error) return post('final', error);
+  let done = false;
+  toEngine(await summarizeRequest(msg, page, true)).then((first) => {
+    if (!done && first && first.ok) post('preview', first);
   });
+  const reply = await toEngine(await summarizeRequest(msg, page, false));
+  done = true;
+  post('final', reply);
 }
 
 /**
@@ -141,7 +174,7 @@ async function aboutPage(msg, request) {
   if (typeof msg.tabId !== 'number') return fail(ErrorCode.BAD_REQUEST, 'this request needs a tabId');
   const { page, error } = await capture(msg.tabId, !!msg.selectionOnly);
   if (error) return error;
-  return toEngine(request({ url: page.url, title: page.title, html: page.html, text: page.text, lang: page.lang, is_selection: page.isSelection }));
+  return toEngine(request(enginePage(page)));
 }
 
 const HIGHLIGHT_CSS = '::highlight(scout-cite) { background-color: #ffe066; color: inherit; }';
@@ -238,6 +271,20 @@ chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   }
   route(msg).then(sendResponse, (e) => sendResponse(fail(ErrorCode.INTERNAL, String(e && e.message || e))));
   return true;
+});
+
+chrome.runtime.onConnect.addListener((port) => {
+  if (port.name !== 'summarize' || !port.sender || !fromOurPages(port.sender)) {
+    port.disconnect();
+    return;
+  }
+  port.onMessage.addListener((msg) => {
+    if (!msg || msg.v !== PROTOCOL_VERSION) {
+      port.postMessage({ phase: 'final', reply: fail(ErrorCode.VERSION_MISMATCH, 'The extension was updated: close and reopen this panel.') });
+      return;
+    }
+    summarizeOnPort(port, msg).catch((e) => port.postMessage({ phase: 'final', reply: fail(ErrorCode.INTERNAL, String(e && e.message || e)) }));
+  });
 });
 
 function createMenus() {

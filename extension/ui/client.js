@@ -11,6 +11,38 @@ export async function ask(msg) {
   }
 }
 
+/**
+ * A progressive summary: one page capture, `onPreview` with the quick no-model reply (if it comes before the full
+ * one), then the full reply. Over a port to the service worker (see `summarizeOnPort` in sw.js).
+ * @param {object} msg a `summarize` message @param {(reply: any) => void} onPreview @returns {Promise<any>}
+ */
+export function askProgressive(msg, onPreview) {
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (/** @type {any} */ reply) => {
+      if (settled) return;
+      settled = true;
+      resolve(reply);
+    };
+    let port;
+    try {
+      port = chrome.runtime.connect({ name: 'summarize' });
+    } catch (e) {
+      finish({ ok: false, error: { code: 'internal', message: `Scout's background worker did not answer: ${e}` } });
+      return;
+    }
+    port.onMessage.addListener((/** @type {any} */ m) => {
+      if (m && m.phase === 'preview' && !settled) onPreview(m.reply);
+      if (m && m.phase === 'final') {
+        finish(m.reply);
+        port.disconnect();
+      }
+    });
+    port.onDisconnect.addListener(() => finish({ ok: false, error: { code: 'internal', message: "Scout's background worker stopped before it answered." } }));
+    port.postMessage({ v: PROTOCOL_VERSION, ...msg });
+  });
+}
+
 /** The tab to work on: `?tabId=` (tests, side panel) or the active tab of this window. */
 export async function targetTabId() {
   const p = new URLSearchParams(location.search).get('tabId');

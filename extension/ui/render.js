@@ -1,5 +1,6 @@
 // @ts-check
 /** Rendering of engine replies, shared by the popup and the side panel. Page text is only ever set as text. */
+import { ask, askProgressive } from './client.js';
 
 const TIER_LABEL = { T0: 'T0 · no model', T1: 'T1 · on-device embedder', T2: 'T2 · local LLM', T3: 'T3 · remote endpoint' };
 
@@ -74,25 +75,20 @@ export function renderBusy(box, text) {
 
 /**
  * Summarize into `box` progressively: the no-model summary (T0, milliseconds) is shown at once with a note that
- * the on-device model is refining it, then the full reply replaces it. With the model turned off in the options
- * only the full (T0) request is made.
+ * the on-device model is refining it, then the full reply replaces it; the page is captured once for both. With the
+ * model turned off in the options only the full (T0) request is made.
  * @param {HTMLElement} box
- * @param {(msg: object) => Promise<any>} ask
  * @param {object} msg a `summarize` message
  * @param {boolean} modelOn
  * @returns {Promise<any>} the full reply
  */
-export async function summarizeProgressively(box, ask, msg, modelOn) {
-  let done = false;
-  if (modelOn) {
-    ask({ ...msg, preview: true }).then((first) => {
-      if (done || !first || !first.ok) return;
+export async function summarizeProgressively(box, msg, modelOn) {
+  const reply = modelOn
+    ? await askProgressive(msg, (first) => {
       renderReply(box, first);
       box.append(el('div', { class: 'busy', role: 'status', 'data-testid': 'refining' }, [el('progress', {}), el('span', {}, ['Refining with the on-device model…'])]));
-    });
-  }
-  const reply = await ask(msg);
-  done = true;
+    })
+    : await ask(msg);
   renderReply(box, reply);
   return reply;
 }
