@@ -85,7 +85,7 @@ export function tempProfile() {
  * Launch Chromium with the extension.
  * `navigator.webdriver` is made false (no --enable-automation, AutomationControlled off) so that telemetry code
  * that skips automated browsers would fire if it were enabled: the network audit must then still see nothing.
- * @param {{profile?: string, dist?: string, webgpu?: boolean}} [opts]
+ * @param {{profile?: string, dist?: string, webgpu?: boolean, args?: string[]}} [opts] `args`: more Chromium flags
  */
 export async function launch(opts = {}) {
   const profile = opts.profile || tempProfile();
@@ -98,6 +98,7 @@ export async function launch(opts = {}) {
     `--log-net-log=${netlog}`, '--net-log-capture-mode=Default',
   ];
   if (opts.webgpu) args.push('--enable-unsafe-webgpu');
+  if (opts.args) args.push(...opts.args);
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: false,
