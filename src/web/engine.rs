@@ -532,7 +532,7 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
         // The WebGPU bundle also runs the WASM EP: a measurement needs it.
         let bundle = if measure { Ep::Webgpu } else { choice.ep };
         let env = init_runtime(&config.ort_base, bundle, choice.threads).await?;
-        phases.end("runtime");
+        phases.end("runtime script");
         if measure {
             let (probe, wasm, webgpu) = measure_backends(&env, &config, &want.hw).await?;
             phases.end("backend measurement and models");
@@ -553,7 +553,7 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
             }
             Err(e) => return Err(e),
         };
-        phases.end("tokenizer and model session");
+        phases.end("runtime start, tokenizer, model session");
         Ok((env, embedder, choice, None))
     }
     .await;
