@@ -1,8 +1,10 @@
 // @ts-check
 /**
  * Scout's benchmarks, in one run: package sizes, cold start to the first T1 summary, MiniLM embedding throughput
- * on the WASM EP against native ONNX Runtime and against Transformers.js (same int8 model and tokenizer, WASM, in
- * the same browser), and article extraction speed against Readability.js in the same browser.
+ * on the WASM EP against native ONNX Runtime (same file, same batch size) and against Transformers.js (WASM, in the
+ * same browser, same tokenizer; once on Scout's own ONNX file and once on the PyPI file it is built from), click →
+ * T1 summary of a ~2,000-word page (first launch, warm, after a browser restart), and article extraction speed
+ * against Readability.js in the same browser.
  *
  *   node tests/e2e/bench.mjs <test-dist-dir> <release-dist-dir>      (what `cargo xtask bench` runs)
  *
