@@ -154,6 +154,12 @@ async function init() {
   const useModel = /** @type {HTMLInputElement} */ ($('use-model'));
   useModel.checked = settings.tier !== 't0';
   useModel.addEventListener('change', () => patchSettings({ tier: useModel.checked ? 'auto' : 't0' }));
+  const keepReady = /** @type {HTMLInputElement} */ ($('keep-ready'));
+  keepReady.checked = settings.keep_ready === true;
+  keepReady.addEventListener('change', async () => {
+    await patchSettings({ keep_ready: keepReady.checked });
+    if (keepReady.checked) await showStatus(); // start it now too
+  });
   const labels = /** @type {HTMLInputElement} */ ($('custom-labels'));
   labels.value = settings.custom_labels || '';
   labels.addEventListener('change', () => patchSettings({ custom_labels: labels.value.trim() }));

@@ -297,6 +297,17 @@ function createMenus() {
 chrome.runtime.onInstalled.addListener(createMenus);
 
 /**
+ * "Keep Scout ready" (options; off by default): start the engine when the browser starts, so the first summary
+ * does not wait for ONNX Runtime and the model to load. It costs memory for as long as the browser runs.
+ */
+async function startIfKeptReady() {
+  const { settings: s } = await chrome.storage.local.get('settings');
+  if (s && s.keep_ready === true) await toEngine({ type: RequestType.STATUS });
+}
+chrome.runtime.onStartup.addListener(() => { startIfKeptReady(); });
+chrome.runtime.onInstalled.addListener(() => { startIfKeptReady(); });
+
+/**
  * Context menu: open the side panel (needs this click's user gesture) and leave the job for it in session storage;
  * the side panel runs it and shows progress.
  * @param {chrome.contextMenus.OnClickData} info @param {chrome.tabs.Tab | undefined} tab

@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, launch, openExtensionPage, ask, startHub, recordProgress, tempProfile, auditLaunched } from './harness.mjs';
+import { ROOT, launch, openExtensionPage, ask, startHub, recordProgress, tempProfile, auditLaunched, chromiumRss } from './harness.mjs';
 
 const MODEL = 'test-500mb';
 const HUB_DIR = path.join(ROOT, 'target/test-hub');
@@ -16,25 +16,6 @@ const HUB_DIR = path.join(ROOT, 'target/test-hub');
 let hub;
 before(async () => { hub = await startHub(HUB_DIR); });
 after(async () => { await hub.close(); });
-
-/** Resident memory (bytes) of this machine's Chromium processes: the extension renderer(s) and all of them. */
-function chromiumRss() {
-  let extension = 0;
-  let all = 0;
-  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let cmd = '';
-    let status = '';
-    try {
-      cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    } catch { continue; } // gone
-    if (!/chrom(e|ium)/.test(cmd.split('\0')[0])) continue;
-    const kb = Number(status.match(/VmRSS:\s+(\d+)/)?.[1] || 0);
-    all += kb * 1024;
-    if (cmd.includes('--extension-process')) extension += kb * 1024;
-  }
-  return { extension, all };
-}
 
 test('a 500 MB download streams in bounded memory', async () => {
   const profile = tempProfile();

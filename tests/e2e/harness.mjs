@@ -283,3 +283,22 @@ export async function recordProgress(page) {
       .then((h) => h.jsonValue()),
   };
 }
+
+/** Resident memory (bytes) of this machine's Chromium processes: the extension renderer(s) and all of them. */
+export function chromiumRss() {
+  let extension = 0;
+  let all = 0;
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let cmd = '';
+    let status = '';
+    try {
+      cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    } catch { continue; } // gone
+    if (!/chrom(e|ium)/.test(cmd.split('\0')[0])) continue;
+    const kb = Number(status.match(/VmRSS:\s+(\d+)/)?.[1] || 0);
+    all += kb * 1024;
+    if (cmd.includes('--extension-process')) extension += kb * 1024;
+  }
+  return { extension, all };
+}
