@@ -160,6 +160,14 @@ async function init() {
     await patchSettings({ keep_ready: keepReady.checked });
     if (keepReady.checked) await showStatus(); // start it now too
   });
+  const idle = /** @type {HTMLInputElement} */ ($('idle-minutes'));
+  // 10: the service worker's IDLE_UNLOAD_MINUTES when nothing is set.
+  idle.value = String(typeof settings.idle_unload_minutes === 'number' ? settings.idle_unload_minutes : 10);
+  idle.addEventListener('change', () => {
+    const minutes = Math.max(0, Math.round(Number(idle.value)));
+    idle.value = String(Number.isFinite(minutes) ? minutes : 10);
+    return patchSettings({ idle_unload_minutes: Number(idle.value) });
+  });
   const labels = /** @type {HTMLInputElement} */ ($('custom-labels'));
   labels.value = settings.custom_labels || '';
   labels.addEventListener('change', () => patchSettings({ custom_labels: labels.value.trim() }));

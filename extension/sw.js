@@ -57,12 +57,26 @@ async function settings() {
     hub: (s && s.hub) || null,
     retention_days: s && Number.isInteger(s.retention_days) ? s.retention_days : null,
     storage_cap_mb: s && Number.isInteger(s.storage_cap_mb) && s.storage_cap_mb > 0 ? s.storage_cap_mb : null,
+    keep_ready: !!(s && s.keep_ready === true),
+    idle_unload_minutes: s && typeof s.idle_unload_minutes === 'number' && s.idle_unload_minutes >= 0 ? s.idle_unload_minutes : IDLE_UNLOAD_MINUTES,
   };
+}
+
+/** Minutes without a request after which the engine's document is closed to free its memory (0: never). */
+const IDLE_UNLOAD_MINUTES = 10;
+const IDLE_ALARM = 'scout-engine-idle';
+
+/** Push the idle unload back: called on every request to the engine (an alarm, so the SW may sleep meanwhile). */
+async function noteEngineUse() {
+  const { idle_unload_minutes: minutes, keep_ready } = await settings();
+  if (minutes > 0 && !keep_ready) await chrome.alarms.create(IDLE_ALARM, { delayInMinutes: Math.max(0.5, minutes) });
+  else await chrome.alarms.clear(IDLE_ALARM);
 }
 
 /** Send one request to the engine in the offscreen document. @param {object} request */
 async function toEngine(request) {
   await ensureOffscreen();
+  await noteEngineUse();
   const { backend, hub, retention_days, storage_cap_mb } = await settings();
   const envelope = { v: PROTOCOL_VERSION, settings: { backend, hub, retention_days, storage_cap_mb }, request };
   let reply;
@@ -301,10 +315,22 @@ chrome.runtime.onInstalled.addListener(createMenus);
  * does not wait for ONNX Runtime and the model to load. It costs memory for as long as the browser runs.
  */
 async function startIfKeptReady() {
-  const { settings: s } = await chrome.storage.local.get('settings');
-  if (s && s.keep_ready === true) await toEngine({ type: RequestType.STATUS });
+  if ((await settings()).keep_ready) await toEngine({ type: RequestType.STATUS });
 }
 chrome.runtime.onStartup.addListener(() => { startIfKeptReady(); });
+
+/**
+ * Unused for a while: close the engine's document, which frees the ~300 MB the runtime and the model hold (the
+ * next request starts it again, ~0.7 s). Not while a model download runs in it, and never with "Keep Scout ready".
+ */
+chrome.alarms.onAlarm.addListener(async (alarm) => {
+  if (alarm.name !== IDLE_ALARM) return;
+  if ((await settings()).keep_ready) return;
+  const open = await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] });
+  if (!open.length) return;
+  const closed = await restartEngine();
+  if (!closed.ok) await noteEngineUse(); // a download runs: look again later
+});
 chrome.runtime.onInstalled.addListener(() => { startIfKeptReady(); });
 
 /**

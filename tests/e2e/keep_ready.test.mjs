@@ -1,7 +1,8 @@
 // @ts-check
 /**
- * "Keep Scout ready" (options): off by default, the engine starts only when asked; on, it starts with the browser,
- * without any page asking. The memory the running engine holds is measured here (it is what the option costs).
+ * The engine's lifetime. "Keep Scout ready" (options): off by default, the engine starts only when asked; on, it
+ * starts with the browser, without any page asking. Unused for the idle time (options), the engine's document is
+ * closed and its memory freed; the next request starts it again. The memory the running engine holds is measured.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -65,6 +66,30 @@ test('on: the engine starts with the browser, before any page asks', async () =>
   }
 });
 
+test('an unused engine is unloaded after the idle time, and the next request starts it again', async () => {
+  const b = await launch();
+  try {
+    const page = await openExtensionPage(b.ctx, b.extensionId, 'options.html');
+    // Half a minute: the shortest delay chrome.alarms allows (the default is 10 minutes).
+    await page.evaluate(() => chrome.storage.local.set({ settings: { idle_unload_minutes: 0.5 } }));
+    const first = await ask(page, { type: 'status' });
+    assert.equal(first.ready, true, JSON.stringify(first.error));
+    await page.close(); // nothing of ours stays open that could ask again
+    const loaded = chromiumRss();
+    assert.equal(await offscreenDocs(b.sw), 1);
+    assert.ok(await waitFor(async () => (await offscreenDocs(b.sw)) === 0, 90_000), 'the engine is unloaded when unused');
+    await new Promise((r) => setTimeout(r, 1000));
+    const freed = chromiumRss();
+    console.log(`unloaded: extension processes ${(loaded.extension / 1e6).toFixed(0)} → ${(freed.extension / 1e6).toFixed(0)} MB`);
+    assert.ok(freed.extension < loaded.extension - 100e6, 'unloading frees the engine\'s memory');
+    const again = await ask(await openExtensionPage(b.ctx, b.extensionId, 'history.html'), { type: 'status' });
+    assert.equal(again.ok, true, JSON.stringify(again.error));
+    assert.equal(again.ready, true);
+  } finally {
+    await b.ctx.close();
+  }
+});
+
 test('network audit: nothing the extension did in these tests left 127.0.0.1', () => {
-  assert.ok(auditLaunched() >= 2, 'the tests above launched browsers');
+  assert.ok(auditLaunched() >= 3, 'the tests above launched browsers');
 });
