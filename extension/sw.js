@@ -66,9 +66,12 @@ async function settings() {
 const IDLE_UNLOAD_MINUTES = 10;
 const IDLE_ALARM = 'scout-engine-idle';
 
-/** Push the idle unload back: called on every request to the engine (an alarm, so the SW may sleep meanwhile). */
-async function noteEngineUse() {
-  const { idle_unload_minutes: minutes, keep_ready } = await settings();
+/**
+ * Push the idle unload back: called on every request to the engine (an alarm, so the SW may sleep meanwhile).
+ * @param {{idle_unload_minutes: number, keep_ready: boolean}} s the settings
+ */
+async function noteEngineUse(s) {
+  const { idle_unload_minutes: minutes, keep_ready } = s;
   if (minutes > 0 && !keep_ready) await chrome.alarms.create(IDLE_ALARM, { delayInMinutes: Math.max(0.5, minutes) });
   else await chrome.alarms.clear(IDLE_ALARM);
 }
@@ -76,8 +79,9 @@ async function noteEngineUse() {
 /** Send one request to the engine in the offscreen document. @param {object} request */
 async function toEngine(request) {
   await ensureOffscreen();
-  await noteEngineUse();
-  const { backend, hub, retention_days, storage_cap_mb } = await settings();
+  const s = await settings();
+  await noteEngineUse(s);
+  const { backend, hub, retention_days, storage_cap_mb } = s;
   const envelope = { v: PROTOCOL_VERSION, settings: { backend, hub, retention_days, storage_cap_mb }, request };
   let reply;
   for (let attempt = 0; ; attempt++) {
@@ -318,6 +322,7 @@ async function startIfKeptReady() {
   if ((await settings()).keep_ready) await toEngine({ type: RequestType.STATUS });
 }
 chrome.runtime.onStartup.addListener(() => { startIfKeptReady(); });
+chrome.runtime.onInstalled.addListener(() => { startIfKeptReady(); });
 
 /**
  * Unused for a while: close the engine's document, which frees the ~300 MB the runtime and the model hold (the
@@ -325,13 +330,13 @@ chrome.runtime.onStartup.addListener(() => { startIfKeptReady(); });
  */
 chrome.alarms.onAlarm.addListener(async (alarm) => {
   if (alarm.name !== IDLE_ALARM) return;
-  if ((await settings()).keep_ready) return;
+  const s = await settings();
+  if (s.keep_ready) return;
   const open = await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] });
   if (!open.length) return;
   const closed = await restartEngine();
-  if (!closed.ok) await noteEngineUse(); // a download runs: look again later
+  if (!closed.ok) await noteEngineUse(s); // a download runs: look again later
 });
-chrome.runtime.onInstalled.addListener(() => { startIfKeptReady(); });
 
 /**
  * Context menu: open the side panel (needs this click's user gesture) and leave the job for it in session storage;
