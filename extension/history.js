@@ -1,6 +1,7 @@
 // @ts-check
 import { ask } from './ui/client.js';
 import { el } from './ui/render.js';
+import { patchSettings, storedSettings } from './settings.js';
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const PAGE = 100;
@@ -44,12 +45,11 @@ $('import').addEventListener('change', async (ev) => {
   show();
 });
 const retention = /** @type {HTMLSelectElement} */ ($('retention'));
-chrome.storage.local.get('settings').then(({ settings }) => {
-  retention.value = settings && settings.retention_days ? String(settings.retention_days) : '';
+storedSettings().then((settings) => {
+  retention.value = settings.retention_days ? String(settings.retention_days) : '';
 });
 retention.addEventListener('change', async () => {
-  const { settings } = await chrome.storage.local.get('settings');
-  await chrome.storage.local.set({ settings: { ...(settings || {}), retention_days: retention.value ? Number(retention.value) : null } });
+  await patchSettings({ retention_days: retention.value ? Number(retention.value) : null });
   show();
 });
 show();

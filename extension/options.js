@@ -1,5 +1,6 @@
 // @ts-check
 import { ask } from './ui/client.js';
+import { IDLE_UNLOAD_MINUTES, patchSettings, storedSettings } from './settings.js';
 import { el } from './ui/render.js';
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -12,15 +13,6 @@ const human = (b) => {
   while (b >= 1000 && i < u.length - 1) { b /= 1000; i++; }
   return `${b.toFixed(i ? 1 : 0)} ${u[i]}`;
 };
-
-async function getSettings() {
-  const { settings } = await chrome.storage.local.get('settings');
-  return settings || {};
-}
-/** @param {object} patch */
-async function patchSettings(patch) {
-  await chrome.storage.local.set({ settings: { ...(await getSettings()), ...patch } });
-}
 
 /** @param {any} p a stored measurement, or null */
 function showProbe(p) {
@@ -140,7 +132,7 @@ new BroadcastChannel('scout-progress').addEventListener('message', (ev) => {
 });
 
 async function init() {
-  const settings = await getSettings();
+  const settings = await storedSettings();
   const current = settings.backend || 'auto';
   for (const input of /** @type {NodeListOf<HTMLInputElement>} */ (document.querySelectorAll('input[name=backend]'))) {
     input.checked = input.value === current;
@@ -161,11 +153,10 @@ async function init() {
     if (keepReady.checked) await showStatus(); // start it now too
   });
   const idle = /** @type {HTMLInputElement} */ ($('idle-minutes'));
-  // 10: the service worker's IDLE_UNLOAD_MINUTES when nothing is set.
-  idle.value = String(typeof settings.idle_unload_minutes === 'number' ? settings.idle_unload_minutes : 10);
+  idle.value = String(typeof settings.idle_unload_minutes === 'number' ? settings.idle_unload_minutes : IDLE_UNLOAD_MINUTES);
   idle.addEventListener('change', () => {
     const minutes = Math.max(0, Math.round(Number(idle.value)));
-    idle.value = String(Number.isFinite(minutes) ? minutes : 10);
+    idle.value = String(Number.isFinite(minutes) ? minutes : IDLE_UNLOAD_MINUTES);
     return patchSettings({ idle_unload_minutes: Number(idle.value) });
   });
   const labels = /** @type {HTMLInputElement} */ ($('custom-labels'));

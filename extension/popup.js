@@ -18,8 +18,11 @@ async function summarize() {
   $('stop').hidden = false;
   const reply = await summarizeProgressively($('result'), { type: 'summarize', tabId, options }, await modelEnabled());
   $('stop').hidden = true;
-  if (reply && !reply.ok && reply.error.code === 'cancelled') reply.error.message = 'Stopped.';
-  renderReply($('result'), reply);
+  // `summarizeProgressively` has shown the reply; a stopped job is shown again in the popup's words.
+  if (reply && !reply.ok && reply.error.code === 'cancelled') {
+    reply.error.message = 'Stopped.';
+    renderReply($('result'), reply);
+  }
   document.body.dataset.state = reply && reply.ok ? 'done' : 'error';
   button.disabled = false;
 }

@@ -1,5 +1,6 @@
 // @ts-check
 import { ask, modelEnabled, targetTabId } from './ui/client.js';
+import { patchSettings, storedSettings } from './settings.js';
 import { el, renderBusy, renderReply, summarizeProgressively, vectorNote } from './ui/render.js';
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -77,11 +78,7 @@ window.addEventListener('pagehide', async () => {
 // Your labels: shared with the options page (kept in the extension's settings).
 (async () => {
   const input = /** @type {HTMLInputElement} */ ($('custom'));
-  const { settings } = await chrome.storage.local.get('settings');
-  if (!input.value) input.value = (settings && settings.custom_labels) || '';
-  input.addEventListener('change', async () => {
-    const { settings: now } = await chrome.storage.local.get('settings');
-    await chrome.storage.local.set({ settings: { ...(now || {}), custom_labels: input.value.trim() } });
-  });
+  if (!input.value) input.value = (await storedSettings()).custom_labels || '';
+  input.addEventListener('change', () => patchSettings({ custom_labels: input.value.trim() }));
 })();
 takePendingJob();

@@ -7,6 +7,7 @@
  * It keeps no job state: Chrome kills it when idle, and the offscreen document and IndexedDB hold what must last.
  */
 import { PROTOCOL_VERSION, ErrorCode, RequestType } from './protocol.js';
+import { IDLE_UNLOAD_MINUTES, storedSettings } from './settings.js';
 import { capturePage } from './page_capture.js';
 import { clearHighlight, highlightPassage } from './page_highlight.js';
 
@@ -48,22 +49,20 @@ async function ensureOffscreen() {
   }
 }
 
-/** @returns {Promise<{backend: string, tier: string, hub: string | null, retention_days: number | null, storage_cap_mb: number | null}>} */
+/** @returns {Promise<{backend: string, tier: string, hub: string | null, retention_days: number | null, storage_cap_mb: number | null, keep_ready: boolean, idle_unload_minutes: number}>} */
 async function settings() {
-  const { settings: s } = await chrome.storage.local.get('settings');
+  const s = await storedSettings();
   return {
-    backend: (s && s.backend) || 'auto',
-    tier: (s && s.tier) || 'auto',
-    hub: (s && s.hub) || null,
-    retention_days: s && Number.isInteger(s.retention_days) ? s.retention_days : null,
-    storage_cap_mb: s && Number.isInteger(s.storage_cap_mb) && s.storage_cap_mb > 0 ? s.storage_cap_mb : null,
-    keep_ready: !!(s && s.keep_ready === true),
-    idle_unload_minutes: s && typeof s.idle_unload_minutes === 'number' && s.idle_unload_minutes >= 0 ? s.idle_unload_minutes : IDLE_UNLOAD_MINUTES,
+    backend: s.backend || 'auto',
+    tier: s.tier || 'auto',
+    hub: s.hub || null,
+    retention_days: Number.isInteger(s.retention_days) ? s.retention_days : null,
+    storage_cap_mb: Number.isInteger(s.storage_cap_mb) && s.storage_cap_mb > 0 ? s.storage_cap_mb : null,
+    keep_ready: s.keep_ready === true,
+    idle_unload_minutes: typeof s.idle_unload_minutes === 'number' && s.idle_unload_minutes >= 0 ? s.idle_unload_minutes : IDLE_UNLOAD_MINUTES,
   };
 }
 
-/** Minutes without a request after which the engine's document is closed to free its memory (0: never). */
-const IDLE_UNLOAD_MINUTES = 10;
 const IDLE_ALARM = 'scout-engine-idle';
 
 /**

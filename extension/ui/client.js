@@ -1,6 +1,7 @@
 // @ts-check
 /** Talking to the service worker from our pages. */
 import { PROTOCOL_VERSION } from '../protocol.js';
+import { storedSettings } from '../settings.js';
 
 /** @param {object} msg @returns {Promise<any>} */
 export async function ask(msg) {
@@ -53,6 +54,5 @@ export async function targetTabId() {
 
 /** Whether the user lets Scout use the on-device model (the options' "Use the on-device embedding model"). */
 export async function modelEnabled() {
-  const { settings } = await chrome.storage.local.get('settings');
-  return !settings || settings.tier !== 't0';
+  return (await storedSettings()).tier !== 't0';
 }

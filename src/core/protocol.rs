@@ -153,7 +153,7 @@ pub enum Request {
         /// Embed on this execution provider instead of the engine's default one ("wasm" or "webgpu").
         #[serde(default)]
         ep: Option<String>,
-        /// Texts per model run (default 8).
+        /// Texts per model run (default: the embedder's, one).
         #[serde(default)]
         batch_size: Option<usize>,
     },

@@ -51,7 +51,7 @@ struct Loaded {
     embedder: Embedder<OrtEncoder>,
     /// A second session on the other EP, created on demand for parity checks.
     alt: Option<Embedder<OrtEncoder>>,
-    init_ms: f64,
+    /// The steps of the start, back to back: their sum is the start's duration.
     init_phases: Vec<InitPhase>,
 }
 
@@ -456,7 +456,7 @@ fn status(st: &State) -> StatusReply {
         hardware: None,
         backend: st.loaded.as_ref().map(|l| l.choice.clone()),
         model: bundled_model_id(),
-        init_ms: st.loaded.as_ref().map(|l| l.init_ms),
+        init_ms: st.loaded.as_ref().map(|l| l.init_phases.iter().map(|p| p.ms).sum()),
         init_phases: st.loaded.as_ref().map(|l| l.init_phases.clone()).unwrap_or_default(),
         wasm_memory_bytes: (core::arch::wasm32::memory_size(0) as u64) * 65_536,
         error: st.load_error.clone(),
@@ -517,7 +517,7 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
         st.load_error = Some(not_configured());
         return;
     };
-    let mut phases = Phases::new(&clock, t);
+    let mut phases = Phases::new(t);
     let stored = stored_probe(st).await;
     phases.end("stored measurement");
     // The runtime bundle is fixed once loaded; the service worker recreates the document when the preference changes.
@@ -574,7 +574,6 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
                 choice,
                 embedder,
                 alt: None,
-                init_ms: clock.now_ms() - t,
                 init_phases: phases.done,
             });
         }
@@ -583,23 +582,21 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
 }
 
 /// The named steps of the engine's start, each timed from the end of the one before.
-struct Phases<'a> {
-    clock: &'a PerfClock,
+struct Phases {
     last: f64,
     done: Vec<InitPhase>,
 }
 
-impl<'a> Phases<'a> {
-    fn new(clock: &'a PerfClock, start: f64) -> Self {
+impl Phases {
+    fn new(start: f64) -> Self {
         Phases {
-            clock,
             last: start,
             done: Vec::new(),
         }
     }
 
     fn end(&mut self, name: &str) {
-        let now = self.clock.now_ms();
+        let now = PerfClock.now_ms();
         self.done.push(InitPhase {
             name: name.to_string(),
             ms: now - self.last,
