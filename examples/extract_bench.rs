@@ -4,7 +4,7 @@
 //! cargo run --release --example extract_bench -- [RUNS] [--dump DIR] [--only NAME]
 //! ```
 //!
-//! For every `../shared/corpus/readability/*/source.html` (or
+//! For every `tests/corpus/readability/*/source.html` (or
 //! `$SCOUT_CORPUS_DIR`), runs `extract` RUNS times (default 20) and prints
 //! the median per page, the sum of the per-page medians, and a per-phase
 //! breakdown (median per page and phase, summed over pages). `--dump DIR`
@@ -19,11 +19,7 @@ fn corpus_dir() -> PathBuf {
     if let Ok(d) = std::env::var("SCOUT_CORPUS_DIR") {
         return PathBuf::from(d);
     }
-    let rel = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/readability");
-    if rel.is_dir() {
-        return rel;
-    }
-    PathBuf::from("/work/shared/corpus/readability")
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/readability"))
 }
 
 fn median(v: &mut [f64]) -> f64 {

@@ -25,7 +25,7 @@ const TRUNC: usize = 40;
 
 fn main() {
     let corpus = std::env::var("SCOUT_CORPUS_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/readability").to_string());
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/readability").to_string());
     let tok = std::fs::read(cached_model_file("all-minilm-l6-v2-int8", "tokenizer.json")).expect("tokenizer");
     let mut embedder = native_embedder(
         &ort_dylib_path(),

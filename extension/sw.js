@@ -240,6 +240,17 @@ async function route(msg) {
       return aboutPage(msg, (page) => ({ type: RequestType.ASK, page, question: String(msg.question || ''), top_k: msg.top_k }));
     case RequestType.CLASSIFY:
       return aboutPage(msg, (page) => ({ type: RequestType.CLASSIFY, page, custom_labels: Array.isArray(msg.custom_labels) ? msg.custom_labels.map(String) : [] }));
+    case RequestType.WRITE:
+      // T2: the page is captured here; the text streams from the engine on BroadcastChannel('scout-stream').
+      return aboutPage(msg, (page) => ({
+        type: RequestType.WRITE,
+        stream: String(msg.stream || ''),
+        model: String(msg.model || ''),
+        page,
+        job: msg.job && msg.job.kind === 'chat'
+          ? { kind: 'chat', question: String(msg.job.question || ''), history: Array.isArray(msg.job.history) ? msg.job.history : [] }
+          : { kind: 'summary', options: (msg.job && msg.job.options) || {} },
+      }));
     case RequestType.HIGHLIGHT: return highlight(msg, true);
     case RequestType.CLEAR_HIGHLIGHT: return highlight(msg, false);
     case RequestType.STATUS: return toEngine({ type: RequestType.STATUS });

@@ -48,12 +48,12 @@ impl Item {
     /// Title and passages of the page.
     fn passages(&self) -> (String, Vec<String>) {
         if let Some(dir) = self.source.strip_prefix("corpus:") {
-            let path =
-                Path::new(&std::env::var("SCOUT_CORPUS_DIR").unwrap_or_else(|_| {
-                    concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/readability").to_string()
-                }))
-                .join(dir)
-                .join("source.html");
+            let path = Path::new(
+                &std::env::var("SCOUT_CORPUS_DIR")
+                    .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/readability").to_string()),
+            )
+            .join(dir)
+            .join("source.html");
             let html = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             let a = extract(&html, &ExtractOptions::default()).expect("extract");
             let passages = a.passages.iter().map(|p| p.text.clone()).collect();

@@ -52,7 +52,7 @@ fn load() -> Vec<Item> {
 
 fn page_passages(page: &str) -> Vec<Passage> {
     let corpus = std::env::var("SCOUT_CORPUS_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/readability").to_string());
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/readability").to_string());
     let dir = format!("{corpus}/{page}");
     let html = std::fs::read_to_string(format!("{dir}/source.html")).expect("source.html");
     let url = std::fs::read_to_string(format!("{dir}/expected-metadata.json"))

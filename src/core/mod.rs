@@ -7,6 +7,7 @@ pub mod download;
 pub mod embed;
 pub mod error;
 pub mod extract;
+pub mod generate;
 pub mod hardware;
 pub mod hash;
 pub mod history;
@@ -18,6 +19,7 @@ pub mod retrieve;
 pub mod store;
 pub mod text;
 pub mod vectors;
+pub mod writer;
 
 #[cfg(test)]
 pub mod test_support;

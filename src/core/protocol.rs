@@ -147,6 +147,17 @@ pub enum Request {
     ImportHistory {
         json: String,
     },
+    /// T2: a downloaded local LLM writes a summary of the page or answers a question about it from the passages
+    /// T1 retrieves. Text streams as it is written on `BroadcastChannel("scout-stream")` as
+    /// `{stream, kind: "text", text}` (and `{stream, kind: "reading", part, parts}` while a long page is read in
+    /// parts); the reply holds the final, shaped text.
+    Write {
+        /// Chosen by the sender, to tell its stream from others.
+        stream: String,
+        model: String,
+        page: PageContent,
+        job: WriteJob,
+    },
     /// Embed texts with the bundled embedder (used by tests and benchmarks).
     Embed {
         texts: Vec<String>,
@@ -157,6 +168,60 @@ pub enum Request {
         #[serde(default)]
         batch_size: Option<usize>,
     },
+}
+
+/// What a T2 model is asked to write.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum WriteJob {
+    Summary {
+        #[serde(default)]
+        options: SummaryOptions,
+    },
+    Chat {
+        question: String,
+        /// Earlier turns of this conversation, oldest first.
+        #[serde(default)]
+        history: Vec<crate::core::writer::chat::Turn>,
+    },
+}
+
+/// A passage an answer cites, checked against those the model was given.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Citation {
+    /// The number the answer uses (`[n]`).
+    pub n: usize,
+    pub passage: String,
+    pub text: String,
+    /// `data-scout-node` ids of the passage in the live page.
+    pub nodes: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct WrittenReply {
+    pub url: String,
+    pub title: String,
+    pub tier: Tier,
+    pub model: String,
+    pub ep: String,
+    /// The summary in the requested shape, or the answer with only valid citation markers.
+    pub text: String,
+    #[serde(default)]
+    pub citations: Vec<Citation>,
+    /// Passage numbers the model cited that it was never given (removed from the text).
+    #[serde(default)]
+    pub invalid_citations: Vec<usize>,
+    /// Share of the page the model read (summaries of long pages read in parts).
+    pub coverage: f64,
+    pub parts: usize,
+    pub stop: crate::core::generate::StopReason,
+    pub prompt_tokens: usize,
+    /// Prompt tokens whose keys/values were reused from the previous job.
+    pub reused_tokens: usize,
+    pub generated_tokens: usize,
+    pub time_to_first_token_ms: f64,
+    pub decode_tokens_per_s: f64,
+    pub total_ms: f64,
 }
 
 /// A request as it travels: version, settings and the request itself.
@@ -346,6 +411,7 @@ pub enum ReplyBody {
     Classification(ClassifyReply),
     Models(ModelsReply),
     ModelLoaded(ModelLoadedReply),
+    Written(WrittenReply),
     History(HistoryReply),
     HistoryExport {
         json: String,
@@ -475,7 +541,7 @@ pub fn js_constants() -> String {
     format!(
         "// @ts-check\n// Generated from src/core/protocol.rs by `cargo xtask dist`. Do not edit.\n\n\
          export const PROTOCOL_VERSION = {PROTOCOL_VERSION};\n\n\
-         export const RequestType = Object.freeze({{\n  STATUS: 'status',\n  CANCEL: 'cancel',\n  SUMMARIZE: 'summarize',\n  ASK: 'ask',\n  CLASSIFY: 'classify',\n  HIGHLIGHT: 'highlight',\n  CLEAR_HIGHLIGHT: 'clear_highlight',\n  EXTRACT: 'extract',\n  EMBED: 'embed',\n  MODELS: 'models',\n  DOWNLOAD: 'download',\n  CANCEL_DOWNLOAD: 'cancel_download',\n  DELETE_MODEL: 'delete_model',\n  DELETE_ALL_MODELS: 'delete_all_models',\n  LOAD_MODEL: 'load_model',\n  HISTORY: 'history',\n  DELETE_HISTORY: 'delete_history',\n  CLEAR_HISTORY: 'clear_history',\n  EXPORT_HISTORY: 'export_history',\n  IMPORT_HISTORY: 'import_history',\n  MEASURE_BACKENDS: 'measure_backends',\n}});\n\n\
+         export const RequestType = Object.freeze({{\n  STATUS: 'status',\n  CANCEL: 'cancel',\n  SUMMARIZE: 'summarize',\n  ASK: 'ask',\n  CLASSIFY: 'classify',\n  HIGHLIGHT: 'highlight',\n  CLEAR_HIGHLIGHT: 'clear_highlight',\n  EXTRACT: 'extract',\n  EMBED: 'embed',\n  MODELS: 'models',\n  DOWNLOAD: 'download',\n  CANCEL_DOWNLOAD: 'cancel_download',\n  DELETE_MODEL: 'delete_model',\n  DELETE_ALL_MODELS: 'delete_all_models',\n  LOAD_MODEL: 'load_model',\n  WRITE: 'write',\n  HISTORY: 'history',\n  DELETE_HISTORY: 'delete_history',\n  CLEAR_HISTORY: 'clear_history',\n  EXPORT_HISTORY: 'export_history',\n  IMPORT_HISTORY: 'import_history',\n  MEASURE_BACKENDS: 'measure_backends',\n}});\n\n\
          export const ErrorCode = Object.freeze({{\n{}\n}});\n",
         codes.join("\n")
     )

@@ -3,6 +3,8 @@
 //! ONNX Runtime is loaded at run time from the shared library named by `ORT_DYLIB_PATH` (the PyPI `onnxruntime`
 //! wheel's `libonnxruntime.so.*`, fetched by `cargo xtask setup`).
 
+mod decoder;
+
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -41,6 +43,8 @@ pub fn cached_model_file(model_id: &str, file_path: &str) -> PathBuf {
         .join(file_path.rsplit('/').next().unwrap_or(file_path))
 }
 
+pub use decoder::{NativeDecoder, native_generator};
+
 pub struct NativeEncoder {
     session: Session,
 }
@@ -49,31 +53,51 @@ fn backend_err(e: impl std::fmt::Display) -> ScoutError {
     ScoutError::new(ErrorCode::BackendFailed, format!("ONNX Runtime: {e}"))
 }
 
+/// The process's ONNX Runtime environment, made on first use from `dylib` (ONNX Runtime allows one per process;
+/// an embedder and a decoder share it).
+fn environment(dylib: &Path) -> Result<ort::environment::Environment, ScoutError> {
+    static ENV: std::sync::Mutex<Option<ort::environment::Environment>> = std::sync::Mutex::new(None);
+    let mut env = ENV.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(e) = env.as_ref() {
+        return Ok(e.clone());
+    }
+    let made = ort::init_from(dylib)
+        .map_err(|e| {
+            ScoutError::new(
+                ErrorCode::ModelUnavailable,
+                format!("cannot load ONNX Runtime from {}: {e}", dylib.display()),
+            )
+        })?
+        .with_telemetry(false)
+        .build()
+        .map_err(backend_err)?;
+    *env = Some(made.clone());
+    Ok(made)
+}
+
+/// Load ONNX Runtime from `dylib` and create a session for the model at `model`.
+fn load_session(dylib: &Path, model: &Path, threads: usize) -> Result<Session, ScoutError> {
+    let env = environment(dylib)?;
+    let session = Session::builder(&env)
+        .map_err(backend_err)?
+        .with_intra_threads(threads)
+        .map_err(backend_err)?
+        .commit_from_file(model)
+        .map_err(|e| {
+            ScoutError::new(
+                ErrorCode::ModelUnavailable,
+                format!("cannot load {}: {e}", model.display()),
+            )
+        })?;
+    Ok(session)
+}
+
 impl NativeEncoder {
     /// Load ONNX Runtime from `dylib` and create a session for the model at `model`.
     pub fn load(dylib: &Path, model: &Path, threads: usize) -> Result<Self, ScoutError> {
-        let env = ort::init_from(dylib)
-            .map_err(|e| {
-                ScoutError::new(
-                    ErrorCode::ModelUnavailable,
-                    format!("cannot load ONNX Runtime from {}: {e}", dylib.display()),
-                )
-            })?
-            .with_telemetry(false)
-            .build()
-            .map_err(backend_err)?;
-        let session = Session::builder(&env)
-            .map_err(backend_err)?
-            .with_intra_threads(threads)
-            .map_err(backend_err)?
-            .commit_from_file(model)
-            .map_err(|e| {
-                ScoutError::new(
-                    ErrorCode::ModelUnavailable,
-                    format!("cannot load {}: {e}", model.display()),
-                )
-            })?;
-        Ok(NativeEncoder { session })
+        Ok(NativeEncoder {
+            session: load_session(dylib, model, threads)?,
+        })
     }
 }
 

@@ -427,9 +427,8 @@ pub async fn list(store: &IdbStore, catalog: &Catalog) -> Result<Vec<ModelStatus
     Ok(out)
 }
 
-/// A `blob:` URL of a downloaded model file, assembled from its chunks (the bytes never enter the Rust heap
-/// whole: each chunk is handed to the Blob and dropped).
-pub async fn file_blob_url(store: &IdbStore, model: &str, path: &str) -> Result<String, ScoutError> {
+/// The chunks of a downloaded, verified model file, in order.
+async fn verified_chunks(store: &IdbStore, model: &str, path: &str) -> Result<Vec<js_sys::Uint8Array>, ScoutError> {
     let json = store
         .get_progress(model, path)
         .await?
@@ -442,9 +441,27 @@ pub async fn file_blob_url(store: &IdbStore, model: &str, path: &str) -> Result<
             format!("{model}/{path} is not verified"),
         ));
     }
-    let parts = Array::new();
+    let mut chunks = Vec::with_capacity(fp.chunks as usize);
     for i in 0..fp.chunks {
-        let chunk: JsValue = store.get_chunk(model, path, i).await?.into();
+        chunks.push(store.get_chunk(model, path, i).await?);
+    }
+    Ok(chunks)
+}
+
+/// A small downloaded file (a model's JSON files) as bytes.
+pub async fn file_bytes(store: &IdbStore, model: &str, path: &str) -> Result<Vec<u8>, ScoutError> {
+    let mut out = Vec::new();
+    for chunk in verified_chunks(store, model, path).await? {
+        out.extend(chunk.to_vec());
+    }
+    Ok(out)
+}
+
+/// A `blob:` URL of a downloaded model file, assembled from its chunks (the bytes never enter the Rust heap
+/// whole: each chunk is handed to the Blob and dropped).
+pub async fn file_blob_url(store: &IdbStore, model: &str, path: &str) -> Result<String, ScoutError> {
+    let parts = Array::new();
+    for chunk in verified_chunks(store, model, path).await? {
         parts.push(&chunk);
     }
     let blob = web_sys::Blob::new_with_u8_array_sequence(&parts)

@@ -65,6 +65,8 @@ struct State {
     labels: LabelIndex,
     /// The backend measurement of this device, once read from the store (outer None: not read yet).
     probe: Option<Option<BackendProbe>>,
+    /// The T2 model last used, kept loaded (with its key/value cache) for the next job.
+    writer: Option<super::t2::Writer>,
 }
 
 /// What the request's sender knows about the device and the user's backend preference.
@@ -129,7 +131,7 @@ pub async fn handle(envelope_json: String) -> String {
         Ok(env) => {
             let long_job = matches!(
                 env.request,
-                Request::Summarize { .. } | Request::Ask { .. } | Request::Classify { .. }
+                Request::Summarize { .. } | Request::Ask { .. } | Request::Classify { .. } | Request::Write { .. }
             );
             if long_job {
                 CANCEL.with(|c| c.set(false));
@@ -248,6 +250,40 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             let entry = history::entry_for_answers(&reply, bundled_model_id().as_deref(), js_sys::Date::now());
             record_history(&entry).await;
             Ok(ReplyBody::Answers(reply))
+        }
+        Request::Write {
+            stream,
+            model,
+            page,
+            job,
+        } => {
+            require_model(&mut st, &want, "Writing with a local model").await?;
+            if st.writer.as_ref().is_some_and(|w| w.model != model) {
+                st.writer = None;
+            }
+            let State {
+                loaded,
+                qa_cache,
+                writer,
+                ..
+            } = &mut *st;
+            let loaded = loaded
+                .as_mut()
+                .ok_or_else(|| ScoutError::new(ErrorCode::Internal, "engine not loaded"))?;
+            if writer.is_none() {
+                let entry = catalog()
+                    .get(&model)
+                    .filter(|m| m.tasks.contains(&crate::core::catalog::Task::Generate))
+                    .cloned()
+                    .ok_or_else(|| ScoutError::new(ErrorCode::BadRequest, format!("{model} is not a text model")))?;
+                *writer = Some(super::t2::load(&loaded.env, &*shared_store().await?, &entry).await?);
+            }
+            let writer = writer
+                .as_mut()
+                .ok_or_else(|| ScoutError::new(ErrorCode::Internal, "no writer"))?;
+            let reply =
+                super::t2::write(writer, &mut loaded.embedder, qa_cache, &page, &job, &stream, &cancelled).await?;
+            Ok(ReplyBody::Written(reply))
         }
         Request::Extract { html, url } => {
             let clock = PerfClock;

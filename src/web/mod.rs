@@ -5,6 +5,8 @@ mod download;
 mod engine;
 mod js;
 mod ort_backend;
+mod ort_decoder;
 mod store;
+mod t2;
 
 pub use engine::{configure, handle};

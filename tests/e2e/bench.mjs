@@ -18,7 +18,7 @@ import zlib from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import crypto from 'node:crypto';
-import { ROOT, CORPUS, startServer, launch, tempProfile, openPage, tabIdOf, openExtensionPage, ask, auditNetLog } from './harness.mjs';
+import { ROOT, CORPUS, CACHE_DIR, startServer, launch, tempProfile, openPage, tabIdOf, openExtensionPage, ask, auditNetLog } from './harness.mjs';
 
 const TEST_DIST = path.resolve(process.argv[2] || path.join(ROOT, 'target/dist-test'));
 const RELEASE_DIST = path.resolve(process.argv[3] || path.join(ROOT, 'dist'));
@@ -238,7 +238,7 @@ function nativeCli() {
  */
 function nativeEmbedMs(texts, /** @type {number} */ batch) {
   const env = { ...process.env };
-  env.ORT_DYLIB_PATH ||= path.join(os.homedir(), '.cache/scout/onnxruntime/libonnxruntime.so.1.32.0');
+  env.ORT_DYLIB_PATH ||= path.join(CACHE_DIR, 'onnxruntime/libonnxruntime.so.1.32.0');
   const { bin } = nativeCli();
   const r = spawnSync(bin, ['embed', '--batch', String(batch)], { input: JSON.stringify(texts), env, encoding: 'utf8', timeout: REQUEST_TIMEOUT_MS, maxBuffer: 64 << 20 });
   let reply;
@@ -575,10 +575,10 @@ function maxCosineDistance(a, b) {
  */
 function writeTjsModel(dir, which) {
   const scoutDir = path.join(TEST_DIST, 'models/all-minilm-l6-v2-int8');
-  const cacheDir = path.join(os.homedir(), '.cache/scout/models/all-minilm-l6-v2-int8');
+  const cacheDir = path.join(CACHE_DIR, 'models/all-minilm-l6-v2-int8');
   const candidates = which === 'scout'
     ? [path.join(scoutDir, 'model.onnx'), path.join(cacheDir, 'model_quantized.onnx')]
-    : [path.join(os.homedir(), '.cache/scout/sources/all-minilm-l6-v2-int8/model.onnx')]; // kept by `cargo xtask setup`
+    : [path.join(CACHE_DIR, 'sources/all-minilm-l6-v2-int8/model.onnx')]; // kept by `cargo xtask setup`
   const onnx = candidates.find((f) => fs.existsSync(f));
   const tokenizer = [path.join(scoutDir, 'tokenizer.json'), path.join(cacheDir, 'tokenizer.json')].find((f) => fs.existsSync(f));
   if (!onnx || !tokenizer) throw new Error(`no MiniLM int8 model/tokenizer in ${scoutDir} or ${cacheDir}`);

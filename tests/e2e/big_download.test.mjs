@@ -7,14 +7,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
-import { ROOT, launch, openExtensionPage, ask, startHub, recordProgress, tempProfile, auditLaunched, chromiumRss } from './harness.mjs';
+import { launch, openExtensionPage, ask, startHub, recordProgress, tempProfile, auditLaunched, chromiumRss } from './harness.mjs';
 
 const MODEL = 'test-500mb';
-const HUB_DIR = path.join(ROOT, 'target/test-hub');
 /** @type {Awaited<ReturnType<typeof startHub>>} */
 let hub;
-before(async () => { hub = await startHub(HUB_DIR); });
+before(async () => { hub = await startHub(); });
 after(async () => { await hub.close(); });
 
 test('a 500 MB download streams in bounded memory', async () => {

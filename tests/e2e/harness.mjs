@@ -11,7 +11,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const CORPUS = process.env.SCOUT_CORPUS_DIR || path.resolve(ROOT, '../shared/corpus/readability');
+export const CORPUS = process.env.SCOUT_CORPUS_DIR || path.join(ROOT, 'tests/corpus/readability');
+/** Where `cargo xtask setup` keeps fetched and built files (the same rule as `scout::native::cache_dir`). */
+export const CACHE_DIR = process.env.SCOUT_CACHE_DIR || path.join(os.homedir(), '.cache/scout');
+/** The tests' model hub, built by `cargo xtask test` (`xtask/src/testfiles.rs`): `{HUB_DIR}/{owner}/{repo}/{path}`. */
+export const HUB_DIR = path.join(CACHE_DIR, 'hub');
 export const DIST = process.env.SCOUT_DIST || path.join(ROOT, 'target/dist-test');
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json', '.css': 'text/css', '.png': 'image/png', '.onnx': 'application/octet-stream', '.wasm': 'application/wasm' };
@@ -193,17 +197,15 @@ export function auditNetLog(netlogPath) {
   return { ours, pages, browsers };
 }
 
-export const SHARED_MODELS = process.env.SCOUT_SHARED_MODELS || path.resolve(ROOT, '../shared/models');
-
 /**
  * A model hub on 127.0.0.1 in the Hugging Face layout: `/{owner}/{repo}/resolve/{revision}/{path}` serves
- * `shared/models/{owner}/{repo}/{path}`, with HTTP Range support and injectable faults:
+ * `{HUB_DIR}/{owner}/{repo}/{path}`, with HTTP Range support and injectable faults:
  * - `faults.dropAfter = {path, bytes}`: close the connection after sending that many bytes of the file (once);
  * - `faults.flipByte = {path, offset}`: serve the file with one byte flipped;
  * - `faults.status = {path, code, times}`: answer `code` that many times (Infinity: always).
  * Every request is logged with its Range header.
  */
-export async function startHub(dir = SHARED_MODELS) {
+export async function startHub(dir = HUB_DIR) {
   /** @type {{dropAfter?: {path: string, bytes: number} | null, flipByte?: {path: string, offset: number} | null, status?: {path: string, code: number, times: number} | null}} */
   const faults = {};
   /** @type {{path: string, range: string | null, status: number}[]} */

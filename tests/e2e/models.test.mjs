@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * The model manager against a local hub (the real SmolLM2 files from shared/models, served with Range support):
+ * The model manager against a local hub (SmolLM2 files built at setup from PyPI, served with Range support):
  * consent, progress, resume after a dropped connection and a killed service worker, sha256 verification,
  * corrupt and missing files, retry, cancel, delete, persistence across a browser restart, and a real session.
  */

@@ -191,17 +191,9 @@ fn words_are_from_input(html: &str) {
 }
 
 fn base_page() -> String {
-    let corpus = [
-        std::env::var("SCOUT_CORPUS_DIR").unwrap_or_default(),
-        format!("{}/../shared/corpus/readability", env!("CARGO_MANIFEST_DIR")),
-        "/work/shared/corpus/readability".to_string(),
-    ];
-    for dir in corpus {
-        if let Ok(s) = std::fs::read_to_string(format!("{dir}/001/source.html")) {
-            return s;
-        }
-    }
-    synthetic_page(20_000)
+    let dir = std::env::var("SCOUT_CORPUS_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/readability").to_string());
+    std::fs::read_to_string(format!("{dir}/001/source.html")).expect("corpus page 001")
 }
 
 #[test]

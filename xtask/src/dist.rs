@@ -129,7 +129,7 @@ pub fn dist(variant: Variant) -> Result<PathBuf> {
     )?;
     if variant == Variant::Test {
         // Read by the offscreen document at start-up; the release build has no such file.
-        write(&out.join("models.extra.json"), &crate::testfiles::extra_catalog()?)?;
+        write(&out.join("models.extra.json"), &crate::testfiles::extra_catalog())?;
     }
     write_manifest(&root.join("manifest.json"), &out.join("manifest.json"), variant)?;
     Ok(out)

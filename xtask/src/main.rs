@@ -63,6 +63,7 @@ fn demo(target: Option<String>) -> Result {
 
 fn test() -> Result {
     setup::setup()?;
+    testfiles::prepare()?;
     let root = root();
     let ort = setup::native_ort_lib();
     step("cargo fmt --check");
@@ -91,6 +92,7 @@ fn test() -> Result {
     run(Command::new("cargo")
         .args(["test", "--workspace"])
         .env("ORT_DYLIB_PATH", &ort)
+        .env("SCOUT_PYTHONPATH", setup::python_tools()?)
         .current_dir(&root))?;
     step("wasm-bindgen-test under node (core on wasm32: protocol, tokenizer, extraction)");
     run(Command::new("cargo")
@@ -130,6 +132,7 @@ fn tokenizer_path() -> std::path::PathBuf {
 
 fn bench() -> Result {
     setup::setup()?;
+    testfiles::prepare()?;
     setup::bench_packages()?;
     let dist = dist::dist(dist::Variant::Test)?;
     let release = dist::dist(dist::Variant::Release)?;

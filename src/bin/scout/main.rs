@@ -3,7 +3,8 @@
 //! ```text
 //! scout extract PATH|- [--url URL]
 //! scout summarize PATH|- [--url URL] [--type key-points|tldr|teaser|headline] [--length short|medium|long]
-//!                 [--format markdown|plain] [--tier t0|t1]
+//!                 [--format markdown|plain] [--tier t0|t1|t2] [--model DIR]   (t2: a local LLM's summary)
+//! scout chat PATH|- QUESTION --model DIR [--json]    (T2: an answer written from T1's passages, citations checked)
 //! scout classify PATH|- [--url URL] [--labels a,b,c]     (T1: topic, content type, tone, custom labels)
 //! scout ask PATH|- QUESTION [--url URL] [--top K]         (T1: passages that answer, with quotes)
 //! scout embed            (reads a JSON array of strings on stdin, prints vectors; native ONNX Runtime)
@@ -14,6 +15,8 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli;
+#[cfg(not(target_arch = "wasm32"))]
+mod t2;
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {

@@ -1,0 +1,165 @@
+//! T2 commands: a summary and a grounded answer written by a local LLM (a model folder in the hub layout) on native
+//! ONNX Runtime, through the same core functions the extension runs.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use scout::core::error::{ErrorCode, ScoutError};
+use scout::core::generate::{Date, Generator};
+use scout::core::page::read_page;
+use scout::core::protocol::PageContent;
+use scout::core::store::MemoryStore;
+use scout::core::text::SummaryOptions;
+use scout::core::text::lang::detect_language;
+use scout::core::writer::chat::Source;
+use scout::core::writer::run::{Budget, Progress, write_answer, write_summary};
+use scout::native::{NativeClock, NativeDecoder, native_generator, ort_dylib_path};
+
+use super::cli::{bad, flag, load_embedder};
+
+/// The model folder (`--model DIR`) and its ONNX file: `--onnx PATH` (relative to the folder), else the int8 file,
+/// else the fp32 one.
+fn generator(args: &[String]) -> Result<Generator<NativeDecoder>, ScoutError> {
+    let dir = PathBuf::from(flag(args, "--model").ok_or_else(|| bad("--model DIR is required for T2"))?);
+    let onnx = match flag(args, "--onnx") {
+        Some(p) => p.to_string(),
+        None => ["onnx/model_quantized.onnx", "onnx/model.onnx"]
+            .into_iter()
+            .find(|p| dir.join(p).exists())
+            .ok_or_else(|| {
+                ScoutError::new(
+                    ErrorCode::ModelUnavailable,
+                    format!("no ONNX model in {}/onnx", dir.display()),
+                )
+            })?
+            .to_string(),
+    };
+    native_generator(&ort_dylib_path(), Path::new(&dir), &onnx, 2, today())
+}
+
+/// Today's date (UTC) for templates that print it.
+fn today() -> Date {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() / 86_400)
+        .unwrap_or(0) as i64;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+    Date { year, month, day }
+}
+
+fn budget(args: &[String]) -> Result<Budget, ScoutError> {
+    let mut b = Budget::default();
+    if let Some(c) = flag(args, "--context") {
+        b.context = c.parse().map_err(|_| bad("--context needs a number of tokens"))?;
+    }
+    if let Some(m) = flag(args, "--max-tokens") {
+        b.generate.max_new_tokens = m.parse().map_err(|_| bad("--max-tokens needs a number"))?;
+    }
+    Ok(b)
+}
+
+/// Stream text to stderr as it is written (stdout holds the result).
+fn show(p: Progress) {
+    match p {
+        Progress::Reading { part, parts } => eprintln!("[reading part {part} of {parts}]"),
+        Progress::Text { text } => {
+            eprint!("{text}");
+            let _ = std::io::stderr().flush();
+        }
+    }
+}
+
+pub fn summarize(
+    page: &PageContent,
+    options: &SummaryOptions,
+    args: &[String],
+) -> Result<serde_json::Value, ScoutError> {
+    let read = read_page(page)?;
+    let mut g = generator(args)?;
+    let language = detect_language(&read.text()).map(|l| l.code).filter(|c| c != "en");
+    let clock = NativeClock::default();
+    let out = pollster::block_on(write_summary(
+        &mut g,
+        &read,
+        options,
+        language.as_deref(),
+        &budget(args)?,
+        &clock,
+        &|| false,
+        &mut show,
+    ))?;
+    eprintln!();
+    Ok(serde_json::json!({
+        "tier": "t2",
+        "ep": "native-cpu",
+        "text": out.text,
+        "coverage": out.coverage,
+        "parts": out.parts,
+        "page_tokens": out.page_tokens,
+        "prompt_tokens": out.last.prompt_tokens,
+        "generated_tokens": out.last.tokens.len(),
+        "stop": out.last.stop,
+        "time_to_first_token_ms": out.last.first_token_ms,
+        "decode_tokens_per_s": out.last.decode_tokens_per_s(),
+    }))
+}
+
+/// `scout chat PAGE QUESTION --model DIR [--json]`: passages from T1 retrieval, an answer from the LLM, citations
+/// checked against the passages given.
+pub fn chat(page: &PageContent, question: &str, args: &[String]) -> Result<serde_json::Value, ScoutError> {
+    let mut embedder = load_embedder()?;
+    let clock = NativeClock::default();
+    let found = pollster::block_on(scout::core::qa::answer(
+        &mut embedder,
+        &mut scout::core::qa::IndexCache::default(),
+        &MemoryStore::default(),
+        &clock,
+        page,
+        question,
+        4,
+    ))?;
+    let sources: Vec<Source> = found
+        .answers
+        .iter()
+        .map(|a| Source {
+            id: a.id.clone(),
+            text: a.text.clone(),
+            nodes: a.nodes.clone(),
+        })
+        .collect();
+    let mut g = generator(args)?;
+    let out = pollster::block_on(write_answer(
+        &mut g,
+        &found.title,
+        &[],
+        question,
+        sources,
+        &budget(args)?,
+        &clock,
+        &|| false,
+        &mut show,
+    ))?;
+    eprintln!();
+    Ok(serde_json::json!({
+        "tier": "t2",
+        "ep": "native-cpu",
+        "answer": out.answer.text,
+        "citations": out.answer.cited.iter().map(|&n| serde_json::json!({
+            "n": n,
+            "passage": out.sources[n - 1].id,
+            "text": out.sources[n - 1].text,
+            "nodes": out.sources[n - 1].nodes,
+        })).collect::<Vec<_>>(),
+        "invalid_citations": out.answer.invalid,
+        "no_answer": found.no_answer,
+    }))
+}

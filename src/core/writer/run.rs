@@ -1,0 +1,226 @@
+//! Running T2 jobs on a [`Generator`]: a summary of a page (one pass when it fits the context, else notes on each
+//! part and a summary of the notes, with the share of the page covered), and a grounded chat turn.
+
+use serde::Serialize;
+
+use super::chat::{CheckedAnswer, NOT_FOUND, Source, Turn, chat_messages, check_citations};
+use super::summary::{notes_messages, shape_summary, summary_messages};
+use crate::core::error::{ErrorCode, ScoutError};
+use crate::core::generate::{DecoderBackend, GenerateOptions, Generation, Generator, StopReason};
+use crate::core::page::ReadablePage;
+use crate::core::store::Clock;
+use crate::core::text::summary::{SummaryOptions, SummaryType, headline_words, sentence_count};
+
+/// How much work a job may do.
+#[derive(Debug, Clone)]
+pub struct Budget {
+    /// Tokens per model call, prompt and reply together (at most the model's context).
+    pub context: usize,
+    /// Parts of a long page read in the map step; the rest is reported as not covered.
+    pub max_parts: usize,
+    pub generate: GenerateOptions,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            context: 2048,
+            max_parts: 4,
+            generate: GenerateOptions::default(),
+        }
+    }
+}
+
+/// Progress of a job, for the UI.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Progress {
+    /// Reading part `part` (1-based) of `parts` of a long page.
+    Reading { part: usize, parts: usize },
+    /// Text of the final answer as it is written.
+    Text { text: String },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WrittenSummary {
+    /// In the requested shape.
+    pub text: String,
+    /// What the model wrote in the last pass.
+    pub raw: String,
+    /// Share of the page's tokens the model read (1.0: all).
+    pub coverage: f64,
+    /// Parts read separately (1: the page fit in one pass).
+    pub parts: usize,
+    pub page_tokens: usize,
+    pub last: Generation,
+}
+
+/// Tokens a reply of this kind may take: a generous bound over what the shape keeps.
+fn reply_tokens(opts: &SummaryOptions) -> usize {
+    match opts.kind {
+        SummaryType::Headline => headline_words(opts.length) * 3,
+        _ => sentence_count(opts.kind, opts.length) * 48 + 32,
+    }
+}
+
+/// Group consecutive blocks into parts of at most `budget` tokens (a longer block is a part of its own, cut by the
+/// caller's context check). Returns block ranges.
+fn parts(block_tokens: &[usize], budget: usize) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let (mut start, mut used) = (0, 0);
+    for (i, &n) in block_tokens.iter().enumerate() {
+        if used > 0 && used + n > budget {
+            out.push(start..i);
+            start = i;
+            used = 0;
+        }
+        used += n;
+    }
+    if start < block_tokens.len() {
+        out.push(start..block_tokens.len());
+    }
+    out
+}
+
+/// Cut `text` to about `tokens` tokens (at a word boundary), for a single block longer than a part.
+fn cut_to_tokens<B: DecoderBackend>(g: &Generator<B>, text: &str, tokens: usize) -> Result<String, ScoutError> {
+    let ids = g.encode(text)?;
+    if ids.len() <= tokens {
+        return Ok(text.to_string());
+    }
+    let kept = g
+        .tokenizer
+        .decode(&ids[..tokens], true)
+        .map_err(|e| ScoutError::new(ErrorCode::Internal, e.to_string()))?;
+    Ok(kept)
+}
+
+/// Summarize a page with the LLM, streaming the final pass.
+#[allow(clippy::too_many_arguments)]
+pub async fn write_summary<B: DecoderBackend>(
+    g: &mut Generator<B>,
+    page: &ReadablePage,
+    opts: &SummaryOptions,
+    language: Option<&str>,
+    budget: &Budget,
+    clock: &dyn Clock,
+    cancelled: &dyn Fn() -> bool,
+    on_progress: &mut dyn FnMut(Progress),
+) -> Result<WrittenSummary, ScoutError> {
+    let context = budget.context.min(g.config.max_positions);
+    let reply = reply_tokens(opts);
+    let overhead = g.chat_prompt(&summary_messages(&page.title, "", opts, language))?.len();
+    let room = context.saturating_sub(overhead + reply).max(64);
+    let blocks = page.block_texts();
+    let block_tokens: Vec<usize> = blocks
+        .iter()
+        .map(|b| g.encode(b).map(|ids| ids.len() + 1))
+        .collect::<Result<_, _>>()?;
+    let page_tokens: usize = block_tokens.iter().sum();
+    let mut gen_opts = budget.generate.clone();
+
+    // The text the last pass summarizes: the page, or notes on its parts.
+    let (source, coverage, parts_read) = if page_tokens <= room {
+        (page.text(), 1.0, 1)
+    } else {
+        let notes_reply = 160;
+        let notes_room = context.saturating_sub(overhead + notes_reply).max(64);
+        let all = parts(&block_tokens, notes_room);
+        let read = all.len().min(budget.max_parts.max(1));
+        let mut notes = Vec::new();
+        let mut covered = 0;
+        for (i, range) in all.iter().take(read).enumerate() {
+            on_progress(Progress::Reading {
+                part: i + 1,
+                parts: read,
+            });
+            let text = cut_to_tokens(g, &blocks[range.clone()].join("\n\n"), notes_room)?;
+            covered += block_tokens[range.clone()].iter().sum::<usize>().min(notes_room);
+            gen_opts.max_new_tokens = notes_reply;
+            let m = notes_messages(&page.title, &text, language);
+            let out = g.chat(&m, &gen_opts, clock, cancelled, &mut |_| {}).await?;
+            if out.stop == StopReason::Cancelled {
+                return Err(ScoutError::new(ErrorCode::Cancelled, "cancelled"));
+            }
+            notes.push(out.text.trim().to_string());
+        }
+        let joined = cut_to_tokens(g, &notes.join("\n"), room)?;
+        (joined, covered as f64 / page_tokens.max(1) as f64, read)
+    };
+    gen_opts.max_new_tokens = reply;
+    let m = summary_messages(&page.title, &source, opts, language);
+    let last = g
+        .chat(&m, &gen_opts, clock, cancelled, &mut |t| {
+            on_progress(Progress::Text { text: t.to_string() })
+        })
+        .await?;
+    Ok(WrittenSummary {
+        text: shape_summary(&last.text, opts),
+        raw: last.text.clone(),
+        coverage,
+        parts: parts_read,
+        page_tokens,
+        last,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WrittenAnswer {
+    pub answer: CheckedAnswer,
+    /// The passages given to the model, numbered from 1 as in the answer's citations.
+    pub sources: Vec<Source>,
+    /// None when retrieval found nothing relevant and the model was not asked.
+    pub generation: Option<Generation>,
+}
+
+/// One chat turn: `sources` come from retrieval (best first); none means the page does not answer.
+#[allow(clippy::too_many_arguments)]
+pub async fn write_answer<B: DecoderBackend>(
+    g: &mut Generator<B>,
+    title: &str,
+    history: &[Turn],
+    question: &str,
+    sources: Vec<Source>,
+    budget: &Budget,
+    clock: &dyn Clock,
+    cancelled: &dyn Fn() -> bool,
+    on_progress: &mut dyn FnMut(Progress),
+) -> Result<WrittenAnswer, ScoutError> {
+    if sources.is_empty() {
+        on_progress(Progress::Text {
+            text: NOT_FOUND.to_string(),
+        });
+        return Ok(WrittenAnswer {
+            answer: CheckedAnswer {
+                text: NOT_FOUND.to_string(),
+                cited: vec![],
+                invalid: vec![],
+            },
+            sources,
+            generation: None,
+        });
+    }
+    let m = chat_messages(title, history, question, &sources);
+    let out = g
+        .chat(&m, &budget.generate, clock, cancelled, &mut |t| {
+            on_progress(Progress::Text { text: t.to_string() })
+        })
+        .await?;
+    Ok(WrittenAnswer {
+        answer: check_citations(&out.text, sources.len()),
+        sources,
+        generation: Some(out),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_group_into_parts_within_the_budget() {
+        assert_eq!(parts(&[10, 10, 10, 50, 5], 25), vec![0..2, 2..3, 3..4, 4..5]);
+        assert_eq!(parts(&[10, 10], 100), vec![0..2]);
+        assert!(parts(&[], 10).is_empty());
+    }
+}

@@ -1,0 +1,193 @@
+//! T2 in the offscreen document: loads a downloaded LLM (its JSON files and tokenizer from IndexedDB, the ONNX file
+//! as a `blob:` URL) into a [`Generator`] on ort-web, runs the core's summary and chat jobs, and streams their text
+//! on `BroadcastChannel("scout-stream")`.
+
+use ort::environment::Environment;
+use wasm_bindgen::JsValue;
+
+use super::download;
+use super::js::PerfClock;
+use super::ort_decoder::OrtDecoder;
+use super::store::IdbStore;
+use crate::core::catalog::ModelEntry;
+use crate::core::embed::{Embedder, EncoderBackend};
+use crate::core::error::{ErrorCode, ScoutError};
+use crate::core::generate::{ChatTemplate, Date, DecoderBackend, DecoderConfig, Generator};
+use crate::core::hardware::Ep;
+use crate::core::page::read_page;
+use crate::core::protocol::{Citation, PageContent, Tier, WriteJob, WrittenReply};
+use crate::core::qa;
+use crate::core::store::{Clock, MemoryStore};
+use crate::core::text::lang::detect_language;
+use crate::core::writer::chat::Source;
+use crate::core::writer::run::{Budget, Progress, write_answer, write_summary};
+
+/// A loaded LLM.
+pub struct Writer {
+    pub model: String,
+    generator: Generator<OrtDecoder>,
+}
+
+fn today() -> Date {
+    let d = js_sys::Date::new_0();
+    Date {
+        year: d.get_full_year() as i32,
+        month: d.get_month() + 1,
+        day: d.get_date(),
+    }
+}
+
+/// Load `entry` (downloaded and verified) on the WASM EP. The catalog's decoders are int8 graphs whose
+/// `MatMulInteger` has no WebGPU kernel, so WebGPU would run them on the CPU with copies in every layer.
+pub async fn load(env: &Environment, store: &IdbStore, entry: &ModelEntry) -> Result<Writer, ScoutError> {
+    let text = |role: &'static str| async move {
+        let f = entry
+            .file(role)
+            .ok_or_else(|| ScoutError::new(ErrorCode::ModelUnavailable, format!("{} has no {role} file", entry.id)))?;
+        let bytes = download::file_bytes(store, &entry.id, &f.path).await?;
+        String::from_utf8(bytes).map_err(|_| {
+            ScoutError::new(
+                ErrorCode::ModelUnavailable,
+                format!("{}/{} is not UTF-8", entry.id, f.path),
+            )
+        })
+    };
+    let config = DecoderConfig::from_json(&text("config").await?, text("generation_config").await.ok().as_deref())?;
+    let template = ChatTemplate::from_tokenizer_config(&text("tokenizer_config").await?, today())?;
+    let tokenizer = text("tokenizer").await?;
+    let model_path = entry.file("model").map(|f| f.path.clone()).unwrap_or_default();
+    let url = download::file_blob_url(store, &entry.id, &model_path).await?;
+    let backend = OrtDecoder::create(env, &url, Ep::Wasm, config.clone()).await;
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(Writer {
+        model: entry.id.clone(),
+        generator: Generator::new(config, tokenizer.as_bytes(), template, backend?)?,
+    })
+}
+
+/// Posts a job's progress to every Scout page; the sender's `stream` id tells its own.
+struct Stream {
+    id: String,
+    channel: Option<web_sys::BroadcastChannel>,
+}
+
+impl Stream {
+    fn new(id: &str) -> Self {
+        Stream {
+            id: id.to_string(),
+            channel: web_sys::BroadcastChannel::new("scout-stream").ok(),
+        }
+    }
+
+    fn post(&self, p: &Progress) {
+        let mut v = serde_json::to_value(p).unwrap_or_default();
+        v["stream"] = serde_json::Value::String(self.id.clone());
+        if let Some(ch) = &self.channel {
+            let _ = ch.post_message(&JsValue::from_str(&v.to_string()));
+        }
+    }
+}
+
+impl Drop for Stream {
+    fn drop(&mut self) {
+        if let Some(ch) = &self.channel {
+            ch.close();
+        }
+    }
+}
+
+/// Run a job. Chat questions need the T1 embedder for retrieval.
+pub async fn write<B: EncoderBackend>(
+    writer: &mut Writer,
+    embedder: &mut Embedder<B>,
+    qa_cache: &mut qa::IndexCache,
+    page: &PageContent,
+    job: &WriteJob,
+    stream_id: &str,
+    cancelled: &dyn Fn() -> bool,
+) -> Result<WrittenReply, ScoutError> {
+    let clock = PerfClock;
+    let t0 = clock.now_ms();
+    let stream = Stream::new(stream_id);
+    let mut post = |p: Progress| stream.post(&p);
+    let read = read_page(page)?;
+    let budget = Budget::default();
+    let g = &mut writer.generator;
+    let (text, citations, invalid, coverage, parts, last) = match job {
+        WriteJob::Summary { options } => {
+            let language = detect_language(&read.text()).map(|l| l.code).filter(|c| c != "en");
+            let out = write_summary(
+                g,
+                &read,
+                options,
+                language.as_deref(),
+                &budget,
+                &clock,
+                cancelled,
+                &mut post,
+            )
+            .await?;
+            (out.text, vec![], vec![], out.coverage, out.parts, Some(out.last))
+        }
+        WriteJob::Chat { question, history } => {
+            let found = qa::answer(embedder, qa_cache, &MemoryStore::default(), &clock, page, question, 4).await?;
+            let sources: Vec<Source> = found
+                .answers
+                .iter()
+                .map(|a| Source {
+                    id: a.id.clone(),
+                    text: a.text.clone(),
+                    nodes: a.nodes.clone(),
+                })
+                .collect();
+            let out = write_answer(
+                g,
+                &read.title,
+                history,
+                question,
+                sources,
+                &budget,
+                &clock,
+                cancelled,
+                &mut post,
+            )
+            .await?;
+            let citations = out
+                .answer
+                .cited
+                .iter()
+                .filter_map(|&n| {
+                    out.sources.get(n - 1).map(|s| Citation {
+                        n,
+                        passage: s.id.clone(),
+                        text: s.text.clone(),
+                        nodes: s.nodes.clone(),
+                    })
+                })
+                .collect();
+            (out.answer.text, citations, out.answer.invalid, 1.0, 1, out.generation)
+        }
+    };
+    Ok(WrittenReply {
+        url: page.url.clone(),
+        title: read.title,
+        tier: Tier::T2,
+        model: writer.model.clone(),
+        ep: writer.generator.backend().ep(),
+        text,
+        citations,
+        invalid_citations: invalid,
+        coverage,
+        parts,
+        stop: last
+            .as_ref()
+            .map(|l| l.stop)
+            .unwrap_or(crate::core::generate::StopReason::Eos),
+        prompt_tokens: last.as_ref().map_or(0, |l| l.prompt_tokens),
+        reused_tokens: last.as_ref().map_or(0, |l| l.reused_tokens),
+        generated_tokens: last.as_ref().map_or(0, |l| l.tokens.len()),
+        time_to_first_token_ms: last.as_ref().map_or(0.0, |l| l.first_token_ms),
+        decode_tokens_per_s: last.as_ref().map_or(0.0, |l| l.decode_tokens_per_s()),
+        total_ms: clock.now_ms() - t0,
+    })
+}
