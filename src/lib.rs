@@ -7,6 +7,7 @@
 //! - `native` (host only): native ONNX Runtime backend used by the CLI and the parity tests.
 
 pub mod core;
+mod decoder_io;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;

@@ -182,8 +182,15 @@ pub enum WriteJob {
         question: String,
         /// Earlier turns of this conversation, oldest first.
         #[serde(default)]
-        history: Vec<crate::core::writer::chat::Turn>,
+        history: Vec<ChatTurn>,
     },
+}
+
+/// An earlier turn of a chat about a page (its answer as shown, citations included).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ChatTurn {
+    pub question: String,
+    pub answer: String,
 }
 
 /// A passage an answer cites, checked against those the model was given.

@@ -6,6 +6,8 @@ use std::path::Path;
 use ort::session::Session;
 use ort::value::{DynValue, Tensor};
 
+use crate::decoder_io;
+
 use super::{backend_err, load_session};
 use crate::core::error::{ErrorCode, ScoutError};
 use crate::core::generate::{ChatTemplate, Date, DecoderBackend, DecoderConfig, Generator};
@@ -27,67 +29,25 @@ impl NativeDecoder {
             cached: 0,
         })
     }
-
-    fn empty_past(&self) -> Result<Vec<DynValue>, ScoutError> {
-        let shape = [1, self.config.kv_heads, 0, self.config.head_dim];
-        (0..self.config.layers * 2)
-            .map(|_| {
-                Ok(Tensor::<f32>::from_array((shape, Vec::<f32>::new()))
-                    .map_err(backend_err)?
-                    .into_dyn())
-            })
-            .collect()
-    }
 }
 
 impl DecoderBackend for NativeDecoder {
     async fn forward(&mut self, tokens: &[u32]) -> Result<Vec<f32>, ScoutError> {
-        let n = tokens.len();
         let past_len = self.cached;
-        let ids: Vec<i64> = tokens.iter().map(|&t| t as i64).collect();
-        let positions: Vec<i64> = (past_len..past_len + n).map(|p| p as i64).collect();
-        let mask = vec![1i64; past_len + n];
         let past = if self.past.is_empty() {
-            self.empty_past()?
+            decoder_io::empty_past(&self.config)?
         } else {
             std::mem::take(&mut self.past)
         };
-        let mut inputs: Vec<(std::borrow::Cow<'_, str>, ort::session::SessionInputValue<'_>)> = vec![
-            (
-                "input_ids".into(),
-                Tensor::from_array(([1, n], ids)).map_err(backend_err)?.into(),
-            ),
-            (
-                "attention_mask".into(),
-                Tensor::from_array(([1, past_len + n], mask))
-                    .map_err(backend_err)?
-                    .into(),
-            ),
-            (
-                "position_ids".into(),
-                Tensor::from_array(([1, n], positions)).map_err(backend_err)?.into(),
-            ),
-        ];
-        for (i, v) in past.into_iter().enumerate() {
-            let [key, value] = DecoderConfig::past_names(i / 2);
-            inputs.push((if i % 2 == 0 { key } else { value }.into(), v.into()));
-        }
-        let mut out = self.session.run(inputs).map_err(backend_err)?;
-        let logits = {
-            let (shape, data) = out["logits"].try_extract_tensor::<f32>().map_err(backend_err)?;
-            let vocab = *shape.last().unwrap_or(&0) as usize;
-            data[data.len().saturating_sub(vocab)..].to_vec()
-        };
-        let mut presents = Vec::with_capacity(self.config.layers * 2);
-        for i in 0..self.config.layers {
-            for name in DecoderConfig::present_names(i) {
-                presents.push(out.remove(&name).ok_or_else(|| {
-                    ScoutError::new(ErrorCode::ModelUnavailable, format!("the model has no output {name}"))
-                })?);
-            }
-        }
-        self.past = presents;
-        self.cached = past_len + n;
+        // The cache is consumed by this run: rebuilt from its outputs, or empty if it fails.
+        self.cached = 0;
+        let mut out = self
+            .session
+            .run(decoder_io::inputs(tokens, past_len, past)?)
+            .map_err(backend_err)?;
+        let logits = decoder_io::last_logits(&out["logits"])?;
+        self.past = decoder_io::take_presents(&self.config, &mut out)?;
+        self.cached = past_len + tokens.len();
         Ok(logits)
     }
 

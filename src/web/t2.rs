@@ -15,7 +15,7 @@ use crate::core::error::{ErrorCode, ScoutError};
 use crate::core::generate::{ChatTemplate, Date, DecoderBackend, DecoderConfig, Generator};
 use crate::core::hardware::Ep;
 use crate::core::page::read_page;
-use crate::core::protocol::{Citation, PageContent, Tier, WriteJob, WrittenReply};
+use crate::core::protocol::{PageContent, Tier, WriteJob, WrittenReply};
 use crate::core::qa;
 use crate::core::store::{Clock, MemoryStore};
 use crate::core::text::lang::detect_language;
@@ -152,19 +152,7 @@ pub async fn write<B: EncoderBackend>(
                 &mut post,
             )
             .await?;
-            let citations = out
-                .answer
-                .cited
-                .iter()
-                .filter_map(|&n| {
-                    out.sources.get(n - 1).map(|s| Citation {
-                        n,
-                        passage: s.id.clone(),
-                        text: s.text.clone(),
-                        nodes: s.nodes.clone(),
-                    })
-                })
-                .collect();
+            let citations = out.citations();
             (out.answer.text, citations, out.answer.invalid, 1.0, 1, out.generation)
         }
     };

@@ -153,12 +153,7 @@ pub fn chat(page: &PageContent, question: &str, args: &[String]) -> Result<serde
         "tier": "t2",
         "ep": "native-cpu",
         "answer": out.answer.text,
-        "citations": out.answer.cited.iter().map(|&n| serde_json::json!({
-            "n": n,
-            "passage": out.sources[n - 1].id,
-            "text": out.sources[n - 1].text,
-            "nodes": out.sources[n - 1].nodes,
-        })).collect::<Vec<_>>(),
+        "citations": out.citations(),
         "invalid_citations": out.answer.invalid,
         "no_answer": found.no_answer,
     }))

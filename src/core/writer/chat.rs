@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::core::generate::ChatMessage;
+use crate::core::protocol::ChatTurn as Turn;
 
 use super::fence_passages;
 
@@ -23,13 +24,6 @@ pub struct Source {
     pub text: String,
     /// `data-scout-node` ids of its elements in the live page (for "show in page").
     pub nodes: Vec<u32>,
-}
-
-/// An earlier turn of the conversation (its answer as shown, citations included).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Turn {
-    pub question: String,
-    pub answer: String,
 }
 
 /// The conversation for `question`: earlier turns first (unchanged, so their cached keys/values are reused), then

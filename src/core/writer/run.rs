@@ -3,11 +3,12 @@
 
 use serde::Serialize;
 
-use super::chat::{CheckedAnswer, NOT_FOUND, Source, Turn, chat_messages, check_citations};
+use super::chat::{CheckedAnswer, NOT_FOUND, Source, chat_messages, check_citations};
 use super::summary::{notes_messages, shape_summary, summary_messages};
 use crate::core::error::{ErrorCode, ScoutError};
 use crate::core::generate::{DecoderBackend, GenerateOptions, Generation, Generator, StopReason};
 use crate::core::page::ReadablePage;
+use crate::core::protocol::{ChatTurn as Turn, Citation};
 use crate::core::store::Clock;
 use crate::core::text::summary::{SummaryOptions, SummaryType, headline_words, sentence_count};
 
@@ -171,6 +172,24 @@ pub struct WrittenAnswer {
     pub sources: Vec<Source>,
     /// None when retrieval found nothing relevant and the model was not asked.
     pub generation: Option<Generation>,
+}
+
+impl WrittenAnswer {
+    /// The cited passages, in the answer's order of first use.
+    pub fn citations(&self) -> Vec<Citation> {
+        self.answer
+            .cited
+            .iter()
+            .filter_map(|&n| {
+                self.sources.get(n.checked_sub(1)?).map(|s| Citation {
+                    n,
+                    passage: s.id.clone(),
+                    text: s.text.clone(),
+                    nodes: s.nodes.clone(),
+                })
+            })
+            .collect()
+    }
 }
 
 /// One chat turn: `sources` come from retrieval (best first); none means the page does not answer.
