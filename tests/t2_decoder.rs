@@ -317,7 +317,7 @@ fn smollm2_writes_summaries_in_the_requested_shape_and_covers_long_pages_in_part
     .unwrap();
     assert!(out.parts == 2 && reading == 2, "{out:?}");
     assert!(out.coverage > 0.1 && out.coverage < 1.0, "coverage {}", out.coverage);
-    assert_eq!(streamed, out.raw, "the stream is the final pass's text");
+    assert_eq!(streamed, out.last.text, "the stream is the final pass's text");
     let bullets: Vec<&str> = out.text.lines().collect();
     assert!(!bullets.is_empty() && bullets.len() <= 3, "{}", out.text);
     assert!(

@@ -258,6 +258,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             job,
         } => {
             require_model(&mut st, &want, "Writing with a local model").await?;
+            let store = request_store().await;
             if st.writer.as_ref().is_some_and(|w| w.model != model) {
                 st.writer = None;
             }
@@ -281,8 +282,17 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             let writer = writer
                 .as_mut()
                 .ok_or_else(|| ScoutError::new(ErrorCode::Internal, "no writer"))?;
-            let reply =
-                super::t2::write(writer, &mut loaded.embedder, qa_cache, &page, &job, &stream, &cancelled).await?;
+            let reply = super::t2::write(
+                writer,
+                &mut loaded.embedder,
+                qa_cache,
+                &store,
+                &page,
+                &job,
+                &stream,
+                &cancelled,
+            )
+            .await?;
             Ok(ReplyBody::Written(reply))
         }
         Request::Extract { html, url } => {

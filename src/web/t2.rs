@@ -17,8 +17,9 @@ use crate::core::hardware::Ep;
 use crate::core::page::read_page;
 use crate::core::protocol::{PageContent, Tier, WriteJob, WrittenReply};
 use crate::core::qa;
-use crate::core::store::{Clock, MemoryStore};
+use crate::core::store::Clock;
 use crate::core::text::lang::detect_language;
+use crate::core::vectors::VectorStore;
 use crate::core::writer::chat::Source;
 use crate::core::writer::run::{Budget, Progress, write_answer, write_summary};
 
@@ -96,11 +97,13 @@ impl Drop for Stream {
     }
 }
 
-/// Run a job. Chat questions need the T1 embedder for retrieval.
-pub async fn write<B: EncoderBackend>(
+/// Run a job. Chat questions need the T1 embedder for retrieval (and its stored page vectors in `store`).
+#[allow(clippy::too_many_arguments)]
+pub async fn write<B: EncoderBackend, V: VectorStore>(
     writer: &mut Writer,
     embedder: &mut Embedder<B>,
     qa_cache: &mut qa::IndexCache,
+    store: &V,
     page: &PageContent,
     job: &WriteJob,
     stream_id: &str,
@@ -110,11 +113,11 @@ pub async fn write<B: EncoderBackend>(
     let t0 = clock.now_ms();
     let stream = Stream::new(stream_id);
     let mut post = |p: Progress| stream.post(&p);
-    let read = read_page(page)?;
     let budget = Budget::default();
     let g = &mut writer.generator;
-    let (text, citations, invalid, coverage, parts, last) = match job {
+    let (title, text, citations, invalid, coverage, parts, last) = match job {
         WriteJob::Summary { options } => {
+            let read = read_page(page)?;
             let language = detect_language(&read.text()).map(|l| l.code).filter(|c| c != "en");
             let out = write_summary(
                 g,
@@ -127,22 +130,23 @@ pub async fn write<B: EncoderBackend>(
                 &mut post,
             )
             .await?;
-            (out.text, vec![], vec![], out.coverage, out.parts, Some(out.last))
+            (
+                read.title,
+                out.text,
+                vec![],
+                vec![],
+                out.coverage,
+                out.parts,
+                Some(out.last),
+            )
         }
         WriteJob::Chat { question, history } => {
-            let found = qa::answer(embedder, qa_cache, &MemoryStore::default(), &clock, page, question, 4).await?;
-            let sources: Vec<Source> = found
-                .answers
-                .iter()
-                .map(|a| Source {
-                    id: a.id.clone(),
-                    text: a.text.clone(),
-                    nodes: a.nodes.clone(),
-                })
-                .collect();
+            // Retrieval reads the page itself; its reply carries the title.
+            let found = qa::answer(embedder, qa_cache, store, &clock, page, question, 4).await?;
+            let sources: Vec<Source> = found.answers.iter().map(Source::from).collect();
             let out = write_answer(
                 g,
-                &read.title,
+                &found.title,
                 history,
                 question,
                 sources,
@@ -153,12 +157,20 @@ pub async fn write<B: EncoderBackend>(
             )
             .await?;
             let citations = out.citations();
-            (out.answer.text, citations, out.answer.invalid, 1.0, 1, out.generation)
+            (
+                found.title,
+                out.answer.text,
+                citations,
+                out.answer.invalid,
+                1.0,
+                1,
+                out.generation,
+            )
         }
     };
     Ok(WrittenReply {
         url: page.url.clone(),
-        title: read.title,
+        title,
         tier: Tier::T2,
         model: writer.model.clone(),
         ep: writer.generator.backend().ep(),

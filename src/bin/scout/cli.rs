@@ -131,7 +131,6 @@ fn cmd_summarize(args: &[String]) -> Result<ReplyBody, ScoutError> {
     let tier = match flag(args, "--tier") {
         None | Some("t0") => TierRequest::T0,
         Some("t1") => TierRequest::T1,
-        Some("t2") => return Err(bad("internal: t2 is handled by print_t2")),
         Some(t) => return Err(bad(format!("unknown tier {t}"))),
     };
     let store = MemoryStore::default();

@@ -127,15 +127,7 @@ pub fn chat(page: &PageContent, question: &str, args: &[String]) -> Result<serde
         question,
         4,
     ))?;
-    let sources: Vec<Source> = found
-        .answers
-        .iter()
-        .map(|a| Source {
-            id: a.id.clone(),
-            text: a.text.clone(),
-            nodes: a.nodes.clone(),
-        })
-        .collect();
+    let sources: Vec<Source> = found.answers.iter().map(Source::from).collect();
     let mut g = generator(args)?;
     let out = pollster::block_on(write_answer(
         &mut g,

@@ -260,10 +260,8 @@ impl<B: DecoderBackend> Generator<B> {
             }
             logits = self.feed(&[next]).await?;
         };
-        if matches!(
-            stop,
-            StopReason::Eos | StopReason::MaxTokens | StopReason::Context | StopReason::Cancelled
-        ) {
+        // A stop string cut the text already; otherwise whatever the stream still holds belongs to it.
+        if stop != StopReason::StopString {
             text.push_str(&stream.flush(&self.tokenizer)?);
         }
         if text.len() > emitted {
@@ -323,11 +321,6 @@ impl<B: DecoderBackend> Generator<B> {
         let kept = self.backend.cached().min(keep);
         self.cached_ids.truncate(kept);
         Ok(kept)
-    }
-
-    /// Forget the cache (e.g. when the page changes and nothing can be shared).
-    pub fn clear_cache(&mut self) -> Result<(), ScoutError> {
-        self.keep_prefix(0).map(|_| ())
     }
 }
 

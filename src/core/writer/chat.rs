@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::core::generate::ChatMessage;
-use crate::core::protocol::ChatTurn as Turn;
+use crate::core::protocol::{AnswerOut, ChatTurn as Turn};
 
 use super::fence_passages;
 
@@ -40,6 +40,17 @@ pub fn chat_messages(title: &str, history: &[Turn], question: &str, sources: &[S
         format!("{}\n\nQuestion: {question}", fence_passages(title, &texts)),
     ));
     m
+}
+
+impl From<&AnswerOut> for Source {
+    /// A passage T1 retrieval found.
+    fn from(a: &AnswerOut) -> Self {
+        Source {
+            id: a.id.clone(),
+            text: a.text.clone(),
+            nodes: a.nodes.clone(),
+        }
+    }
 }
 
 /// An answer with its citations checked against the passages that were given.

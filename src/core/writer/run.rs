@@ -44,10 +44,8 @@ pub enum Progress {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct WrittenSummary {
-    /// In the requested shape.
+    /// In the requested shape (what the model wrote in the last pass is `last.text`).
     pub text: String,
-    /// What the model wrote in the last pass.
-    pub raw: String,
     /// Share of the page's tokens the model read (1.0: all).
     pub coverage: f64,
     /// Parts read separately (1: the page fit in one pass).
@@ -83,7 +81,7 @@ fn parts(block_tokens: &[usize], budget: usize) -> Vec<std::ops::Range<usize>> {
     out
 }
 
-/// Cut `text` to about `tokens` tokens (at a word boundary), for a single block longer than a part.
+/// The first `tokens` tokens of `text` (decoded back to text), for a single block longer than a part.
 fn cut_to_tokens<B: DecoderBackend>(g: &Generator<B>, text: &str, tokens: usize) -> Result<String, ScoutError> {
     let ids = g.encode(text)?;
     if ids.len() <= tokens {
@@ -157,7 +155,6 @@ pub async fn write_summary<B: DecoderBackend>(
         .await?;
     Ok(WrittenSummary {
         text: shape_summary(&last.text, opts),
-        raw: last.text.clone(),
         coverage,
         parts: parts_read,
         page_tokens,
