@@ -2,6 +2,9 @@
 import { ask } from './ui/client.js';
 import { el } from './ui/render.js';
 import { patchSettings, storedSettings } from './settings.js';
+import { fmtDateTime, localize, t } from './ui/i18n.js';
+
+localize();
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const PAGE = 100;
@@ -11,14 +14,14 @@ async function show() {
   const r = await ask({ type: 'history', query, limit: PAGE });
   const list = $('list');
   if (!r.ok) { list.replaceChildren(el('p', { class: 'error', role: 'alert' }, [r.error.message])); return; }
-  $('count').textContent = `${r.total} answer${r.total === 1 ? '' : 's'}${r.total > PAGE ? ` (showing the newest ${PAGE})` : ''}`;
+  $('count').textContent = `${t(r.total === 1 ? 'answerCountOne' : 'answerCount', [r.total])}${r.total > PAGE ? ` ${t('showingNewest', [PAGE])}` : ''}`;
   list.replaceChildren(...r.entries.map((/** @type {any} */ e) => {
-    const del = el('button', { title: 'Delete this entry' }, ['Delete']);
+    const del = el('button', { title: t('deleteEntry') }, [t('delete')]);
     del.addEventListener('click', async () => { await ask({ type: 'delete_history', id: e.id }); show(); });
     const open = el('a', { href: e.url, target: '_blank', rel: 'noopener' }, [e.title || e.url]);
     return el('article', { class: 'entry', 'data-id': e.id }, [
       el('h2', { class: 'title' }, [open]),
-      el('p', { class: 'timings' }, [`${new Date(e.created_ms).toLocaleString()} · ${e.kind} · ${e.tier}${e.model ? ` · ${e.model}` : ''}`]),
+      el('p', { class: 'timings' }, [`${fmtDateTime(e.created_ms)} · ${t(`kind_${e.kind}`)} · ${e.tier}${e.model ? ` · ${e.model}` : ''}`]),
       el('pre', { class: 'answer' }, [e.text]),
       del,
     ]);
@@ -27,7 +30,7 @@ async function show() {
 
 $('q').addEventListener('input', show);
 $('clear').addEventListener('click', async () => {
-  if (!confirm('Delete the whole history?')) return;
+  if (!confirm(t('confirmClearHistory'))) return;
   await ask({ type: 'clear_history' });
   show();
 });

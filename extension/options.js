@@ -2,29 +2,24 @@
 import { ask } from './ui/client.js';
 import { IDLE_UNLOAD_MINUTES, patchSettings, storedSettings } from './settings.js';
 import { el } from './ui/render.js';
+import { engineText, fmtBytes, fmtDuration, fmtNumber, localize, t, tNodes } from './ui/i18n.js';
+
+localize();
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const DEFAULT_HUB = 'https://huggingface.co';
 
-/** @param {number} b */
-const human = (b) => {
-  const u = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  while (b >= 1000 && i < u.length - 1) { b /= 1000; i++; }
-  return `${b.toFixed(i ? 1 : 0)} ${u[i]}`;
-};
-
 /** @param {any} p a stored measurement, or null */
 function showProbe(p) {
   $('probe').textContent = !p ? '' : p.webgpu_ms != null
-    ? `Measured on this device: WASM ${p.wasm_ms.toFixed(0)} ms, WebGPU ${p.webgpu_ms.toFixed(0)} ms per batch of 8 sentences.`
-    : `Measured on this device: WASM ${p.wasm_ms.toFixed(0)} ms per batch; WebGPU failed (${p.webgpu_error || 'no result'}).`;
+    ? t('probeBoth', [fmtDuration(p.wasm_ms), fmtDuration(p.webgpu_ms)])
+    : t('probeWebgpuFailed', [fmtDuration(p.wasm_ms), p.webgpu_error || t('noResult')]);
 }
 
 $('measure').addEventListener('click', async () => {
   const button = /** @type {HTMLButtonElement} */ ($('measure'));
   button.disabled = true;
-  $('probe').textContent = 'Measuring…';
+  $('probe').textContent = t('measuring');
   const r = await ask({ type: 'measure_backends' });
   button.disabled = false;
   if (!r.ok) { $('probe').textContent = r.error.message; return; }
@@ -34,15 +29,16 @@ $('measure').addEventListener('click', async () => {
 async function showStatus() {
   const r = await ask({ type: 'status' });
   const status = $('status');
-  if (!r || !r.ok) { status.textContent = `Engine error: ${r && r.error ? r.error.message : 'no answer'}`; return; }
-  if (r.error) { status.textContent = `Model not available (${r.error.message}); summaries use the no-model tier.`; return; }
+  if (!r || !r.ok) { status.textContent = t('engineError', [r && r.error ? r.error.message : t('noAnswer')]); return; }
+  if (r.error) { status.textContent = t('modelNotAvailable', [r.error.message]); return; }
   const b = r.backend;
-  const phases = (r.init_phases || []).map((/** @type {{name: string, ms: number}} */ p) => `${p.name} ${Math.round(p.ms)} ms`).join(', ');
-  status.textContent = b ? `Running ${r.model} on ${b.ep.toUpperCase()} — ${b.reason}. Started in ${Math.round(r.init_ms)} ms${phases ? ` (${phases})` : ''}.` : 'Engine not started.';
+  const phases = (r.init_phases || []).map((/** @type {{name: string, ms: number}} */ p) => `${p.name} ${fmtDuration(p.ms)}`).join(', ');
+  if (b) status.replaceChildren(...tNodes('engineRunning', [r.model, b.ep.toUpperCase(), engineText(b.reason), fmtDuration(r.init_ms)]), ...(phases ? [' (', engineText(phases), ')'] : []));
+  else status.textContent = t('engineNotStarted');
   showProbe(r.probe);
   if (r.recommendation) {
     const rec = r.recommendation;
-    $('recommendation').textContent = `Recommended for this device: ${rec.tier}${rec.model ? ` with ${rec.model}` : ''} — ${rec.reason}.`;
+    $('recommendation').replaceChildren(...(rec.model ? tNodes('recommendedWith', [rec.tier, rec.model, engineText(rec.reason)]) : tNodes('recommended', [rec.tier, engineText(rec.reason)])));
   }
 }
 
@@ -53,41 +49,59 @@ async function showModels() {
   const r = await ask({ type: 'models' });
   const table = $('models');
   if (!r.ok) { table.replaceChildren(el('tr', {}, [el('td', { class: 'error' }, [r.error.message])])); return; }
-  $('usage').textContent = `Scout uses ${human(r.usage_bytes)} of ${human(r.quota_bytes)} the browser allows.`;
-  table.replaceChildren(el('tr', {}, ['Model', 'Size', 'State', ''].map((h) => el('th', {}, [h]))));
+  $('usage').textContent = t('usage', [fmtBytes(r.usage_bytes), fmtBytes(r.quota_bytes)]);
+  showWriters(r.models, (await storedSettings()).writer || 'auto');
+  table.replaceChildren(el('tr', {}, [t('colModel'), t('colSize'), t('colState'), ''].map((h) => el('th', {}, [h]))));
   progressCells.clear();
   for (const m of r.models) {
-    const cell = el('td', { 'data-model': m.id }, [el('span', { class: 'state', 'data-testid': `state-${m.id}` }, [m.state])]);
+    const cell = el('td', { 'data-model': m.id }, [el('span', { class: 'state', 'data-testid': `state-${m.id}`, 'data-state': m.state }, [t(`state_${m.state}`)])]);
     progressCells.set(m.id, cell);
     const actions = el('td');
     if (!m.bundled && m.state !== 'ready') {
-      const b = el('button', { 'data-testid': `download-${m.id}` }, [m.state === 'partial' ? 'Resume' : 'Download']);
-      if (m.verified) b.addEventListener('click', () => download(m));
-      else {
-        // Without pinned hashes Scout could not check the files: offering the download would be dishonest.
-        b.setAttribute('disabled', '');
-        b.setAttribute('title', 'Not downloadable yet: the hashes of its files are not pinned in Scout\'s catalog.');
-      }
+      const b = el('button', { 'data-testid': `download-${m.id}` }, [t(m.state === 'partial' ? 'resume' : 'download')]);
+      b.addEventListener('click', () => download(m));
       actions.append(b);
     }
     if (m.state === 'downloading') {
-      const b = el('button', {}, ['Cancel']);
+      const b = el('button', {}, [t('cancel')]);
       b.addEventListener('click', () => ask({ type: 'cancel_download', model: m.id }));
       actions.append(b);
     }
     if (!m.bundled && (m.state === 'ready' || m.state === 'partial')) {
-      const b = el('button', { 'data-testid': `delete-${m.id}` }, ['Delete']);
+      const b = el('button', { 'data-testid': `delete-${m.id}` }, [t('delete')]);
       b.addEventListener('click', async () => { await ask({ type: 'delete_model', model: m.id }); showModels(); });
       actions.append(b);
     }
     table.append(el('tr', {}, [
-      el('td', {}, [el('strong', {}, [m.display_name]), el('br'), el('small', {}, [`${m.description} ${m.license}. ${m.repo}@${m.revision}.${needs(m.requires)}`]),
-        m.verified ? '' : el('small', { class: 'note', 'data-testid': `unverified-${m.id}` }, [' Unverified: sizes from the hub\'s listing, hashes not pinned; download disabled.'])]),
-      el('td', {}, [m.verified ? human(m.size) : `≈ ${human(m.size)}`]),
+      el('td', {}, [el('strong', {}, [m.display_name]), el('br'), el('small', {}, [engineText(m.description), ` ${m.license}. ${m.repo}@${m.revision}.${needs(m.requires)}`]),
+        el('small', { class: 'timings', 'data-testid': `check-${m.id}` }, [` ${t(m.bundled ? 'checkBundled' : m.hub_verified ? 'checkHubVerified' : m.verified ? 'checkPinned' : 'checkUnpinned')}`])]),
+      el('td', {}, [m.verified ? fmtBytes(m.size) : `≈ ${fmtBytes(m.size)}`]),
       cell,
       actions,
     ]));
   }
+}
+
+/**
+ * The choice of the model that writes (T2): automatic, off, or one of the text models (those not downloaded shown
+ * but not selectable).
+ * @param {any[]} models @param {string} chosen
+ */
+function showWriters(models, chosen) {
+  const select = /** @type {HTMLSelectElement} */ ($('writer'));
+  const writers = models.filter((m) => (m.tasks || []).includes('generate'));
+  const ready = writers.filter((m) => m.state === 'ready');
+  const biggest = [...ready].sort((a, b) => b.size - a.size)[0];
+  select.replaceChildren(
+    el('option', { value: 'auto' }, [t('writerAuto', [biggest ? biggest.display_name : t('noneDownloaded')])]),
+    el('option', { value: 'off' }, [t('writerOff')]),
+    ...writers.map((m) => {
+      const o = el('option', { value: m.id }, [`${m.display_name} (${fmtBytes(m.size)})${m.state === 'ready' ? '' : ` — ${t('notDownloaded')}`}`]);
+      if (m.state !== 'ready') o.setAttribute('disabled', '');
+      return o;
+    }),
+  );
+  select.value = ready.some((m) => m.id === chosen) || chosen === 'off' ? chosen : 'auto';
 }
 
 /**
@@ -97,16 +111,15 @@ async function showModels() {
 function needs(r) {
   if (!r) return '';
   const parts = [];
-  if (r.webgpu) parts.push(r.shader_f16 ? 'a GPU (WebGPU) with fp16 shaders' : 'a GPU (WebGPU)');
-  if (r.min_memory_gb) parts.push(`${r.min_memory_gb} GB of memory`);
-  return parts.length ? ` Needs ${parts.join(' and ')}.` : ' Runs on any recent CPU.';
+  if (r.webgpu) parts.push(t(r.shader_f16 ? 'needsGpuF16' : 'needsGpu'));
+  if (r.min_memory_gb) parts.push(t('needsMemory', [fmtNumber(r.min_memory_gb)]));
+  return ` ${parts.length ? t('needs', [new Intl.ListFormat(chrome.i18n.getUILanguage(), { type: 'conjunction' }).format(parts)]) : t('runsAnywhere')}`;
 }
 
 /** Ask for consent with size, license and source, then start. @param {any} m */
 async function download(m) {
-  const hub = (await getSettings()).hub || DEFAULT_HUB;
-  $('consent-text').textContent = `Download ${m.display_name}: ${human(m.size)}, license ${m.license}, from ${hub}/${m.repo}? ` +
-    'It is stored in this browser only and checked against its pinned sha256.';
+  const hub = (await storedSettings()).hub || DEFAULT_HUB;
+  $('consent-text').textContent = t(m.verified ? 'consentPinned' : 'consentHub', [m.display_name, fmtBytes(m.size), m.license, `${hub}/${m.repo}`]);
   const dialog = /** @type {HTMLDialogElement} */ ($('consent'));
   dialog.returnValue = '';
   dialog.showModal();
@@ -122,16 +135,27 @@ new BroadcastChannel('scout-progress').addEventListener('message', (ev) => {
   const p = JSON.parse(ev.data);
   const cell = progressCells.get(p.model);
   if (!cell) return;
-  const eta = p.eta_s != null ? `, ${Math.ceil(p.eta_s)} s left` : '';
-  const speed = p.bytes_per_s ? ` at ${human(p.bytes_per_s)}/s` : '';
+  const eta = p.eta_s != null ? `, ${t('secondsLeft', [Math.ceil(p.eta_s)])}` : '';
+  const speed = p.bytes_per_s ? ` ${t('atSpeed', [fmtBytes(p.bytes_per_s)])}` : '';
   cell.replaceChildren(
     el('progress', { max: '100', value: String(p.percent), 'data-testid': `progress-${p.model}` }),
-    el('div', { class: 'timings', 'data-state': p.state }, [`${p.state} ${p.percent.toFixed(1)} % (${human(p.done)} of ${human(p.total)}${speed}${eta})${p.message ? ` — ${p.message}` : ''}`]),
+    el('div', { class: 'timings', 'data-state': p.state }, [`${t(`state_${p.state}`)} ${fmtNumber(p.percent, 1)} % (${t('bytesOf', [fmtBytes(p.done), fmtBytes(p.total)])}${speed}${eta})${p.message ? ` — ${p.message}` : ''}`]),
   );
   if (['ready', 'failed', 'cancelled'].includes(p.state)) setTimeout(showModels, 300);
 });
 
+/** The extension's keyboard commands with their current keys (the user may change them in the browser). */
+async function showShortcuts() {
+  const commands = await chrome.commands.getAll();
+  $('shortcuts').replaceChildren(...commands.map((c) => el('tr', { 'data-command': c.name || '' }, [
+    el('td', {}, [c.name === '_execute_action' ? t('cmdOpen') : c.description || c.name || '']),
+    el('td', {}, [c.shortcut ? el('kbd', {}, [c.shortcut]) : el('span', { class: 'timings' }, [t('notSet')])]),
+  ])));
+}
+
 async function init() {
+  showShortcuts();
+  $('change-shortcuts').addEventListener('click', () => chrome.tabs.create({ url: 'chrome://extensions/shortcuts' }));
   const settings = await storedSettings();
   const current = settings.backend || 'auto';
   for (const input of /** @type {NodeListOf<HTMLInputElement>} */ (document.querySelectorAll('input[name=backend]'))) {
@@ -139,7 +163,7 @@ async function init() {
     input.addEventListener('change', async () => {
       await patchSettings({ backend: input.value });
       await ask({ type: 'settings_changed' });
-      $('status').textContent = 'Restarting the engine…';
+      $('status').textContent = t('restartingEngine');
       await showStatus();
     });
   }
@@ -159,6 +183,8 @@ async function init() {
     idle.value = String(Number.isFinite(minutes) ? minutes : IDLE_UNLOAD_MINUTES);
     return patchSettings({ idle_unload_minutes: Number(idle.value) });
   });
+  const writer = /** @type {HTMLSelectElement} */ ($('writer'));
+  writer.addEventListener('change', () => patchSettings({ writer: writer.value }));
   const labels = /** @type {HTMLInputElement} */ ($('custom-labels'));
   labels.value = settings.custom_labels || '';
   labels.addEventListener('change', () => patchSettings({ custom_labels: labels.value.trim() }));

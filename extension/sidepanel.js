@@ -1,15 +1,23 @@
 // @ts-check
-import { ask, modelEnabled, targetTabId } from './ui/client.js';
+import { ask, modelEnabled, targetTabId, writerModel } from './ui/client.js';
 import { patchSettings, storedSettings } from './settings.js';
-import { el, renderBusy, renderReply, summarizeProgressively, vectorNote } from './ui/render.js';
+import { el, renderBusy } from './ui/render.js';
+import { Chat } from './ui/chat.js';
+import { summarizeAll } from './ui/t2.js';
+import { localize, t } from './ui/i18n.js';
+
+localize();
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const box = $('result');
 
 /** @param {number} tabId @param {boolean} selectionOnly */
 async function run(tabId, selectionOnly) {
-  renderBusy(box, selectionOnly ? 'Summarizing the selection on this device…' : 'Summarizing the page on this device…');
-  await summarizeProgressively(box, { type: 'summarize', tabId, selectionOnly }, await modelEnabled());
+  renderBusy(box, t(selectionOnly ? 'summarizingSelection' : 'summarizingPage'));
+  chatBusy(true);
+  const [modelOn, writer] = await Promise.all([modelEnabled(), writerModel()]);
+  await summarizeAll(box, { tabId, selectionOnly }, modelOn, writer);
+  chatBusy(false);
 }
 
 /** A job left by the context menu (the service worker keeps no state; session storage does). */
@@ -24,46 +32,63 @@ async function classify() {
   const tabId = await targetTabId();
   if (tabId === undefined) return;
   const labels = $('labels');
-  renderBusy(labels, 'Classifying on this device…');
+  renderBusy(labels, t('classifying'));
   const custom = /** @type {HTMLInputElement} */ ($('custom')).value.split(',').map((s) => s.trim()).filter(Boolean);
   const r = await ask({ type: 'classify', tabId, custom_labels: custom });
   if (!r.ok) { labels.replaceChildren(el('div', { class: 'error', role: 'alert' }, [r.error.message])); return; }
-  const names = { topic: 'Topic', content_type: 'Type', tone: 'Tone' };
+  const names = { topic: t('labelTopic'), content_type: t('labelType'), tone: t('labelTone') };
   labels.replaceChildren(...r.results.map((/** @type {any} */ c) => {
     const set = typeof c.set === 'string' ? c.set : 'custom';
     const top = c.labels[0];
     return el('span', { class: `chip${c.uncertain ? ' uncertain' : ''}`, 'data-set': set, 'data-label': top.id,
       title: c.labels.slice(0, 3).map((/** @type {any} */ l) => `${l.name} ${(l.score * 100).toFixed(0)} %`).join(', ') },
-    [`${names[set] || 'Yours'}: ${top.name}${c.uncertain ? ' ?' : ''}`]);
+    [t('labelChip', [names[set] || t('labelYours'), top.name]) + (c.uncertain ? ' ?' : '')]);
   }), el('span', { class: 'badge tier' }, [`T1 · ${r.ep.toUpperCase()}`]));
+}
+
+/** The writer for the next answer (T2), and the panel saying which tier will answer. */
+async function chatWriter() {
+  const writer = await writerModel();
+  $('chat-tier').textContent = writer
+    ? t('chatTierT2', [writer.display_name])
+    : t('chatTierT1');
+  return writer;
+}
+
+/** @type {Chat | undefined} */
+let chat;
+const question = /** @type {HTMLTextAreaElement} */ ($('question'));
+
+/** @param {boolean} busy */
+function chatBusy(busy) {
+  $('stop').hidden = !busy;
+  /** @type {HTMLButtonElement} */ ($('ask')).disabled = busy;
+}
+
+async function openChat() {
+  const tabId = await targetTabId();
+  if (tabId === undefined) return undefined;
+  chat = new Chat($('answers'), tabId, chatBusy);
+  await chat.load();
+  return chat;
 }
 
 /** @param {SubmitEvent} ev */
 async function askQuestion(ev) {
   ev.preventDefault();
-  const tabId = await targetTabId();
-  const question = /** @type {HTMLInputElement} */ ($('question')).value.trim();
-  if (tabId === undefined || !question) return;
-  const out = $('answers');
-  renderBusy(out, 'Looking for the answer in the page…');
-  const r = await ask({ type: 'ask', tabId, question });
-  if (!r.ok) { out.replaceChildren(el('div', { class: 'error', role: 'alert' }, [r.error.message])); return; }
-  const head = el('p', { class: 'timings' }, [`T1 · on-device embedder · ${r.ep.toUpperCase()} · ${Math.round(r.timings.total_ms)} ms${vectorNote(r.vectors)}`]);
-  if (r.no_answer) { out.replaceChildren(el('p', { class: 'note', 'data-testid': 'no-answer' }, [`Scout: ${r.no_answer}.`]), head); return; }
-  out.replaceChildren(...r.answers.map((/** @type {any} */ a, /** @type {number} */ i) => {
-    const show = el('a', { href: '#', class: 'cite', 'data-passage': a.id }, [`[${i + 1}] show in page`]);
-    show.addEventListener('click', async (e) => {
-      e.preventDefault();
-      const h = await ask({ type: 'highlight', tabId, nodes: a.nodes, quote: a.quote });
-      if (!h.ok) show.textContent = h.error.message;
-    });
-    return el('blockquote', { class: 'answer', 'data-testid': 'answer' }, [
-      a.heading ? el('strong', {}, [a.heading]) : '', el('p', {}, [a.quote]), show]);
-  }), head);
+  const q = question.value.trim();
+  const c = chat || await openChat();
+  if (!c || !q || c.busy) return;
+  question.value = '';
+  await c.send(q, await chatWriter());
 }
 
 chrome.storage.session.onChanged.addListener((changes) => {
   if (changes.pendingJob && changes.pendingJob.newValue) takePendingJob();
+});
+// The side panel follows the active tab: each tab has its own conversation.
+chrome.tabs.onActivated.addListener(() => {
+  if (!new URLSearchParams(location.search).get('tabId') && !chat?.busy) openChat();
 });
 $('summarize').addEventListener('click', async () => {
   const tabId = await targetTabId();
@@ -71,6 +96,19 @@ $('summarize').addEventListener('click', async () => {
 });
 $('classify').addEventListener('click', classify);
 $('ask-form').addEventListener('submit', askQuestion);
+// Enter sends, Shift+Enter adds a line; Esc stops whatever Scout is doing for this panel.
+question.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+    e.preventDefault();
+    /** @type {HTMLFormElement} */ ($('ask-form')).requestSubmit();
+  }
+});
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape') ask({ type: 'cancel' });
+});
+$('stop').addEventListener('click', () => ask({ type: 'cancel' }));
+$('clear').addEventListener('click', () => chat?.clear());
+$('answers').addEventListener('regenerate', async () => chat?.regenerate(await chatWriter()));
 window.addEventListener('pagehide', async () => {
   const tabId = await targetTabId();
   if (tabId !== undefined) ask({ type: 'clear_highlight', tabId });
@@ -82,3 +120,5 @@ window.addEventListener('pagehide', async () => {
   input.addEventListener('change', () => patchSettings({ custom_labels: input.value.trim() }));
 })();
 takePendingJob();
+openChat();
+chatWriter();

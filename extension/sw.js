@@ -10,6 +10,7 @@ import { PROTOCOL_VERSION, ErrorCode, RequestType } from './protocol.js';
 import { IDLE_UNLOAD_MINUTES, storedSettings } from './settings.js';
 import { capturePage } from './page_capture.js';
 import { clearHighlight, highlightPassage } from './page_highlight.js';
+import { t } from './ui/i18n.js';
 
 const OFFSCREEN_URL = 'offscreen.html';
 const MENU_PAGE = 'scout-summarize-page';
@@ -20,17 +21,17 @@ const fail = (code, message) => ({ ok: false, error: { code, message } });
 
 /** Pages we cannot read, with the reason shown to the user. @param {string | undefined} url */
 function unreadableReason(url) {
-  if (!url) return 'This tab has no page Scout can read.';
+  if (!url) return t('errNoPage');
   let u;
-  try { u = new URL(url); } catch { return 'This tab has no page Scout can read.'; }
+  try { u = new URL(url); } catch { return t('errNoPage'); }
   if (['chrome:', 'edge:', 'about:', 'chrome-extension:', 'devtools:', 'view-source:', 'chrome-search:'].includes(u.protocol)) {
-    return `Browser pages (${u.protocol}//…) cannot be read by extensions.`;
+    return t('errBrowserPage', [`${u.protocol}//…`]);
   }
   if (u.hostname === 'chromewebstore.google.com' || (u.hostname === 'chrome.google.com' && u.pathname.startsWith('/webstore'))) {
-    return 'The Chrome Web Store does not allow extensions to read its pages.';
+    return t('errWebStore');
   }
   if (u.protocol === 'file:') return null;
-  if (!['http:', 'https:'].includes(u.protocol)) return `Scout cannot read ${u.protocol} pages.`;
+  if (!['http:', 'https:'].includes(u.protocol)) return t('errProtocol', [u.protocol]);
   return null;
 }
 
@@ -93,7 +94,7 @@ async function toEngine(request) {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  if (!reply || typeof reply.ok !== 'boolean') return fail(ErrorCode.INTERNAL, 'The engine gave no answer.');
+  if (!reply || typeof reply.ok !== 'boolean') return fail(ErrorCode.INTERNAL, t('errEngineNoAnswer'));
   return reply;
 }
 
@@ -104,7 +105,7 @@ async function toEngine(request) {
  */
 async function capture(tabId, selectionOnly) {
   const tab = await chrome.tabs.get(tabId).catch(() => null);
-  if (!tab) return { error: fail(ErrorCode.UNREADABLE_PAGE, 'That tab is gone.') };
+  if (!tab) return { error: fail(ErrorCode.UNREADABLE_PAGE, t('errTabGone')) };
   // Without a grant for this tab the URL is hidden from us; executeScript then explains why it cannot read it.
   const known = tab.url || tab.pendingUrl;
   const reason = known ? unreadableReason(known) : null;
@@ -116,17 +117,17 @@ async function capture(tabId, selectionOnly) {
     const why = String(e && /** @type {any} */ (e).message || e);
     const browserPage = why.match(/Cannot access (?:a |contents of )?(?:url ")?(chrome|edge|about|devtools|chrome-extension)[:-]/i);
     const message = browserPage
-      ? `Browser pages (${browserPage[1]}://…) cannot be read by extensions.`
-      : `Scout cannot read this page (${why}). Click the Scout button on the page to grant access.`;
+      ? t('errBrowserPage', [`${browserPage[1]}://…`])
+      : t('errCannotRead', [why]);
     return { error: fail(ErrorCode.UNREADABLE_PAGE, message) };
   }
   const page = results && results[0] && results[0].result;
-  if (!page) return { error: fail(ErrorCode.UNREADABLE_PAGE, 'The page did not answer (it may still be loading).') };
+  if (!page) return { error: fail(ErrorCode.UNREADABLE_PAGE, t('errNoAnswerFromPage')) };
   if (page.contentType === 'application/pdf') {
-    return { error: fail(ErrorCode.UNREADABLE_PAGE, 'This is a PDF shown by the browser\'s viewer; Scout cannot read PDFs yet.') };
+    return { error: fail(ErrorCode.UNREADABLE_PAGE, t('errPdf')) };
   }
   if (!String(page.text || '').trim()) {
-    return { error: fail(ErrorCode.EMPTY_PAGE, 'This page has no text Scout can read (it may still be loading, or show only images or video).') };
+    return { error: fail(ErrorCode.EMPTY_PAGE, t('errEmptyPage')) };
   }
   return { page };
 }
@@ -136,10 +137,12 @@ const enginePage = (page) => ({ url: page.url, title: page.title, html: page.htm
 
 /**
  * The engine request that summarizes a captured page.
- * @param {{options?: object, tier?: string, refresh?: boolean}} msg @param {any} page @param {boolean} preview
+ * @param {{options?: object, tier?: string, refresh?: boolean, storedOnly?: boolean}} msg @param {any} page @param {boolean} preview
  */
 async function summarizeRequest(msg, page, preview) {
   return {
+    // Only a stored result (the popup, as it opens): computes nothing.
+    stored_only: msg.storedOnly === true,
     type: RequestType.SUMMARIZE,
     page: enginePage(page),
     options: msg.options || {},
@@ -152,7 +155,7 @@ async function summarizeRequest(msg, page, preview) {
 }
 
 /**
- * @param {{tabId: number, options?: object, tier?: string, refresh?: boolean, selectionOnly?: boolean, preview?: boolean}} msg
+ * @param {{tabId: number, options?: object, tier?: string, refresh?: boolean, selectionOnly?: boolean, preview?: boolean, storedOnly?: boolean}} msg
  */
 async function summarize(msg) {
   if (typeof msg.tabId !== 'number') return fail(ErrorCode.BAD_REQUEST, 'summarize needs a tabId');
@@ -209,10 +212,10 @@ async function highlight(msg, on) {
     await chrome.scripting.insertCSS({ target, css: HIGHLIGHT_CSS });
     const [res] = await chrome.scripting.executeScript({ target, func: highlightPassage, args: [msg.nodes || [], String(msg.quote || '')] });
     const r = res && res.result;
-    if (!r || !r.found) return fail(ErrorCode.UNREADABLE_PAGE, 'That passage is no longer on the page (it may have changed since it was read).');
+    if (!r || !r.found) return fail(ErrorCode.UNREADABLE_PAGE, t('errPassageGone'));
     return { ok: true, type: 'ack', message: r.marked };
   } catch (e) {
-    return fail(ErrorCode.UNREADABLE_PAGE, `Scout cannot mark this page: ${String(e && /** @type {any} */ (e).message || e)}`);
+    return fail(ErrorCode.UNREADABLE_PAGE, t('errCannotMark', [String(e && /** @type {any} */ (e).message || e)]));
   }
 }
 
@@ -225,7 +228,7 @@ async function restartEngine() {
   if ((await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] })).length) {
     const models = await toEngine({ type: RequestType.MODELS });
     if (models.ok && models.models.some((/** @type {any} */ m) => m.state === 'downloading')) {
-      return fail(ErrorCode.BAD_REQUEST, 'A model download is running: the new backend applies once it has finished.');
+      return fail(ErrorCode.BAD_REQUEST, t('errDownloadRunning'));
     }
     await chrome.offscreen.closeDocument();
   }
@@ -246,6 +249,7 @@ async function route(msg) {
         type: RequestType.WRITE,
         stream: String(msg.stream || ''),
         model: String(msg.model || ''),
+        variant: Number.isSafeInteger(msg.variant) && msg.variant >= 0 ? msg.variant : null,
         page,
         job: msg.job && msg.job.kind === 'chat'
           ? { kind: 'chat', question: String(msg.job.question || ''), history: Array.isArray(msg.job.history) ? msg.job.history : [] }
@@ -256,6 +260,8 @@ async function route(msg) {
     case RequestType.STATUS: return toEngine({ type: RequestType.STATUS });
     case RequestType.CANCEL: return toEngine({ type: RequestType.CANCEL });
     case RequestType.EMBED: return toEngine({ type: RequestType.EMBED, texts: msg.texts, ep: msg.ep, batch_size: msg.batch_size });
+    case RequestType.GENERATE:
+      return toEngine({ type: RequestType.GENERATE, model: String(msg.model || ''), messages: msg.messages, max_new_tokens: msg.max_new_tokens, min_new_tokens: msg.min_new_tokens });
     case RequestType.EXTRACT: return toEngine({ type: RequestType.EXTRACT, html: msg.html, url: msg.url });
     case RequestType.MODELS:
     case RequestType.DELETE_ALL_MODELS:
@@ -294,7 +300,7 @@ chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   if (msg && msg.target === 'offscreen') return false; // the engine's mail, not ours
   if (!fromOurPages(sender)) return false;
   if (msg && msg.v !== PROTOCOL_VERSION) {
-    sendResponse(fail(ErrorCode.VERSION_MISMATCH, 'The extension was updated: close and reopen this panel.'));
+    sendResponse(fail(ErrorCode.VERSION_MISMATCH, t('errUpdated')));
     return false;
   }
   route(msg).then(sendResponse, (e) => sendResponse(fail(ErrorCode.INTERNAL, String(e && e.message || e))));
@@ -308,7 +314,7 @@ chrome.runtime.onConnect.addListener((port) => {
   }
   port.onMessage.addListener((msg) => {
     if (!msg || msg.v !== PROTOCOL_VERSION) {
-      port.postMessage({ phase: 'final', reply: fail(ErrorCode.VERSION_MISMATCH, 'The extension was updated: close and reopen this panel.') });
+      port.postMessage({ phase: 'final', reply: fail(ErrorCode.VERSION_MISMATCH, t('errUpdated')) });
       return;
     }
     summarizeOnPort(port, msg).catch((e) => port.postMessage({ phase: 'final', reply: fail(ErrorCode.INTERNAL, String(e && e.message || e)) }));
@@ -318,8 +324,8 @@ chrome.runtime.onConnect.addListener((port) => {
 function createMenus() {
   // Idempotent: onInstalled fires on every install/update/browser-test launch.
   chrome.contextMenus.removeAll(() => {
-    chrome.contextMenus.create({ id: MENU_PAGE, title: 'Summarize page', contexts: ['page'] });
-    chrome.contextMenus.create({ id: MENU_SELECTION, title: 'Summarize selection', contexts: ['selection'] });
+    chrome.contextMenus.create({ id: MENU_PAGE, title: t('menuSummarizePage'), contexts: ['page'] });
+    chrome.contextMenus.create({ id: MENU_SELECTION, title: t('menuSummarizeSelection'), contexts: ['selection'] });
   });
 }
 chrome.runtime.onInstalled.addListener(createMenus);
@@ -349,15 +355,33 @@ chrome.alarms.onAlarm.addListener(async (alarm) => {
 });
 
 /**
- * Context menu: open the side panel (needs this click's user gesture) and leave the job for it in session storage;
- * the side panel runs it and shows progress.
+ * Open the side panel on `tabId` (needs the user gesture of the click or key that called us) and, with a job, leave
+ * it in session storage for the panel, which runs it and shows progress.
+ * @param {number} tabId @param {{selectionOnly: boolean} | null} job
+ */
+async function openPanel(tabId, job) {
+  const opened = chrome.sidePanel.open({ tabId }).catch(() => undefined);
+  if (job) await chrome.storage.session.set({ pendingJob: { tabId, selectionOnly: job.selectionOnly, at: Date.now() } });
+  await opened;
+}
+
+/**
+ * Context menu: summarize the page or the selection in the side panel.
  * @param {chrome.contextMenus.OnClickData} info @param {chrome.tabs.Tab | undefined} tab
  */
 export async function onMenuClick(info, tab) {
   if (!tab || typeof tab.id !== 'number') return;
-  const job = { tabId: tab.id, selectionOnly: info.menuItemId === MENU_SELECTION, at: Date.now() };
-  const opened = chrome.sidePanel.open({ tabId: tab.id }).catch(() => undefined);
-  await chrome.storage.session.set({ pendingJob: job });
-  await opened;
+  await openPanel(tab.id, { selectionOnly: info.menuItemId === MENU_SELECTION });
 }
 chrome.contextMenus.onClicked.addListener(onMenuClick);
+
+/**
+ * Keyboard commands (manifest `commands`; "Open Scout" is the action's own): summarize in the side panel, or open it.
+ * @param {string} command @param {chrome.tabs.Tab | undefined} tab
+ */
+export async function onCommand(command, tab) {
+  if (!tab || typeof tab.id !== 'number') return;
+  if (command === 'summarize-page') await openPanel(tab.id, { selectionOnly: false });
+  else if (command === 'open-side-panel') await openPanel(tab.id, null);
+}
+chrome.commands.onCommand.addListener(onCommand);

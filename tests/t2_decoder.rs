@@ -368,7 +368,7 @@ fn smollm2_answers_with_citations_that_are_checked() {
         },
     ];
     let budget = Budget {
-        generate: greedy(64),
+        answer: greedy(64),
         ..Default::default()
     };
     let out = pollster::block_on(write_answer(

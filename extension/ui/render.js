@@ -1,8 +1,10 @@
 // @ts-check
 /** Rendering of engine replies, shared by the popup and the side panel. Page text is only ever set as text. */
 import { ask, askProgressive } from './client.js';
+import { fmtAge, fmtDuration, fmtPercent, t } from './i18n.js';
 
-const TIER_LABEL = { T0: 'T0 · no model', T1: 'T1 · on-device embedder', T2: 'T2 · local LLM', T3: 'T3 · remote endpoint' };
+/** "T1 · on-device embedder". @param {string} tier "T0"…"T3" */
+export const tierLabel = (tier) => (['T0', 'T1', 'T2', 'T3'].includes(tier) ? t(`tier${tier}`) : tier);
 
 /**
  * @param {string} tag @param {Record<string, string>} [attrs] @param {(Node|string)[]} [children]
@@ -15,9 +17,6 @@ export function el(tag, attrs = {}, children = []) {
   return e;
 }
 
-/** @param {number} ms */
-const fmtMs = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
-
 /**
  * Show a reply (`{ok:true,type:'summary',...}` or `{ok:false,error}`) in `box`.
  * @param {HTMLElement} box @param {any} reply
@@ -25,7 +24,7 @@ const fmtMs = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.roun
 export function renderReply(box, reply) {
   box.replaceChildren();
   if (!reply || !reply.ok) {
-    const err = (reply && reply.error) || { code: 'internal', message: 'No answer.' };
+    const err = (reply && reply.error) || { code: 'internal', message: t('noAnswer') };
     box.append(el('div', { class: 'error', role: 'alert', 'data-code': err.code }, [err.message]));
     return;
   }
@@ -35,14 +34,14 @@ export function renderReply(box, reply) {
   }
   const ep = reply.ep === 'none' ? '' : ` · ${reply.ep.toUpperCase()}`;
   const badges = el('div', { class: 'badges' }, [
-    el('span', { class: `badge tier tier-${reply.tier}`, 'data-testid': 'tier' }, [`${TIER_LABEL[reply.tier] || reply.tier}${ep}`]),
+    el('span', { class: `badge tier tier-${reply.tier}`, 'data-testid': 'tier' }, [`${tierLabel(reply.tier)}${ep}`]),
   ]);
-  if (reply.cached) badges.append(el('span', { class: 'badge cached', 'data-testid': 'cached' }, ['saved result']));
+  if (reply.cached) badges.append(el('span', { class: 'badge cached', 'data-testid': 'cached' }, [savedLabel(reply.created_ms)]));
   if (reply.lang) badges.append(el('span', { class: 'badge' }, [reply.lang]));
-  badges.append(el('span', { class: 'badge' }, [`${Math.max(1, Math.round(reply.reading_minutes))} min read`]));
+  badges.append(el('span', { class: 'badge' }, [t('minRead', [Math.max(1, Math.round(reply.reading_minutes))])]));
   box.append(el('h2', { class: 'title', 'data-testid': 'title' }, [reply.title || reply.url]), badges);
   if (reply.fallback_reason) box.append(el('p', { class: 'note' }, [reply.fallback_reason]));
-  if (!reply.readerable) box.append(el('p', { class: 'note' }, ['This page does not look like an article; the summary may be rough.']));
+  if (!reply.readerable) box.append(el('p', { class: 'note' }, [t('notArticle')]));
   const list = el('ul', { class: 'summary', 'data-testid': 'summary' });
   for (const s of reply.summary.sentences) list.append(el('li', {}, [s.text]));
   box.append(list);
@@ -51,12 +50,18 @@ export function renderReply(box, reply) {
   }
   const cov = reply.coverage;
   if (cov && cov.percent < 100) {
-    box.append(el('p', { class: 'note', 'data-testid': 'coverage' }, [`Long page: ranked ${cov.sentences_used} of ${cov.sentences_total} sentences (${cov.percent.toFixed(0)} %).`]));
+    box.append(el('p', { class: 'note', 'data-testid': 'coverage' }, [t('rankedCoverage', [cov.sentences_used, cov.sentences_total, fmtPercent(cov.percent)])]));
   }
-  const t = reply.timings;
+  const tm = reply.timings;
   box.append(el('p', { class: 'timings', 'data-testid': 'timings' }, [
-    reply.cached ? `from storage in ${fmtMs(t.total_ms)}` : `${fmtMs(t.total_ms)} (read ${fmtMs(t.extract_ms)}, model ${fmtMs(t.embed_ms)}, rank ${fmtMs(t.rank_ms)})${vectorNote(reply.vectors)}`,
+    reply.cached ? t('fromStorage', [fmtDuration(tm.total_ms)])
+      : `${t('timingsLine', [fmtDuration(tm.total_ms), fmtDuration(tm.extract_ms), fmtDuration(tm.embed_ms), fmtDuration(tm.rank_ms)])}${vectorNote(reply.vectors)}`,
   ]));
+}
+
+/** "saved 5 minutes ago", in the browser's language. @param {number | null | undefined} createdMs */
+export function savedLabel(createdMs) {
+  return createdMs ? t('savedAgo', [fmtAge(createdMs)]) : t('savedResult');
 }
 
 /**
@@ -65,7 +70,7 @@ export function renderReply(box, reply) {
  */
 export function vectorNote(v) {
   if (!v || !v.stored) return '';
-  return v.computed ? ` · ${v.stored} of ${v.stored + v.computed} embeddings kept from an earlier visit` : ' · embeddings kept from an earlier visit';
+  return ` · ${v.computed ? t('vectorsPartly', [v.stored, v.stored + v.computed]) : t('vectorsAll')}`;
 }
 
 /** @param {HTMLElement} box @param {string} text */
@@ -86,7 +91,7 @@ export async function summarizeProgressively(box, msg, modelOn) {
   const reply = modelOn
     ? await askProgressive(msg, (first) => {
       renderReply(box, first);
-      box.append(el('div', { class: 'busy', role: 'status', 'data-testid': 'refining' }, [el('progress', {}), el('span', {}, ['Refining with the on-device model…'])]));
+      box.append(el('div', { class: 'busy', role: 'status', 'data-testid': 'refining' }, [el('progress', {}), el('span', {}, [t('refining')])]));
     })
     : await ask(msg);
   renderReply(box, reply);

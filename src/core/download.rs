@@ -34,7 +34,14 @@ pub struct ModelStatus {
     pub revision: String,
     pub size: u64,
     pub bundled: bool,
+    /// The catalog pins the files' sha256 (else they are checked against the hashes the hub declares).
     pub verified: bool,
+    /// Downloaded and checked against the hub's declared hashes (the catalog pins none).
+    #[serde(default)]
+    pub hub_verified: bool,
+    /// What the model does (the UI offers a "generate" model for writing).
+    #[serde(default)]
+    pub tasks: Vec<super::catalog::Task>,
     #[serde(default)]
     pub requires: super::catalog::Requirements,
     /// "bundled", "ready", "downloading", "partial", "absent".

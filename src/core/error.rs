@@ -24,12 +24,14 @@ pub enum ErrorCode {
     StorageFailed,
     /// The user stopped the job.
     Cancelled,
+    /// Nothing stored for this request (a `stored_only` summary).
+    NotStored,
     /// A bug: something that should not happen.
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 10] = [
+    pub const ALL: [ErrorCode; 11] = [
         ErrorCode::BadRequest,
         ErrorCode::VersionMismatch,
         ErrorCode::UnreadablePage,
@@ -39,6 +41,7 @@ impl ErrorCode {
         ErrorCode::BackendFailed,
         ErrorCode::StorageFailed,
         ErrorCode::Cancelled,
+        ErrorCode::NotStored,
         ErrorCode::Internal,
     ];
 
@@ -54,6 +57,7 @@ impl ErrorCode {
             ErrorCode::BackendFailed => "backend_failed",
             ErrorCode::StorageFailed => "storage_failed",
             ErrorCode::Cancelled => "cancelled",
+            ErrorCode::NotStored => "not_stored",
             ErrorCode::Internal => "internal",
         }
     }

@@ -19,6 +19,7 @@ pub mod retrieve;
 pub mod store;
 pub mod text;
 pub mod vectors;
+pub mod verify;
 pub mod writer;
 
 #[cfg(test)]

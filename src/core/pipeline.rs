@@ -29,6 +29,8 @@ pub struct SummarizeContext<'a, B, S, C> {
     pub model_id: Option<&'a str>,
     pub store: &'a S,
     pub clock: &'a C,
+    /// Wall-clock time of the request (ms since the epoch), kept with the stored result to tell its age later.
+    pub wall_ms: f64,
     /// Checked between model batches: the user may stop a long job.
     pub cancelled: &'a dyn Fn() -> bool,
 }
@@ -45,12 +47,11 @@ pub async fn summarize<B: EncoderBackend, S: ResultStore + VectorStore, C: Clock
     let text = pt.text();
     let hash = pt.content_hash.clone();
     let want_t1 = tier != TierRequest::T0;
-    let options_key = format!(
-        "{}|{}",
-        serde_json::to_string(options).unwrap_or_default(),
-        if want_t1 { ctx.model_id.unwrap_or("none") } else { "t0" }
+    let key = summary_key(
+        &page.url,
+        &hash,
+        &options_key(options, want_t1.then_some(ctx.model_id.unwrap_or("none"))),
     );
-    let key = summary_key(&page.url, &hash, &options_key);
     if !refresh
         && let Ok(Some(stored)) = ctx.store.get(&key).await
         && let Ok(mut reply) = serde_json::from_str::<SummaryReply>(&stored)
@@ -154,6 +155,7 @@ pub async fn summarize<B: EncoderBackend, S: ResultStore + VectorStore, C: Clock
             total_ms: t_end - t0,
         },
         cached: false,
+        created_ms: Some(ctx.wall_ms),
         fallback_reason,
         vectors: vector_use,
     };
@@ -162,6 +164,39 @@ pub async fn summarize<B: EncoderBackend, S: ResultStore + VectorStore, C: Clock
         let _ = ctx.store.put(&key, &json).await;
     }
     Ok(reply)
+}
+
+/// What a stored summary depends on besides the page: the options, and the model (None: no model, T0).
+fn options_key(options: &SummaryOptions, model_id: Option<&str>) -> String {
+    format!(
+        "{}|{}",
+        serde_json::to_string(options).unwrap_or_default(),
+        model_id.unwrap_or("t0")
+    )
+}
+
+/// The stored summary of this page's current content with these options, if there is one: by the model when it
+/// exists, else the no-model one. Computes nothing: what a popup shows the moment it opens.
+pub async fn stored_summary<S: ResultStore>(
+    store: &S,
+    clock: &dyn Clock,
+    page: &PageContent,
+    options: &SummaryOptions,
+    model_id: Option<&str>,
+) -> Result<Option<SummaryReply>, ScoutError> {
+    let t0 = clock.now_ms();
+    let pt = read_page(page)?;
+    for model in model_id.map(Some).into_iter().chain([None]) {
+        let key = summary_key(&page.url, &pt.content_hash, &options_key(options, model));
+        if let Ok(Some(stored)) = store.get(&key).await
+            && let Ok(mut reply) = serde_json::from_str::<SummaryReply>(&stored)
+        {
+            reply.cached = true;
+            reply.timings.total_ms = clock.now_ms() - t0;
+            return Ok(Some(reply));
+        }
+    }
+    Ok(None)
 }
 
 /// The sentences a summary may quote, in page order: those of the rankable blocks.
@@ -246,6 +281,7 @@ mod tests {
             model_id: None,
             store: &store,
             clock: &clock,
+            wall_ms: 1.0e12,
             cancelled: &|| false,
         };
         let r = block_on(summarize(ctx(), &page(), &opts, TierRequest::Auto, false)).unwrap();
@@ -263,6 +299,51 @@ mod tests {
     }
 
     #[test]
+    fn a_stored_summary_is_found_without_computing_and_knows_its_age() {
+        let store = MemoryStore::default();
+        let clock = StepClock(Cell::new(0.0));
+        let opts = SummaryOptions::default();
+        let none = block_on(stored_summary(&store, &clock, &page(), &opts, Some("m"))).unwrap();
+        assert!(none.is_none(), "nothing stored yet");
+        let ctx = SummarizeContext::<FakeEncoder, _, _> {
+            embedder: None,
+            embedder_error: None,
+            model_id: Some("m"),
+            store: &store,
+            clock: &clock,
+            wall_ms: 1.5e12,
+            cancelled: &|| false,
+        };
+        let r = block_on(summarize(ctx, &page(), &opts, TierRequest::T0, false)).unwrap();
+        let found = block_on(stored_summary(&store, &clock, &page(), &opts, Some("m")))
+            .unwrap()
+            .expect("the no-model summary is found when the model's is not");
+        assert!(found.cached);
+        assert_eq!((found.summary, found.created_ms), (r.summary, Some(1.5e12)));
+        let other = SummaryOptions {
+            length: crate::core::text::summary::SummaryLength::Long,
+            ..opts
+        };
+        assert!(
+            block_on(stored_summary(&store, &clock, &page(), &other, Some("m")))
+                .unwrap()
+                .is_none()
+        );
+        let mut changed = page();
+        changed.text = Some(format!(
+            "{} One more sentence about something else.",
+            changed.text.unwrap()
+        ));
+        changed.html = None;
+        assert!(
+            block_on(stored_summary(&store, &clock, &changed, &opts, Some("m")))
+                .unwrap()
+                .is_none(),
+            "changed content is not served from the store"
+        );
+    }
+
+    #[test]
     fn empty_page_is_a_typed_error() {
         let store = MemoryStore::default();
         let clock = StepClock(Cell::new(0.0));
@@ -272,6 +353,7 @@ mod tests {
             model_id: None,
             store: &store,
             clock: &clock,
+            wall_ms: 1.0e12,
             cancelled: &|| false,
         };
         let mut p = page();
@@ -303,6 +385,7 @@ mod tests {
             model_id: Some("m"),
             store,
             clock,
+            wall_ms: 1.0e12,
             cancelled,
         }
     }

@@ -91,6 +91,10 @@ pub enum Request {
         /// without waiting for the engine (which may be loading the model), not recorded in history.
         #[serde(default)]
         preview: bool,
+        /// Only a stored result, computing nothing (answered at once, without waiting for the engine): what the
+        /// popup shows when it opens. `not_stored` when there is none.
+        #[serde(default)]
+        stored_only: bool,
     },
     /// Classify a page: topic, content type, tone, and the user's own labels (at least two) if given (T1).
     Classify {
@@ -157,6 +161,19 @@ pub enum Request {
         model: String,
         page: PageContent,
         job: WriteJob,
+        /// Sample with this seed instead of decoding greedily (Regenerate: another wording of the answer).
+        #[serde(default)]
+        variant: Option<u64>,
+    },
+    /// Benchmarks: a downloaded LLM replies to these chat messages (rendered by its own template), decoding greedily
+    /// at least `min_new_tokens` and at most `max_new_tokens`, timed.
+    Generate {
+        model: String,
+        messages: Vec<crate::core::generate::ChatMessage>,
+        #[serde(default = "default_new_tokens")]
+        max_new_tokens: usize,
+        #[serde(default)]
+        min_new_tokens: usize,
     },
     /// Embed texts with the bundled embedder (used by tests and benchmarks).
     Embed {
@@ -193,6 +210,26 @@ pub struct ChatTurn {
     pub answer: String,
 }
 
+fn default_new_tokens() -> usize {
+    64
+}
+
+/// A timed generation (the `generate` benchmark request).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct GeneratedReply {
+    pub model: String,
+    pub ep: String,
+    pub text: String,
+    pub stop: crate::core::generate::StopReason,
+    pub prompt_tokens: usize,
+    pub generated_tokens: usize,
+    /// Loading the model in this request (0 when it was loaded already).
+    pub load_ms: f64,
+    pub time_to_first_token_ms: f64,
+    pub decode_tokens_per_s: f64,
+    pub total_ms: f64,
+}
+
 /// A passage an answer cites, checked against those the model was given.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Citation {
@@ -202,6 +239,9 @@ pub struct Citation {
     pub text: String,
     /// `data-scout-node` ids of the passage in the live page.
     pub nodes: Vec<u32>,
+    /// The model cited nothing; Scout found that this passage holds most of the answer's words (the UI says so).
+    #[serde(default)]
+    pub matched: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -287,6 +327,9 @@ pub struct SummaryReply {
     pub timings: Timings,
     /// True when this reply came from the result store.
     pub cached: bool,
+    /// When it was computed (ms since the epoch), to show a stored result's age.
+    #[serde(default)]
+    pub created_ms: Option<f64>,
     /// Why a lower tier answered than requested, if it did.
     pub fallback_reason: Option<String>,
     #[serde(default)]
@@ -419,6 +462,7 @@ pub enum ReplyBody {
     Models(ModelsReply),
     ModelLoaded(ModelLoadedReply),
     Written(WrittenReply),
+    Generated(GeneratedReply),
     History(HistoryReply),
     HistoryExport {
         json: String,
@@ -548,7 +592,7 @@ pub fn js_constants() -> String {
     format!(
         "// @ts-check\n// Generated from src/core/protocol.rs by `cargo xtask dist`. Do not edit.\n\n\
          export const PROTOCOL_VERSION = {PROTOCOL_VERSION};\n\n\
-         export const RequestType = Object.freeze({{\n  STATUS: 'status',\n  CANCEL: 'cancel',\n  SUMMARIZE: 'summarize',\n  ASK: 'ask',\n  CLASSIFY: 'classify',\n  HIGHLIGHT: 'highlight',\n  CLEAR_HIGHLIGHT: 'clear_highlight',\n  EXTRACT: 'extract',\n  EMBED: 'embed',\n  MODELS: 'models',\n  DOWNLOAD: 'download',\n  CANCEL_DOWNLOAD: 'cancel_download',\n  DELETE_MODEL: 'delete_model',\n  DELETE_ALL_MODELS: 'delete_all_models',\n  LOAD_MODEL: 'load_model',\n  WRITE: 'write',\n  HISTORY: 'history',\n  DELETE_HISTORY: 'delete_history',\n  CLEAR_HISTORY: 'clear_history',\n  EXPORT_HISTORY: 'export_history',\n  IMPORT_HISTORY: 'import_history',\n  MEASURE_BACKENDS: 'measure_backends',\n}});\n\n\
+         export const RequestType = Object.freeze({{\n  STATUS: 'status',\n  CANCEL: 'cancel',\n  SUMMARIZE: 'summarize',\n  ASK: 'ask',\n  CLASSIFY: 'classify',\n  HIGHLIGHT: 'highlight',\n  CLEAR_HIGHLIGHT: 'clear_highlight',\n  EXTRACT: 'extract',\n  EMBED: 'embed',\n  MODELS: 'models',\n  DOWNLOAD: 'download',\n  CANCEL_DOWNLOAD: 'cancel_download',\n  DELETE_MODEL: 'delete_model',\n  DELETE_ALL_MODELS: 'delete_all_models',\n  LOAD_MODEL: 'load_model',\n  WRITE: 'write',\n  GENERATE: 'generate',\n  HISTORY: 'history',\n  DELETE_HISTORY: 'delete_history',\n  CLEAR_HISTORY: 'clear_history',\n  EXPORT_HISTORY: 'export_history',\n  IMPORT_HISTORY: 'import_history',\n  MEASURE_BACKENDS: 'measure_backends',\n}});\n\n\
          export const ErrorCode = Object.freeze({{\n{}\n}});\n",
         codes.join("\n")
     )

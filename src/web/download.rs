@@ -9,7 +9,6 @@ use std::rc::Rc;
 
 use js_sys::{Array, Reflect, Uint8Array};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -21,8 +20,8 @@ use crate::core::download::{
     check_quota, file_url, resume_action, retryable,
 };
 use crate::core::error::{ErrorCode, ScoutError};
-use crate::core::hash::hex;
 use crate::core::store::Clock;
+use crate::core::verify::{self, Expected, Verifier};
 
 thread_local! {
     /// Cancel flags of the downloads running in this document.
@@ -35,6 +34,9 @@ struct ModelRecord {
     revision: String,
     bytes: u64,
     files: Vec<String>,
+    /// Checked against the hashes the hub declared (the catalog pins none), not pinned ones.
+    #[serde(default)]
+    hub_verified: bool,
 }
 
 fn channel_post(p: &Progress) {
@@ -96,16 +98,6 @@ pub async fn start(
             format!("{model_id} ships with Scout"),
         ));
     }
-    if !model.verified || model.files.iter().any(|f| f.sha256.is_none()) {
-        return Err(ScoutError::new(
-            ErrorCode::BadRequest,
-            format!(
-                "{} cannot be downloaded yet: its files' hashes are not pinned in Scout's catalog, so Scout could \
-                 not check what it receives.",
-                model.display_name
-            ),
-        ));
-    }
     if !consent {
         return Err(ScoutError::new(
             ErrorCode::BadRequest,
@@ -121,6 +113,28 @@ pub async fn start(
     if is_running(model_id) {
         return Ok(());
     }
+    // Without pinned hashes, each file is checked against the hash the hub declares for it (and its real size).
+    let tree = if verify::needs_hub_listing(&model) {
+        let url = verify::tree_url(hub, &model);
+        let bytes = super::js::fetch_bytes(&url).await.map_err(|e| {
+            ScoutError::new(
+                ErrorCode::ModelUnavailable,
+                format!(
+                    "Scout could not read the hub's list of {}'s files with their hashes: {}",
+                    model.repo, e.message
+                ),
+            )
+        })?;
+        Some(verify::parse_tree(&String::from_utf8_lossy(&bytes))?)
+    } else {
+        None
+    };
+    let expected = verify::expected_files(&model, tree.as_ref())?;
+    let mut model = model;
+    for (f, (size, _)) in model.files.iter_mut().zip(&expected) {
+        f.size = *size;
+    }
+    let expected: Vec<Expected> = expected.into_iter().map(|(_, e)| e).collect();
     let (usage, quota) = estimate().await?;
     let quota = storage_cap.map_or(quota, |cap| cap.min(quota));
     check_quota(model.total_size(), usage, quota)?;
@@ -134,7 +148,7 @@ pub async fn start(
     RUNNING.with(|r| r.borrow_mut().insert(model_id.to_string(), Rc::clone(&flag)));
     let hub = hub.to_string();
     wasm_bindgen_futures::spawn_local(async move {
-        let result = run(&store, &model, &hub, &flag).await;
+        let result = run(&store, &model, &expected, &hub, &flag).await;
         RUNNING.with(|r| r.borrow_mut().remove(&model.id));
         let total = model.total_size();
         let mut p = match &result {
@@ -152,18 +166,33 @@ pub async fn start(
             }
         };
         if result.is_ok() {
-            p.message = Some("verified (sha256) and ready".into());
+            let by_hub = expected.iter().any(Expected::by_hub);
+            p.message = Some(
+                if by_hub {
+                    "verified by the hub's hashes and ready"
+                } else {
+                    "verified (sha256) and ready"
+                }
+                .into(),
+            );
         }
         channel_post(&p);
     });
     Ok(())
 }
 
-async fn run(store: &IdbStore, model: &ModelEntry, hub: &str, cancelled: &Cell<bool>) -> Result<(), ScoutError> {
+/// Download every file of `model` (sizes as the hub or catalog gives them), each checked against `expected`.
+async fn run(
+    store: &IdbStore,
+    model: &ModelEntry,
+    expected: &[Expected],
+    hub: &str,
+    cancelled: &Cell<bool>,
+) -> Result<(), ScoutError> {
     let total = model.total_size();
     let mut done_before: u64 = 0;
-    for file in &model.files {
-        let done = download_file(store, model, file, hub, cancelled, done_before, total).await?;
+    for (file, expected) in model.files.iter().zip(expected) {
+        let done = download_file(store, model, file, expected, hub, cancelled, done_before, total).await?;
         done_before += done;
     }
     let record = ModelRecord {
@@ -171,6 +200,7 @@ async fn run(store: &IdbStore, model: &ModelEntry, hub: &str, cancelled: &Cell<b
         revision: model.revision.clone(),
         bytes: total,
         files: model.files.iter().map(|f| f.path.clone()).collect(),
+        hub_verified: expected.iter().any(Expected::by_hub),
     };
     let json = serde_json::to_string(&record).map_err(|e| ScoutError::new(ErrorCode::Internal, e.to_string()))?;
     store.put_model_record(&model.id, &json).await
@@ -181,10 +211,12 @@ fn cancelled_err() -> ScoutError {
 }
 
 /// Download (or resume) one file; returns its size once verified.
+#[allow(clippy::too_many_arguments)]
 async fn download_file(
     store: &IdbStore,
     model: &ModelEntry,
     file: &ModelFile,
+    expected: &Expected,
     hub: &str,
     cancelled: &Cell<bool>,
     done_before: u64,
@@ -194,13 +226,13 @@ async fn download_file(
         Some(json) => serde_json::from_str(&json).unwrap_or_else(|_| FileProgress::new(file)),
         None => FileProgress::new(file),
     };
-    if fp.verified && fp.complete() {
+    if fp.verified && fp.complete() && fp.size == file.size {
         return Ok(file.size);
     }
     // Resuming: the hash state is not stored, so re-hash the stored chunks (one at a time, bounded memory).
-    let mut hasher = Sha256::new();
+    let mut hasher = Verifier::new(expected, file.size);
     for i in 0..fp.chunks {
-        hasher.update(store.get_chunk(&model.id, &file.path, i).await?.to_vec());
+        hasher.update(&store.get_chunk(&model.id, &file.path, i).await?.to_vec());
     }
     let url = file_url(hub, model, file);
     let clock = PerfClock;
@@ -211,19 +243,29 @@ async fn download_file(
         if cancelled.get() {
             return Err(cancelled_err());
         }
-        match fetch_into(store, model, file, &url, &mut fp, &mut hasher, cancelled, |fp, sb| {
-            session_bytes = sb;
-            let mut p = download::progress(
-                &model.id,
-                done_before + fp.done,
-                total,
-                session_bytes,
-                clock.now_ms() - t0,
-                DownloadState::Downloading,
-            );
-            p.message = Some(file.path.clone());
-            channel_post(&p);
-        })
+        match fetch_into(
+            store,
+            model,
+            file,
+            expected,
+            &url,
+            &mut fp,
+            &mut hasher,
+            cancelled,
+            |fp, sb| {
+                session_bytes = sb;
+                let mut p = download::progress(
+                    &model.id,
+                    done_before + fp.done,
+                    total,
+                    session_bytes,
+                    clock.now_ms() - t0,
+                    DownloadState::Downloading,
+                );
+                p.message = Some(file.path.clone());
+                channel_post(&p);
+            },
+        )
         .await
         {
             Ok(()) => break,
@@ -256,20 +298,10 @@ async fn download_file(
         1.0,
         DownloadState::Verifying,
     ));
-    let digest = hex(&hasher.finalize());
-    if file.sha256.as_deref() != Some(digest.as_str()) || fp.done != file.size {
+    if let Err(message) = hasher.finish(expected, &file.path, fp.done, file.size) {
         // Never leave a corrupt file usable: drop it entirely.
         store.delete_file(&model.id, &file.path).await?;
-        return Err(ScoutError::new(
-            ErrorCode::ModelUnavailable,
-            format!(
-                "{} is corrupt: sha256 {digest} ({} bytes) does not match the catalog's {} ({} bytes); it was deleted",
-                file.path,
-                fp.done,
-                file.sha256.as_deref().unwrap_or("(none)"),
-                file.size
-            ),
-        ));
+        return Err(ScoutError::new(ErrorCode::ModelUnavailable, message));
     }
     fp.verified = true;
     let json = serde_json::to_string(&fp).map_err(|e| ScoutError::new(ErrorCode::Internal, e.to_string()))?;
@@ -283,9 +315,10 @@ async fn fetch_into(
     store: &IdbStore,
     model: &ModelEntry,
     file: &ModelFile,
+    expected: &Expected,
     url: &str,
     fp: &mut FileProgress,
-    hasher: &mut Sha256,
+    hasher: &mut Verifier,
     cancelled: &Cell<bool>,
     mut on_progress: impl FnMut(&FileProgress, u64),
 ) -> Result<(), (ScoutError, Option<u16>)> {
@@ -310,7 +343,7 @@ async fn fetch_into(
             if fp.done > 0 {
                 store.delete_file(&model.id, &file.path).await.map_err(|e| (e, None))?;
                 *fp = FileProgress::new(file);
-                *hasher = Sha256::new();
+                *hasher = Verifier::new(expected, file.size);
             }
         }
     }
@@ -389,7 +422,11 @@ async fn fetch_into(
 pub async fn list(store: &IdbStore, catalog: &Catalog) -> Result<Vec<ModelStatus>, ScoutError> {
     let mut out = Vec::new();
     for m in &catalog.models {
-        let ready = store.model_record(&m.id).await?.is_some();
+        let record = store
+            .model_record(&m.id)
+            .await?
+            .and_then(|json| serde_json::from_str::<ModelRecord>(&json).ok());
+        let ready = record.is_some();
         let mut stored = 0;
         for f in &m.files {
             if let Some(json) = store.get_progress(&m.id, &f.path).await?
@@ -416,9 +453,11 @@ pub async fn list(store: &IdbStore, catalog: &Catalog) -> Result<Vec<ModelStatus
             license: m.license.clone(),
             repo: m.repo.clone(),
             revision: m.revision.clone(),
-            size: m.total_size(),
+            size: record.as_ref().map_or(m.total_size(), |r| r.bytes),
             bundled: m.bundled,
             verified: m.verified,
+            hub_verified: record.as_ref().is_some_and(|r| r.hub_verified),
+            tasks: m.tasks.clone(),
             requires: m.requires.clone(),
             state: state.into(),
             stored_bytes: if m.bundled { m.total_size() } else { stored },

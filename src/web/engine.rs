@@ -128,10 +128,24 @@ pub async fn handle(envelope_json: String) -> String {
                 },
             ..
         }) => Reply::from_result(preview_summary(&page, &options, refresh).await),
+        Ok(Envelope {
+            request:
+                Request::Summarize {
+                    page,
+                    options,
+                    stored_only: true,
+                    ..
+                },
+            ..
+        }) => Reply::from_result(stored_summary_reply(&page, &options).await),
         Ok(env) => {
             let long_job = matches!(
                 env.request,
-                Request::Summarize { .. } | Request::Ask { .. } | Request::Classify { .. } | Request::Write { .. }
+                Request::Summarize { .. }
+                    | Request::Ask { .. }
+                    | Request::Classify { .. }
+                    | Request::Write { .. }
+                    | Request::Generate { .. }
             );
             if long_job {
                 CANCEL.with(|c| c.set(false));
@@ -208,6 +222,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                 model_id: model_id.as_deref(),
                 store: &store,
                 clock: &PerfClock,
+                wall_ms: js_sys::Date::now(),
                 cancelled: &cancelled,
             };
             let reply = summarize(ctx, &page, &options, tier, refresh).await?;
@@ -256,32 +271,21 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             model,
             page,
             job,
+            variant,
         } => {
+            // Chat turns need the embedder for retrieval.
             require_model(&mut st, &want, "Writing with a local model").await?;
             let store = request_store().await;
-            if st.writer.as_ref().is_some_and(|w| w.model != model) {
-                st.writer = None;
-            }
+            ensure_writer(&mut st, &model).await?;
             let State {
                 loaded,
                 qa_cache,
                 writer,
                 ..
             } = &mut *st;
-            let loaded = loaded
-                .as_mut()
-                .ok_or_else(|| ScoutError::new(ErrorCode::Internal, "engine not loaded"))?;
-            if writer.is_none() {
-                let entry = catalog()
-                    .get(&model)
-                    .filter(|m| m.tasks.contains(&crate::core::catalog::Task::Generate))
-                    .cloned()
-                    .ok_or_else(|| ScoutError::new(ErrorCode::BadRequest, format!("{model} is not a text model")))?;
-                *writer = Some(super::t2::load(&loaded.env, &*shared_store().await?, &entry).await?);
-            }
-            let writer = writer
-                .as_mut()
-                .ok_or_else(|| ScoutError::new(ErrorCode::Internal, "no writer"))?;
+            let (Some(loaded), Some(writer)) = (loaded.as_mut(), writer.as_mut()) else {
+                return Err(ScoutError::new(ErrorCode::Internal, "engine not loaded"));
+            };
             let reply = super::t2::write(
                 writer,
                 &mut loaded.embedder,
@@ -289,11 +293,28 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                 &store,
                 &page,
                 &job,
+                variant,
                 &stream,
                 &cancelled,
             )
             .await?;
             Ok(ReplyBody::Written(reply))
+        }
+        Request::Generate {
+            model,
+            messages,
+            max_new_tokens,
+            min_new_tokens,
+        } => {
+            require_model(&mut st, &want, "Writing with a local model").await?;
+            let load_ms = ensure_writer(&mut st, &model).await?;
+            let writer = st
+                .writer
+                .as_mut()
+                .ok_or_else(|| ScoutError::new(ErrorCode::Internal, "no writer"))?;
+            let reply =
+                super::t2::generate(writer, &messages, max_new_tokens, min_new_tokens, load_ms, &cancelled).await?;
+            Ok(ReplyBody::Generated(reply))
         }
         Request::Extract { html, url } => {
             let clock = PerfClock;
@@ -533,10 +554,47 @@ async fn preview_summary(
         model_id: None,
         store: &store,
         clock: &PerfClock,
+        wall_ms: js_sys::Date::now(),
         cancelled: &|| false,
     };
     let reply = summarize(ctx, page, options, crate::core::protocol::TierRequest::T0, refresh).await?;
     Ok(ReplyBody::Summary(reply))
+}
+
+/// Load `model` as the engine's writer unless it is already (one writer at a time: another model replaces it).
+/// Returns the time the load took (0 when it was loaded).
+async fn ensure_writer(st: &mut State, model: &str) -> Result<f64, ScoutError> {
+    if st.writer.as_ref().is_some_and(|w| w.model != model) {
+        st.writer = None;
+    }
+    if st.writer.is_some() {
+        return Ok(0.0);
+    }
+    let loaded = st
+        .loaded
+        .as_ref()
+        .ok_or_else(|| ScoutError::new(ErrorCode::Internal, "engine not loaded"))?;
+    let entry = catalog()
+        .get(model)
+        .filter(|m| m.tasks.contains(&crate::core::catalog::Task::Generate))
+        .cloned()
+        .ok_or_else(|| ScoutError::new(ErrorCode::BadRequest, format!("{model} is not a text model")))?;
+    let t = PerfClock.now_ms();
+    st.writer = Some(super::t2::load(&loaded.env, &*shared_store().await?, &entry).await?);
+    Ok(PerfClock.now_ms() - t)
+}
+
+/// The stored summary of a page, without waiting for the engine (whose lock a long job may hold).
+async fn stored_summary_reply(
+    page: &crate::core::protocol::PageContent,
+    options: &crate::core::text::SummaryOptions,
+) -> Result<ReplyBody, ScoutError> {
+    let store = request_store().await;
+    let model = bundled_model_id();
+    match crate::core::pipeline::stored_summary(&store, &PerfClock, page, options, model.as_deref()).await? {
+        Some(reply) => Ok(ReplyBody::Summary(reply)),
+        None => Err(ScoutError::new(ErrorCode::NotStored, "no stored summary of this page")),
+    }
 }
 
 /// The stored backend measurement of this device (read once per document).

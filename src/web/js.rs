@@ -101,7 +101,7 @@ pub async fn with_timeout<T>(
     }
 }
 
-/// Fetch a URL (an extension file) as bytes.
+/// Fetch a URL as bytes (extension files, the hub's file listings).
 pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, ScoutError> {
     let unavailable = |m: String| ScoutError::new(ErrorCode::ModelUnavailable, m);
     let resp = JsFuture::from(window()?.fetch_with_str(url))

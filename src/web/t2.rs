@@ -12,10 +12,12 @@ use super::store::IdbStore;
 use crate::core::catalog::ModelEntry;
 use crate::core::embed::{Embedder, EncoderBackend};
 use crate::core::error::{ErrorCode, ScoutError};
-use crate::core::generate::{ChatTemplate, Date, DecoderBackend, DecoderConfig, Generator};
+use crate::core::generate::{
+    ChatMessage, ChatTemplate, Date, DecoderBackend, DecoderConfig, GenerateOptions, Generator,
+};
 use crate::core::hardware::Ep;
 use crate::core::page::read_page;
-use crate::core::protocol::{PageContent, Tier, WriteJob, WrittenReply};
+use crate::core::protocol::{GeneratedReply, PageContent, Tier, WriteJob, WrittenReply};
 use crate::core::qa;
 use crate::core::store::Clock;
 use crate::core::text::lang::detect_language;
@@ -106,6 +108,7 @@ pub async fn write<B: EncoderBackend, V: VectorStore>(
     store: &V,
     page: &PageContent,
     job: &WriteJob,
+    variant: Option<u64>,
     stream_id: &str,
     cancelled: &dyn Fn() -> bool,
 ) -> Result<WrittenReply, ScoutError> {
@@ -113,7 +116,7 @@ pub async fn write<B: EncoderBackend, V: VectorStore>(
     let t0 = clock.now_ms();
     let stream = Stream::new(stream_id);
     let mut post = |p: Progress| stream.post(&p);
-    let budget = Budget::default();
+    let budget = variant.map_or_else(Budget::default, Budget::sampled);
     let g = &mut writer.generator;
     let (title, text, citations, invalid, coverage, parts, last) = match job {
         WriteJob::Summary { options } => {
@@ -188,6 +191,41 @@ pub async fn write<B: EncoderBackend, V: VectorStore>(
         generated_tokens: last.as_ref().map_or(0, |l| l.tokens.len()),
         time_to_first_token_ms: last.as_ref().map_or(0.0, |l| l.first_token_ms),
         decode_tokens_per_s: last.as_ref().map_or(0.0, |l| l.decode_tokens_per_s()),
+        total_ms: clock.now_ms() - t0,
+    })
+}
+
+/// The `generate` benchmark request: reply to `messages`, greedily, timed (no streaming, no page). `load_ms`: what
+/// loading the model took in this request (0 when it was loaded).
+pub async fn generate(
+    writer: &mut Writer,
+    messages: &[ChatMessage],
+    max_new_tokens: usize,
+    min_new_tokens: usize,
+    load_ms: f64,
+    cancelled: &dyn Fn() -> bool,
+) -> Result<GeneratedReply, ScoutError> {
+    let clock = PerfClock;
+    let t0 = clock.now_ms();
+    let opts = GenerateOptions {
+        max_new_tokens,
+        min_new_tokens,
+        ..GenerateOptions::default()
+    };
+    let out = writer
+        .generator
+        .chat(messages, &opts, &clock, cancelled, &mut |_| {})
+        .await?;
+    Ok(GeneratedReply {
+        model: writer.model.clone(),
+        ep: writer.generator.backend().ep(),
+        text: out.text.clone(),
+        stop: out.stop,
+        prompt_tokens: out.prompt_tokens,
+        generated_tokens: out.tokens.len(),
+        load_ms,
+        time_to_first_token_ms: out.first_token_ms,
+        decode_tokens_per_s: out.decode_tokens_per_s(),
         total_ms: clock.now_ms() - t0,
     })
 }

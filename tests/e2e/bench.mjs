@@ -3,8 +3,9 @@
  * Scout's benchmarks, in one run: package sizes, cold start to the first T1 summary, MiniLM embedding throughput
  * on the WASM EP against native ONNX Runtime (same file, same batch size) and against Transformers.js (WASM, in the
  * same browser, same tokenizer; once on Scout's own ONNX file and once on the PyPI file it is built from), click →
- * T1 summary of a ~2,000-word page (first launch, warm, after a browser restart), and article extraction speed
- * against Readability.js in the same browser.
+ * T1 summary of a ~2,000-word page (first launch, warm, after a browser restart), article extraction speed
+ * against Readability.js in the same browser, and T2 (SmolLM2-135M writing) against Transformers.js and native
+ * ONNX Runtime (bench_t2.mjs).
  *
  *   node tests/e2e/bench.mjs <test-dist-dir> <release-dist-dir>      (what `cargo xtask bench` runs)
  *
@@ -19,6 +20,9 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import crypto from 'node:crypto';
 import { ROOT, CORPUS, CACHE_DIR, startServer, launch, tempProfile, openPage, tabIdOf, openExtensionPage, ask, auditNetLog } from './harness.mjs';
+import { REQUEST_TIMEOUT_MS, askOk, bytes, errText, median, millis, nativeCli, times, withTimeout } from './bench_util.mjs';
+import { t2Bench } from './bench_t2.mjs';
+import { openTjsPage } from './tjs_page.mjs';
 
 const TEST_DIST = path.resolve(process.argv[2] || path.join(ROOT, 'target/dist-test'));
 const RELEASE_DIST = path.resolve(process.argv[3] || path.join(ROOT, 'dist'));
@@ -38,9 +42,8 @@ const TJS_GOAL_RATIO = 1.3;
 const TJS_MODEL = 'sentence-transformers/all-MiniLM-L6-v2';
 /** Runs per corpus page and extractor (median kept): a single run is at the mercy of GC pauses. */
 const EXTRACT_RUNS = 3;
-/** Upper bounds so that a hung engine turns into an error row instead of a hung benchmark. */
+/** Upper bound on a summary (a hung engine becomes an error row, not a hung benchmark). */
 const SUMMARY_TIMEOUT_MS = 180_000;
-const REQUEST_TIMEOUT_MS = 120_000;
 
 /**
  * One row of the printed table.
@@ -53,46 +56,6 @@ const rows = [];
 const report = { date: new Date().toISOString(), test_dist: TEST_DIST, release_dist: RELEASE_DIST };
 /** The embedding inputs, shared with the Transformers.js peer. @type {{texts: string[]} | null} */
 let embedShared = null;
-
-// ---------- small helpers ----------
-
-/** @param {number[]} xs */
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/** @param {number} n */
-const bytes = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} MB` : `${(n / 1e3).toFixed(1)} KB`);
-/** @param {number} ms */
-const millis = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
-/** @param {number} x */
-const times = (x) => `${x.toFixed(2)}x`;
-
-/** @param {unknown} e */
-const errText = (e) => String((e && /** @type {any} */ (e).message) || e).split('\n')[0];
-
-/**
- * Race a promise against a deadline.
- * @template T @param {Promise<T>} p @param {number} ms @param {string} what @returns {Promise<T>}
- */
-function withTimeout(p, ms, what) {
-  /** @type {NodeJS.Timeout | undefined} */
-  let timer;
-  const deadline = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer after ${ms / 1000} s`)), ms); });
-  return /** @type {Promise<T>} */ (Promise.race([p, deadline]).finally(() => clearTimeout(timer)));
-}
-
-/**
- * `ask()` with a deadline, turning `{ok:false}` replies into exceptions so each section has one failure path.
- * @param {import('playwright-core').Page} page @param {object} msg @param {number} [ms]
- */
-async function askOk(page, msg, ms = REQUEST_TIMEOUT_MS) {
-  const reply = await withTimeout(ask(page, msg), ms, /** @type {any} */ (msg).type);
-  if (!reply || reply.ok !== true) throw new Error(`${/** @type {any} */ (msg).type} failed: ${JSON.stringify(reply && reply.error || reply)}`);
-  return reply;
-}
 
 /**
  * Run one section; on failure record the error for its rows and go on.
@@ -215,21 +178,6 @@ function embeddingInputs(tokenizerJson) {
 
 // ---------- native CLI ----------
 
-/** @type {{bin: string, profile: string} | null} */
-let cli = null;
-
-/**
- * The native `scout` CLI, release build (built or brought up to date once per run: a stale binary would measure old
- * code; the release build's tokenizer is what a user of the CLI runs). Falls back to the debug build.
- */
-function nativeCli() {
-  if (cli) return cli;
-  const r = spawnSync('cargo', ['build', '--release', '--bin', 'scout'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status === 0) return (cli = { bin: path.join(ROOT, 'target/release/scout'), profile: 'release' });
-  const d = spawnSync('cargo', ['build', '--bin', 'scout'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (d.status !== 0) throw new Error('cargo build --bin scout failed');
-  return (cli = { bin: path.join(ROOT, 'target/debug/scout'), profile: 'debug' });
-}
 
 /**
  * Embed with native ONNX Runtime through the CLI. Its `ms` covers only embedding (model loading happens before
@@ -628,67 +576,32 @@ async function transformersJs(ctx, extPage, which) {
   report.embed ||= {};
   const out = report.embed;
   const { texts } = embedShared || embeddingInputs(path.join(TEST_DIST, 'models/all-minilm-l6-v2-int8/tokenizer.json'));
-  const require = createRequire(import.meta.url);
-  const entry = require.resolve('@huggingface/transformers'); // the node build; its dist/ folder holds the web builds
-  const tjsDist = path.dirname(entry);
-  const tjsVersion = JSON.parse(fs.readFileSync(path.join(tjsDist, '../package.json'), 'utf8')).version;
-  const ortEntry = createRequire(entry).resolve('onnxruntime-web'); // the copy Transformers.js depends on
-  const ortDist = path.dirname(ortEntry);
-  const ortPkg = JSON.parse(fs.readFileSync(path.join(ortDist, '../package.json'), 'utf8')).version;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scout-tjs-'));
-  /** @type {Awaited<ReturnType<typeof startServer>> | null} */
-  let server = null;
-  /** @type {import('playwright-core').Page | null} */
-  let page = null;
+  /** @type {Awaited<ReturnType<typeof openTjsPage>> | null} */
+  let tjs = null;
   try {
     const src = writeTjsModel(path.join(tmp, 'models'), which);
     out[`${P}_model_sha256`] = sha256(path.join(tmp, 'models', TJS_MODEL, 'onnx/model_quantized.onnx'));
     out[`${P}_tokenizer_sha256`] = sha256(path.join(tmp, 'models', TJS_MODEL, 'tokenizer.json'));
     const scoutModel = path.join(TEST_DIST, 'models/all-minilm-l6-v2-int8/model.onnx');
     if (which === 'scout' && fs.existsSync(scoutModel) && sha256(scoutModel) !== out[`${P}_model_sha256`]) throw new Error(`${src.onnx} is not Scout's model`);
-    fs.mkdirSync(path.join(tmp, 'page'));
-    fs.writeFileSync(path.join(tmp, 'page/index.html'), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>Transformers.js bench</title>');
-    // COOP + COEP on everything it serves: the page is then cross-origin isolated, so ORT can use threads.
-    server = await startServer(
-      { '/page/': path.join(tmp, 'page'), '/tjs/': tjsDist, '/ort/': ortDist, '/models/': path.join(tmp, 'models') },
-      { headers: { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } },
-    );
-    tjsOrigins.push(server.base);
-    page = await ctx.newPage();
-    /** @type {string[]} */
-    const outside = [];
-    page.on('request', (r) => {
-      const u = new URL(r.url());
-      if (!['data:', 'blob:'].includes(u.protocol) && u.hostname !== '127.0.0.1') outside.push(r.url());
-    });
-    await page.goto(`${server.base}/page/index.html`);
-    const p = page;
-    const setup = await withTimeout(p.evaluate(async ({ base, model }) => {
+    tjs = await openTjsPage(ctx, path.join(tmp, 'models'));
+    tjsOrigins.push(tjs.base);
+    const { outside } = tjs;
+    const p = tjs.page;
+    const loadMs = await withTimeout(p.evaluate(async (model) => {
+      const T = /** @type {any} */ (globalThis).__T;
       const t0 = performance.now();
-      const T = await import(`${base}/tjs/transformers.js`);
-      const { env } = T;
-      // Local files only, from this server; the hub is not to be asked (and the remote host points here anyway).
-      env.allowLocalModels = true;
-      env.localModelPath = '/models/';
-      env.allowRemoteModels = false;
-      env.remoteHost = `${base}/`;
-      env.useBrowserCache = false;
-      env.useWasmCache = false;
-      // The files Transformers.js itself picks for its bundled ORT (the asyncify build; its default is a CDN).
-      env.backends.onnx.wasm.wasmPaths = { mjs: `${base}/ort/ort-wasm-simd-threaded.asyncify.mjs`, wasm: `${base}/ort/ort-wasm-simd-threaded.asyncify.wasm` };
-      env.backends.onnx.wasm.numThreads = 2;
       const extractor = await T.pipeline('feature-extraction', model, { device: 'wasm', dtype: 'q8' });
       /** @type {any} */ (globalThis).__tjs = { extractor };
-      const onnx = env.backends.onnx;
-      return {
-        load_ms: performance.now() - t0, version: env.version, ort: onnx.versions, threads: onnx.wasm.numThreads,
-        wasm: onnx.wasm.wasmPaths && onnx.wasm.wasmPaths.wasm, isolated: self.crossOriginIsolated,
-      };
-    }, { base: server.base, model: TJS_MODEL }), REQUEST_TIMEOUT_MS, 'Transformers.js pipeline');
+      return performance.now() - t0;
+    }, TJS_MODEL), REQUEST_TIMEOUT_MS, 'Transformers.js pipeline');
+    // Load time as before: importing and configuring the library, then building the pipeline.
+    const setup = { ...tjs.setup, load_ms: tjs.setup.import_ms + loadMs };
     Object.assign(out, {
       [`${P}_version`]: setup.version,
       [`${P}_ort_web_version`]: setup.ort && setup.ort.web,
-      [`${P}_ort_web_package`]: ortPkg,
+      [`${P}_ort_web_package`]: setup.ort_package,
       [`${P}_wasm`]: path.basename(String(setup.wasm)),
       [`${P}_threads`]: setup.threads,
       [`${P}_cross_origin_isolated`]: setup.isolated,
@@ -783,8 +696,7 @@ async function transformersJs(ctx, extPage, which) {
     tjsRequestsRows.push(requestsRow);
     rows.push(requestsRow);
   } finally {
-    if (page) await page.close().catch(() => {});
-    if (server) await server.close();
+    if (tjs) await tjs.close();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
@@ -844,6 +756,14 @@ async function main() {
       }
     }
     await section('extract', ['extraction vs Readability.js'], () => extraction(browser.page, server.base));
+    await section('t2', ['T2: SmolLM2-135M vs Transformers.js'], async () => {
+      const long = (await articleWords(browser.page)).sort((x, y) => Math.abs(x.words - 2000) - Math.abs(y.words - 2000))[0];
+      report.t2 = { page: long };
+      await t2Bench(browser.ctx, browser.page, rows, report.t2, `${server.base}/corpus/${long.name}/`, async (url) => {
+        await openPage(browser.ctx, url);
+        return tabIdOf(browser.sw, url);
+      });
+    });
   } catch (e) {
     if (!(e && /** @type {any} */ (e).fatal)) throw e;
     fatal = true;

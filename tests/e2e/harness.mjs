@@ -4,6 +4,7 @@
  * with the built extension, helpers to reach the extension's pages, and a network audit from Chromium's net log.
  */
 import { chromium } from 'playwright-core';
+import crypto from 'node:crypto';
 import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -89,7 +90,8 @@ export function tempProfile() {
  * Launch Chromium with the extension.
  * `navigator.webdriver` is made false (no --enable-automation, AutomationControlled off) so that telemetry code
  * that skips automated browsers would fire if it were enabled: the network audit must then still see nothing.
- * @param {{profile?: string, dist?: string, webgpu?: boolean, args?: string[]}} [opts] `args`: more Chromium flags
+ * @param {{profile?: string, dist?: string, webgpu?: boolean, args?: string[], env?: Record<string, string>}} [opts] `args`:
+ * more Chromium flags; `env`: more environment variables for the browser (e.g. `LANGUAGE` for its UI language)
  */
 export async function launch(opts = {}) {
   const profile = opts.profile || tempProfile();
@@ -109,6 +111,7 @@ export async function launch(opts = {}) {
     ignoreDefaultArgs: ['--enable-automation'],
     args,
     viewport: { width: 1100, height: 800 },
+    ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
   });
   let [sw] = ctx.serviceWorkers();
   if (!sw) sw = await ctx.waitForEvent('serviceworker', { timeout: 30_000 });
@@ -197,9 +200,49 @@ export function auditNetLog(netlogPath) {
   return { ours, pages, browsers };
 }
 
+/** @type {Map<string, {git: string, sha256: string}>} */
+const hashCache = new Map();
+
+/**
+ * The hub's listing of a repository's files (`GET /api/models/{repo}/tree/{revision}?recursive=true`), as the
+ * Hugging Face hub writes it: `oid` is the git blob id; files kept in LFS (ONNX graphs and anything over 10 MB)
+ * also carry `lfs: {oid: sha256, size, pointerSize}`. Hashes are cached by path, size and mtime.
+ * @param {string} root the repository's folder
+ */
+function treeListing(root) {
+  /** @type {any[]} */
+  const out = [];
+  const walk = (/** @type {string} */ dir) => {
+    for (const name of fs.readdirSync(dir).sort()) {
+      const full = path.join(dir, name);
+      const rel = path.relative(root, full).split(path.sep).join('/');
+      const st = fs.statSync(full);
+      if (st.isDirectory()) {
+        out.push({ type: 'directory', oid: '0'.repeat(40), size: 0, path: rel });
+        walk(full);
+        continue;
+      }
+      const key = `${full}|${st.size}|${st.mtimeMs}`;
+      if (!hashCache.has(key)) {
+        const bytes = fs.readFileSync(full);
+        const git = crypto.createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+        hashCache.set(key, { git, sha256: crypto.createHash('sha256').update(bytes).digest('hex') });
+      }
+      const h = hashCache.get(key);
+      const lfs = /\.onnx(_data)?$/.test(name) || st.size > 10_000_000;
+      out.push(lfs
+        ? { type: 'file', oid: h.git, size: st.size, lfs: { oid: h.sha256, size: st.size, pointerSize: 134 }, path: rel }
+        : { type: 'file', oid: h.git, size: st.size, path: rel });
+    }
+  };
+  walk(root);
+  return out;
+}
+
 /**
  * A model hub on 127.0.0.1 in the Hugging Face layout: `/{owner}/{repo}/resolve/{revision}/{path}` serves
- * `{HUB_DIR}/{owner}/{repo}/{path}`, with HTTP Range support and injectable faults:
+ * `{HUB_DIR}/{owner}/{repo}/{path}`, with HTTP Range support, the tree listing with the files' hashes
+ * (`/api/models/{owner}/{repo}/tree/{revision}`), and injectable faults:
  * - `faults.dropAfter = {path, bytes}`: close the connection after sending that many bytes of the file (once);
  * - `faults.flipByte = {path, offset}`: serve the file with one byte flipped;
  * - `faults.status = {path, code, times}`: answer `code` that many times (Infinity: always).
@@ -212,6 +255,15 @@ export async function startHub(dir = HUB_DIR) {
   const log = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url || '/', 'http://127.0.0.1');
+    const tree = decodeURIComponent(url.pathname).match(/^\/api\/models\/([^/]+\/[^/]+)\/tree\/[^/]+\/?$/);
+    if (tree) {
+      const root = path.resolve(dir, tree[1]);
+      const ok = root.startsWith(path.resolve(dir)) && fs.existsSync(root);
+      log.push({ path: url.pathname, range: null, status: ok ? 200 : 404 });
+      res.writeHead(ok ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(ok ? treeListing(root) : { error: 'Repository not found' }));
+      return;
+    }
     const m = decodeURIComponent(url.pathname).match(/^\/([^/]+\/[^/]+)\/resolve\/[^/]+\/(.+)$/);
     const range = req.headers.range || null;
     const file = m ? path.resolve(dir, m[1], m[2]) : null;

@@ -123,7 +123,7 @@ test('a corrupt file is rejected and deleted; a missing file is a clear error; r
     const corrupt = await progress.final(MODEL);
     hub.faults.flipByte = null;
     assert.equal(corrupt.state, 'failed');
-    assert.match(corrupt.message, /corrupt: sha256/);
+    assert.match(corrupt.message, /config\.json is corrupt: it hashes to [0-9a-f]{64} \(707 bytes\), not the sha256 pinned in Scout's catalog/);
     let st = await stateOf(page);
     assert.notEqual(st.state, 'ready');
     assert.equal(st.stored_bytes, 0, 'nothing of the corrupt file is kept');

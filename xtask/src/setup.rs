@@ -17,11 +17,12 @@ pub fn setup() -> Result {
     Ok(())
 }
 
+/// Chromium and its translations (`chromium-l10n`: the tests run the UI in French too), from Debian.
 fn chromium() -> Result {
-    if Path::new("/usr/bin/chromium").exists() {
+    if Path::new("/usr/bin/chromium").exists() && Path::new("/usr/lib/chromium/locales/fr.pak").exists() {
         return Ok(());
     }
-    step("installing chromium (Debian package)");
+    step("installing chromium and chromium-l10n (Debian packages)");
     let apt = |args: &[&str]| {
         let mut c = if is_root() {
             Command::new("apt-get")
@@ -34,7 +35,7 @@ fn chromium() -> Result {
         run(&mut c)
     };
     apt(&["update", "-qq"])?;
-    apt(&["install", "-y", "-qq", "chromium"])
+    apt(&["install", "-y", "-qq", "chromium", "chromium-l10n"])
 }
 
 fn is_root() -> bool {

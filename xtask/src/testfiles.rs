@@ -84,9 +84,37 @@ pub fn extra_catalog() -> String {
             // No device is told to use it.
             "requires": { "min_memory_gb": 1024 },
             "files": [{ "role": "model", "path": BIG_PATH, "size": BIG_SIZE, "sha256": BIG_SHA256 }]
-        }]
+        }, unpinned("tiny-llama-unpinned", TINY_REPO), unpinned("unpinned-not-on-hub", "scout-test/not-on-the-hub")]
     })
     .to_string()
+}
+
+/// A catalog entry for the tiny decoder that pins no hashes, as the catalog lists models it has not verified (sizes
+/// rounded as from a listing): its download is checked against the hashes the test hub declares.
+fn unpinned(id: &str, repo: &str) -> serde_json::Value {
+    let files: Vec<serde_json::Value> = [
+        ("config", "config.json", 1000),
+        ("generation_config", "generation_config.json", 100),
+        ("model", "onnx/model.onnx", 14_000_000),
+        ("special_tokens_map", "special_tokens_map.json", 700),
+        ("tokenizer", "tokenizer.json", 2_100_000),
+        ("tokenizer_config", "tokenizer_config.json", 3800),
+    ]
+    .iter()
+    .map(|(role, path, size)| serde_json::json!({ "role": role, "path": path, "size": size }))
+    .collect();
+    serde_json::json!({
+        "id": id,
+        "display_name": format!("Test decoder without pinned hashes ({id})"),
+        "description": "The tiny random decoder of the tests, listed as an unverified catalog entry.",
+        "tasks": ["generate"],
+        "repo": repo,
+        "revision": "main",
+        "license": "Apache-2.0",
+        "verified": false,
+        "requires": { "min_memory_gb": 1024 },
+        "files": files
+    })
 }
 
 fn big_file() -> Result {

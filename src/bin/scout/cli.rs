@@ -14,6 +14,7 @@ use scout::native::{NativeClock, NativeEncoder, cached_model_file, native_embedd
 const USAGE: &str = "usage: scout extract PATH|- [--url URL]
        scout summarize PATH|- [--url URL] [--type key-points|tldr|teaser|headline] [--length short|medium|long] [--format markdown|plain] [--tier t0|t1|t2] [--model DIR] [--onnx PATH] [--context N] [--max-tokens N]
        scout chat PATH|- QUESTION --model DIR [--url URL] [--json]
+       scout generate MESSAGES.json --model DIR [--max-tokens N] [--min-tokens N] [--threads N] [--json]
        scout classify PATH|- [--url URL] [--labels a,b,c]
        scout ask PATH|- QUESTION [--url URL] [--top K]
        scout embed [--batch N] < texts.json
@@ -33,6 +34,7 @@ pub fn main() -> ExitCode {
         Some("classify") => cmd_classify(&args[1..]),
         Some("ask") => cmd_ask(&args[1..]),
         Some("chat") => return print_t2(cmd_chat(&args[1..]), &args[1..]),
+        Some("generate") => return print_t2(super::t2::generate(&args[1..]), &args[1..]),
         Some("protocol-js") => {
             print!("{}", scout::core::protocol::js_constants());
             return ExitCode::SUCCESS;
@@ -147,6 +149,9 @@ fn cmd_summarize(args: &[String]) -> Result<ReplyBody, ScoutError> {
         model_id: model_id.as_deref(),
         store: &store,
         clock: &clock,
+        wall_ms: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0),
         cancelled: &|| false,
     };
     pollster::block_on(summarize(ctx, &page, &options, tier, true)).map(ReplyBody::Summary)

@@ -5,10 +5,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use scout::core::error::{ErrorCode, ScoutError};
-use scout::core::generate::{Date, Generator};
+use scout::core::generate::{ChatMessage, Date, GenerateOptions, Generator};
 use scout::core::page::read_page;
 use scout::core::protocol::PageContent;
-use scout::core::store::MemoryStore;
+use scout::core::store::{Clock, MemoryStore};
 use scout::core::text::SummaryOptions;
 use scout::core::text::lang::detect_language;
 use scout::core::writer::chat::Source;
@@ -34,7 +34,47 @@ fn generator(args: &[String]) -> Result<Generator<NativeDecoder>, ScoutError> {
             })?
             .to_string(),
     };
-    native_generator(&ort_dylib_path(), Path::new(&dir), &onnx, 2, today())
+    let threads = match flag(args, "--threads") {
+        Some(t) => t.parse().map_err(|_| bad("--threads needs a number"))?,
+        None => 2,
+    };
+    native_generator(&ort_dylib_path(), Path::new(&dir), &onnx, threads, today())
+}
+
+/// `scout generate MESSAGES.json --model DIR [--max-tokens N] [--min-tokens N] [--threads N]`: a reply to chat
+/// messages (`[{role, content}]`), decoded greedily and timed (the benchmark's native peer).
+pub fn generate(args: &[String]) -> Result<serde_json::Value, ScoutError> {
+    let file = args
+        .first()
+        .filter(|a| !a.starts_with("--"))
+        .ok_or_else(|| bad("generate needs a JSON file of chat messages"))?;
+    let json = std::fs::read_to_string(file).map_err(|e| bad(format!("{file}: {e}")))?;
+    let messages: Vec<ChatMessage> = serde_json::from_str(&json).map_err(|e| bad(format!("{file}: {e}")))?;
+    let number = |name: &str, default: usize| match flag(args, name) {
+        Some(n) => n.parse().map_err(|_| bad(format!("{name} needs a number"))),
+        None => Ok(default),
+    };
+    let opts = GenerateOptions {
+        max_new_tokens: number("--max-tokens", 64)?,
+        min_new_tokens: number("--min-tokens", 0)?,
+        ..GenerateOptions::default()
+    };
+    let clock = NativeClock::default();
+    let t0 = clock.now_ms();
+    let mut g = generator(args)?;
+    let load_ms = clock.now_ms() - t0;
+    let out = pollster::block_on(g.chat(&messages, &opts, &clock, &|| false, &mut |_| {}))?;
+    Ok(serde_json::json!({
+        "ep": "native-cpu",
+        "text": out.text,
+        "stop": out.stop,
+        "prompt_tokens": out.prompt_tokens,
+        "generated_tokens": out.tokens.len(),
+        "load_ms": load_ms,
+        "time_to_first_token_ms": out.first_token_ms,
+        "decode_tokens_per_s": out.decode_tokens_per_s(),
+        "total_ms": clock.now_ms() - t0 - load_ms,
+    }))
 }
 
 /// Today's date (UTC) for templates that print it.

@@ -37,6 +37,8 @@ pub trait DecoderBackend {
 #[derive(Debug, Clone)]
 pub struct GenerateOptions {
     pub max_new_tokens: usize,
+    /// End-of-sequence is not a choice before this many tokens (benchmarks: every side decodes the same count).
+    pub min_new_tokens: usize,
     pub sampling: SamplingParams,
     /// Generation ends before any of these strings; it is not part of the text.
     pub stop: Vec<String>,
@@ -48,6 +50,7 @@ impl Default for GenerateOptions {
     fn default() -> Self {
         GenerateOptions {
             max_new_tokens: 256,
+            min_new_tokens: 0,
             sampling: SamplingParams::default(),
             stop: Vec::new(),
             prefill_chunk: 256,
@@ -230,6 +233,13 @@ impl<B: DecoderBackend> Generator<B> {
         let mut emitted = 0;
         let mut first_token_ms = 0.0;
         let stop = loop {
+            if generated.len() < opts.min_new_tokens {
+                for &eos in &self.config.eos {
+                    if let Some(l) = logits.get_mut(eos as usize) {
+                        *l = f32::NEG_INFINITY;
+                    }
+                }
+            }
             let next = sampler.pick(&mut logits, &generated);
             if generated.is_empty() {
                 first_token_ms = clock.now_ms() - start;

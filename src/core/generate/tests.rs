@@ -132,6 +132,19 @@ fn max_tokens_and_prefill_chunks() {
 }
 
 #[test]
+fn end_of_sequence_waits_for_the_minimum_tokens() {
+    let mut g = generator(&[0, 0, 0, 0, 0, 0]);
+    let opts = GenerateOptions {
+        min_new_tokens: 2,
+        ..Default::default()
+    };
+    let (out, _) = run(&mut g, &[1, 2], &opts);
+    assert_eq!(out.tokens.len(), 2, "{:?}", out.tokens);
+    assert!(!out.tokens.contains(&0));
+    assert_eq!(out.stop, StopReason::Eos);
+}
+
+#[test]
 fn stop_strings_end_generation_and_are_never_streamed() {
     let mut g = generator(&[0, 0, 3, 6, 4, 0]);
     let opts = GenerateOptions {

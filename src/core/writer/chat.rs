@@ -37,7 +37,10 @@ pub fn chat_messages(title: &str, history: &[Turn], question: &str, sources: &[S
     let texts: Vec<&str> = sources.iter().map(|s| s.text.as_str()).collect();
     m.push(ChatMessage::new(
         "user",
-        format!("{}\n\nQuestion: {question}", fence_passages(title, &texts)),
+        format!(
+            "{}\n\nAnswer in one or two sentences and cite the passages: {question}",
+            fence_passages(title, &texts)
+        ),
     ));
     m
 }
@@ -102,6 +105,66 @@ pub fn check_citations(answer: &str, given: usize) -> CheckedAnswer {
     CheckedAnswer { text, cited, invalid }
 }
 
+/// An answer without the markup small models echo or invent: the fence's tags, HTML tags (`<p>`, `<pre class=…>`;
+/// the answer is shown as text, where they are noise), a leading "Title:" line.
+pub fn strip_echo(answer: &str) -> String {
+    let text = answer.replace("‹page›", "").replace("‹/page›", "");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let name = after.strip_prefix('/').unwrap_or(after);
+        let is_tag = name.starts_with(|c: char| c.is_ascii_alphabetic());
+        match after
+            .find('>')
+            .filter(|&close| is_tag && close < 120 && !after[..close].contains('\n'))
+        {
+            Some(close) => rest = &after[close + 1..],
+            None => {
+                out.push('<');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    let text = out.trim_start();
+    let text = match text.strip_prefix("Title:") {
+        Some(rest) => rest.split_once('\n').map_or("", |(_, after)| after),
+        None => text,
+    };
+    text.trim().to_string()
+}
+
+/// The passages (1-based numbers) an answer that cites nothing evidently draws on: for each sentence of the answer,
+/// the passage that holds the most of its content words, if it holds at least two and 40 % of them. Small models
+/// often forget to cite; a reader still deserves to see where an answer comes from, marked as matched by Scout.
+pub fn matched_sources(answer: &str, sources: &[Source]) -> Vec<usize> {
+    use crate::core::text::{split_sentences, tokens::content_terms};
+    use std::collections::HashSet;
+    let passages: Vec<HashSet<String>> = sources
+        .iter()
+        .map(|s| content_terms(&s.text).into_iter().collect())
+        .collect();
+    let mut out = Vec::new();
+    for sentence in split_sentences(answer) {
+        let terms: HashSet<String> = content_terms(&sentence.text).into_iter().collect();
+        let best = passages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (i, terms.intersection(p).count()))
+            .max_by_key(|&(i, shared)| (shared, std::cmp::Reverse(i)));
+        if let Some((i, shared)) = best
+            && shared >= 2
+            && shared * 10 >= terms.len() * 4
+            && !out.contains(&(i + 1))
+        {
+            out.push(i + 1);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +183,44 @@ mod tests {
         );
         let none = check_citations("No citations at all [", 3);
         assert!(none.cited.is_empty() && none.text == "No citations at all [");
+    }
+
+    #[test]
+    fn echoed_prompt_markup_is_removed() {
+        assert_eq!(
+            strip_echo("<page>\nTitle: A library\nThe evenings run twice a month [1].</p>"),
+            "The evenings run twice a month [1]."
+        );
+        assert_eq!(strip_echo("<p>Twice a month."), "Twice a month.");
+        assert_eq!(
+            strip_echo("Fixed lamps.<pre class=\"language:plaintext\">3 more"),
+            "Fixed lamps.3 more"
+        );
+        assert_eq!(strip_echo("a < b and 2<3 > 1"), "a < b and 2<3 > 1", "not tags");
+        assert_eq!(strip_echo("Title: only"), "");
+    }
+
+    #[test]
+    fn an_uncited_answer_is_matched_to_the_passages_that_hold_its_words() {
+        let src = |t: &str| Source {
+            id: t.into(),
+            text: t.into(),
+            nodes: vec![],
+        };
+        let sources = vec![
+            src("The library opens at nine on weekdays."),
+            src("Volunteers logged 830 repairs of lamps, toasters and bicycles last year."),
+        ];
+        assert_eq!(matched_sources("They logged 830 repairs last year.", &sources), vec![2]);
+        assert_eq!(
+            matched_sources("Volunteers repaired bicycles. The library opens at nine.", &sources),
+            vec![2, 1]
+        );
+        assert!(
+            matched_sources("Seven.", &sources).is_empty(),
+            "one word is not evidence"
+        );
+        assert!(matched_sources("Quantum chromodynamics explains repairs.", &sources).is_empty());
     }
 
     #[test]
@@ -146,6 +247,6 @@ mod tests {
         let last = &m[3].content;
         assert!(last.contains("[1] First passage.") && last.contains("[2] "), "{last}");
         assert_eq!(last.matches("</page>").count(), 1);
-        assert!(last.ends_with("Question: When?"));
+        assert!(last.ends_with("cite the passages: When?"), "{last}");
     }
 }

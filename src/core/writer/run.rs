@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::chat::{CheckedAnswer, NOT_FOUND, Source, chat_messages, check_citations};
+use super::chat::{CheckedAnswer, NOT_FOUND, Source, chat_messages, check_citations, strip_echo};
 use super::summary::{notes_messages, shape_summary, summary_messages};
 use crate::core::error::{ErrorCode, ScoutError};
 use crate::core::generate::{DecoderBackend, GenerateOptions, Generation, Generator, StopReason};
@@ -19,16 +19,43 @@ pub struct Budget {
     pub context: usize,
     /// Parts of a long page read in the map step; the rest is reported as not covered.
     pub max_parts: usize,
+    /// Summaries (and the notes of a long page's parts).
     pub generate: GenerateOptions,
+    /// Chat answers: short, and with a mild repetition penalty (small models otherwise loop on a sentence; a
+    /// summary's bullets must be free to repeat "- ").
+    pub answer: GenerateOptions,
 }
 
 impl Default for Budget {
     fn default() -> Self {
+        let mut answer = GenerateOptions {
+            max_new_tokens: 192,
+            ..GenerateOptions::default()
+        };
+        answer.sampling.repetition_penalty = 1.1;
         Budget {
             context: 2048,
             max_parts: 4,
             generate: GenerateOptions::default(),
+            answer,
         }
+    }
+}
+
+impl Budget {
+    /// The default budget, sampling (seeded) instead of greedy: a regenerated text says the same in other words.
+    pub fn sampled(seed: u64) -> Budget {
+        let mut b = Budget::default();
+        for o in [&mut b.generate, &mut b.answer] {
+            o.sampling = crate::core::generate::SamplingParams {
+                temperature: 0.7,
+                top_k: 40,
+                top_p: 0.9,
+                repetition_penalty: o.sampling.repetition_penalty,
+                seed,
+            };
+        }
+        b
     }
 }
 
@@ -173,16 +200,24 @@ pub struct WrittenAnswer {
 
 impl WrittenAnswer {
     /// The cited passages, in the answer's order of first use.
+    /// The passages the answer cites; when it cites none (and did not say the page lacks the answer), those it
+    /// evidently draws on, marked `matched`.
     pub fn citations(&self) -> Vec<Citation> {
-        self.answer
-            .cited
-            .iter()
-            .filter_map(|&n| {
+        let matched = self.answer.cited.is_empty() && !self.answer.text.contains(NOT_FOUND);
+        let numbers = if matched {
+            super::chat::matched_sources(&self.answer.text, &self.sources)
+        } else {
+            self.answer.cited.clone()
+        };
+        numbers
+            .into_iter()
+            .filter_map(|n| {
                 self.sources.get(n.checked_sub(1)?).map(|s| Citation {
                     n,
                     passage: s.id.clone(),
                     text: s.text.clone(),
                     nodes: s.nodes.clone(),
+                    matched,
                 })
             })
             .collect()
@@ -218,12 +253,12 @@ pub async fn write_answer<B: DecoderBackend>(
     }
     let m = chat_messages(title, history, question, &sources);
     let out = g
-        .chat(&m, &budget.generate, clock, cancelled, &mut |t| {
+        .chat(&m, &budget.answer, clock, cancelled, &mut |t| {
             on_progress(Progress::Text { text: t.to_string() })
         })
         .await?;
     Ok(WrittenAnswer {
-        answer: check_citations(&out.text, sources.len()),
+        answer: check_citations(&strip_echo(&out.text), sources.len()),
         sources,
         generation: Some(out),
     })

@@ -21,13 +21,17 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     }
 }
 
-/// What to write, in words a small instruction-tuned model follows.
+/// What to write, in words a small instruction-tuned model follows. (Asking for "the key points of this page as a
+/// bulleted list" made SmolLM2-135M describe the list itself; asking for the facts stated, with echoed lead-ins
+/// dropped by `shape_summary`, raised the share of supported summary sentences from 15 % to 30 % in
+/// `examples/t2_quality`.)
 fn instruction(opts: &SummaryOptions, language: Option<&str>) -> String {
     let n = sentence_count(opts.kind, opts.length);
     let mut s = match opts.kind {
         SummaryType::KeyPoints => format!(
-            "List the {} of this page as a bulleted list. Start each point with \"- \" and keep it to one sentence.",
-            plural(n, "key point", "key points")
+            "What are the {} stated in the text above? Write each as one sentence on its own line starting with \"- \". \
+             State the facts themselves; do not describe the text or the list.",
+            plural(n, "most important fact", "most important facts")
         ),
         SummaryType::Tldr => format!("Summarize this page in {}.", plural(n, "sentence", "sentences")),
         SummaryType::Teaser => format!(
@@ -91,7 +95,32 @@ fn sentences(text: &str) -> Vec<String> {
 }
 
 /// The points a reply lists: its list items if it wrote a list, else its sentences; duplicates dropped.
-fn points(raw: &str) -> Vec<String> {
+/// `item` without a lead-in that only echoes the instruction ("The 3 most important facts stated in the text are:
+/// …"): the words before its first colon, when most of them (digits aside) are the instruction's own words.
+fn without_echoed_lead_in(item: &str, instruction: &std::collections::HashSet<String>) -> String {
+    let Some((lead, rest)) = item.split_once(':').filter(|(lead, _)| lead.len() <= 80) else {
+        return item.to_string();
+    };
+    let words: Vec<String> = lead
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit()))
+        .map(str::to_lowercase)
+        .collect();
+    let echoed = words.iter().filter(|w| instruction.contains(*w)).count();
+    if words.len() >= 3 && echoed * 10 >= words.len() * 6 {
+        rest.trim().to_string()
+    } else {
+        item.to_string()
+    }
+}
+
+fn points(raw: &str, instruction: &str) -> Vec<String> {
+    let instruction: std::collections::HashSet<String> = instruction
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .chain(["are", "is", "the", "text", "page"].map(String::from))
+        .collect();
     let lines: Vec<&str> = raw.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     let listed: Vec<String> = lines
         .iter()
@@ -99,11 +128,16 @@ fn points(raw: &str) -> Vec<String> {
         .map(|l| strip_marker(l).to_string())
         .filter(|l| !l.is_empty())
         .collect();
-    let mut items = if listed.len() >= 2 {
+    let items = if listed.len() >= 2 {
         listed
     } else {
         sentences(&lines.iter().map(|l| strip_marker(l)).collect::<Vec<_>>().join(" "))
     };
+    let mut items: Vec<String> = items
+        .iter()
+        .map(|i| without_echoed_lead_in(i, &instruction))
+        .filter(|i| !i.is_empty())
+        .collect();
     let mut seen = std::collections::HashSet::new();
     items.retain(|p| seen.insert(p.to_lowercase()));
     items
@@ -120,7 +154,7 @@ pub fn shape_summary(raw: &str, opts: &SummaryOptions) -> String {
             } else {
                 "• "
             };
-            points(raw)
+            points(raw, &instruction(opts, None))
                 .into_iter()
                 .take(n)
                 .map(|p| format!("{bullet}{p}"))
@@ -209,6 +243,18 @@ mod tests {
     }
 
     #[test]
+    fn a_lead_in_that_echoes_the_instruction_is_dropped() {
+        let o = opts(SummaryType::KeyPoints, SummaryLength::Short);
+        let raw = "- The 3 most important facts stated in the text are: The library opens at nine.\n\
+                   - The 3 most important facts stated in the text are:\n\
+                   - Note: volunteers fix lamps.\n- Repairs: 830 last year.";
+        assert_eq!(
+            shape_summary(raw, &o),
+            "- The library opens at nine.\n- Note: volunteers fix lamps.\n- Repairs: 830 last year."
+        );
+    }
+
+    #[test]
     fn the_prompt_fences_the_page_and_asks_for_the_shape() {
         let m = summary_messages(
             "T",
@@ -223,9 +269,9 @@ mod tests {
             1,
             "the page cannot close the fence: {user}"
         );
-        assert!(user.contains("5 key points") && user.contains("German"));
+        assert!(user.contains("5 most important facts") && user.contains("German"));
         assert!(
-            user.find("</page>") < user.find("5 key points"),
+            user.find("</page>") < user.find("5 most important facts"),
             "instruction after the page"
         );
     }
