@@ -2,7 +2,7 @@
 import { ask } from './ui/client.js';
 import { el } from './ui/render.js';
 import { patchSettings, storedSettings } from './settings.js';
-import { fmtDateTime, localize, t } from './ui/i18n.js';
+import { errorText, fmtDateTime, localize, phrase, t } from './ui/i18n.js';
 
 localize();
 
@@ -13,7 +13,7 @@ async function show() {
   const query = /** @type {HTMLInputElement} */ ($('q')).value;
   const r = await ask({ type: 'history', query, limit: PAGE });
   const list = $('list');
-  if (!r.ok) { list.replaceChildren(el('p', { class: 'error', role: 'alert' }, [r.error.message])); return; }
+  if (!r.ok) { list.replaceChildren(el('p', { class: 'error', role: 'alert' }, [errorText(r.error)])); return; }
   $('count').textContent = `${t(r.total === 1 ? 'answerCountOne' : 'answerCount', [r.total])}${r.total > PAGE ? ` ${t('showingNewest', [PAGE])}` : ''}`;
   list.replaceChildren(...r.entries.map((/** @type {any} */ e) => {
     const del = el('button', { title: t('deleteEntry') }, [t('delete')]);
@@ -22,7 +22,7 @@ async function show() {
     return el('article', { class: 'entry', 'data-id': e.id }, [
       el('h2', { class: 'title' }, [open]),
       el('p', { class: 'timings' }, [`${fmtDateTime(e.created_ms)} · ${t(`kind_${e.kind}`)} · ${e.tier}${e.model ? ` · ${e.model}` : ''}`]),
-      el('pre', { class: 'answer' }, [e.text]),
+      el('pre', { class: 'answer' }, [e.shown && e.shown.length ? e.shown.map(phrase).join('\n') : e.text]),
       del,
     ]);
   }));
@@ -44,7 +44,7 @@ $('import').addEventListener('change', async (ev) => {
   const file = /** @type {HTMLInputElement} */ (ev.target).files?.[0];
   if (!file) return;
   const r = await ask({ type: 'import_history', json: await file.text() });
-  $('count').textContent = r.ok ? r.message : r.error.message;
+  $('count').textContent = r.ok ? phrase(r.message) : errorText(r.error);
   show();
 });
 const retention = /** @type {HTMLSelectElement} */ ($('retention'));

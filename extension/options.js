@@ -2,7 +2,7 @@
 import { ask } from './ui/client.js';
 import { IDLE_UNLOAD_MINUTES, patchSettings, storedSettings } from './settings.js';
 import { el } from './ui/render.js';
-import { engineText, fmtBytes, fmtDuration, fmtNumber, localize, t, tNodes } from './ui/i18n.js';
+import { errorText, fmtBytes, fmtDuration, fmtNumber, localize, modelDescription, phaseName, phrase, t, tNodes } from './ui/i18n.js';
 
 localize();
 
@@ -22,23 +22,23 @@ $('measure').addEventListener('click', async () => {
   $('probe').textContent = t('measuring');
   const r = await ask({ type: 'measure_backends' });
   button.disabled = false;
-  if (!r.ok) { $('probe').textContent = r.error.message; return; }
+  if (!r.ok) { $('probe').textContent = errorText(r.error); return; }
   await showStatus();
 });
 
 async function showStatus() {
   const r = await ask({ type: 'status' });
   const status = $('status');
-  if (!r || !r.ok) { status.textContent = t('engineError', [r && r.error ? r.error.message : t('noAnswer')]); return; }
-  if (r.error) { status.textContent = t('modelNotAvailable', [r.error.message]); return; }
+  if (!r || !r.ok) { status.textContent = t('engineError', [errorText(r && r.error)]); return; }
+  if (r.error) { status.textContent = t('modelNotAvailable', [errorText(r.error)]); return; }
   const b = r.backend;
-  const phases = (r.init_phases || []).map((/** @type {{name: string, ms: number}} */ p) => `${p.name} ${fmtDuration(p.ms)}`).join(', ');
-  if (b) status.replaceChildren(...tNodes('engineRunning', [r.model, b.ep.toUpperCase(), engineText(b.reason), fmtDuration(r.init_ms)]), ...(phases ? [' (', engineText(phases), ')'] : []));
+  const phases = (r.init_phases || []).map((/** @type {{name: string, ms: number}} */ p) => `${phaseName(p.name)} ${fmtDuration(p.ms)}`).join(', ');
+  if (b) status.replaceChildren(...tNodes('engineRunning', [r.model, b.ep.toUpperCase(), phrase(b.reason), fmtDuration(r.init_ms)]), ...(phases ? [` (${phases})`] : []));
   else status.textContent = t('engineNotStarted');
   showProbe(r.probe);
   if (r.recommendation) {
     const rec = r.recommendation;
-    $('recommendation').replaceChildren(...(rec.model ? tNodes('recommendedWith', [rec.tier, rec.model, engineText(rec.reason)]) : tNodes('recommended', [rec.tier, engineText(rec.reason)])));
+    $('recommendation').replaceChildren(...(rec.model ? tNodes('recommendedWith', [rec.tier, rec.model, phrase(rec.reason)]) : tNodes('recommended', [rec.tier, phrase(rec.reason)])));
   }
 }
 
@@ -48,7 +48,7 @@ const progressCells = new Map();
 async function showModels() {
   const r = await ask({ type: 'models' });
   const table = $('models');
-  if (!r.ok) { table.replaceChildren(el('tr', {}, [el('td', { class: 'error' }, [r.error.message])])); return; }
+  if (!r.ok) { table.replaceChildren(el('tr', {}, [el('td', { class: 'error' }, [errorText(r.error)])])); return; }
   $('usage').textContent = t('usage', [fmtBytes(r.usage_bytes), fmtBytes(r.quota_bytes)]);
   showWriters(r.models, (await storedSettings()).writer || 'auto');
   table.replaceChildren(el('tr', {}, [t('colModel'), t('colSize'), t('colState'), ''].map((h) => el('th', {}, [h]))));
@@ -73,7 +73,7 @@ async function showModels() {
       actions.append(b);
     }
     table.append(el('tr', {}, [
-      el('td', {}, [el('strong', {}, [m.display_name]), el('br'), el('small', {}, [engineText(m.description), ` ${m.license}. ${m.repo}@${m.revision}.${needs(m.requires)}`]),
+      el('td', {}, [el('strong', {}, [m.display_name]), el('br'), el('small', {}, [modelDescription(m), ` ${m.license}. ${m.repo}@${m.revision}.${needs(m.requires)}`]),
         el('small', { class: 'timings', 'data-testid': `check-${m.id}` }, [` ${t(m.bundled ? 'checkBundled' : m.hub_verified ? 'checkHubVerified' : m.verified ? 'checkPinned' : 'checkUnpinned')}`])]),
       el('td', {}, [m.verified ? fmtBytes(m.size) : `≈ ${fmtBytes(m.size)}`]),
       cell,
@@ -126,7 +126,7 @@ async function download(m) {
   await new Promise((resolve) => dialog.addEventListener('close', resolve, { once: true }));
   if (dialog.returnValue !== 'ok') return;
   const r = await ask({ type: 'download', model: m.id, consent: true });
-  if (!r.ok) { progressCells.get(m.id)?.replaceChildren(el('span', { class: 'error', role: 'alert' }, [r.error.message])); return; }
+  if (!r.ok) { progressCells.get(m.id)?.replaceChildren(el('span', { class: 'error', role: 'alert' }, [errorText(r.error)])); return; }
   showModels();
 }
 
@@ -139,7 +139,7 @@ new BroadcastChannel('scout-progress').addEventListener('message', (ev) => {
   const speed = p.bytes_per_s ? ` ${t('atSpeed', [fmtBytes(p.bytes_per_s)])}` : '';
   cell.replaceChildren(
     el('progress', { max: '100', value: String(p.percent), 'data-testid': `progress-${p.model}` }),
-    el('div', { class: 'timings', 'data-state': p.state }, [`${t(`state_${p.state}`)} ${fmtNumber(p.percent, 1)} % (${t('bytesOf', [fmtBytes(p.done), fmtBytes(p.total)])}${speed}${eta})${p.message ? ` — ${p.message}` : ''}`]),
+    el('div', { class: 'timings', 'data-state': p.state }, [`${t(`state_${p.state}`)} ${fmtNumber(p.percent, 1)} % (${t('bytesOf', [fmtBytes(p.done), fmtBytes(p.total)])}${speed}${eta})${p.message ? ` — ${phrase(p.message)}` : ''}`]),
   );
   if (['ready', 'failed', 'cancelled'].includes(p.state)) setTimeout(showModels, 300);
 });

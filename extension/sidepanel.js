@@ -4,7 +4,7 @@ import { patchSettings, storedSettings } from './settings.js';
 import { el, renderBusy } from './ui/render.js';
 import { Chat } from './ui/chat.js';
 import { summarizeAll } from './ui/t2.js';
-import { localize, t } from './ui/i18n.js';
+import { errorText, fmtPercent, labelName, localize, t } from './ui/i18n.js';
 
 localize();
 
@@ -35,14 +35,14 @@ async function classify() {
   renderBusy(labels, t('classifying'));
   const custom = /** @type {HTMLInputElement} */ ($('custom')).value.split(',').map((s) => s.trim()).filter(Boolean);
   const r = await ask({ type: 'classify', tabId, custom_labels: custom });
-  if (!r.ok) { labels.replaceChildren(el('div', { class: 'error', role: 'alert' }, [r.error.message])); return; }
+  if (!r.ok) { labels.replaceChildren(el('div', { class: 'error', role: 'alert' }, [errorText(r.error)])); return; }
   const names = { topic: t('labelTopic'), content_type: t('labelType'), tone: t('labelTone') };
   labels.replaceChildren(...r.results.map((/** @type {any} */ c) => {
     const set = typeof c.set === 'string' ? c.set : 'custom';
     const top = c.labels[0];
     return el('span', { class: `chip${c.uncertain ? ' uncertain' : ''}`, 'data-set': set, 'data-label': top.id,
-      title: c.labels.slice(0, 3).map((/** @type {any} */ l) => `${l.name} ${(l.score * 100).toFixed(0)} %`).join(', ') },
-    [t('labelChip', [names[set] || t('labelYours'), top.name]) + (c.uncertain ? ' ?' : '')]);
+      title: c.labels.slice(0, 3).map((/** @type {any} */ l) => `${labelName(set, l)} ${fmtPercent(l.score * 100)}`).join(', ') },
+    [t('labelChip', [names[set] || t('labelYours'), labelName(set, top)]) + (c.uncertain ? ' ?' : '')]);
   }), el('span', { class: 'badge tier' }, [`T1 · ${r.ep.toUpperCase()}`]));
 }
 

@@ -16,8 +16,10 @@ const OFFSCREEN_URL = 'offscreen.html';
 const MENU_PAGE = 'scout-summarize-page';
 const MENU_SELECTION = 'scout-summarize-selection';
 
-/** @param {string} code @param {string} message */
-const fail = (code, message) => ({ ok: false, error: { code, message } });
+/** An error in the UI's language. @param {string} code @param {string} message */
+const fail = (code, message) => ({ ok: false, error: { code, message, localized: true } });
+/** An error whose English detail the UI heads with its own words for `code` (a bug, a thrown exception). @param {string} code @param {string} detail */
+const failDetail = (code, detail) => ({ ok: false, error: { code, message: detail } });
 
 /** Pages we cannot read, with the reason shown to the user. @param {string | undefined} url */
 function unreadableReason(url) {
@@ -158,7 +160,7 @@ async function summarizeRequest(msg, page, preview) {
  * @param {{tabId: number, options?: object, tier?: string, refresh?: boolean, selectionOnly?: boolean, preview?: boolean, storedOnly?: boolean}} msg
  */
 async function summarize(msg) {
-  if (typeof msg.tabId !== 'number') return fail(ErrorCode.BAD_REQUEST, 'summarize needs a tabId');
+  if (typeof msg.tabId !== 'number') return failDetail(ErrorCode.BAD_REQUEST, 'summarize needs a tabId');
   const { page, error } = await capture(msg.tabId, !!msg.selectionOnly);
   if (error) return error;
   return toEngine(await summarizeRequest(msg, page, msg.preview === true));
@@ -174,7 +176,7 @@ async function summarizeOnPort(port, msg) {
   const post = (/** @type {string} */ phase, /** @type {any} */ reply) => {
     try { port.postMessage({ phase, reply }); } catch { /* the page closed: nobody to tell */ }
   };
-  if (typeof msg.tabId !== 'number') return post('final', fail(ErrorCode.BAD_REQUEST, 'summarize needs a tabId'));
+  if (typeof msg.tabId !== 'number') return post('final', failDetail(ErrorCode.BAD_REQUEST, 'summarize needs a tabId'));
   const { page, error } = await capture(msg.tabId, !!msg.selectionOnly);
   if (error) return post('final', error);
   let done = false;
@@ -191,7 +193,7 @@ async function summarizeOnPort(port, msg) {
  * @param {{tabId: number, selectionOnly?: boolean}} msg @param {(page: object) => object} request
  */
 async function aboutPage(msg, request) {
-  if (typeof msg.tabId !== 'number') return fail(ErrorCode.BAD_REQUEST, 'this request needs a tabId');
+  if (typeof msg.tabId !== 'number') return failDetail(ErrorCode.BAD_REQUEST, 'this request needs a tabId');
   const { page, error } = await capture(msg.tabId, !!msg.selectionOnly);
   if (error) return error;
   return toEngine(request(enginePage(page)));
@@ -201,7 +203,7 @@ const HIGHLIGHT_CSS = '::highlight(scout-cite) { background-color: #ffe066; colo
 
 /** Scroll to and highlight a cited passage in its tab; or remove the highlight. @param {any} msg */
 async function highlight(msg, on) {
-  if (typeof msg.tabId !== 'number') return fail(ErrorCode.BAD_REQUEST, 'highlight needs a tabId');
+  if (typeof msg.tabId !== 'number') return failDetail(ErrorCode.BAD_REQUEST, 'highlight needs a tabId');
   const target = { tabId: msg.tabId };
   try {
     if (!on) {
@@ -287,7 +289,7 @@ async function route(msg) {
       await restartEngine();
       return toEngine({ type: RequestType.STATUS });
     }
-    default: return fail(ErrorCode.BAD_REQUEST, `unknown message type ${JSON.stringify(msg && msg.type)}`);
+    default: return failDetail(ErrorCode.BAD_REQUEST, `unknown message type ${JSON.stringify(msg && msg.type)}`);
   }
 }
 
@@ -303,7 +305,7 @@ chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
     sendResponse(fail(ErrorCode.VERSION_MISMATCH, t('errUpdated')));
     return false;
   }
-  route(msg).then(sendResponse, (e) => sendResponse(fail(ErrorCode.INTERNAL, String(e && e.message || e))));
+  route(msg).then(sendResponse, (e) => sendResponse(failDetail(ErrorCode.INTERNAL, String(e && e.message || e))));
   return true;
 });
 
@@ -317,7 +319,7 @@ chrome.runtime.onConnect.addListener((port) => {
       port.postMessage({ phase: 'final', reply: fail(ErrorCode.VERSION_MISMATCH, t('errUpdated')) });
       return;
     }
-    summarizeOnPort(port, msg).catch((e) => port.postMessage({ phase: 'final', reply: fail(ErrorCode.INTERNAL, String(e && e.message || e)) }));
+    summarizeOnPort(port, msg).catch((e) => port.postMessage({ phase: 'final', reply: failDetail(ErrorCode.INTERNAL, String(e && e.message || e)) }));
   });
 });
 

@@ -8,7 +8,7 @@
 import { ask, writeStreaming } from './client.js';
 import { renderMarkdown } from './markdown.js';
 import { el, tierLabel, vectorNote } from './render.js';
-import { fmtDuration, t } from './i18n.js';
+import { errorText, fmtDuration, phrase, t } from './i18n.js';
 import { t2Label, writtenTimings } from './t2.js';
 
 /** Earlier turns sent with a question: enough for follow-ups, little enough to leave room for the passages. */
@@ -101,7 +101,7 @@ export class Chat {
       written += e.text;
       text.replaceChildren(renderMarkdown(written));
     });
-    if (!r.ok) { turn.error = r.error.message; return; }
+    if (!r.ok) { turn.error = errorText(r.error); return; }
     turn.answer = {
       tier: 'T2',
       text: r.text,
@@ -116,7 +116,7 @@ export class Chat {
   /** @param {Turn} turn */
   async answerT1(turn) {
     const r = await ask({ type: 'ask', tabId: this.tabId, question: turn.question });
-    if (!r.ok) { turn.error = r.error.message; return; }
+    if (!r.ok) { turn.error = errorText(r.error); return; }
     turn.answer = {
       tier: 'T1',
       answers: r.answers.map((/** @type {any} */ a) => ({ id: a.id, heading: a.heading, quote: a.quote, nodes: a.nodes })),
@@ -143,7 +143,7 @@ export class Chat {
     const a = turn.answer;
     if (!a) return box;
     if (a.tier === 'T1') {
-      if (a.no_answer) box.append(el('p', { class: 'note', 'data-testid': 'no-answer' }, [t('scoutSays', [a.no_answer])]));
+      if (a.no_answer) box.append(el('p', { class: 'note', 'data-testid': 'no-answer' }, [t('scoutSays', [phrase(a.no_answer)])]));
       a.answers.forEach((/** @type {any} */ p, /** @type {number} */ i) => {
         const show = el('a', { href: '#', class: 'cite', 'data-passage': p.id }, [t('showInPage', [i + 1])]);
         show.addEventListener('click', (e) => { e.preventDefault(); this.highlight(p.nodes, p.quote, show); });
@@ -202,12 +202,12 @@ export class Chat {
   /** @param {string[]} nodes @param {string} quote @param {HTMLElement} from */
   async highlight(nodes, quote, from) {
     const h = await ask({ type: 'highlight', tabId: this.tabId, nodes, quote });
-    if (!h.ok) from.after(el('span', { class: 'note', role: 'alert' }, [` ${h.error.message}`]));
+    if (!h.ok) from.after(el('span', { class: 'note', role: 'alert' }, [` ${errorText(h.error)}`]));
   }
 }
 
 /** An earlier answer as the model sees it in the history. @param {any} a */
 function answerText(a) {
   if (a.tier === 'T2') return a.text;
-  return a.no_answer ? `${a.no_answer}.` : a.answers.map((/** @type {any} */ p) => p.quote).join(' ');
+  return a.no_answer ? `${phrase(a.no_answer)}.` : a.answers.map((/** @type {any} */ p) => p.quote).join(' ');
 }

@@ -82,7 +82,7 @@ export function fmtDateTime(ms) {
 }
 
 /**
- * The message `key` as nodes, for substitutions that are nodes themselves (e.g. `engineText`).
+ * The message `key` as nodes, for substitutions that are nodes themselves (e.g. a catalog description).
  * @param {string} key @param {(string | number | Node)[]} subs @returns {(string | Node)[]}
  */
 export function tNodes(key, subs) {
@@ -102,8 +102,8 @@ export function tNodes(key, subs) {
 }
 
 /**
- * Text written by the engine or the catalog (English: they are not translated yet), marked `lang="en"` so that
- * screen readers read it as English.
+ * English text that has no message in the locales (a catalog entry added by the user, a runtime's own words), marked
+ * `lang="en"` so that screen readers read it as English.
  * @param {string} text
  */
 export function engineText(text) {
@@ -112,3 +112,46 @@ export function engineText(text) {
   e.textContent = text;
   return e;
 }
+
+/**
+ * Words the engine wrote (`core/phrase.rs`: a message key, its arguments, its English text) in the browser's
+ * language; a key this build's locales lack, or plain text, shows the English text.
+ * @param {any} p @returns {string}
+ */
+export function phrase(p) {
+  if (!p) return '';
+  if (typeof p === 'string') return p;
+  const args = (p.args || []).map((/** @type {any} */ a) => (typeof a === 'string' ? a : phrase(a)));
+  return (p.key && chrome.i18n.getMessage(p.key, args)) || p.text;
+}
+
+/**
+ * An error reply's words: the extension's own errors are in the UI's language already; the engine's are headed by
+ * the UI's words for their code, with the engine's English detail after them.
+ * @param {{code: string, message: string, localized?: boolean} | undefined} err @returns {string}
+ */
+export function errorText(err) {
+  if (!err) return t('noAnswer');
+  if (err.localized) return err.message;
+  const head = chrome.i18n.getMessage(`errCode_${err.code}`);
+  if (!head) return err.message;
+  return err.message && err.message !== err.code ? `${head} (${err.message})` : head;
+}
+
+/** A built-in catalog model's description in the browser's language (the catalog's English for others). @param {{id: string, description: string}} m */
+export function modelDescription(m) {
+  return chrome.i18n.getMessage(`modelDesc_${messageName(m.id)}`) || engineText(m.description);
+}
+
+/** A built-in label's name in the browser's language (custom labels are the user's own words). @param {string} set @param {{id: string, name: string}} label */
+export function labelName(set, label) {
+  return chrome.i18n.getMessage(`label_${messageName(set)}_${messageName(label.id)}`) || label.name;
+}
+
+/** A timed phase of the engine's start ("runtime script") in the browser's language. @param {string} name */
+export function phaseName(name) {
+  return chrome.i18n.getMessage(`phase_${messageName(name)}`) || name;
+}
+
+/** `id` as a message name (letters, digits and `_`). @param {string} id */
+const messageName = (id) => id.replace(/[^A-Za-z0-9]+/g, '_');

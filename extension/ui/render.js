@@ -1,7 +1,7 @@
 // @ts-check
 /** Rendering of engine replies, shared by the popup and the side panel. Page text is only ever set as text. */
 import { ask, askProgressive } from './client.js';
-import { fmtAge, fmtDuration, fmtPercent, t } from './i18n.js';
+import { errorText, fmtAge, fmtDuration, fmtPercent, phrase, t } from './i18n.js';
 
 /** "T1 · on-device embedder". @param {string} tier "T0"…"T3" */
 export const tierLabel = (tier) => (['T0', 'T1', 'T2', 'T3'].includes(tier) ? t(`tier${tier}`) : tier);
@@ -25,7 +25,7 @@ export function renderReply(box, reply) {
   box.replaceChildren();
   if (!reply || !reply.ok) {
     const err = (reply && reply.error) || { code: 'internal', message: t('noAnswer') };
-    box.append(el('div', { class: 'error', role: 'alert', 'data-code': err.code }, [err.message]));
+    box.append(el('div', { class: 'error', role: 'alert', 'data-code': err.code }, [errorText(err)]));
     return;
   }
   if (reply.type !== 'summary') {
@@ -40,7 +40,7 @@ export function renderReply(box, reply) {
   if (reply.lang) badges.append(el('span', { class: 'badge' }, [reply.lang]));
   badges.append(el('span', { class: 'badge' }, [t('minRead', [Math.max(1, Math.round(reply.reading_minutes))])]));
   box.append(el('h2', { class: 'title', 'data-testid': 'title' }, [reply.title || reply.url]), badges);
-  if (reply.fallback_reason) box.append(el('p', { class: 'note' }, [reply.fallback_reason]));
+  if (reply.fallback_reason) box.append(el('p', { class: 'note' }, [phrase(reply.fallback_reason)]));
   if (!reply.readerable) box.append(el('p', { class: 'note' }, [t('notArticle')]));
   const list = el('ul', { class: 'summary', 'data-testid': 'summary' });
   for (const s of reply.summary.sentences) list.append(el('li', {}, [s.text]));

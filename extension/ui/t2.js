@@ -6,7 +6,7 @@
 import { writeStreaming } from './client.js';
 import { renderMarkdown } from './markdown.js';
 import { el, summarizeProgressively, tierLabel } from './render.js';
-import { fmtDuration, fmtNumber, fmtPercent, t } from './i18n.js';
+import { errorText, fmtDuration, fmtNumber, fmtPercent, t } from './i18n.js';
 
 /** "T2 · local LLM · SmolLM2 135M Instruct · WASM". @param {any} writer @param {string} [ep] */
 export function t2Label(writer, ep) {
@@ -76,7 +76,7 @@ export async function writeSummaryInto(box, msg, writer) {
   status.remove();
   if (!reply.ok) {
     text.replaceChildren(el('p', { class: 'note', role: 'alert', 'data-testid': 't2-error' }, [
-      t('writerFailed', [writer.display_name, reply.error.message, firstLabel])]));
+      t('writerFailed', [writer.display_name, errorText(reply.error), firstLabel])]));
     if (extracted && extracted.parentElement?.tagName === 'DETAILS') extracted.parentElement.replaceWith(extracted);
     if (tierBadge) tierBadge.textContent = firstLabel;
     return reply;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::catalog::{ModelEntry, ModelFile};
 use super::error::{ErrorCode, ScoutError};
+use super::phrase::Phrase;
 
 /// The public Hugging Face hub; users may point Scout at a mirror, tests at 127.0.0.1.
 pub const DEFAULT_HUB: &str = "https://huggingface.co";
@@ -141,7 +142,8 @@ pub struct Progress {
     pub bytes_per_s: f64,
     pub eta_s: Option<f64>,
     pub state: DownloadState,
-    pub message: Option<String>,
+    /// What the state means (the file being fetched, why it failed, that it is verified).
+    pub message: Option<Phrase>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]

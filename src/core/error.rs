@@ -68,7 +68,11 @@ impl ErrorCode {
 #[error("{message}")]
 pub struct ScoutError {
     pub code: ErrorCode,
+    /// The engine's messages are English details (the UI heads them with its own words for `code`); errors made by
+    /// the extension's scripts are in the UI's language and say so with `localized`.
     pub message: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub localized: bool,
 }
 
 impl ScoutError {
@@ -76,6 +80,7 @@ impl ScoutError {
         ScoutError {
             code,
             message: message.into(),
+            localized: false,
         }
     }
 }

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::catalog::{Catalog, ModelEntry, Task};
+use super::phrase::Phrase;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct WebGpuInfo {
@@ -69,7 +70,7 @@ pub struct BackendChoice {
     /// WASM threads to use.
     pub threads: u32,
     /// Why this backend, in words for the options page.
-    pub reason: String,
+    pub reason: Phrase,
 }
 
 /// A measured comparison of the two execution providers on this device, made once and kept (IndexedDB) until
@@ -136,55 +137,48 @@ pub fn choose_backend(hw: &HardwareProfile, pref: BackendPreference, probe: Opti
     let threads = if hw.cross_origin_isolated { cores.min(4) } else { 1 };
     let measured = probe.filter(|p| p.device == device_key(hw));
     let (ep, reason) = match pref {
-        BackendPreference::Wasm => (Ep::Wasm, "WASM chosen in the options".to_string()),
-        BackendPreference::Webgpu if hw.webgpu.available => (Ep::Webgpu, "WebGPU chosen in the options".to_string()),
-        BackendPreference::Webgpu => (
-            Ep::Wasm,
-            "WebGPU chosen in the options, but this browser exposes no WebGPU adapter: using WASM".to_string(),
-        ),
+        BackendPreference::Wasm => (Ep::Wasm, Phrase::of("engBackendWasmChosen")),
+        BackendPreference::Webgpu if hw.webgpu.available => (Ep::Webgpu, Phrase::of("engBackendWebgpuChosen")),
+        BackendPreference::Webgpu => (Ep::Wasm, Phrase::of("engBackendWebgpuMissing")),
         BackendPreference::Auto if hw.webgpu.available => match measured {
             Some(p) => match (p.webgpu_ms, &p.webgpu_error) {
                 (Some(g), _) if g * WEBGPU_MARGIN < p.wasm_ms => (
                     Ep::Webgpu,
-                    format!(
-                        "measured on this device: WebGPU {g:.0} ms vs WASM {:.0} ms per batch",
-                        p.wasm_ms
+                    Phrase::new(
+                        "engBackendMeasuredWebgpu",
+                        vec![format!("{g:.0}").into(), format!("{:.0}", p.wasm_ms).into()],
                     ),
                 ),
                 (Some(g), _) => (
                     Ep::Wasm,
-                    format!(
-                        "measured on this device: WASM {:.0} ms vs WebGPU {g:.0} ms per batch",
-                        p.wasm_ms
+                    Phrase::new(
+                        "engBackendMeasuredWasm",
+                        vec![format!("{:.0}", p.wasm_ms).into(), format!("{g:.0}").into()],
                     ),
                 ),
                 (None, err) => (
                     Ep::Wasm,
-                    format!(
-                        "WebGPU failed when measured on this device ({})",
-                        err.as_deref().unwrap_or("no result")
+                    Phrase::new(
+                        "engBackendMeasureFailed",
+                        vec![err.as_deref().unwrap_or("no result").into()],
                     ),
                 ),
             },
             None if !hw.webgpu.is_fallback => (
                 Ep::Webgpu,
-                format!(
-                    "hardware WebGPU adapter{}",
-                    hw.webgpu
-                        .vendor
-                        .as_deref()
-                        .map(|v| format!(" ({v})"))
-                        .unwrap_or_default()
-                ),
+                match hw.webgpu.vendor.as_deref() {
+                    Some(v) => Phrase::new("engBackendHardwareVendor", vec![v.into()]),
+                    None => Phrase::of("engBackendHardware"),
+                },
             ),
-            None => (Ep::Wasm, "only a software WebGPU adapter: WASM is faster".to_string()),
+            None => (Ep::Wasm, Phrase::of("engBackendSoftware")),
         },
-        BackendPreference::Auto => (Ep::Wasm, "no WebGPU adapter".to_string()),
+        BackendPreference::Auto => (Ep::Wasm, Phrase::of("engBackendNoAdapter")),
     };
-    let reason = if ep == Ep::Wasm {
-        format!("{reason}; {threads} WASM thread{}", if threads == 1 { "" } else { "s" })
-    } else {
-        reason
+    let reason = match (ep, threads) {
+        (Ep::Wasm, 1) => Phrase::new("engWasmThread", vec![reason.into()]),
+        (Ep::Wasm, n) => Phrase::new("engWasmThreads", vec![reason.into(), n.to_string().into()]),
+        _ => reason,
     };
     BackendChoice { ep, threads, reason }
 }
@@ -222,7 +216,7 @@ mod tests {
             let c = choose_backend(h, *pref, None);
             assert_eq!(c.ep, *ep, "case {i}: {}", c.reason);
             assert_eq!(c.threads, *threads, "case {i}");
-            assert!(!c.reason.is_empty());
+            assert!(!c.reason.text.is_empty());
         }
     }
 
@@ -250,13 +244,13 @@ mod tests {
         assert!(!should_probe(&gpu, Auto, Some(&fast_gpu)), "measured once per device");
         let c = choose_backend(&gpu, Auto, Some(&fast_gpu));
         assert_eq!(c.ep, Ep::Webgpu);
-        assert!(c.reason.contains("measured"), "{}", c.reason);
+        assert!(c.reason.text.contains("measured"), "{}", c.reason);
         // A near tie or a slower GPU: WASM.
         assert_eq!(choose_backend(&gpu, Auto, Some(&probe(40.0, Some(36.0)))).ep, Ep::Wasm);
         assert_eq!(choose_backend(&gpu, Auto, Some(&probe(40.0, Some(400.0)))).ep, Ep::Wasm);
         let failed = choose_backend(&gpu, Auto, Some(&probe(40.0, None)));
         assert_eq!(failed.ep, Ep::Wasm);
-        assert!(failed.reason.contains("device lost"), "{}", failed.reason);
+        assert!(failed.reason.text.contains("device lost"), "{}", failed.reason);
         // The user's choice wins over the measurement.
         assert_eq!(choose_backend(&gpu, Wasm, Some(&fast_gpu)).ep, Ep::Wasm);
         // Another device (a new adapter, other cores): measure again; until then the facts decide.
@@ -265,6 +259,7 @@ mod tests {
         assert!(
             !choose_backend(&other, Auto, Some(&fast_gpu))
                 .reason
+                .text
                 .contains("measured")
         );
     }
@@ -277,7 +272,7 @@ pub struct Recommendation {
     pub tier: String,
     /// The catalog model to download for T2, if any.
     pub model: Option<String>,
-    pub reason: String,
+    pub reason: Phrase,
 }
 
 /// Recommend a tier from the hardware facts and the catalog's requirements: the largest verified local LLM this
@@ -287,16 +282,17 @@ pub fn recommend(hw: &HardwareProfile, catalog: &Catalog) -> Recommendation {
     let cores = hw.hardware_concurrency.unwrap_or(1);
     let gpu = hw.webgpu.available && !hw.webgpu.is_fallback;
     let f16 = hw.webgpu.features.iter().any(|f| f == "shader-f16");
-    let device = match (gpu, f16) {
-        (true, true) => format!("GPU with shader-f16, {cores} cores, {mem} GB"),
-        (true, false) => format!("GPU without shader-f16, {cores} cores, {mem} GB"),
-        (false, _) => format!("no hardware GPU, {cores} cores, {mem} GB"),
+    let key = match (gpu, f16) {
+        (true, true) => "engDeviceGpuF16",
+        (true, false) => "engDeviceGpu",
+        (false, _) => "engDeviceCpu",
     };
+    let device = Phrase::new(key, vec![cores.to_string().into(), mem.to_string().into()]);
     if mem < 2.0 || cores < 2 {
         return Recommendation {
             tier: "T1".into(),
             model: None,
-            reason: format!("{device}: a local LLM would be too slow; the bundled embedder works well"),
+            reason: Phrase::new("engRecTooSlow", vec![device.into()]),
         };
     }
     let fits = |m: &&ModelEntry| {
@@ -315,19 +311,23 @@ pub fn recommend(hw: &HardwareProfile, catalog: &Catalog) -> Recommendation {
         return Recommendation {
             tier: "T1".into(),
             model: None,
-            reason: format!("{device}: no verified local LLM suits this device yet; the bundled embedder works well"),
+            reason: Phrase::new("engRecNoneVerified", vec![device.into()]),
         };
     };
-    let mut reason = format!("{device}: {} runs well here", best.display_name);
-    if let Some(bigger) = llms
+    let bigger = llms
         .first()
-        .filter(|m| !m.verified && m.total_size() > best.total_size())
-    {
-        reason.push_str(&format!(
-            "; {} would suit this device once its files are verified",
-            bigger.display_name
-        ));
-    }
+        .filter(|m| !m.verified && m.total_size() > best.total_size());
+    let reason = match bigger {
+        Some(bigger) => Phrase::new(
+            "engRecRunsWellBigger",
+            vec![
+                device.into(),
+                best.display_name.clone().into(),
+                bigger.display_name.clone().into(),
+            ],
+        ),
+        None => Phrase::new("engRecRunsWell", vec![device.into(), best.display_name.clone().into()]),
+    };
     Recommendation {
         tier: "T2".into(),
         model: Some(best.id.clone()),
@@ -363,26 +363,27 @@ mod recommend_tests {
             let r = recommend(&hw, &Catalog::builtin());
             assert_eq!(r.tier, tier, "{}", r.reason);
             assert_eq!(r.model.is_some(), tier == "T2");
-            assert!(!r.reason.is_empty());
+            assert!(!r.reason.text.is_empty());
         }
         assert!(
             recommend(&mk(8.0, 8, false, false, false), &Catalog::builtin())
                 .reason
+                .text
                 .contains("no hardware GPU")
         );
         // A GPU with fp16 shaders and 8 GB: SmolLM2 is the verified pick; Llama 3.2 1B is named as suitable.
         let r = recommend(&mk(8.0, 8, true, false, true), &Catalog::builtin());
         assert_eq!(r.model.as_deref(), Some("smollm2-135m-instruct-int8"));
-        assert!(r.reason.contains("Llama 3.2 1B"), "{}", r.reason);
+        assert!(r.reason.text.contains("Llama 3.2 1B"), "{}", r.reason);
         // Without shader-f16 the q4f16 models are not suggested.
         let r = recommend(&mk(8.0, 8, true, false, false), &Catalog::builtin());
         assert!(
-            !r.reason.contains("Qwen") && !r.reason.contains("Llama"),
+            !r.reason.text.contains("Qwen") && !r.reason.text.contains("Llama"),
             "{}",
             r.reason
         );
         // 4 GB with f16: Qwen fits, Llama (8 GB) does not.
         let r = recommend(&mk(4.0, 4, true, false, true), &Catalog::builtin());
-        assert!(r.reason.contains("Qwen2.5 0.5B"), "{}", r.reason);
+        assert!(r.reason.text.contains("Qwen2.5 0.5B"), "{}", r.reason);
     }
 }

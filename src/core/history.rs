@@ -3,8 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::classify::LabelSet;
+use super::classify::{Classification, LabelSet};
 use super::error::{ErrorCode, ScoutError};
+use super::phrase::{Phrase, message_name};
 use super::protocol::{AnswersReply, ClassifyReply, SummaryReply, Tier};
 
 /// Bumped when the entry shape changes; imports of other versions are refused with a clear error.
@@ -24,8 +25,12 @@ pub struct HistoryEntry {
     pub options: String,
     pub content_hash: String,
     pub created_ms: f64,
-    /// The answer as text (what search looks at, and what the history view shows).
+    /// The answer as English text (what search looks at, and what exports carry).
     pub text: String,
+    /// The answer as the history page shows it, line by line in the UI's language; empty for summaries (the page's
+    /// own words) and entries stored before it existed, which show `text`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shown: Vec<Phrase>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -65,6 +70,7 @@ fn page_entry(
         content_hash: String::new(),
         created_ms: now_ms,
         text,
+        shown: Vec::new(),
     }
 }
 
@@ -85,20 +91,19 @@ pub fn entry_for_summary(reply: &SummaryReply, options_json: &str, now_ms: f64) 
 }
 
 pub fn entry_for_answers(reply: &AnswersReply, model: Option<&str>, now_ms: f64) -> HistoryEntry {
-    let text = match &reply.no_answer {
-        Some(why) => format!("Q: {}\nScout: {why}.", reply.question),
-        None => {
-            let quotes: Vec<String> = reply
+    let mut shown = vec![Phrase::new("engHistoryQuestion", vec![reply.question.clone().into()])];
+    match &reply.no_answer {
+        Some(why) => shown.push(Phrase::new("engHistoryNoAnswer", vec![why.clone().into()])),
+        None => shown.extend(
+            reply
                 .answers
                 .iter()
                 .enumerate()
-                .map(|(i, a)| format!("[{}] {}", i + 1, a.quote))
-                .collect();
-            format!("Q: {}\n{}", reply.question, quotes.join("\n"))
-        }
-    };
+                .map(|(i, a)| Phrase::plain(&format!("[{}] {}", i + 1, a.quote))),
+        ),
+    }
     let id_key = super::hash::content_hash(&[&reply.url, &reply.question]);
-    page_entry(
+    let entry = page_entry(
         "answer",
         &id_key,
         &reply.url,
@@ -106,33 +111,15 @@ pub fn entry_for_answers(reply: &AnswersReply, model: Option<&str>, now_ms: f64)
         reply.tier,
         model,
         now_ms,
-        text,
-    )
+        String::new(),
+    );
+    with_lines(entry, shown)
 }
 
 pub fn entry_for_classification(reply: &ClassifyReply, model: Option<&str>, now_ms: f64) -> HistoryEntry {
-    let text = reply
-        .results
-        .iter()
-        .filter_map(|c| {
-            let top = c.labels.first()?;
-            let set = match &c.set {
-                LabelSet::Topic => "topic",
-                LabelSet::ContentType => "type",
-                LabelSet::Tone => "tone",
-                LabelSet::Custom(_) => "yours",
-            };
-            Some(format!(
-                "{set}: {} ({:.0} %){}",
-                top.name,
-                top.score * 100.0,
-                if c.uncertain { ", uncertain" } else { "" }
-            ))
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
+    let shown = reply.results.iter().filter_map(label_line).collect();
     let id_key = super::hash::content_hash(&[&reply.url, "classification"]);
-    page_entry(
+    let entry = page_entry(
         "classification",
         &id_key,
         &reply.url,
@@ -140,8 +127,43 @@ pub fn entry_for_classification(reply: &ClassifyReply, model: Option<&str>, now_
         reply.tier,
         model,
         now_ms,
-        text,
-    )
+        String::new(),
+    );
+    with_lines(entry, shown)
+}
+
+/// The entry with these lines shown, and their English as its text.
+fn with_lines(mut entry: HistoryEntry, shown: Vec<Phrase>) -> HistoryEntry {
+    entry.text = shown.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join("\n");
+    entry.shown = shown;
+    entry
+}
+
+/// A classification result as the history page shows it: "Topic: Technology (83 %)", built-in names localized.
+fn label_line(c: &Classification) -> Option<Phrase> {
+    let top = c.labels.first()?;
+    let set = match &c.set {
+        LabelSet::Topic => Phrase::named("labelTopic", "Topic"),
+        LabelSet::ContentType => Phrase::named("labelType", "Type"),
+        LabelSet::Tone => Phrase::named("labelTone", "Tone"),
+        LabelSet::Custom(_) => Phrase::named("labelYours", "Yours"),
+    };
+    let name = match &c.set {
+        LabelSet::Custom(_) => Phrase::plain(&top.name),
+        builtin => Phrase::named(
+            &format!("label_{}_{}", message_name(&builtin.key()), message_name(&top.id)),
+            &top.name,
+        ),
+    };
+    let key = if c.uncertain {
+        "engHistoryLabelUncertain"
+    } else {
+        "engHistoryLabel"
+    };
+    Some(Phrase::new(
+        key,
+        vec![set.into(), name.into(), format!("{:.0}", top.score * 100.0).into()],
+    ))
 }
 
 /// Case-insensitive match of every query word in the title, URL or text.
@@ -194,6 +216,7 @@ mod tests {
             content_hash: "abcdef0123456789".into(),
             created_ms: ms,
             text: "- The bridge will be rebuilt.".into(),
+            shown: Vec::new(),
         }
     }
 

@@ -12,6 +12,7 @@ pub mod hardware;
 pub mod hash;
 pub mod history;
 pub mod page;
+pub mod phrase;
 pub mod pipeline;
 pub mod protocol;
 pub mod qa;

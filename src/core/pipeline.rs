@@ -4,6 +4,7 @@
 use super::embed::{Embedder, EncoderBackend};
 use super::error::{ErrorCode, ScoutError};
 use super::page::{ReadablePage, read_page};
+use super::phrase::Phrase;
 use super::protocol::{Coverage, PageContent, SummaryReply, Tier, TierRequest, Timings, VectorUse};
 use super::store::{Clock, ResultStore, summary_key};
 use super::text::{
@@ -97,17 +98,16 @@ pub async fn summarize<B: EncoderBackend, S: ResultStore + VectorStore, C: Clock
                 }
                 (Err(e), _) if e.code == ErrorCode::Cancelled => return Err(e),
                 (Err(e), _) => {
-                    fallback_reason = Some(format!("embedding failed, used the no-model summary: {}", e.message));
+                    fallback_reason = Some(Phrase::new("engFallbackEmbedFailed", vec![e.message.into()]));
                     Box::new(LexicalSimilarity::new(&texts))
                 }
             }
         }
         (true, None) => {
-            fallback_reason = Some(
-                ctx.embedder_error
-                    .clone()
-                    .unwrap_or_else(|| "the embedding model is not loaded".to_string()),
-            );
+            fallback_reason = Some(match &ctx.embedder_error {
+                Some(e) => Phrase::new("engFallbackEmbedderError", vec![e.clone().into()]),
+                None => Phrase::of("engFallbackNoEmbedder"),
+            });
             Box::new(LexicalSimilarity::new(&texts))
         }
         (false, _) => Box::new(LexicalSimilarity::new(&texts)),
@@ -286,7 +286,11 @@ mod tests {
         };
         let r = block_on(summarize(ctx(), &page(), &opts, TierRequest::Auto, false)).unwrap();
         assert_eq!(r.tier, Tier::T0);
-        assert_eq!(r.fallback_reason.as_deref(), Some("no model"));
+        let why = r.fallback_reason.unwrap();
+        assert_eq!(
+            (why.key.as_str(), why.text.ends_with(": no model")),
+            ("engFallbackEmbedderError", true)
+        );
         assert!(!r.cached);
         let text = page().text.unwrap();
         for s in &r.summary.sentences {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{ErrorCode, ScoutError};
 use super::hardware::{BackendChoice, BackendPreference, HardwareProfile};
+use super::phrase::Phrase;
 use super::text::SummaryOptions;
 
 /// Bumped on any incompatible change of the messages below.
@@ -331,7 +332,7 @@ pub struct SummaryReply {
     #[serde(default)]
     pub created_ms: Option<f64>,
     /// Why a lower tier answered than requested, if it did.
-    pub fallback_reason: Option<String>,
+    pub fallback_reason: Option<Phrase>,
     #[serde(default)]
     pub vectors: VectorUse,
 }
@@ -428,7 +429,7 @@ pub struct AnswersReply {
     pub ep: String,
     /// Best first; empty when `no_answer` says why.
     pub answers: Vec<AnswerOut>,
-    pub no_answer: Option<String>,
+    pub no_answer: Option<Phrase>,
     /// The page's passages were already indexed (a follow-up question).
     pub index_cached: bool,
     pub timings: QaTimings,
@@ -469,7 +470,7 @@ pub enum ReplyBody {
     },
     /// A command was carried out (download started, deleted, cancelled).
     Ack {
-        message: String,
+        message: Phrase,
     },
 }
 

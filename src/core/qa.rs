@@ -78,7 +78,7 @@ pub async fn answer<B: EncoderBackend, V: VectorStore, C: Clock>(
                 .collect(),
             None,
         ),
-        AskResult::NoAnswer { reason, .. } => (Vec::new(), Some(reason.message().to_string())),
+        AskResult::NoAnswer { reason, .. } => (Vec::new(), Some(reason.phrase())),
     };
     Ok(AnswersReply {
         url: page.url.clone(),

@@ -20,6 +20,7 @@ use crate::core::download::{
     check_quota, file_url, resume_action, retryable,
 };
 use crate::core::error::{ErrorCode, ScoutError};
+use crate::core::phrase::Phrase;
 use crate::core::store::Clock;
 use crate::core::verify::{self, Expected, Verifier};
 
@@ -156,25 +157,22 @@ pub async fn start(
             Err(e) if flag.get() => {
                 let _ = store.delete_model(&model.id).await;
                 let mut p = download::progress(&model.id, 0, total, 0, 0.0, DownloadState::Cancelled);
-                p.message = Some(e.message.clone());
+                p.message = Some(Phrase::plain(&e.message));
                 p
             }
             Err(e) => {
                 let mut p = download::progress(&model.id, 0, total, 0, 0.0, DownloadState::Failed);
-                p.message = Some(e.message.clone());
+                p.message = Some(Phrase::plain(&e.message));
                 p
             }
         };
         if result.is_ok() {
             let by_hub = expected.iter().any(Expected::by_hub);
-            p.message = Some(
-                if by_hub {
-                    "verified by the hub's hashes and ready"
-                } else {
-                    "verified (sha256) and ready"
-                }
-                .into(),
-            );
+            p.message = Some(Phrase::of(if by_hub {
+                "engDownloadReadyHub"
+            } else {
+                "engDownloadReadyPinned"
+            }));
         }
         channel_post(&p);
     });
@@ -262,7 +260,7 @@ async fn download_file(
                     clock.now_ms() - t0,
                     DownloadState::Downloading,
                 );
-                p.message = Some(file.path.clone());
+                p.message = Some(Phrase::plain(&file.path));
                 channel_post(&p);
             },
         )
@@ -280,10 +278,13 @@ async fn download_file(
                 let wait = backoff_ms(attempt - 1);
                 let mut p =
                     download::progress(&model.id, done_before + fp.done, total, 0, 1.0, DownloadState::Retrying);
-                p.message = Some(format!(
-                    "{} — retrying in {} s (attempt {attempt})",
-                    e.message,
-                    wait / 1000
+                p.message = Some(Phrase::new(
+                    "engDownloadRetrying",
+                    vec![
+                        e.message.into(),
+                        (wait / 1000).to_string().into(),
+                        attempt.to_string().into(),
+                    ],
                 ));
                 channel_post(&p);
                 sleep(wait as i32).await;

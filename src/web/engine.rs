@@ -25,6 +25,7 @@ use crate::core::hardware::{
     should_probe,
 };
 use crate::core::history;
+use crate::core::phrase::Phrase;
 use crate::core::pipeline::{SummarizeContext, summarize};
 use crate::core::protocol::{
     EmbedReply, Envelope, HistoryReply, InitPhase, ModelLoadedReply, ModelsReply, Reply, ReplyBody, Request,
@@ -114,7 +115,7 @@ pub async fn handle(envelope_json: String) -> String {
         Ok(env) if env.request == Request::Cancel => {
             CANCEL.with(|c| c.set(true));
             Reply::ok(ReplyBody::Ack {
-                message: "cancelling".into(),
+                message: Phrase::plain("cancelling"),
             })
         }
         Ok(Envelope {
@@ -172,7 +173,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
     };
     match env.request {
         Request::Cancel => Ok(ReplyBody::Ack {
-            message: "nothing to cancel".into(),
+            message: Phrase::plain("nothing to cancel"),
         }),
         Request::MeasureBackends => {
             if st.loaded.is_some() || loaded_bundle().is_some() {
@@ -340,13 +341,13 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
         Request::DeleteHistory { id } => {
             shared_store().await?.delete_history(&id).await?;
             Ok(ReplyBody::Ack {
-                message: format!("deleted {id}"),
+                message: Phrase::plain(&format!("deleted {id}")),
             })
         }
         Request::ClearHistory => {
             shared_store().await?.clear_history().await?;
             Ok(ReplyBody::Ack {
-                message: "history cleared".into(),
+                message: Phrase::plain("history cleared"),
             })
         }
         Request::ExportHistory => {
@@ -359,7 +360,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             let entries = history::import_json(&json)?;
             shared_store().await?.put_history_many(&entries).await?;
             Ok(ReplyBody::Ack {
-                message: format!("imported {} entries", entries.len()),
+                message: Phrase::new("engHistoryImported", vec![entries.len().to_string().into()]),
             })
         }
         Request::Models => {
@@ -377,17 +378,13 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             let cap = env.settings.storage_cap_mb.map(|mb| f64::from(mb) * 1e6);
             download::start(store, &catalog(), &model, &hub, consent, cap).await?;
             Ok(ReplyBody::Ack {
-                message: format!("downloading {model} from {hub}"),
+                message: Phrase::plain(&format!("downloading {model} from {hub}")),
             })
         }
         Request::CancelDownload { model } => {
             let found = download::cancel(&model);
             Ok(ReplyBody::Ack {
-                message: if found {
-                    "cancelling".into()
-                } else {
-                    "no such download".into()
-                },
+                message: Phrase::plain(if found { "cancelling" } else { "no such download" }),
             })
         }
         Request::DeleteModel { model } => {
@@ -395,7 +392,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             download::cancel(&model);
             store.delete_model(&model).await?;
             Ok(ReplyBody::Ack {
-                message: format!("deleted {model}"),
+                message: Phrase::plain(&format!("deleted {model}")),
             })
         }
         Request::DeleteAllModels => {
@@ -405,7 +402,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                 store.delete_model(&m.id).await?;
             }
             Ok(ReplyBody::Ack {
-                message: "deleted all downloaded models".into(),
+                message: Phrase::plain("deleted all downloaded models"),
             })
         }
         Request::LoadModel { model } => {
@@ -630,7 +627,7 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
     let mut choice = choose_backend(&want.hw, want.pref, stored.as_ref());
     if loaded_bundle() == Some(Ep::Wasm) && choice.ep == Ep::Webgpu {
         choice.ep = Ep::Wasm;
-        choice.reason = format!("{}; the WASM runtime was already loaded", choice.reason);
+        choice.reason = Phrase::new("engBackendWasmLoaded", vec![choice.reason.into()]);
     }
     let result = async {
         // The WebGPU bundle also runs the WASM EP: a measurement needs it.
@@ -652,7 +649,7 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
             Err(e) if choice.ep == Ep::Webgpu => {
                 // Fall back, never crash: the WebGPU bundle also runs the WASM EP.
                 choice.ep = Ep::Wasm;
-                choice.reason = format!("WebGPU failed ({}); fell back to WASM", e.message);
+                choice.reason = Phrase::new("engBackendFellBack", vec![e.message.into()]);
                 make_embedder(&env, &config, Ep::Wasm).await?
             }
             Err(e) => return Err(e),

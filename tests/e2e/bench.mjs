@@ -250,7 +250,7 @@ async function coldStart(base) {
     // T1 explicitly: "auto" may pick another tier as models are added, and this number tracks the T1 path.
     const first = await askOk(page, { type: 'summarize', tabId, tier: 't1' }, SUMMARY_TIMEOUT_MS);
     const tFirst = performance.now();
-    if (first.tier !== 'T1') throw new Error(`got tier ${first.tier}: ${first.fallback_reason}`);
+    if (first.tier !== 'T1') throw new Error(`got tier ${first.tier}: ${first.fallback_reason && first.fallback_reason.text}`);
     const status = await askOk(page, { type: 'status' });
     const t1 = performance.now();
     const warm = await askOk(page, { type: 'summarize', tabId, tier: 't1', refresh: true }, SUMMARY_TIMEOUT_MS);

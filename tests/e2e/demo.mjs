@@ -36,7 +36,7 @@ try {
       console.log(`url: ${r.url}`);
       console.log(`tier: ${r.tier}   ep: ${r.ep}   model: ${r.model || '-'}   lang: ${r.lang || '?'}   ` +
         `${r.word_count} words, ${Math.max(1, Math.round(r.reading_minutes))} min read`);
-      if (r.fallback_reason) console.log(`note: ${r.fallback_reason}`);
+      if (r.fallback_reason) console.log(`note: ${r.fallback_reason.text}`);
       console.log(`first answer ${Math.round(performance.now() - t0)} ms after browser launch; engine: ` +
         `${r.timings.total_ms.toFixed(0)} ms (read ${r.timings.extract_ms.toFixed(0)}, model ${r.timings.embed_ms.toFixed(0)}, rank ${r.timings.rank_ms.toFixed(0)})`);
       console.log(`keywords: ${r.keywords.join(', ')}`);
@@ -45,7 +45,7 @@ try {
     for (const s of r.summary.sentences) console.log(type === 'key-points' ? `  • ${s.text}` : `  ${s.text}`);
   }
   const status = await ask(popup, { type: 'status' });
-  if (status.ok && status.backend) console.log(`\nbackend: ${status.backend.ep} — ${status.backend.reason}; engine start ${Math.round(status.init_ms)} ms`);
+  if (status.ok && status.backend) console.log(`\nbackend: ${status.backend.ep} — ${status.backend.reason.text}; engine start ${Math.round(status.init_ms)} ms`);
   fs.mkdirSync(path.join(ROOT, 'target/screenshots'), { recursive: true });
 } finally {
   await b.ctx.close();

@@ -36,7 +36,7 @@ test('unpinned models: verified by the hub\'s declared hashes, corrupt bytes rej
     const bad = await progress.final(MODEL);
     hub.faults.flipByte = null;
     assert.equal(bad.state, 'failed');
-    assert.match(bad.message, /onnx\/model\.onnx is corrupt: it hashes to [0-9a-f]{64} \(\d+ bytes\), not the sha256 the hub declares [0-9a-f]{64}/);
+    assert.match(bad.message.text, /onnx\/model\.onnx is corrupt: it hashes to [0-9a-f]{64} \(\d+ bytes\), not the sha256 the hub declares [0-9a-f]{64}/);
     assert.equal(hub.log[0].path, '/api/models/scout-test/tiny-llama/tree/main', 'the listing is read first');
     let st = (await ask(page, { type: 'models' })).models.find((/** @type {any} */ m) => m.id === MODEL);
     assert.notEqual(st.state, 'ready');
@@ -51,7 +51,7 @@ test('unpinned models: verified by the hub\'s declared hashes, corrupt bytes rej
     await page.click('#consent-ok');
     const good = await progressAfterReload.final(MODEL);
     assert.equal(good.state, 'ready', JSON.stringify(good));
-    assert.equal(good.message, "verified by the hub's hashes and ready");
+    assert.equal(good.message.text, "verified by the hub's hashes and ready");
     st = (await ask(page, { type: 'models' })).models.find((/** @type {any} */ m) => m.id === MODEL);
     assert.equal(st.state, 'ready');
     assert.equal(st.hub_verified, true);

@@ -123,7 +123,7 @@ test('a corrupt file is rejected and deleted; a missing file is a clear error; r
     const corrupt = await progress.final(MODEL);
     hub.faults.flipByte = null;
     assert.equal(corrupt.state, 'failed');
-    assert.match(corrupt.message, /config\.json is corrupt: it hashes to [0-9a-f]{64} \(707 bytes\), not the sha256 pinned in Scout's catalog/);
+    assert.match(corrupt.message.text, /config\.json is corrupt: it hashes to [0-9a-f]{64} \(707 bytes\), not the sha256 pinned in Scout's catalog/);
     let st = await stateOf(page);
     assert.notEqual(st.state, 'ready');
     assert.equal(st.stored_bytes, 0, 'nothing of the corrupt file is kept');
@@ -135,7 +135,7 @@ test('a corrupt file is rejected and deleted; a missing file is a clear error; r
     const missing = await progress.final(MODEL);
     hub.faults.status = null;
     assert.equal(missing.state, 'failed');
-    assert.match(missing.message, /not found/);
+    assert.match(missing.message.text, /not found/);
 
     // A 500 is retried with backoff (visible as a "retrying" event), then the download proceeds; cancel it.
     await page.evaluate(() => { /** @type {any} */ (window).__progress.length = 0; });
@@ -143,7 +143,7 @@ test('a corrupt file is rejected and deleted; a missing file is a clear error; r
     await ask(page, { type: 'download', model: MODEL, consent: true });
     await page.waitForFunction(() => /** @type {any} */ (window).__progress.some((/** @type {any} */ p) => p.state === 'downloading' && p.percent > 5), null, { timeout: 120_000 });
     const events = await progress.events();
-    assert.ok(events.some((p) => p.state === 'retrying' && /500/.test(p.message)), JSON.stringify(events.slice(0, 3)));
+    assert.ok(events.some((p) => p.state === 'retrying' && /500/.test(p.message.text)), JSON.stringify(events.slice(0, 3)));
     assert.equal((await ask(page, { type: 'cancel_download', model: MODEL })).ok, true);
     const cancelled = await progress.final(MODEL);
     assert.equal(cancelled.state, 'cancelled');

@@ -63,7 +63,7 @@ test('side panel: classification chips, an answer that quotes the page, and a cl
     const none = await ask(panel, { type: 'ask', tabId, question: 'What is the boiling point of mercury in kelvin?' });
     assert.equal(none.ok, true, JSON.stringify(none.error));
     assert.equal(none.answers.length, 0, JSON.stringify(none.answers[0]));
-    assert.match(none.no_answer, /does not seem to answer/);
+    assert.match(none.no_answer.text, /does not seem to answer/);
 
     // Classifications and answers are kept in the history too.
     const h = await ask(panel, { type: 'history', query: 'repairs' });

@@ -22,8 +22,8 @@ test('WebGPU EP runs when chosen and matches WASM within 1e-3', async () => {
     // Automatic choice on a software adapter: WASM (it is far faster), with the reason given.
     let status = await ask(page, { type: 'status' });
     assert.equal(status.ok, true, JSON.stringify(status.error));
-    console.log(`adapter fallback=${adapter.fallback}; automatic choice: ${status.backend.ep} (${status.backend.reason})`);
-    assert.equal(status.backend.ep, adapter.fallback ? 'wasm' : 'webgpu', status.backend.reason);
+    console.log(`adapter fallback=${adapter.fallback}; automatic choice: ${status.backend.ep} (${status.backend.reason.text})`);
+    assert.equal(status.backend.ep, adapter.fallback ? 'wasm' : 'webgpu', status.backend.reason.text);
 
     // The user picks WebGPU: the engine restarts on the WebGPU runtime and reports it.
     await page.evaluate(() => chrome.storage.local.set({ settings: { backend: 'webgpu' } }));
@@ -31,7 +31,7 @@ test('WebGPU EP runs when chosen and matches WASM within 1e-3', async () => {
     status = await ask(page, { type: 'status' });
     assert.equal(status.ok, true, JSON.stringify(status.error));
     assert.equal(status.error, null, JSON.stringify(status.error));
-    assert.equal(status.backend.ep, 'webgpu', status.backend.reason);
+    assert.equal(status.backend.ep, 'webgpu', status.backend.reason.text);
 
     const texts = ['Scout runs on the GPU.', 'A short sentence about rivers and bridges.'];
     const gpu = await ask(page, { type: 'embed', texts, ep: 'webgpu' });
@@ -66,7 +66,7 @@ test('a measurement of WASM against WebGPU decides the automatic backend, and is
     // Chromium's software adapter is far slower than WASM: the measurement says so and Automatic follows it.
     assert.ok(p.webgpu_ms == null || p.webgpu_ms > p.wasm_ms, JSON.stringify(p));
     assert.equal(status.backend.ep, 'wasm');
-    assert.match(status.backend.reason, /measured on this device|WebGPU failed when measured/);
+    assert.match(status.backend.reason.text, /measured on this device|WebGPU failed when measured/);
     assert.match(await page.textContent('[data-testid=status]') || '', /measured on this device|WebGPU failed when measured/);
   } finally {
     await b.ctx.close();
@@ -77,7 +77,7 @@ test('a measurement of WASM against WebGPU decides the automatic backend, and is
     const page = await openExtensionPage(b.ctx, b.extensionId, 'options.html');
     const status = await ask(page, { type: 'status' });
     assert.equal(status.ok, true, JSON.stringify(status.error));
-    assert.match(status.backend.reason, /measured on this device|WebGPU failed when measured/);
+    assert.match(status.backend.reason.text, /measured on this device|WebGPU failed when measured/);
     assert.ok(status.init_ms < 15_000, `no new measurement: started in ${status.init_ms} ms`);
   } finally {
     await b.ctx.close();

@@ -187,6 +187,6 @@ pub fn chat(page: &PageContent, question: &str, args: &[String]) -> Result<serde
         "answer": out.answer.text,
         "citations": out.citations(),
         "invalid_citations": out.answer.invalid,
-        "no_answer": found.no_answer,
+        "no_answer": found.no_answer.map(|p| p.text),
     }))
 }

@@ -95,13 +95,13 @@ pub enum NoAnswerReason {
 }
 
 impl NoAnswerReason {
-    /// A message for the user.
-    pub fn message(self) -> &'static str {
-        match self {
-            NoAnswerReason::EmptyIndex => "this page has no text to search",
-            NoAnswerReason::EmptyQuestion => "ask a question with some words in it",
-            NoAnswerReason::LowScore => "the page does not seem to answer this",
-        }
+    /// Why, in words for the user.
+    pub fn phrase(self) -> crate::core::phrase::Phrase {
+        crate::core::phrase::Phrase::of(match self {
+            NoAnswerReason::EmptyIndex => "engNoAnswerEmptyIndex",
+            NoAnswerReason::EmptyQuestion => "engNoAnswerEmptyQuestion",
+            NoAnswerReason::LowScore => "engNoAnswerLowScore",
+        })
     }
 }
 

@@ -213,7 +213,7 @@ fn empty_index_and_empty_question_are_clear_without_running_the_model() {
     }
     assert_eq!(e.backend.calls, calls, "no model run for empty input");
     assert_eq!(
-        NoAnswerReason::LowScore.message(),
+        NoAnswerReason::LowScore.phrase().text,
         "the page does not seem to answer this"
     );
     // An empty page indexes fine.
