@@ -2,6 +2,7 @@
 import { ask } from './ui/client.js';
 import { IDLE_UNLOAD_MINUTES, patchSettings, storedSettings } from './settings.js';
 import { el } from './ui/render.js';
+import { initEndpoint } from './options_endpoint.js';
 import { errorText, fmtBytes, fmtDuration, fmtNumber, localize, modelDescription, phaseName, phrase, t, tNodes } from './ui/i18n.js';
 
 localize();
@@ -155,6 +156,7 @@ async function showShortcuts() {
 
 async function init() {
   showShortcuts();
+  initEndpoint();
   $('change-shortcuts').addEventListener('click', () => chrome.tabs.create({ url: 'chrome://extensions/shortcuts' }));
   const settings = await storedSettings();
   const current = settings.backend || 'auto';

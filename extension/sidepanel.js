@@ -5,6 +5,7 @@ import { el, renderBusy } from './ui/render.js';
 import { Chat } from './ui/chat.js';
 import { summarizeAll } from './ui/t2.js';
 import { errorText, fmtPercent, labelName, localize, t } from './ui/i18n.js';
+import { hostOf, savedEndpoint } from './endpoint.js';
 
 localize();
 
@@ -49,6 +50,13 @@ async function classify() {
 /** The writer for the next answer (T2), and the panel saying which tier will answer. */
 async function chatWriter() {
   const writer = await writerModel();
+  const endpoint = await savedEndpoint();
+  if (endpoint && endpoint.chat) {
+    // T3 when the user chose it for chat; the local writer answers when they keep a site's passages here.
+    const host = hostOf(endpoint.url);
+    $('chat-tier').textContent = t('chatTierT3', [endpoint.model, host]);
+    return { tier: 'T3', id: '', display_name: endpoint.model, host, local: writer };
+  }
   $('chat-tier').textContent = writer
     ? t('chatTierT2', [writer.display_name])
     : t('chatTierT1');

@@ -11,6 +11,7 @@ import { IDLE_UNLOAD_MINUTES, storedSettings } from './settings.js';
 import { capturePage } from './page_capture.js';
 import { clearHighlight, highlightPassage } from './page_highlight.js';
 import { t } from './ui/i18n.js';
+import { endpointFor, hostOf, originPattern } from './endpoint.js';
 
 const OFFSCREEN_URL = 'offscreen.html';
 const MENU_PAGE = 'scout-summarize-page';
@@ -189,14 +190,16 @@ async function summarizeOnPort(port, msg) {
 }
 
 /**
- * Capture the tab, then ask the engine something about the page.
- * @param {{tabId: number, selectionOnly?: boolean}} msg @param {(page: object) => object} request
+ * Capture the tab, then ask the engine something about the page (unless building the request refuses: a reply).
+ * @param {{tabId: number, selectionOnly?: boolean}} msg @param {(page: any) => any} request
  */
 async function aboutPage(msg, request) {
   if (typeof msg.tabId !== 'number') return failDetail(ErrorCode.BAD_REQUEST, 'this request needs a tabId');
   const { page, error } = await capture(msg.tabId, !!msg.selectionOnly);
   if (error) return error;
-  return toEngine(request(enginePage(page)));
+  /** @type {any} */
+  const built = await request(enginePage(page));
+  return built.ok === false ? built : toEngine(built);
 }
 
 const HIGHLIGHT_CSS = '::highlight(scout-cite) { background-color: #ffe066; color: inherit; }';
@@ -245,18 +248,34 @@ async function route(msg) {
       return aboutPage(msg, (page) => ({ type: RequestType.ASK, page, question: String(msg.question || ''), top_k: msg.top_k }));
     case RequestType.CLASSIFY:
       return aboutPage(msg, (page) => ({ type: RequestType.CLASSIFY, page, custom_labels: Array.isArray(msg.custom_labels) ? msg.custom_labels.map(String) : [] }));
-    case RequestType.WRITE:
-      // T2: the page is captured here; the text streams from the engine on BroadcastChannel('scout-stream').
-      return aboutPage(msg, (page) => ({
-        type: RequestType.WRITE,
-        stream: String(msg.stream || ''),
-        model: String(msg.model || ''),
-        variant: Number.isSafeInteger(msg.variant) && msg.variant >= 0 ? msg.variant : null,
-        page,
-        job: msg.job && msg.job.kind === 'chat'
-          ? { kind: 'chat', question: String(msg.job.question || ''), history: Array.isArray(msg.job.history) ? msg.job.history : [] }
-          : { kind: 'summary', options: (msg.job && msg.job.options) || {} },
-      }));
+    case RequestType.WRITE: {
+      // T2 (a local model) or T3 (the user's endpoint, through the gate): the page is captured here; the text streams
+      // from the engine on BroadcastChannel('scout-stream').
+      const job = msg.job && msg.job.kind === 'chat'
+        ? { kind: 'chat', question: String(msg.job.question || ''), history: Array.isArray(msg.job.history) ? msg.job.history : [] }
+        : { kind: 'summary', options: (msg.job && msg.job.options) || {} };
+      return aboutPage(msg, async (page) => {
+        const t3 = msg.tier === 'T3' ? await endpointFor(page.url, job.kind) : null;
+        if (t3 && 'refused' in t3) return fail(ErrorCode.ENDPOINT_FAILED, t3.refused);
+        return {
+          type: RequestType.WRITE,
+          stream: String(msg.stream || ''),
+          model: String(msg.model || ''),
+          variant: Number.isSafeInteger(msg.variant) && msg.variant >= 0 ? msg.variant : null,
+          endpoint: t3 ? t3.endpoint : null,
+          page,
+          job,
+        };
+      });
+    }
+    case RequestType.ENDPOINT_MODELS: {
+      // "Test connection" from the options: the form's values, asked only once the origin is allowed.
+      const e = msg.endpoint || {};
+      try {
+        if (!(await chrome.permissions.contains({ origins: [originPattern(String(e.url))] }))) return fail(ErrorCode.ENDPOINT_FAILED, t('t3NoPermission', [hostOf(String(e.url))]));
+      } catch { return fail(ErrorCode.ENDPOINT_FAILED, t('t3BadUrl')); }
+      return toEngine({ type: msg.type, endpoint: { base_url: String(e.url), model: String(e.model || '-'), api_key: e.key ? String(e.key) : null } });
+    }
     case RequestType.HIGHLIGHT: return highlight(msg, true);
     case RequestType.CLEAR_HIGHLIGHT: return highlight(msg, false);
     case RequestType.STATUS: return toEngine({ type: RequestType.STATUS });

@@ -10,6 +10,7 @@ import { renderMarkdown } from './markdown.js';
 import { el, tierLabel, vectorNote } from './render.js';
 import { errorText, fmtDuration, phrase, t } from './i18n.js';
 import { t2Label, writtenTimings } from './t2.js';
+import { confirmSite, confirmedSites, siteOf } from '../endpoint.js';
 
 /** Earlier turns sent with a question: enough for follow-ups, little enough to leave room for the passages. */
 const HISTORY_TURNS = 4;
@@ -78,6 +79,8 @@ export class Chat {
     this.render();
     const live = /** @type {HTMLElement} */ (this.list.lastElementChild);
     try {
+      // T3 only for a site the user agreed to send from; "on this device" answers with the local writer.
+      if (writer && writer.tier === 'T3' && !(await this.siteAllowed(writer, live))) writer = writer.local;
       if (writer) await this.answerT2(turn, writer, variant, live);
       else await this.answerT1(turn);
     } finally {
@@ -85,6 +88,27 @@ export class Chat {
       await this.save();
       this.render();
     }
+  }
+
+  /**
+   * Whether this tab's site may send passages to the endpoint: agreed before, or now (remembered; revocable in the
+   * options). The question waits in the panel with the two choices.
+   * @param {any} writer @param {HTMLElement} live @returns {Promise<boolean>}
+   */
+  async siteAllowed(writer, live) {
+    const tab = await chrome.tabs.get(this.tabId).catch(() => null);
+    const site = tab && tab.url ? siteOf(tab.url) : '';
+    if (site && (await confirmedSites()).includes(site)) return true;
+    return new Promise((resolve) => {
+      const send = el('button', { class: 'primary', 'data-testid': 't3-send' }, [t('t3SendTo', [writer.host])]);
+      const local = el('button', { 'data-testid': 't3-local' }, [t('t3AnswerHere')]);
+      const box = el('div', { class: 'confirm', role: 'group', 'data-testid': 't3-confirm' }, [
+        el('p', {}, [t('t3ConfirmSite', [site || '?', writer.host])]), send, ' ', local]);
+      live.append(box);
+      send.addEventListener('click', async () => { box.remove(); if (site) await confirmSite(site); resolve(true); });
+      local.addEventListener('click', () => { box.remove(); resolve(false); });
+      send.focus();
+    });
   }
 
   /** @param {Turn} turn @param {any} writer @param {number | undefined} variant @param {HTMLElement} live */
@@ -95,7 +119,7 @@ export class Chat {
     const status = el('div', { class: 'busy', role: 'status' }, [el('progress', {}), el('span', {}, [t('findingPassages', [writer.display_name])])]);
     live.append(status, text);
     let written = '';
-    const r = await writeStreaming({ tabId: this.tabId, model: writer.id, variant, job: { kind: 'chat', question: turn.question, history } }, (e) => {
+    const r = await writeStreaming({ tabId: this.tabId, model: writer.id, tier: writer.tier, variant, job: { kind: 'chat', question: turn.question, history } }, (e) => {
       if (e.kind !== 'text') return;
       if (!written) status.remove();
       written += e.text;
@@ -103,13 +127,14 @@ export class Chat {
     });
     if (!r.ok) { turn.error = errorText(r.error); return; }
     turn.answer = {
-      tier: 'T2',
+      tier: r.tier,
       text: r.text,
       citations: r.citations,
       invalid: r.invalid_citations,
       stop: r.stop,
-      label: t2Label(writer, r.ep),
+      label: r.tier === 'T3' ? t('t3Badge', [r.ep, r.model]) : t2Label(writer, r.ep),
       timings: writtenTimings(r),
+      sent: r.sent || [],
     };
   }
 
@@ -178,7 +203,17 @@ export class Chat {
       box.append(el('details', { class: 'sources' }, [el('summary', {}, [t('sources', [a.citations.length])]),
         el('ol', {}, a.citations.map((/** @type {any} */ c) => el('li', { value: String(c.n) }, [c.text])))]));
     }
-    box.append(el('p', { class: 'timings' }, [`${a.label} · ${a.timings}`]));
+    if (a.tier === 'T3') {
+      // Never silent: where it went, and exactly what was sent.
+      box.append(el('p', { class: 'badge sent', 'data-testid': 't3-badge' }, [a.label]));
+      if (a.sent && a.sent.length) {
+        box.append(el('details', { class: 'sources', 'data-testid': 't3-sent' }, [el('summary', {}, [t('t3WhatWasSent')]),
+          ...a.sent.map((/** @type {any} */ m) => el('pre', { class: 'sent' }, [`${m.role}:\n${m.content}`]))]));
+      }
+      box.append(el('p', { class: 'timings' }, [a.timings]));
+    } else {
+      box.append(el('p', { class: 'timings' }, [`${a.label} · ${a.timings}`]));
+    }
     const actions = el('div', { class: 'turn-actions' });
     const copy = el('button', { 'data-testid': 'copy' }, [t('copy')]);
     copy.addEventListener('click', async () => {
@@ -208,6 +243,6 @@ export class Chat {
 
 /** An earlier answer as the model sees it in the history. @param {any} a */
 function answerText(a) {
-  if (a.tier === 'T2') return a.text;
+  if (a.tier !== 'T1') return a.text;
   return a.no_answer ? `${phrase(a.no_answer)}.` : a.answers.map((/** @type {any} */ p) => p.quote).join(' ');
 }

@@ -15,6 +15,9 @@ export function t2Label(writer, ep) {
 
 /** A written reply's figures in one line. @param {any} r */
 export function writtenTimings(r) {
+  if (r.tier === 'T3') {
+    return r.sent && r.sent.length ? `${fmtDuration(r.total_ms)} · ${t('firstToken', [fmtDuration(r.time_to_first_token_ms)])}` : `${fmtDuration(r.total_ms)} · ${t('t3NothingSent')}`;
+  }
   if (!r.prompt_tokens) return `${fmtDuration(r.total_ms)} · ${t('modelNotAsked')}`;
   const parts = [`${fmtDuration(r.total_ms)}`, t('firstToken', [fmtDuration(r.time_to_first_token_ms)])];
   if (r.decode_tokens_per_s > 0) parts.push(t('tokensPerSecond', [fmtNumber(r.decode_tokens_per_s, 1)]));

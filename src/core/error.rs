@@ -26,12 +26,14 @@ pub enum ErrorCode {
     Cancelled,
     /// Nothing stored for this request (a `stored_only` summary).
     NotStored,
+    /// The user's T3 endpoint could not be reached or refused or broke off the request.
+    EndpointFailed,
     /// A bug: something that should not happen.
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 11] = [
+    pub const ALL: [ErrorCode; 12] = [
         ErrorCode::BadRequest,
         ErrorCode::VersionMismatch,
         ErrorCode::UnreadablePage,
@@ -42,6 +44,7 @@ impl ErrorCode {
         ErrorCode::StorageFailed,
         ErrorCode::Cancelled,
         ErrorCode::NotStored,
+        ErrorCode::EndpointFailed,
         ErrorCode::Internal,
     ];
 
@@ -58,6 +61,7 @@ impl ErrorCode {
             ErrorCode::StorageFailed => "storage_failed",
             ErrorCode::Cancelled => "cancelled",
             ErrorCode::NotStored => "not_stored",
+            ErrorCode::EndpointFailed => "endpoint_failed",
             ErrorCode::Internal => "internal",
         }
     }

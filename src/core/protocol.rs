@@ -165,6 +165,14 @@ pub enum Request {
         /// Sample with this seed instead of decoding greedily (Regenerate: another wording of the answer).
         #[serde(default)]
         variant: Option<u64>,
+        /// T3: send the job to this endpoint instead of a local model (`model` is then ignored). Only the user's
+        /// pages send it, after the user chose the endpoint for this kind of job and confirmed it for this site.
+        #[serde(default)]
+        endpoint: Option<crate::core::endpoint::Endpoint>,
+    },
+    /// T3's "Test connection": the endpoint's model list (`GET {base}/models`).
+    EndpointModels {
+        endpoint: crate::core::endpoint::Endpoint,
     },
     /// Benchmarks: a downloaded LLM replies to these chat messages (rendered by its own template), decoding greedily
     /// at least `min_new_tokens` and at most `max_new_tokens`, timed.
@@ -270,6 +278,9 @@ pub struct WrittenReply {
     pub time_to_first_token_ms: f64,
     pub decode_tokens_per_s: f64,
     pub total_ms: f64,
+    /// T3: exactly the messages the endpoint was sent (the UI shows them under "What was sent").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sent: Vec<crate::core::generate::ChatMessage>,
 }
 
 /// A request as it travels: version, settings and the request itself.
@@ -468,6 +479,9 @@ pub enum ReplyBody {
     HistoryExport {
         json: String,
     },
+    EndpointModels {
+        models: Vec<String>,
+    },
     /// A command was carried out (download started, deleted, cancelled).
     Ack {
         message: Phrase,
@@ -593,7 +607,7 @@ pub fn js_constants() -> String {
     format!(
         "// @ts-check\n// Generated from src/core/protocol.rs by `cargo xtask dist`. Do not edit.\n\n\
          export const PROTOCOL_VERSION = {PROTOCOL_VERSION};\n\n\
-         export const RequestType = Object.freeze({{\n  STATUS: 'status',\n  CANCEL: 'cancel',\n  SUMMARIZE: 'summarize',\n  ASK: 'ask',\n  CLASSIFY: 'classify',\n  HIGHLIGHT: 'highlight',\n  CLEAR_HIGHLIGHT: 'clear_highlight',\n  EXTRACT: 'extract',\n  EMBED: 'embed',\n  MODELS: 'models',\n  DOWNLOAD: 'download',\n  CANCEL_DOWNLOAD: 'cancel_download',\n  DELETE_MODEL: 'delete_model',\n  DELETE_ALL_MODELS: 'delete_all_models',\n  LOAD_MODEL: 'load_model',\n  WRITE: 'write',\n  GENERATE: 'generate',\n  HISTORY: 'history',\n  DELETE_HISTORY: 'delete_history',\n  CLEAR_HISTORY: 'clear_history',\n  EXPORT_HISTORY: 'export_history',\n  IMPORT_HISTORY: 'import_history',\n  MEASURE_BACKENDS: 'measure_backends',\n}});\n\n\
+         export const RequestType = Object.freeze({{\n  STATUS: 'status',\n  CANCEL: 'cancel',\n  SUMMARIZE: 'summarize',\n  ASK: 'ask',\n  CLASSIFY: 'classify',\n  HIGHLIGHT: 'highlight',\n  CLEAR_HIGHLIGHT: 'clear_highlight',\n  EXTRACT: 'extract',\n  EMBED: 'embed',\n  MODELS: 'models',\n  DOWNLOAD: 'download',\n  CANCEL_DOWNLOAD: 'cancel_download',\n  DELETE_MODEL: 'delete_model',\n  DELETE_ALL_MODELS: 'delete_all_models',\n  LOAD_MODEL: 'load_model',\n  WRITE: 'write',\n  ENDPOINT_MODELS: 'endpoint_models',\n  GENERATE: 'generate',\n  HISTORY: 'history',\n  DELETE_HISTORY: 'delete_history',\n  CLEAR_HISTORY: 'clear_history',\n  EXPORT_HISTORY: 'export_history',\n  IMPORT_HISTORY: 'import_history',\n  MEASURE_BACKENDS: 'measure_backends',\n}});\n\n\
          export const ErrorCode = Object.freeze({{\n{}\n}});\n",
         codes.join("\n")
     )

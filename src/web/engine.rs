@@ -273,10 +273,30 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             page,
             job,
             variant,
+            endpoint,
         } => {
             // Chat turns need the embedder for retrieval.
-            require_model(&mut st, &want, "Writing with a local model").await?;
+            require_model(&mut st, &want, "Writing").await?;
             let store = request_store().await;
+            if let Some(endpoint) = endpoint {
+                let State { loaded, qa_cache, .. } = &mut *st;
+                let loaded = loaded
+                    .as_mut()
+                    .ok_or_else(|| ScoutError::new(ErrorCode::Internal, "engine not loaded"))?;
+                let reply = super::t3::write(
+                    &endpoint,
+                    &mut loaded.embedder,
+                    qa_cache,
+                    &store,
+                    &page,
+                    &job,
+                    variant,
+                    &stream,
+                    &cancelled,
+                )
+                .await?;
+                return Ok(ReplyBody::Written(reply));
+            }
             ensure_writer(&mut st, &model).await?;
             let State {
                 loaded,
@@ -301,6 +321,9 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             .await?;
             Ok(ReplyBody::Written(reply))
         }
+        Request::EndpointModels { endpoint } => Ok(ReplyBody::EndpointModels {
+            models: super::t3::models(&endpoint).await?,
+        }),
         Request::Generate {
             model,
             messages,

@@ -7,6 +7,8 @@ mod js;
 mod ort_backend;
 mod ort_decoder;
 mod store;
+mod stream;
 mod t2;
+mod t3;
 
 pub use engine::{configure, handle};

@@ -3,12 +3,12 @@
 //! on `BroadcastChannel("scout-stream")`.
 
 use ort::environment::Environment;
-use wasm_bindgen::JsValue;
 
 use super::download;
 use super::js::PerfClock;
 use super::ort_decoder::OrtDecoder;
 use super::store::IdbStore;
+use super::stream::Stream;
 use crate::core::catalog::ModelEntry;
 use crate::core::embed::{Embedder, EncoderBackend};
 use crate::core::error::{ErrorCode, ScoutError};
@@ -66,37 +66,6 @@ pub async fn load(env: &Environment, store: &IdbStore, entry: &ModelEntry) -> Re
         model: entry.id.clone(),
         generator: Generator::new(config, tokenizer.as_bytes(), template, backend?)?,
     })
-}
-
-/// Posts a job's progress to every Scout page; the sender's `stream` id tells its own.
-struct Stream {
-    id: String,
-    channel: Option<web_sys::BroadcastChannel>,
-}
-
-impl Stream {
-    fn new(id: &str) -> Self {
-        Stream {
-            id: id.to_string(),
-            channel: web_sys::BroadcastChannel::new("scout-stream").ok(),
-        }
-    }
-
-    fn post(&self, p: &Progress) {
-        let mut v = serde_json::to_value(p).unwrap_or_default();
-        v["stream"] = serde_json::Value::String(self.id.clone());
-        if let Some(ch) = &self.channel {
-            let _ = ch.post_message(&JsValue::from_str(&v.to_string()));
-        }
-    }
-}
-
-impl Drop for Stream {
-    fn drop(&mut self) {
-        if let Some(ch) = &self.channel {
-            ch.close();
-        }
-    }
 }
 
 /// Run a job. Chat questions need the T1 embedder for retrieval (and its stored page vectors in `store`).
@@ -192,6 +161,7 @@ pub async fn write<B: EncoderBackend, V: VectorStore>(
         time_to_first_token_ms: last.as_ref().map_or(0.0, |l| l.first_token_ms),
         decode_tokens_per_s: last.as_ref().map_or(0.0, |l| l.decode_tokens_per_s()),
         total_ms: clock.now_ms() - t0,
+        sent: Vec::new(),
     })
 }
 

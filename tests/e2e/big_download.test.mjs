@@ -26,7 +26,7 @@ test('a 500 MB download streams in bounded memory', async () => {
     assert.equal(listed.size, 500_000_000);
 
     const status0 = await ask(page, { type: 'status' });
-    const base = chromiumRss();
+    const base = chromiumRss(b.profile);
     const progress = await recordProgress(page);
     const started = Date.now();
     assert.equal((await ask(page, { type: 'download', model: MODEL, consent: true })).ok, true);
@@ -35,7 +35,7 @@ test('a 500 MB download streams in bounded memory', async () => {
     const series = [];
     let final = null;
     while (!final) {
-      const rss = chromiumRss();
+      const rss = chromiumRss(b.profile);
       peak.extension = Math.max(peak.extension, rss.extension);
       peak.all = Math.max(peak.all, rss.all);
       const pct = await page.evaluate(() => /** @type {any} */ (window).__progress.at(-1)?.percent || 0);

@@ -338,21 +338,36 @@ export async function recordProgress(page) {
   };
 }
 
-/** Resident memory (bytes) of this machine's Chromium processes: the extension renderer(s) and all of them. */
-export function chromiumRss() {
+/**
+ * Resident memory (bytes) of Chromium's processes: the extension renderer(s) and all of them; with `profile`, only
+ * those of the browser launched with it.
+ * @param {string} [profile]
+ */
+export function chromiumRss(profile) {
+  /** @type {Map<number, {ppid: number, cmd: string, rss: number}>} */
+  const procs = new Map();
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+      procs.set(Number(pid), { cmd, ppid: Number(status.match(/PPid:\s+(\d+)/)?.[1] || 0), rss: Number(status.match(/VmRSS:\s+(\d+)/)?.[1] || 0) * 1024 });
+    } catch { continue; } // gone
+  }
+  // Only this browser's processes: the one started with this profile and its descendants (other tests' browsers
+  // may run beside it).
+  const ours = (/** @type {number} */ pid) => {
+    for (let p = procs.get(pid), hops = 0; p && hops < 16; p = procs.get(p.ppid), hops++) {
+      if (p.cmd.includes(`--user-data-dir=${profile}`)) return true;
+    }
+    return false;
+  };
   let extension = 0;
   let all = 0;
-  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let cmd = '';
-    let status = '';
-    try {
-      cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    } catch { continue; } // gone
-    if (!/chrom(e|ium)/.test(cmd.split('\0')[0])) continue;
-    const kb = Number(status.match(/VmRSS:\s+(\d+)/)?.[1] || 0);
-    all += kb * 1024;
-    if (cmd.includes('--extension-process')) extension += kb * 1024;
+  for (const [pid, p] of procs) {
+    if (!/chrom(e|ium)/.test(p.cmd.split('\0')[0])) continue;
+    if (profile && !ours(pid)) continue;
+    all += p.rss;
+    if (p.cmd.includes('--extension-process')) extension += p.rss;
   }
   return { extension, all };
 }

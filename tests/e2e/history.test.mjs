@@ -16,9 +16,9 @@ after(async () => { await server.close(); });
 test('schema v1 → current upgrade keeps stored results; summaries are recorded in history', async () => {
   const b = await launch();
   try {
-    const page = await openExtensionPage(b.ctx, b.extensionId, 'history.html');
-    // Before the engine ever runs, create the v1 database as the first release left it.
-    await page.evaluate(() => new Promise((resolve, reject) => {
+    // Before the engine ever runs, create the v1 database as the first release left it (from the service worker,
+    // which shares the extension's storage and, unlike our pages, does not start the engine on its own).
+    await b.sw.evaluate(() => new Promise((resolve, reject) => {
       const req = indexedDB.open('scout', 1);
       req.onupgradeneeded = () => req.result.createObjectStore('results');
       req.onsuccess = () => {
@@ -28,6 +28,7 @@ test('schema v1 → current upgrade keeps stored results; summaries are recorded
       };
       req.onerror = () => reject(req.error);
     }));
+    const page = await openExtensionPage(b.ctx, b.extensionId, 'history.html');
     const url = `${server.base}/sample/article.html`;
     await openPage(b.ctx, url);
     const r = await ask(page, { type: 'summarize', tabId: await tabIdOf(b.sw, url) });

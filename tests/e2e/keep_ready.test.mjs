@@ -26,7 +26,7 @@ test('off by default: no engine until asked; the running engine\'s memory is mea
   try {
     await new Promise((r) => setTimeout(r, 2000));
     assert.equal(await offscreenDocs(b.sw), 0, 'nothing starts the engine by itself');
-    const before = chromiumRss(); // no engine, no page of ours
+    const before = chromiumRss(b.profile); // no engine, no page of ours
     // The options page asks for the engine's status when it opens, which starts the engine.
     const page = await openExtensionPage(b.ctx, b.extensionId, 'options.html');
     assert.equal(await page.isChecked('[data-testid=keep-ready]'), false);
@@ -34,7 +34,7 @@ test('off by default: no engine until asked; the running engine\'s memory is mea
     assert.equal(status.ok, true, JSON.stringify(status.error));
     assert.equal(status.ready, true);
     await new Promise((r) => setTimeout(r, 1000));
-    const after = chromiumRss();
+    const after = chromiumRss(b.profile);
     const mb = (/** @type {number} */ x) => (x / 1e6).toFixed(0);
     // Measured with the options page open (a small page of its own): the option's cost is a little below this.
     console.log(`engine started: extension processes ${mb(before.extension)} → ${mb(after.extension)} MB (+${mb(after.extension - before.extension)}), all Chromium ${mb(before.all)} → ${mb(after.all)} MB (+${mb(after.all - before.all)})`);
@@ -75,11 +75,11 @@ test('an unused engine is unloaded after the idle time, and the next request sta
     const first = await ask(page, { type: 'status' });
     assert.equal(first.ready, true, JSON.stringify(first.error));
     await page.close(); // nothing of ours stays open that could ask again
-    const loaded = chromiumRss();
+    const loaded = chromiumRss(b.profile);
     assert.equal(await offscreenDocs(b.sw), 1);
     assert.ok(await waitFor(async () => (await offscreenDocs(b.sw)) === 0, 90_000), 'the engine is unloaded when unused');
     await new Promise((r) => setTimeout(r, 1000));
-    const freed = chromiumRss();
+    const freed = chromiumRss(b.profile);
     console.log(`unloaded: extension processes ${(loaded.extension / 1e6).toFixed(0)} → ${(freed.extension / 1e6).toFixed(0)} MB`);
     assert.ok(freed.extension < loaded.extension - 100e6, 'unloading frees the engine\'s memory');
     const again = await ask(await openExtensionPage(b.ctx, b.extensionId, 'history.html'), { type: 'status' });

@@ -82,7 +82,7 @@ pub struct WrittenSummary {
 }
 
 /// Tokens a reply of this kind may take: a generous bound over what the shape keeps.
-fn reply_tokens(opts: &SummaryOptions) -> usize {
+pub fn reply_tokens(opts: &SummaryOptions) -> usize {
     match opts.kind {
         SummaryType::Headline => headline_words(opts.length) * 3,
         _ => sentence_count(opts.kind, opts.length) * 48 + 32,
@@ -224,6 +224,55 @@ impl WrittenAnswer {
     }
 }
 
+impl WrittenAnswer {
+    /// What a model wrote, its citations checked against the passages it was given.
+    pub fn checked(text: &str, sources: Vec<Source>, generation: Option<Generation>) -> WrittenAnswer {
+        WrittenAnswer {
+            answer: check_citations(&strip_echo(text), sources.len()),
+            sources,
+            generation,
+        }
+    }
+
+    /// Retrieval found nothing relevant: the page does not answer, and no model is asked.
+    pub fn not_found() -> WrittenAnswer {
+        WrittenAnswer {
+            answer: CheckedAnswer {
+                text: NOT_FOUND.to_string(),
+                cited: vec![],
+                invalid: vec![],
+            },
+            sources: vec![],
+            generation: None,
+        }
+    }
+}
+
+/// The page's blocks, in order, that fit in `max_chars` (at least the first, cut), and the share of the page's
+/// characters they hold: what a writer with no tokenizer here (T3's endpoint) is given of a long page.
+pub fn page_within(page: &ReadablePage, max_chars: usize) -> (String, f64) {
+    let blocks = page.block_texts();
+    let total: usize = blocks.iter().map(|b| b.chars().count() + 2).sum();
+    let mut kept = String::new();
+    let mut used = 0;
+    for b in &blocks {
+        let n = b.chars().count() + 2;
+        if used + n > max_chars {
+            if used == 0 {
+                kept = b.chars().take(max_chars).collect();
+                used = max_chars;
+            }
+            break;
+        }
+        if !kept.is_empty() {
+            kept.push_str("\n\n");
+        }
+        kept.push_str(b);
+        used += n;
+    }
+    (kept, (used as f64 / total.max(1) as f64).min(1.0))
+}
+
 /// One chat turn: `sources` come from retrieval (best first); none means the page does not answer.
 #[allow(clippy::too_many_arguments)]
 pub async fn write_answer<B: DecoderBackend>(
@@ -241,15 +290,7 @@ pub async fn write_answer<B: DecoderBackend>(
         on_progress(Progress::Text {
             text: NOT_FOUND.to_string(),
         });
-        return Ok(WrittenAnswer {
-            answer: CheckedAnswer {
-                text: NOT_FOUND.to_string(),
-                cited: vec![],
-                invalid: vec![],
-            },
-            sources,
-            generation: None,
-        });
+        return Ok(WrittenAnswer::not_found());
     }
     let m = chat_messages(title, history, question, &sources);
     let out = g
@@ -257,11 +298,7 @@ pub async fn write_answer<B: DecoderBackend>(
             on_progress(Progress::Text { text: t.to_string() })
         })
         .await?;
-    Ok(WrittenAnswer {
-        answer: check_citations(&strip_echo(&out.text), sources.len()),
-        sources,
-        generation: Some(out),
-    })
+    Ok(WrittenAnswer::checked(&out.text.clone(), sources, Some(out)))
 }
 
 #[cfg(test)]

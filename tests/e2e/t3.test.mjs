@@ -1,0 +1,203 @@
+// @ts-check
+/**
+ * T3 in the real extension, against a test server that speaks the OpenAI-compatible streaming API
+ * (`openai_server.mjs`): nothing is sent before the user saves an endpoint, chooses it for chat and agrees for the
+ * page's site; the answer streams, says where it was sent, cites only passages it was given and shows exactly what
+ * was sent (no cookie, no referrer, the key only in its header); the key appears nowhere else; Stop closes the
+ * stream; each failure (401, 404, 429, 5xx, a malformed stream, a refused connection, a missing permission) is a
+ * clear message.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, openPage, tabIdOf, openExtensionPage, ask, startServer, auditLaunched } from './harness.mjs';
+import { startOpenAiServer, TEST_MODEL } from './openai_server.mjs';
+
+const KEY = 'sk-test-9f2c41d7e5';
+/** @type {Awaited<ReturnType<typeof startServer>>} */
+let server;
+/** @type {Awaited<ReturnType<typeof startOpenAiServer>>} */
+let endpoint;
+before(async () => { server = await startServer(); endpoint = await startOpenAiServer({ key: KEY }); });
+after(async () => { await server.close(); await endpoint.close(); });
+
+const QUESTION = 'What do the volunteer fixers at the repair evenings do?';
+
+/**
+ * Ask in the side panel and wait for the turn to settle (an answer, an error or the site confirmation).
+ * @param {import('playwright-core').Page} panel @param {string} question
+ */
+async function askInPanel(panel, question) {
+  const before = (await panel.$$('[data-testid=turn]')).length;
+  await panel.fill('#question', question);
+  await panel.press('#question', 'Enter');
+  await panel.waitForFunction((n) => document.querySelectorAll('[data-testid=turn]').length > n, before);
+}
+
+/** @param {import('playwright-core').Page} panel */
+const lastTurn = (panel) => panel.locator('[data-testid=turn]').last();
+
+/** @param {import('playwright-core').Page} panel */
+async function settled(panel) {
+  await panel.waitForFunction(() => !/** @type {HTMLButtonElement} */ (document.getElementById('ask')).disabled, null, { timeout: 120_000 });
+  return (await lastTurn(panel).textContent()) || '';
+}
+
+test('T3: opt-in endpoint — nothing sent before consent, labelled streamed answers, what was sent, errors, Stop', async () => {
+  const b = await launch();
+  try {
+    const url = `${server.base}/sample/article.html`;
+    const page = await openPage(b.ctx, url);
+    // A cookie the page's host holds: a request to the endpoint (same host, other port) must not carry it.
+    await page.evaluate(() => { document.cookie = 'session=page-cookie-4711; path=/'; });
+    const tabId = await tabIdOf(b.sw, url);
+    let panel = await openExtensionPage(b.ctx, b.extensionId, `sidepanel.html?tabId=${tabId}`);
+
+    // Off by default: a question is answered on the device and the endpoint hears nothing.
+    await askInPanel(panel, QUESTION);
+    await settled(panel);
+    assert.ok(await lastTurn(panel).locator('[data-testid=answer]').count() > 0, 'T1 answered');
+    assert.deepEqual(endpoint.log, [], 'no request before the endpoint is configured');
+
+    // The options: Test connection lists the models; Save asks for the origin; chat turned on.
+    const options = await openExtensionPage(b.ctx, b.extensionId, 'options.html');
+    await options.fill('[data-testid=t3-url]', `${endpoint.base}/v1/`);
+    await options.fill('[data-testid=t3-key]', KEY);
+    await options.click('[data-testid=t3-test]');
+    await options.waitForFunction(() => /answered with 2 models/.test(document.querySelector('[data-testid=t3-status]')?.textContent || ''));
+    assert.equal(await options.inputValue('[data-testid=t3-model]'), TEST_MODEL);
+    assert.deepEqual(endpoint.log.map((e) => `${e.method} ${e.path}`), ['GET /v1/models']);
+    assert.equal(endpoint.log[0].headers.authorization, `Bearer ${KEY}`);
+    await options.check('[data-testid=t3-chat]');
+    await options.click('[data-testid=t3-save]');
+    await options.waitForFunction(() => /^Saved/.test(document.querySelector('[data-testid=t3-status]')?.textContent || ''));
+    assert.equal(await options.inputValue('[data-testid=t3-key]'), '', 'the key is not shown again');
+    assert.ok(!(await options.content()).includes(KEY), 'the key is nowhere in the options page');
+
+    // The panel says T3 will answer, and asks before the first question from this site; "on this device" sends nothing.
+    await panel.reload();
+    await panel.waitForFunction(() => /your endpoint/.test(document.getElementById('chat-tier')?.textContent || ''));
+    await askInPanel(panel, QUESTION);
+    await panel.waitForSelector('[data-testid=t3-confirm]');
+    assert.match(await panel.textContent('[data-testid=t3-confirm]') || '', /passages of 127\.0\.0\.1 .* to 127\.0\.0\.1:\d+\?/);
+    await panel.click('[data-testid=t3-local]');
+    await settled(panel);
+    assert.equal(endpoint.chats().length, 0, 'declined: nothing sent');
+
+    // Agreed: the answer streams from the endpoint, labelled, cited, with what was sent.
+    await askInPanel(panel, QUESTION);
+    await panel.waitForSelector('[data-testid=t3-confirm]');
+    await panel.click('[data-testid=t3-send]');
+    await panel.waitForSelector('[data-testid=t3-badge]', { timeout: 120_000 });
+    const turn = lastTurn(panel);
+    const badge = await turn.locator('[data-testid=t3-badge]').textContent() || '';
+    assert.match(badge, new RegExp(`^T3 · sent to 127\\.0\\.0\\.1:\\d+ · ${TEST_MODEL}$`));
+    const answer = await turn.locator('[data-testid=t2-answer]').textContent() || '';
+    assert.match(answer, /^The page says: .+1\.$/, answer);
+    assert.equal(await turn.locator('button.cite-chip').count(), 1, 'one citation chip');
+    const chats = endpoint.chats();
+    assert.equal(chats.length, 1);
+    const sent = chats[0];
+    assert.equal(sent.headers.authorization, `Bearer ${KEY}`);
+    assert.equal(sent.headers.cookie, undefined, 'no cookie');
+    assert.equal(sent.headers.referer, undefined, 'no referrer');
+    assert.equal(sent.body.stream, true);
+    assert.equal(sent.body.model, TEST_MODEL);
+    const user = sent.body.messages[sent.body.messages.length - 1].content;
+    assert.ok(user.includes(QUESTION) && /<page>[\s\S]*\[1\] [\s\S]*<\/page>/.test(user), 'fenced, numbered passages and the question');
+    assert.ok(!user.includes('page-cookie') && user.length < 6000, 'only the passages, not the page');
+    await turn.locator('[data-testid=t3-sent] summary').click();
+    await panel.screenshot({ path: 'target/screenshots/sidepanel-t3.png' });
+    // "What was sent" shows exactly the request's messages.
+    const shown = await turn.locator('[data-testid=t3-sent] pre').allTextContents();
+    assert.deepEqual(shown, sent.body.messages.map((/** @type {any} */ m) => `${m.role}:\n${m.content}`));
+    // The site is remembered: the next question goes without asking.
+    await askInPanel(panel, 'How many visits did the library count last year?');
+    await panel.waitForFunction(() => document.querySelectorAll('[data-testid=t3-badge]').length === 2, null, { timeout: 120_000 });
+    assert.equal(await panel.locator('[data-testid=t3-confirm]').count(), 0);
+    assert.equal(endpoint.chats().length, 2);
+
+    // Each failure in words, the key in none of them.
+    /** @type {[import('./openai_server.mjs').Faults, RegExp][]} */
+    const cases = [
+      [{ status: 401 }, /refused the API key \(HTTP 401\)/],
+      [{ status: 404 }, /has no model "scout-test-model" or no Chat Completions API at this URL \(HTTP 404\)/],
+      [{ status: 429, retryAfter: '17' }, /limiting requests \(HTTP 429\); try again in 17 s/],
+      [{ status: 503 }, /failed \(HTTP 503\): test fault 503/],
+      [{ malformed: true }, /stream is malformed/],
+    ];
+    for (const [fault, expected] of cases) {
+      Object.assign(endpoint.faults, fault);
+      await askInPanel(panel, QUESTION);
+      const text = await settled(panel);
+      for (const k of Object.keys(fault)) delete endpoint.faults[/** @type {keyof typeof fault} */ (k)];
+      assert.match(text, expected, JSON.stringify(fault));
+      assert.match(text, /The endpoint failed/);
+      assert.ok(!text.includes(KEY), 'no key in an error');
+    }
+
+    // Stop ends the stream: the server sees the connection closed before the answer was done.
+    Object.assign(endpoint.faults, { words: 400, delayMs: 40 });
+    await askInPanel(panel, QUESTION);
+    await panel.waitForFunction(() => (document.querySelector('[data-testid=streaming]')?.textContent || '').length > 20, null, { timeout: 60_000 });
+    await panel.locator('#stop').dispatchEvent('click'); // it moves while the text grows
+    const stopped = await settled(panel);
+    delete endpoint.faults.words;
+    delete endpoint.faults.delayMs;
+    assert.match(stopped, /Stopped/);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(endpoint.chats().at(-1)?.closedEarly, true, 'the request was aborted');
+
+    // A server that is not running: refused, said so.
+    const gone = await startOpenAiServer();
+    const goneBase = gone.base;
+    await gone.close();
+    await options.evaluate(async (base) => {
+      const { settings } = await chrome.storage.local.get('settings');
+      await chrome.storage.local.set({ settings: { ...settings, endpoint: { ...settings.endpoint, url: `${base}/v1` } } });
+    }, goneBase);
+    await askInPanel(panel, QUESTION);
+    assert.match(await settled(panel), /cannot be reached .*is the server running/);
+
+    // No permission for the endpoint's origin (never granted, or revoked in the browser): the tier is off, said so,
+    // and nothing is fetched.
+    const count = endpoint.log.length;
+    await options.evaluate(async (port) => {
+      const { settings } = await chrome.storage.local.get('settings');
+      await chrome.storage.local.set({ settings: { ...settings, endpoint: { ...settings.endpoint, url: `http://localhost:${port}/v1` } } });
+    }, new URL(endpoint.base).port);
+    await askInPanel(panel, QUESTION);
+    assert.match(await settled(panel), /not allowed to reach localhost:\d+/);
+    assert.equal(endpoint.log.length, count);
+
+    // The key is in no history entry, no export, no stored conversation, no page of Scout.
+    const exported = await ask(options, { type: 'export_history' });
+    assert.ok(exported.ok && !exported.json.includes(KEY));
+    const session = await options.evaluate(() => chrome.storage.session.get(null));
+    assert.ok(!JSON.stringify(session).includes(KEY), 'not in the stored conversation');
+    assert.ok(!(await panel.content()).includes(KEY), 'not in the side panel');
+
+    // Revoking the site in the options: the next question asks again.
+    await options.evaluate(async (base) => {
+      const { settings } = await chrome.storage.local.get('settings');
+      await chrome.storage.local.set({ settings: { ...settings, endpoint: { ...settings.endpoint, url: `${base}/v1` } } });
+    }, endpoint.base);
+    await options.reload();
+    await options.click('[data-testid=t3-sites] button[data-site="127.0.0.1"]');
+    await options.waitForFunction(() => !document.querySelector('[data-testid=t3-sites] button'));
+    await askInPanel(panel, QUESTION);
+    await panel.waitForSelector('[data-testid=t3-confirm]');
+    await panel.click('[data-testid=t3-local]');
+    await settled(panel);
+
+    // Remove: endpoint, key and sites gone; the panel is back to answering on the device.
+    await options.click('[data-testid=t3-remove]');
+    await options.waitForFunction(() => /removed/.test(document.querySelector('[data-testid=t3-status]')?.textContent || ''));
+    const stored = await options.evaluate(() => chrome.storage.local.get(null));
+    assert.ok(!JSON.stringify(stored).includes(KEY), 'the key is deleted');
+    await panel.reload();
+    await panel.waitForFunction(() => !/your endpoint/.test(document.getElementById('chat-tier')?.textContent || '') && (document.getElementById('chat-tier')?.textContent || '').length > 0);
+  } finally {
+    await b.ctx.close();
+  }
+  auditLaunched();
+});
