@@ -1,5 +1,6 @@
 // @ts-check
-import { ask, modelEnabled, targetTabId, writerModel } from './ui/client.js';
+import { ask, modelEnabled, targetTabId } from './ui/client.js';
+import { writerFor } from './ui/t3.js';
 import { renderBusy, renderReply } from './ui/render.js';
 import { summarizeAll } from './ui/t2.js';
 import { patchSettings, storedSettings } from './settings.js';
@@ -26,7 +27,7 @@ async function summarize(refresh = false) {
   $('refresh').hidden = true;
   renderBusy($('result'), t('readingAndRanking'));
   $('stop').hidden = false;
-  const [modelOn, writer] = await Promise.all([modelEnabled(), writerModel()]);
+  const [modelOn, writer] = await Promise.all([modelEnabled(), writerFor('summary')]);
   const reply = await summarizeAll($('result'), { tabId, options: options(), refresh }, modelOn, writer);
   $('stop').hidden = true;
   // A stopped job is shown again in the popup's words (a stopped T2 summary keeps what was written).

@@ -1,11 +1,11 @@
 // @ts-check
-import { ask, modelEnabled, targetTabId, writerModel } from './ui/client.js';
+import { ask, modelEnabled, targetTabId } from './ui/client.js';
 import { patchSettings, storedSettings } from './settings.js';
 import { el, renderBusy } from './ui/render.js';
 import { Chat } from './ui/chat.js';
 import { summarizeAll } from './ui/t2.js';
 import { errorText, fmtPercent, labelName, localize, t } from './ui/i18n.js';
-import { hostOf, savedEndpoint } from './endpoint.js';
+import { writerFor } from './ui/t3.js';
 
 localize();
 
@@ -16,7 +16,7 @@ const box = $('result');
 async function run(tabId, selectionOnly) {
   renderBusy(box, t(selectionOnly ? 'summarizingSelection' : 'summarizingPage'));
   chatBusy(true);
-  const [modelOn, writer] = await Promise.all([modelEnabled(), writerModel()]);
+  const [modelOn, writer] = await Promise.all([modelEnabled(), writerFor('summary')]);
   await summarizeAll(box, { tabId, selectionOnly }, modelOn, writer);
   chatBusy(false);
 }
@@ -49,17 +49,10 @@ async function classify() {
 
 /** The writer for the next answer (T2), and the panel saying which tier will answer. */
 async function chatWriter() {
-  const writer = await writerModel();
-  const endpoint = await savedEndpoint();
-  if (endpoint && endpoint.chat) {
-    // T3 when the user chose it for chat; the local writer answers when they keep a site's passages here.
-    const host = hostOf(endpoint.url);
-    $('chat-tier').textContent = t('chatTierT3', [endpoint.model, host]);
-    return { tier: 'T3', id: '', display_name: endpoint.model, host, local: writer };
-  }
-  $('chat-tier').textContent = writer
-    ? t('chatTierT2', [writer.display_name])
-    : t('chatTierT1');
+  const writer = await writerFor('chat');
+  $('chat-tier').textContent = !writer ? t('chatTierT1')
+    : writer.tier === 'T3' ? t('chatTierT3', [writer.display_name, writer.host])
+      : t('chatTierT2', [writer.display_name]);
   return writer;
 }
 

@@ -10,7 +10,7 @@ import { renderMarkdown } from './markdown.js';
 import { el, tierLabel, vectorNote } from './render.js';
 import { errorText, fmtDuration, phrase, t } from './i18n.js';
 import { t2Label, writtenTimings } from './t2.js';
-import { confirmSite, confirmedSites, siteOf } from '../endpoint.js';
+import { askToSend, sentDetails } from './t3.js';
 
 /** Earlier turns sent with a question: enough for follow-ups, little enough to leave room for the passages. */
 const HISTORY_TURNS = 4;
@@ -80,7 +80,7 @@ export class Chat {
     const live = /** @type {HTMLElement} */ (this.list.lastElementChild);
     try {
       // T3 only for a site the user agreed to send from; "on this device" answers with the local writer.
-      if (writer && writer.tier === 'T3' && !(await this.siteAllowed(writer, live))) writer = writer.local;
+      if (writer && writer.tier === 'T3' && !(await askToSend(live, writer, this.tabId))) writer = writer.local;
       if (writer) await this.answerT2(turn, writer, variant, live);
       else await this.answerT1(turn);
     } finally {
@@ -88,27 +88,6 @@ export class Chat {
       await this.save();
       this.render();
     }
-  }
-
-  /**
-   * Whether this tab's site may send passages to the endpoint: agreed before, or now (remembered; revocable in the
-   * options). The question waits in the panel with the two choices.
-   * @param {any} writer @param {HTMLElement} live @returns {Promise<boolean>}
-   */
-  async siteAllowed(writer, live) {
-    const tab = await chrome.tabs.get(this.tabId).catch(() => null);
-    const site = tab && tab.url ? siteOf(tab.url) : '';
-    if (site && (await confirmedSites()).includes(site)) return true;
-    return new Promise((resolve) => {
-      const send = el('button', { class: 'primary', 'data-testid': 't3-send' }, [t('t3SendTo', [writer.host])]);
-      const local = el('button', { 'data-testid': 't3-local' }, [t('t3AnswerHere')]);
-      const box = el('div', { class: 'confirm', role: 'group', 'data-testid': 't3-confirm' }, [
-        el('p', {}, [t('t3ConfirmSite', [site || '?', writer.host])]), send, ' ', local]);
-      live.append(box);
-      send.addEventListener('click', async () => { box.remove(); if (site) await confirmSite(site); resolve(true); });
-      local.addEventListener('click', () => { box.remove(); resolve(false); });
-      send.focus();
-    });
   }
 
   /** @param {Turn} turn @param {any} writer @param {number | undefined} variant @param {HTMLElement} live */
@@ -206,10 +185,7 @@ export class Chat {
     if (a.tier === 'T3') {
       // Never silent: where it went, and exactly what was sent.
       box.append(el('p', { class: 'badge sent', 'data-testid': 't3-badge' }, [a.label]));
-      if (a.sent && a.sent.length) {
-        box.append(el('details', { class: 'sources', 'data-testid': 't3-sent' }, [el('summary', {}, [t('t3WhatWasSent')]),
-          ...a.sent.map((/** @type {any} */ m) => el('pre', { class: 'sent' }, [`${m.role}:\n${m.content}`]))]));
-      }
+      if (a.sent && a.sent.length) box.append(sentDetails(a.sent));
       box.append(el('p', { class: 'timings' }, [a.timings]));
     } else {
       box.append(el('p', { class: 'timings' }, [`${a.label} · ${a.timings}`]));

@@ -7,6 +7,7 @@ import { writeStreaming } from './client.js';
 import { renderMarkdown } from './markdown.js';
 import { el, summarizeProgressively, tierLabel } from './render.js';
 import { errorText, fmtDuration, fmtNumber, fmtPercent, t } from './i18n.js';
+import { askToSend, sentDetails } from './t3.js';
 
 /** "T2 · local LLM · SmolLM2 135M Instruct · WASM". @param {any} writer @param {string} [ep] */
 export function t2Label(writer, ep) {
@@ -47,7 +48,7 @@ export async function writeSummaryInto(box, msg, writer) {
   const firstLabel = tierBadge ? tierBadge.textContent || '' : '';
   const text = el('div', { class: 'written', 'data-testid': 't2-text', 'aria-live': 'polite' });
   const status = el('div', { class: 'busy', role: 'status', 'data-testid': 't2-status' }, [
-    el('progress', {}), el('span', {}, [t('writingWith', [writer.display_name])])]);
+    el('progress', {}), el('span', {}, [writer.tier === 'T3' ? t('t3Writing', [writer.display_name, writer.host]) : t('writingWith', [writer.display_name])])]);
   if (extracted) extracted.before(text, status); else box.append(text, status);
   const started = performance.now();
   let written = '';
@@ -62,7 +63,7 @@ export async function writeSummaryInto(box, msg, writer) {
     extracted.replaceWith(details);
     details.append(extracted);
   };
-  const reply = await writeStreaming({ tabId: msg.tabId, selectionOnly: !!msg.selectionOnly, model: writer.id, job: { kind: 'summary', options: msg.options || {} } }, (e) => {
+  const reply = await writeStreaming({ tabId: msg.tabId, selectionOnly: !!msg.selectionOnly, model: writer.id, tier: writer.tier, job: { kind: 'summary', options: msg.options || {} } }, (e) => {
     if (e.kind === 'reading') {
       const span = status.querySelector('span');
       if (span) span.textContent = partsNote(started, e.part, e.parts);
@@ -71,7 +72,7 @@ export async function writeSummaryInto(box, msg, writer) {
       if (!shown) {
         shown = true;
         foldExtracted();
-        if (tierBadge) tierBadge.textContent = t2Label(writer);
+        if (tierBadge) tierBadge.textContent = writer.tier === 'T3' ? t('t3Badge', [writer.host, writer.display_name]) : t2Label(writer);
       }
       show(written);
     }
@@ -85,12 +86,13 @@ export async function writeSummaryInto(box, msg, writer) {
     return reply;
   }
   foldExtracted();
-  if (tierBadge) tierBadge.textContent = t2Label(writer, reply.ep);
+  if (tierBadge) tierBadge.textContent = reply.tier === 'T3' ? t('t3Badge', [reply.ep, reply.model]) : t2Label(writer, reply.ep);
+  if (reply.sent && reply.sent.length) text.after(sentDetails(reply.sent));
   show(reply.text);
   const notes = [];
   if (reply.stop === 'cancelled') notes.push(t('summaryStopped'));
   if (reply.stop === 'context') notes.push(t('contextFull'));
-  if (reply.coverage < 1) notes.push(t('modelCoverage', [fmtPercent(reply.coverage * 100), reply.parts]));
+  if (reply.coverage < 1) notes.push(reply.tier === 'T3' ? t('t3Coverage', [fmtPercent(reply.coverage * 100)]) : t('modelCoverage', [fmtPercent(reply.coverage * 100), reply.parts]));
   else if (reply.parts > 1) notes.push(t('readInParts', [reply.parts]));
   for (const n of notes) text.after(el('p', { class: 'note', 'data-testid': 't2-note' }, [n]));
   text.after(el('p', { class: 'timings', 'data-testid': 't2-timings' }, [writtenTimings(reply)]));
@@ -107,6 +109,9 @@ export async function writeSummaryInto(box, msg, writer) {
 export async function summarizeAll(box, msg, modelOn, writer) {
   const first = await summarizeProgressively(box, { type: 'summarize', ...msg }, modelOn);
   if (!first || !first.ok || !writer) return first;
+  // T3 only for a site the user agreed to send from; else the local writer, if any.
+  if (writer.tier === 'T3' && !(await askToSend(box, writer, msg.tabId))) writer = writer.local;
+  if (!writer) return first;
   const written = await writeSummaryInto(box, msg, writer);
   return written.ok ? written : first;
 }

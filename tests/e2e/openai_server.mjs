@@ -58,10 +58,12 @@ export async function startOpenAiServer(opts = {}) {
   };
 }
 
-/** The answer: the first passage of the last user message, quoted and cited. @param {any[]} messages */
+/** The answer: the first passage (or paragraph) of the last user message, quoted and cited. @param {any[]} messages */
 function answerFor(messages) {
   const user = [...(messages || [])].reverse().find((m) => m.role === 'user');
-  const first = user && String(user.content).match(/\[1\] ([^\n]+)/);
+  const content = user ? String(user.content) : '';
+  // A chat turn's first numbered passage, or a summary's first paragraph of the page.
+  const first = content.match(/\[1\] ([^\n]+)/) || content.match(/<page>\n(?:Title: [^\n]*\n\n)?([^\n]+)/);
   const quote = first ? first[1].split(/\s+/).slice(0, 14).join(' ') : 'nothing';
   return `The page says: ${quote} [1].`;
 }

@@ -116,6 +116,18 @@ test('T3: opt-in endpoint — nothing sent before consent, labelled streamed ans
     assert.equal(await panel.locator('[data-testid=t3-confirm]').count(), 0);
     assert.equal(endpoint.chats().length, 2);
 
+    // Summaries too, once chosen: the T0/T1 summary at once, then the endpoint's, labelled, with what was sent.
+    await options.check('[data-testid=t3-summaries]');
+    await options.waitForFunction(async () => (await chrome.storage.local.get('settings')).settings.endpoint.summaries === true);
+    await panel.click('#summarize');
+    await panel.waitForFunction(() => /^T3 · sent to/.test(document.querySelector('#result [data-testid=tier]')?.textContent || ''), null, { timeout: 120_000 });
+    await panel.waitForSelector('#result [data-testid=t2-timings]', { timeout: 120_000 });
+    assert.match(await panel.textContent('#result [data-testid=t2-text]') || '', /Mara Okafor/, 'the endpoint quoted the page it was sent');
+    const summarySent = endpoint.chats().at(-1)?.body.messages;
+    assert.ok(summarySent && summarySent.at(-1).content.includes('<page>'), 'the page is fenced');
+    assert.equal(await panel.locator('#result [data-testid=t3-sent] pre').count(), summarySent.length);
+    assert.equal(endpoint.chats().length, 3);
+
     // Each failure in words, the key in none of them.
     /** @type {[import('./openai_server.mjs').Faults, RegExp][]} */
     const cases = [
