@@ -15,6 +15,8 @@ use super::download;
 use super::js::{PerfClock, fetch_bytes};
 use super::ort_backend::{OrtEncoder, init_runtime, loaded_bundle};
 use super::store::{IdbStore, RequestStore};
+use super::stream::Stream;
+use super::writing::{Retrieval, Writing};
 use crate::core::catalog::Catalog;
 use crate::core::classify::{LabelIndex, classify_page};
 use crate::core::download::DEFAULT_HUB;
@@ -278,47 +280,34 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             // Chat turns need the embedder for retrieval.
             require_model(&mut st, &want, "Writing").await?;
             let store = request_store().await;
-            if let Some(endpoint) = endpoint {
-                let State { loaded, qa_cache, .. } = &mut *st;
-                let loaded = loaded
-                    .as_mut()
-                    .ok_or_else(|| ScoutError::new(ErrorCode::Internal, "engine not loaded"))?;
-                let reply = super::t3::write(
-                    &endpoint,
-                    &mut loaded.embedder,
-                    qa_cache,
-                    &store,
-                    &page,
-                    &job,
-                    variant,
-                    &stream,
-                    &cancelled,
-                )
-                .await?;
-                return Ok(ReplyBody::Written(reply));
+            if endpoint.is_none() {
+                ensure_writer(&mut st, &model).await?;
             }
-            ensure_writer(&mut st, &model).await?;
             let State {
                 loaded,
                 qa_cache,
                 writer,
                 ..
             } = &mut *st;
-            let (Some(loaded), Some(writer)) = (loaded.as_mut(), writer.as_mut()) else {
-                return Err(ScoutError::new(ErrorCode::Internal, "engine not loaded"));
-            };
-            let reply = super::t2::write(
-                writer,
-                &mut loaded.embedder,
+            let loaded = loaded
+                .as_mut()
+                .ok_or_else(|| ScoutError::new(ErrorCode::Internal, "engine not loaded"))?;
+            let mut retrieval = Retrieval {
+                embedder: &mut loaded.embedder,
                 qa_cache,
-                &store,
-                &page,
-                &job,
+                store: &store,
+            };
+            let writing = Writing {
+                page: &page,
+                job: &job,
                 variant,
-                &stream,
-                &cancelled,
-            )
-            .await?;
+                stream: Stream::new(&stream),
+            };
+            let reply = match (endpoint, writer.as_mut()) {
+                (Some(endpoint), _) => super::t3::write(&endpoint, &mut retrieval, &writing, &cancelled).await?,
+                (None, Some(writer)) => super::t2::write(writer, &mut retrieval, &writing, &cancelled).await?,
+                (None, None) => return Err(ScoutError::new(ErrorCode::Internal, "no writer")),
+            };
             Ok(ReplyBody::Written(reply))
         }
         Request::EndpointModels { endpoint } => Ok(ReplyBody::EndpointModels {

@@ -10,5 +10,6 @@ mod store;
 mod stream;
 mod t2;
 mod t3;
+mod writing;
 
 pub use engine::{configure, handle};

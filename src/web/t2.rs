@@ -8,21 +8,19 @@ use super::download;
 use super::js::PerfClock;
 use super::ort_decoder::OrtDecoder;
 use super::store::IdbStore;
-use super::stream::Stream;
+use super::writing::{Retrieval, Writing};
 use crate::core::catalog::ModelEntry;
-use crate::core::embed::{Embedder, EncoderBackend};
+use crate::core::embed::EncoderBackend;
 use crate::core::error::{ErrorCode, ScoutError};
 use crate::core::generate::{
     ChatMessage, ChatTemplate, Date, DecoderBackend, DecoderConfig, GenerateOptions, Generator,
 };
 use crate::core::hardware::Ep;
 use crate::core::page::read_page;
-use crate::core::protocol::{GeneratedReply, PageContent, Tier, WriteJob, WrittenReply};
-use crate::core::qa;
+use crate::core::protocol::{GeneratedReply, Tier, WriteJob, WrittenReply};
 use crate::core::store::Clock;
 use crate::core::text::lang::detect_language;
 use crate::core::vectors::VectorStore;
-use crate::core::writer::chat::Source;
 use crate::core::writer::run::{Budget, Progress, write_answer, write_summary};
 
 /// A loaded LLM.
@@ -68,28 +66,21 @@ pub async fn load(env: &Environment, store: &IdbStore, entry: &ModelEntry) -> Re
     })
 }
 
-/// Run a job. Chat questions need the T1 embedder for retrieval (and its stored page vectors in `store`).
-#[allow(clippy::too_many_arguments)]
+/// Run a job. Chat questions are answered from the passages T1 retrieval finds.
 pub async fn write<B: EncoderBackend, V: VectorStore>(
     writer: &mut Writer,
-    embedder: &mut Embedder<B>,
-    qa_cache: &mut qa::IndexCache,
-    store: &V,
-    page: &PageContent,
-    job: &WriteJob,
-    variant: Option<u64>,
-    stream_id: &str,
+    retrieval: &mut Retrieval<'_, B, V>,
+    w: &Writing<'_>,
     cancelled: &dyn Fn() -> bool,
 ) -> Result<WrittenReply, ScoutError> {
     let clock = PerfClock;
     let t0 = clock.now_ms();
-    let stream = Stream::new(stream_id);
-    let mut post = |p: Progress| stream.post(&p);
-    let budget = variant.map_or_else(Budget::default, Budget::sampled);
+    let mut post = |p: Progress| w.stream.post(&p);
+    let budget = w.variant.map_or_else(Budget::default, Budget::sampled);
     let g = &mut writer.generator;
-    let (title, text, citations, invalid, coverage, parts, last) = match job {
+    let (title, text, citations, invalid, coverage, parts, last) = match w.job {
         WriteJob::Summary { options } => {
-            let read = read_page(page)?;
+            let read = read_page(w.page)?;
             let language = detect_language(&read.text()).map(|l| l.code).filter(|c| c != "en");
             let out = write_summary(
                 g,
@@ -113,24 +104,14 @@ pub async fn write<B: EncoderBackend, V: VectorStore>(
             )
         }
         WriteJob::Chat { question, history } => {
-            // Retrieval reads the page itself; its reply carries the title.
-            let found = qa::answer(embedder, qa_cache, store, &clock, page, question, 4).await?;
-            let sources: Vec<Source> = found.answers.iter().map(Source::from).collect();
+            let (title, sources) = retrieval.passages(w.page, question).await?;
             let out = write_answer(
-                g,
-                &found.title,
-                history,
-                question,
-                sources,
-                &budget,
-                &clock,
-                cancelled,
-                &mut post,
+                g, &title, history, question, sources, &budget, &clock, cancelled, &mut post,
             )
             .await?;
             let citations = out.citations();
             (
-                found.title,
+                title,
                 out.answer.text,
                 citations,
                 out.answer.invalid,
@@ -141,7 +122,7 @@ pub async fn write<B: EncoderBackend, V: VectorStore>(
         }
     };
     Ok(WrittenReply {
-        url: page.url.clone(),
+        url: w.page.url.clone(),
         title,
         tier: Tier::T2,
         model: writer.model.clone(),

@@ -10,17 +10,17 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::js::{PerfClock, js_err, sleep};
 use super::stream::Stream;
-use crate::core::embed::{Embedder, EncoderBackend};
+use super::writing::{Retrieval, Writing};
+use crate::core::embed::EncoderBackend;
 use crate::core::endpoint::{self, Delta, Endpoint, SseReader};
 use crate::core::error::{ErrorCode, ScoutError};
 use crate::core::generate::{ChatMessage, StopReason};
 use crate::core::page::read_page;
-use crate::core::protocol::{PageContent, Tier, WriteJob, WrittenReply};
-use crate::core::qa;
+use crate::core::protocol::{Tier, WriteJob, WrittenReply};
 use crate::core::store::Clock;
 use crate::core::text::lang::detect_language;
 use crate::core::vectors::VectorStore;
-use crate::core::writer::chat::{Source, chat_messages};
+use crate::core::writer::chat::chat_messages;
 use crate::core::writer::run::{Progress, WrittenAnswer, page_within, reply_tokens};
 use crate::core::writer::summary::{shape_summary, summary_messages};
 
@@ -42,26 +42,20 @@ struct Completion {
 
 /// Run a job on the endpoint. Chat questions are answered from passages T1 retrieval finds; when it finds none, the
 /// endpoint is not asked and nothing is sent.
-#[allow(clippy::too_many_arguments)]
 pub async fn write<B: EncoderBackend, V: VectorStore>(
     endpoint: &Endpoint,
-    embedder: &mut Embedder<B>,
-    qa_cache: &mut qa::IndexCache,
-    store: &V,
-    page: &PageContent,
-    job: &WriteJob,
-    variant: Option<u64>,
-    stream_id: &str,
+    retrieval: &mut Retrieval<'_, B, V>,
+    w: &Writing<'_>,
     cancelled: &dyn Fn() -> bool,
 ) -> Result<WrittenReply, ScoutError> {
     let clock = PerfClock;
     let t0 = clock.now_ms();
-    let stream = Stream::new(stream_id);
+    let stream = &w.stream;
     // Regenerate asks for another wording.
-    let temperature = if variant.is_some() { 0.8 } else { 0.2 };
-    let (title, text, citations, invalid, coverage, sent, done) = match job {
+    let temperature = if w.variant.is_some() { 0.8 } else { 0.2 };
+    let (title, text, citations, invalid, coverage, sent, done) = match w.job {
         WriteJob::Summary { options } => {
-            let read = read_page(page)?;
+            let read = read_page(w.page)?;
             let language = detect_language(&read.text()).map(|l| l.code).filter(|c| c != "en");
             let (source, coverage) = page_within(&read, MAX_PAGE_CHARS);
             let messages = summary_messages(&read.title, &source, options, language.as_deref());
@@ -70,7 +64,7 @@ pub async fn write<B: EncoderBackend, V: VectorStore>(
                 &messages,
                 reply_tokens(options) * 2,
                 temperature,
-                &stream,
+                stream,
                 cancelled,
             )
             .await?;
@@ -78,8 +72,7 @@ pub async fn write<B: EncoderBackend, V: VectorStore>(
             (read.title, text, vec![], vec![], coverage, messages, out)
         }
         WriteJob::Chat { question, history } => {
-            let found = qa::answer(embedder, qa_cache, store, &clock, page, question, 4).await?;
-            let sources: Vec<Source> = found.answers.iter().map(Source::from).collect();
+            let (title, sources) = retrieval.passages(w.page, question).await?;
             if sources.is_empty() {
                 let answer = WrittenAnswer::not_found();
                 stream.post(&Progress::Text {
@@ -90,14 +83,14 @@ pub async fn write<B: EncoderBackend, V: VectorStore>(
                     stop: StopReason::Eos,
                     first_text_ms: 0.0,
                 };
-                (found.title, answer.answer.text, vec![], vec![], 1.0, vec![], none)
+                (title, answer.answer.text, vec![], vec![], 1.0, vec![], none)
             } else {
-                let messages = chat_messages(&found.title, history, question, &sources);
-                let out = complete(endpoint, &messages, ANSWER_TOKENS, temperature, &stream, cancelled).await?;
+                let messages = chat_messages(&title, history, question, &sources);
+                let out = complete(endpoint, &messages, ANSWER_TOKENS, temperature, stream, cancelled).await?;
                 let answer = WrittenAnswer::checked(&out.text, sources, None);
                 let citations = answer.citations();
                 (
-                    found.title,
+                    title,
                     answer.answer.text,
                     citations,
                     answer.answer.invalid,
@@ -109,7 +102,7 @@ pub async fn write<B: EncoderBackend, V: VectorStore>(
         }
     };
     Ok(WrittenReply {
-        url: page.url.clone(),
+        url: w.page.url.clone(),
         title,
         tier: Tier::T3,
         model: endpoint.model.clone(),
