@@ -9,7 +9,7 @@ import { patchSettings, storedSettings } from './settings.js';
 import { t } from './ui/i18n.js';
 
 /**
- * @typedef {{url: string, model: string, key?: string, chat?: boolean, summaries?: boolean}} EndpointSettings
+ * @typedef {{url: string, model: string, key?: string, chat?: boolean, summaries?: boolean, ask_each?: boolean}} EndpointSettings
  */
 
 /** The saved endpoint, or null. @returns {Promise<EndpointSettings | null>} */

@@ -25,6 +25,9 @@ function formEndpoint() {
   return { url, model };
 }
 
+/** What the endpoint is used for, and whether every request asks first. */
+const uses = () => ({ chat: $('t3-chat').checked, summaries: $('t3-summaries').checked, ask_each: $('t3-ask').checked });
+
 /** @param {string} text @param {boolean} [bad] */
 function say(text, bad = false) {
   const status = $('t3-status');
@@ -48,6 +51,7 @@ export async function initEndpoint() {
     $('t3-model').value = saved.model || '';
     $('t3-chat').checked = saved.chat === true;
     $('t3-summaries').checked = saved.summaries === true;
+    $('t3-ask').checked = saved.ask_each === true;
     if (saved.key) $('t3-key').placeholder = t('t3KeySaved');
     if (saved.url && !(await chrome.permissions.contains({ origins: [originPattern(saved.url)] }))) {
       say(t('t3NoPermission', [hostOf(saved.url)]), true);
@@ -55,10 +59,10 @@ export async function initEndpoint() {
       say(t('t3SavedFor', [hostOf(saved.url)]));
     }
   }
-  for (const id of ['t3-chat', 't3-summaries']) {
+  for (const id of ['t3-chat', 't3-summaries', 't3-ask']) {
     $(id).addEventListener('change', async () => {
       const e = (await storedSettings()).endpoint;
-      if (e) await patchSettings({ endpoint: { ...e, chat: $('t3-chat').checked, summaries: $('t3-summaries').checked } });
+      if (e) await patchSettings({ endpoint: { ...e, ...uses() } });
     });
   }
   $('t3-save').addEventListener('click', async () => {
@@ -69,7 +73,7 @@ export async function initEndpoint() {
     const granted = await chrome.permissions.request({ origins: [originPattern(form.url)] }).catch(() => false);
     const before = (await storedSettings()).endpoint || {};
     const key = $('t3-key').value || (before.url === form.url ? before.key : '') || '';
-    await patchSettings({ endpoint: { ...form, key, chat: $('t3-chat').checked, summaries: $('t3-summaries').checked } });
+    await patchSettings({ endpoint: { ...form, key, ...uses() } });
     $('t3-key').value = '';
     $('t3-key').placeholder = key ? t('t3KeySaved') : '';
     say(granted ? t('t3SavedFor', [hostOf(form.url)]) : t('t3PermissionDenied', [hostOf(form.url)]), !granted);
@@ -92,8 +96,7 @@ export async function initEndpoint() {
     await patchSettings({ endpoint: null, endpoint_sites: [] });
     for (const id of ['t3-url', 't3-model', 't3-key']) $(id).value = '';
     $('t3-key').placeholder = '';
-    $('t3-chat').checked = false;
-    $('t3-summaries').checked = false;
+    for (const id of ['t3-chat', 't3-summaries', 't3-ask']) $(id).checked = false;
     say(t('t3Removed'));
     showSites();
   });

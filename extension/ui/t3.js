@@ -16,20 +16,20 @@ import { confirmSite, confirmedSites, hostOf, savedEndpoint, siteOf } from '../e
 export async function writerFor(kind) {
   const [local, endpoint] = await Promise.all([writerModel(), savedEndpoint()]);
   if (endpoint && (kind === 'chat' ? endpoint.chat : endpoint.summaries)) {
-    return { tier: 'T3', id: '', display_name: endpoint.model, host: hostOf(endpoint.url), local };
+    return { tier: 'T3', id: '', display_name: endpoint.model, host: hostOf(endpoint.url), askEach: endpoint.ask_each === true, local };
   }
   return local;
 }
 
 /**
- * Whether the tab's site may send to the endpoint: agreed before, or now in `where` (remembered; revocable in the
- * options). The job waits with the two choices.
+ * Whether the tab's site may send to the endpoint: agreed before (unless the user wants to be asked every time), or
+ * now in `where` (remembered; revocable in the options). The job waits with the two choices.
  * @param {HTMLElement} where @param {any} writer @param {number} tabId @returns {Promise<boolean>}
  */
 export async function askToSend(where, writer, tabId) {
   const tab = await chrome.tabs.get(tabId).catch(() => null);
   const site = tab && tab.url ? siteOf(tab.url) : '';
-  if (site && (await confirmedSites()).includes(site)) return true;
+  if (site && !writer.askEach && (await confirmedSites()).includes(site)) return true;
   return new Promise((resolve) => {
     const send = el('button', { class: 'primary', 'data-testid': 't3-send' }, [t('t3SendTo', [writer.host])]);
     const local = el('button', { 'data-testid': 't3-local' }, [t('t3AnswerHere')]);

@@ -116,6 +116,17 @@ test('T3: opt-in endpoint — nothing sent before consent, labelled streamed ans
     assert.equal(await panel.locator('[data-testid=t3-confirm]').count(), 0);
     assert.equal(endpoint.chats().length, 2);
 
+    // "Ask me before every request": the remembered site asks again.
+    await options.check('[data-testid=t3-ask]');
+    await options.waitForFunction(async () => (await chrome.storage.local.get('settings')).settings.endpoint.ask_each === true);
+    await askInPanel(panel, QUESTION);
+    await panel.waitForSelector('[data-testid=t3-confirm]');
+    await panel.click('[data-testid=t3-send]');
+    await settled(panel);
+    assert.equal(endpoint.chats().length, 3);
+    await options.uncheck('[data-testid=t3-ask]');
+    await options.waitForFunction(async () => (await chrome.storage.local.get('settings')).settings.endpoint.ask_each === false);
+
     // Summaries too, once chosen: the T0/T1 summary at once, then the endpoint's, labelled, with what was sent.
     await options.check('[data-testid=t3-summaries]');
     await options.waitForFunction(async () => (await chrome.storage.local.get('settings')).settings.endpoint.summaries === true);
@@ -126,7 +137,7 @@ test('T3: opt-in endpoint — nothing sent before consent, labelled streamed ans
     const summarySent = endpoint.chats().at(-1)?.body.messages;
     assert.ok(summarySent && summarySent.at(-1).content.includes('<page>'), 'the page is fenced');
     assert.equal(await panel.locator('#result [data-testid=t3-sent] pre').count(), summarySent.length);
-    assert.equal(endpoint.chats().length, 3);
+    assert.equal(endpoint.chats().length, 4);
 
     // Each failure in words, the key in none of them.
     /** @type {[import('./openai_server.mjs').Faults, RegExp][]} */
