@@ -12,7 +12,7 @@ import http from 'node:http';
 export const TEST_MODEL = 'scout-test-model';
 
 /**
- * @typedef {{status?: number, retryAfter?: string, malformed?: boolean, delayMs?: number, words?: number}} Faults
+ * @typedef {{status?: number, retryAfter?: string, malformed?: boolean, delayMs?: number, words?: number, answer?: string}} Faults
  * @typedef {{method: string, path: string, headers: http.IncomingHttpHeaders, body: any, closedEarly?: boolean}} Logged
  */
 
@@ -43,7 +43,7 @@ export async function startOpenAiServer(opts = {}) {
       }
       if (req.method !== 'POST' || url.pathname !== '/v1/chat/completions') return error(404, 'not found');
       if (!body || body.model !== TEST_MODEL) return error(404, `model ${body && body.model} not found`);
-      stream(res, entry, answerFor(body.messages), faults);
+      stream(res, entry, faults.answer ?? answerFor(body.messages), faults);
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));

@@ -9,7 +9,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, tabIdOf, openExtensionPage, ask, startServer, auditLaunched } from './harness.mjs';
+import path from 'node:path';
+import { launch, openPage, tabIdOf, openExtensionPage, ask, startServer, auditLaunched, ROOT } from './harness.mjs';
 import { startOpenAiServer, TEST_MODEL } from './openai_server.mjs';
 
 const KEY = 'sk-test-9f2c41d7e5';
@@ -17,7 +18,7 @@ const KEY = 'sk-test-9f2c41d7e5';
 let server;
 /** @type {Awaited<ReturnType<typeof startOpenAiServer>>} */
 let endpoint;
-before(async () => { server = await startServer(); endpoint = await startOpenAiServer({ key: KEY }); });
+before(async () => { server = await startServer({ '/pages/': path.join(ROOT, 'tests/e2e/pages') }); endpoint = await startOpenAiServer({ key: KEY }); });
 after(async () => { await server.close(); await endpoint.close(); });
 
 const QUESTION = 'What do the volunteer fixers at the repair evenings do?';
@@ -219,6 +220,59 @@ test('T3: opt-in endpoint — nothing sent before consent, labelled streamed ans
     assert.ok(!JSON.stringify(stored).includes(KEY), 'the key is deleted');
     await panel.reload();
     await panel.waitForFunction(() => !/your endpoint/.test(document.getElementById('chat-tier')?.textContent || '') && (document.getElementById('chat-tier')?.textContent || '').length > 0);
+  } finally {
+    await b.ctx.close();
+  }
+  auditLaunched();
+});
+
+test('T3 under attack: hidden text never reaches the endpoint, the page cannot close its fence, model output cannot load or run anything', async () => {
+  const b = await launch();
+  try {
+    const url = `${server.base}/pages/hostile.html`;
+    const page = await openPage(b.ctx, url);
+    const tabId = await tabIdOf(b.sw, url);
+    const options = await openExtensionPage(b.ctx, b.extensionId, 'options.html');
+    // Configured and agreed as the first test does through the UI.
+    await options.evaluate(async ([base, key]) => chrome.storage.local.set({ settings: {
+      endpoint: { url: `${base}/v1`, model: 'scout-test-model', key, chat: true }, endpoint_sites: ['127.0.0.1'] } }), [endpoint.base, KEY]);
+    const panel = await openExtensionPage(b.ctx, b.extensionId, `sidepanel.html?tabId=${tabId}`);
+    const sentBefore = endpoint.chats().length;
+    await askInPanel(panel, 'When does the Glenmoor ferry run, what does the timetable say, and how long is the crossing?');
+    await panel.waitForFunction(() => document.querySelectorAll('[data-testid=t3-badge]').length === 1, null, { timeout: 120_000 });
+    const sent = endpoint.chats().at(-1)?.body.messages;
+    assert.equal(endpoint.chats().length, sentBefore + 1);
+    const all = JSON.stringify(sent);
+    // Every hidden carrier was relevant to the question, so only capture kept it out.
+    assert.deepEqual(all.match(/CANARY-[A-Z]+/g) || [], [], 'hidden, off-screen, commented, template, alt and title text never sent');
+    const user = sent.at(-1).content;
+    assert.equal(user.split('<page>').length - 1, 1, 'one fence opening');
+    assert.equal(user.split('</page>').length - 1, 1, 'one fence closing: the page\'s own is defanged');
+    assert.ok(!all.includes('<|'), 'no chat-template token shape from the page');
+    assert.ok(sent.every((/** @type {any} */ m) => ['system', 'user', 'assistant'].includes(m.role)));
+
+    // The model's output tries HTML, a script, markdown images, a javascript: link and a citation it was not given.
+    endpoint.faults.answer = `<img src="${endpoint.base}/pixel.png" onerror="window.__pwned=1"> ![x](${endpoint.base}/md.png) ` +
+      `<script>window.__pwned=2</script> [click](javascript:window.__pwned=3) <iframe src="${endpoint.base}/frame"></iframe> ` +
+      'The ferry runs every forty minutes [1] [7].';
+    await askInPanel(panel, 'How often does the Glenmoor ferry cross?');
+    await panel.waitForFunction(() => document.querySelectorAll('[data-testid=t3-badge]').length === 2, null, { timeout: 120_000 });
+    delete endpoint.faults.answer;
+    const turn = panel.locator('[data-testid=turn]').last();
+    for (const tag of ['img', 'script', 'iframe', 'a[href^="javascript:"]']) {
+      assert.equal(await turn.locator(`[data-testid=t2-answer] ${tag}`).count(), 0, `no ${tag} from model output`);
+    }
+    await panel.locator('[data-testid=t2-answer]').last().click(); // a click would fire a handler if any were there
+    assert.equal(await panel.evaluate(() => /** @type {any} */ (window).__pwned), undefined, 'nothing ran');
+    // Tags are dropped by the core (strip_echo); markdown images and links stay literal text.
+    const shown = await turn.locator('[data-testid=t2-answer]').textContent() || '';
+    assert.match(shown, /!\[x\]\(http:\/\/127\.0\.0\.1:\d+\/md\.png\).*\[click\]\(javascript:/, 'shown as text');
+    assert.ok(!/<(img|script|iframe)/.test(shown), shown);
+    assert.match(await turn.locator('[data-testid=invalid-citations]').textContent() || '', /\[7\]/);
+    assert.equal(await turn.locator('button.cite-chip').count(), 1, 'only the passage it was given');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(endpoint.log.filter((e) => e.method === 'GET' && e.path !== '/v1/models').map((e) => e.path), [], 'nothing fetched for it');
+    assert.equal(await page.evaluate(() => /** @type {any} */ (window).__pwned), undefined);
   } finally {
     await b.ctx.close();
   }
