@@ -81,6 +81,10 @@ export async function initEndpoint() {
   $('t3-test').addEventListener('click', async () => {
     const form = formEndpoint();
     if ('error' in form) return say(form.error, true);
+    // Testing needs the origin too: asked here, on the click, as Save asks.
+    if (!(await chrome.permissions.request({ origins: [originPattern(form.url)] }).catch(() => false))) {
+      return say(t('t3TestDenied', [hostOf(form.url)]), true);
+    }
     const saved = (await storedSettings()).endpoint || {};
     const key = $('t3-key').value || (saved.url === form.url ? saved.key : '') || '';
     say(t('t3Testing', [hostOf(form.url)]));
