@@ -29,6 +29,11 @@ export function originPattern(url) {
   return `${u.protocol}//${u.host}/*`;
 }
 
+/** Whether the browser lets Scout reach the endpoint at `url` (granted on Save, revocable in the browser). @param {string} url */
+export function originAllowed(url) {
+  return chrome.permissions.contains({ origins: [originPattern(url)] });
+}
+
 /** The site a page belongs to, as confirmations remember it. @param {string} url */
 export function siteOf(url) {
   try { return new URL(url).hostname || url; } catch { return url; }
@@ -36,9 +41,11 @@ export function siteOf(url) {
 
 /** Sites the user agreed to send passages from. @returns {Promise<string[]>} */
 export async function confirmedSites() {
-  const s = (await storedSettings()).endpoint_sites;
-  return Array.isArray(s) ? s : [];
+  return sitesIn(await storedSettings());
 }
+
+/** @param {Record<string, any>} settings @returns {string[]} */
+const sitesIn = (settings) => (Array.isArray(settings.endpoint_sites) ? settings.endpoint_sites : []);
 
 /** @param {string} site */
 export async function confirmSite(site) {
@@ -59,11 +66,12 @@ export async function revokeSite(site) {
  * @returns {Promise<{endpoint: {base_url: string, model: string, api_key: string | null}} | {refused: string}>}
  */
 export async function endpointFor(pageUrl, kind) {
-  const e = await savedEndpoint();
-  if (!e) return { refused: t('t3NotSet') };
+  const settings = await storedSettings();
+  const e = settings.endpoint;
+  if (!e || !e.url || !e.model) return { refused: t('t3NotSet') };
   if (!(kind === 'chat' ? e.chat : e.summaries)) return { refused: t('t3NotChosen') };
   const site = siteOf(pageUrl);
-  if (!(await confirmedSites()).includes(site)) return { refused: t('t3SiteNotConfirmed', [site, hostOf(e.url)]) };
-  if (!(await chrome.permissions.contains({ origins: [originPattern(e.url)] }))) return { refused: t('t3NoPermission', [hostOf(e.url)]) };
+  if (!sitesIn(settings).includes(site)) return { refused: t('t3SiteNotConfirmed', [site, hostOf(e.url)]) };
+  if (!(await originAllowed(e.url))) return { refused: t('t3NoPermission', [hostOf(e.url)]) };
   return { endpoint: { base_url: e.url, model: e.model, api_key: e.key || null } };
 }

@@ -8,7 +8,7 @@ import { ask } from './ui/client.js';
 import { el } from './ui/render.js';
 import { errorText, t } from './ui/i18n.js';
 import { patchSettings, storedSettings } from './settings.js';
-import { confirmedSites, hostOf, originPattern, revokeSite } from './endpoint.js';
+import { confirmedSites, hostOf, originAllowed, originPattern, revokeSite } from './endpoint.js';
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLInputElement} */ (document.getElementById(id));
 
@@ -23,6 +23,12 @@ function formEndpoint() {
     return { error: t('t3BadUrl') };
   }
   return { url, model };
+}
+
+/** The key typed in the form, else the one saved for this same URL (the field stays empty once saved). @param {string} url */
+async function formKey(url) {
+  const saved = (await storedSettings()).endpoint || {};
+  return $('t3-key').value || (saved.url === url ? saved.key : '') || '';
 }
 
 /** What the endpoint is used for, and whether every request asks first. */
@@ -53,7 +59,7 @@ export async function initEndpoint() {
     $('t3-summaries').checked = saved.summaries === true;
     $('t3-ask').checked = saved.ask_each === true;
     if (saved.key) $('t3-key').placeholder = t('t3KeySaved');
-    if (saved.url && !(await chrome.permissions.contains({ origins: [originPattern(saved.url)] }))) {
+    if (saved.url && !(await originAllowed(saved.url))) {
       say(t('t3NoPermission', [hostOf(saved.url)]), true);
     } else if (saved.url) {
       say(t('t3SavedFor', [hostOf(saved.url)]));
@@ -71,8 +77,7 @@ export async function initEndpoint() {
     if (!form.model) return say(t('t3NeedModel'), true);
     // Asked now, on the user's click: the browser shows its own prompt for this origin only.
     const granted = await chrome.permissions.request({ origins: [originPattern(form.url)] }).catch(() => false);
-    const before = (await storedSettings()).endpoint || {};
-    const key = $('t3-key').value || (before.url === form.url ? before.key : '') || '';
+    const key = await formKey(form.url);
     await patchSettings({ endpoint: { ...form, key, ...uses() } });
     $('t3-key').value = '';
     $('t3-key').placeholder = key ? t('t3KeySaved') : '';
@@ -85,8 +90,7 @@ export async function initEndpoint() {
     if (!(await chrome.permissions.request({ origins: [originPattern(form.url)] }).catch(() => false))) {
       return say(t('t3TestDenied', [hostOf(form.url)]), true);
     }
-    const saved = (await storedSettings()).endpoint || {};
-    const key = $('t3-key').value || (saved.url === form.url ? saved.key : '') || '';
+    const key = await formKey(form.url);
     say(t('t3Testing', [hostOf(form.url)]));
     const r = await ask({ type: 'endpoint_models', endpoint: { url: form.url, model: form.model, key } });
     if (!r.ok) return say(errorText(r.error), true);

@@ -11,7 +11,7 @@ import { IDLE_UNLOAD_MINUTES, storedSettings } from './settings.js';
 import { capturePage } from './page_capture.js';
 import { clearHighlight, highlightPassage } from './page_highlight.js';
 import { t } from './ui/i18n.js';
-import { endpointFor, hostOf, originPattern } from './endpoint.js';
+import { endpointFor, hostOf, originAllowed } from './endpoint.js';
 
 const OFFSCREEN_URL = 'offscreen.html';
 const MENU_PAGE = 'scout-summarize-page';
@@ -272,7 +272,7 @@ async function route(msg) {
       // "Test connection" from the options: the form's values, asked only once the origin is allowed.
       const e = msg.endpoint || {};
       try {
-        if (!(await chrome.permissions.contains({ origins: [originPattern(String(e.url))] }))) return fail(ErrorCode.ENDPOINT_FAILED, t('t3NoPermission', [hostOf(String(e.url))]));
+        if (!(await originAllowed(String(e.url)))) return fail(ErrorCode.ENDPOINT_FAILED, t('t3NoPermission', [hostOf(String(e.url))]));
       } catch { return fail(ErrorCode.ENDPOINT_FAILED, t('t3BadUrl')); }
       return toEngine({ type: msg.type, endpoint: { base_url: String(e.url), model: String(e.model || '-'), api_key: e.key ? String(e.key) : null } });
     }

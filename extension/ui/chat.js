@@ -9,7 +9,7 @@ import { ask, writeStreaming } from './client.js';
 import { renderMarkdown } from './markdown.js';
 import { el, tierLabel, vectorNote } from './render.js';
 import { errorText, fmtDuration, phrase, t } from './i18n.js';
-import { t2Label, writtenTimings } from './t2.js';
+import { writerLabel, writtenTimings } from './t2.js';
 import { askToSend, sentDetails } from './t3.js';
 
 /** Earlier turns sent with a question: enough for follow-ups, little enough to leave room for the passages. */
@@ -111,7 +111,7 @@ export class Chat {
       citations: r.citations,
       invalid: r.invalid_citations,
       stop: r.stop,
-      label: r.tier === 'T3' ? t('t3Badge', [r.ep, r.model]) : t2Label(writer, r.ep),
+      label: writerLabel(writer, r),
       timings: writtenTimings(r),
       sent: r.sent || [],
     };

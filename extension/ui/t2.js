@@ -9,9 +9,14 @@ import { el, summarizeProgressively, tierLabel } from './render.js';
 import { errorText, fmtDuration, fmtNumber, fmtPercent, t } from './i18n.js';
 import { askToSend, sentDetails } from './t3.js';
 
-/** "T2 · local LLM · SmolLM2 135M Instruct · WASM". @param {any} writer @param {string} [ep] */
-export function t2Label(writer, ep) {
-  return `${tierLabel('T2')} · ${writer.display_name}${ep ? ` · ${ep.toUpperCase()}` : ''}`;
+/**
+ * Who writes: "T2 · local LLM · SmolLM2 135M Instruct · WASM", or "T3 · sent to host · model" (from the reply once
+ * there is one: what the engine actually sent to).
+ * @param {any} writer @param {any} [reply]
+ */
+export function writerLabel(writer, reply) {
+  if (writer.tier === 'T3') return t('t3Badge', reply ? [reply.ep, reply.model] : [writer.host, writer.display_name]);
+  return `${tierLabel('T2')} · ${writer.display_name}${reply && reply.ep ? ` · ${reply.ep.toUpperCase()}` : ''}`;
 }
 
 /** A written reply's figures in one line. @param {any} r */
@@ -72,7 +77,7 @@ export async function writeSummaryInto(box, msg, writer) {
       if (!shown) {
         shown = true;
         foldExtracted();
-        if (tierBadge) tierBadge.textContent = writer.tier === 'T3' ? t('t3Badge', [writer.host, writer.display_name]) : t2Label(writer);
+        if (tierBadge) tierBadge.textContent = writerLabel(writer);
       }
       show(written);
     }
@@ -86,7 +91,7 @@ export async function writeSummaryInto(box, msg, writer) {
     return reply;
   }
   foldExtracted();
-  if (tierBadge) tierBadge.textContent = reply.tier === 'T3' ? t('t3Badge', [reply.ep, reply.model]) : t2Label(writer, reply.ep);
+  if (tierBadge) tierBadge.textContent = writerLabel(writer, reply);
   if (reply.sent && reply.sent.length) text.after(sentDetails(reply.sent));
   show(reply.text);
   const notes = [];
