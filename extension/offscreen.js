@@ -57,8 +57,9 @@ const ready = (async () => {
 
 chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   if (!msg || msg.target !== 'offscreen') return false;
-  // Only our own service worker or pages may drive the engine.
-  if (sender.id !== chrome.runtime.id) return false;
+  // Only our own service worker drives the engine: it is the gate (sender checks, settings, the T3 opt-in). A script
+  // in our isolated world in a page also has our extension id, so the id alone is not enough.
+  if (sender.id !== chrome.runtime.id || sender.url !== chrome.runtime.getURL('sw.js')) return false;
   ready
     .then(async (hardware) => JSON.parse(await handle(JSON.stringify({ ...msg.envelope, hardware }))))
     .then(sendResponse, (e) => sendResponse({ ok: false, error: { code: 'internal', message: `engine failed to start: ${e && e.message || e}` } }));

@@ -13,6 +13,10 @@ import { clearHighlight, highlightPassage } from './page_highlight.js';
 import { t } from './ui/i18n.js';
 import { endpointFor, hostOf, originAllowed } from './endpoint.js';
 
+// The settings and the T3 key live in storage.local, which content scripts may read by default: close it to them
+// (our page scripts only return page data; this keeps a script in our isolated world from reading the key).
+chrome.storage.local.setAccessLevel({ accessLevel: 'TRUSTED_CONTEXTS' }).catch(() => undefined);
+
 const OFFSCREEN_URL = 'offscreen.html';
 const MENU_PAGE = 'scout-summarize-page';
 const MENU_SELECTION = 'scout-summarize-selection';

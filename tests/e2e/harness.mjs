@@ -90,15 +90,17 @@ export function tempProfile() {
  * Launch Chromium with the extension.
  * `navigator.webdriver` is made false (no --enable-automation, AutomationControlled off) so that telemetry code
  * that skips automated browsers would fire if it were enabled: the network audit must then still see nothing.
- * @param {{profile?: string, dist?: string, webgpu?: boolean, args?: string[], env?: Record<string, string>}} [opts] `args`:
- * more Chromium flags; `env`: more environment variables for the browser (e.g. `LANGUAGE` for its UI language)
+ * @param {{profile?: string, dist?: string, webgpu?: boolean, args?: string[], env?: Record<string, string>, others?: string[]}} [opts]
+ * `args`: more Chromium flags; `env`: more environment variables for the browser (e.g. `LANGUAGE` for its UI
+ * language); `others`: more unpacked extensions to load beside Scout (the forged-message test's rogue one)
  */
 export async function launch(opts = {}) {
   const profile = opts.profile || tempProfile();
   const dist = opts.dist || DIST;
   const netlog = path.join(profile, `netlog-${Date.now()}.json`);
+  const extensions = [dist, ...(opts.others || [])].join(',');
   const args = [
-    '--headless=new', `--disable-extensions-except=${dist}`, `--load-extension=${dist}`, '--no-sandbox',
+    '--headless=new', `--disable-extensions-except=${extensions}`, `--load-extension=${extensions}`, '--no-sandbox',
     '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
     '--disable-quic', '--disable-blink-features=AutomationControlled',
     `--log-net-log=${netlog}`, '--net-log-capture-mode=Default',
@@ -113,8 +115,10 @@ export async function launch(opts = {}) {
     viewport: { width: 1100, height: 800 },
     ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
   });
-  let [sw] = ctx.serviceWorkers();
-  if (!sw) sw = await ctx.waitForEvent('serviceworker', { timeout: 30_000 });
+  // Scout's worker is the one named sw.js (another extension loaded beside it names its own differently).
+  const ours = (/** @type {import('playwright-core').Worker} */ w) => w.url().endsWith('/sw.js');
+  let sw = ctx.serviceWorkers().find(ours);
+  if (!sw) sw = await ctx.waitForEvent('serviceworker', { predicate: ours, timeout: 30_000 });
   const extensionId = new URL(sw.url()).host;
   launchedNetlogs.push(netlog);
   return { ctx, sw, extensionId, profile, netlog, dist };
