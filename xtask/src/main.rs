@@ -14,7 +14,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   dist [--test]    build the loadable extension into dist/ (--test: the test build in target/dist-test)
   demo [URL|FILE]  build, open a page in headless Chromium with the extension, print its summary
   test             every check: fmt, clippy (host + wasm32), cargo test, browser end-to-end tests
-  bench            benchmarks; writes target/bench/report.json";
+  bench            benchmarks; writes target/bench/report.json
+  fuzz [MINUTES]   fuzz the readers of untrusted input (tests/fuzz.rs) in release for MINUTES (default 10)";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,6 +34,7 @@ fn main() {
         Some("demo") => demo(args.get(1).cloned()),
         Some("test") => test(),
         Some("bench") => bench(),
+        Some("fuzz") => fuzz(args.get(1).map(String::as_str)),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);
@@ -117,6 +119,31 @@ fn test() -> Result {
         .env("ORT_DYLIB_PATH", &ort)
         .current_dir(&root);
     run(&mut c)
+}
+
+/// `tests/fuzz.rs` for a long budget (`cargo xtask test` runs it for seconds as part of `cargo test`).
+fn fuzz(minutes: Option<&str>) -> Result {
+    let minutes: f64 = minutes
+        .map(|m| {
+            m.parse()
+                .map_err(|_| format!("fuzz: minutes must be a number, not {m:?}"))
+        })
+        .transpose()?
+        .unwrap_or(10.0);
+    step(&format!("fuzzing for {minutes} minutes (release build)"));
+    run(Command::new("cargo")
+        .args([
+            "test",
+            "--release",
+            "-p",
+            "scout",
+            "--test",
+            "fuzz",
+            "--",
+            "--nocapture",
+        ])
+        .env("SCOUT_FUZZ_SECONDS", (minutes * 60.0).to_string())
+        .current_dir(root()))
 }
 
 /// The bundled tokenizer as fetched by setup (the wasm tests read it through node's fs).

@@ -80,7 +80,8 @@ pub(super) fn unescape_entities(s: &str) -> String {
     while let Some(pos) = rest.find('&') {
         out.push_str(&rest[..pos]);
         let tail = &rest[pos..];
-        let Some(semi) = tail[..tail.len().min(12)].find(';') else {
+        // Bytes, not a str slice: the 12th byte may fall inside a character (`;` is ASCII, so a boundary).
+        let Some(semi) = tail.bytes().take(12).position(|b| b == b';') else {
             out.push('&');
             rest = &tail[1..];
             continue;
@@ -476,6 +477,16 @@ mod tests {
 
     fn meta(html: &str) -> Metadata {
         extract(&Dom::parse(html))
+    }
+
+    #[test]
+    fn entities_next_to_multibyte_text_do_not_panic() {
+        // Found by tests/fuzz.rs: the search for `;` cut the text 12 bytes on, inside a character.
+        assert_eq!(
+            unescape_entities("&\u{fffd}\u{fffd}\u{fffd}\u{fffd}k;x"),
+            "&\u{fffd}\u{fffd}\u{fffd}\u{fffd}k;x"
+        );
+        assert_eq!(unescape_entities("a &amp;&#233; b"), "a &\u{e9} b");
     }
 
     #[test]
