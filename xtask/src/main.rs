@@ -1,6 +1,7 @@
 //! Scout's build orchestration: `cargo xtask <setup|dist|demo|test|bench>`.
 
 mod dist;
+mod llama_server;
 mod setup;
 mod testfiles;
 mod util;
@@ -15,6 +16,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   demo [URL|FILE]  build, open a page in headless Chromium with the extension, print its summary
   test             every check: fmt, clippy (host + wasm32), cargo test, browser end-to-end tests
   bench            benchmarks; writes target/bench/report.json
+  test-files       make the files only the tests need (test hub models, llama.cpp's server), as `test` does
   fuzz [MINUTES]   fuzz the readers of untrusted input (tests/fuzz.rs) in release for MINUTES (default 10)";
 
 fn main() {
@@ -34,6 +36,9 @@ fn main() {
         Some("demo") => demo(args.get(1).cloned()),
         Some("test") => test(),
         Some("bench") => bench(),
+        Some("test-files") => testfiles::prepare()
+            .and_then(|_| llama_server::prepare())
+            .map(|site| eprintln!("llama.cpp server (llama-cpp-python) installed in {}", site.display())),
         Some("fuzz") => fuzz(args.get(1).map(String::as_str)),
         _ => {
             eprintln!("{USAGE}");
@@ -66,6 +71,7 @@ fn demo(target: Option<String>) -> Result {
 fn test() -> Result {
     setup::setup()?;
     testfiles::prepare()?;
+    let llama_site = llama_server::prepare()?;
     let root = root();
     let ort = setup::native_ort_lib();
     step("cargo fmt --check");
@@ -117,6 +123,8 @@ fn test() -> Result {
     c.args(["--test", "--test-concurrency=1", "--test-timeout=600000", "tests/e2e/"])
         .env("SCOUT_DIST", &dist)
         .env("ORT_DYLIB_PATH", &ort)
+        .env("SCOUT_LLAMA_PYTHONPATH", &llama_site)
+        .env("SCOUT_SMOLLM2_GGUF", testfiles::smollm2_gguf()?)
         .current_dir(&root);
     run(&mut c)
 }

