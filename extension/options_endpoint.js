@@ -50,6 +50,14 @@ async function showSites() {
   }) : [el('li', { class: 'timings' }, [t('t3NoSites')])]));
 }
 
+/** Whether the saved endpoint's origin is allowed, said in the status line. */
+async function sayPermission() {
+  const saved = (await storedSettings()).endpoint || null;
+  if (!saved || !saved.url) return;
+  if (await originAllowed(saved.url)) say(t('t3SavedFor', [hostOf(saved.url)]));
+  else say(t('t3NoPermission', [hostOf(saved.url)]), true);
+}
+
 export async function initEndpoint() {
   const saved = (await storedSettings()).endpoint || null;
   if (saved) {
@@ -59,12 +67,12 @@ export async function initEndpoint() {
     $('t3-summaries').checked = saved.summaries === true;
     $('t3-ask').checked = saved.ask_each === true;
     if (saved.key) $('t3-key').placeholder = t('t3KeySaved');
-    if (saved.url && !(await originAllowed(saved.url))) {
-      say(t('t3NoPermission', [hostOf(saved.url)]), true);
-    } else if (saved.url) {
-      say(t('t3SavedFor', [hostOf(saved.url)]));
-    }
   }
+  await sayPermission();
+  // Revoked (or granted) in the browser while this page is open: say so now, not at the next request.
+  chrome.permissions.onRemoved.addListener(() => { sayPermission(); });
+  // Granted: only a standing refusal is replaced (Save and Test connection say their own outcome).
+  chrome.permissions.onAdded.addListener(() => { if ($('t3-status').classList.contains('error')) sayPermission(); });
   for (const id of ['t3-chat', 't3-summaries', 't3-ask']) {
     $(id).addEventListener('change', async () => {
       const e = (await storedSettings()).endpoint;

@@ -5,7 +5,7 @@ import { el, renderBusy } from './ui/render.js';
 import { Chat } from './ui/chat.js';
 import { summarizeAll } from './ui/t2.js';
 import { errorText, fmtPercent, labelName, localize, t } from './ui/i18n.js';
-import { writerFor } from './ui/t3.js';
+import { endpointOff, writerFor } from './ui/t3.js';
 
 localize();
 
@@ -49,10 +49,12 @@ async function classify() {
 
 /** The writer for the next answer (T2), and the panel saying which tier will answer. */
 async function chatWriter() {
-  const writer = await writerFor('chat');
-  $('chat-tier').textContent = !writer ? t('chatTierT1')
+  const [writer, off] = await Promise.all([writerFor('chat'), endpointOff('chat')]);
+  const tier = !writer ? t('chatTierT1')
     : writer.tier === 'T3' ? t('chatTierT3', [writer.display_name, writer.host])
       : t('chatTierT2', [writer.display_name]);
+  $('chat-tier').textContent = off ? `${tier} ${off}` : tier;
+  $('chat-tier').classList.toggle('error', !!off);
   return writer;
 }
 
@@ -123,3 +125,8 @@ window.addEventListener('pagehide', async () => {
 takePendingJob();
 openChat();
 chatWriter();
+// The line above the chat stays true while the panel is open: the endpoint's permission revoked or granted in the
+// browser, or the endpoint changed in the options.
+chrome.permissions.onRemoved.addListener(() => { chatWriter(); });
+chrome.permissions.onAdded.addListener(() => { chatWriter(); });
+chrome.storage.local.onChanged.addListener((changes) => { if (changes.settings) chatWriter(); });

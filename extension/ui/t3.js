@@ -6,19 +6,40 @@
 import { el } from './render.js';
 import { t } from './i18n.js';
 import { writerModel } from './client.js';
-import { confirmSite, confirmedSites, hostOf, savedEndpoint, siteOf } from '../endpoint.js';
+import { confirmSite, confirmedSites, hostOf, originAllowed, savedEndpoint, siteOf } from '../endpoint.js';
 
 /**
- * The writer for a `kind` job: `{tier:'T3', display_name, host, local}` when the endpoint is chosen for it (`local`:
- * the local writer, used when the user keeps a site's passages here), else the local LLM (T2) or null (T1).
+ * The endpoint when it is chosen for `kind` jobs, with whether the browser allows its origin.
+ * @param {'chat' | 'summary'} kind
+ */
+async function chosenEndpoint(kind) {
+  const endpoint = await savedEndpoint();
+  if (!endpoint || !(kind === 'chat' ? endpoint.chat : endpoint.summaries)) return null;
+  return { endpoint, allowed: await originAllowed(endpoint.url).catch(() => false) };
+}
+
+/**
+ * The writer for a `kind` job: `{tier:'T3', display_name, host, local}` when the endpoint is chosen for it and the
+ * browser allows its origin (`local`: the local writer, used when the user keeps a site's passages here), else the
+ * local LLM (T2) or null (T1).
  * @param {'chat' | 'summary'} kind @returns {Promise<any | null>}
  */
 export async function writerFor(kind) {
-  const [local, endpoint] = await Promise.all([writerModel(), savedEndpoint()]);
-  if (endpoint && (kind === 'chat' ? endpoint.chat : endpoint.summaries)) {
+  const [local, chosen] = await Promise.all([writerModel(), chosenEndpoint(kind)]);
+  if (chosen && chosen.allowed) {
+    const { endpoint } = chosen;
     return { tier: 'T3', id: '', display_name: endpoint.model, host: hostOf(endpoint.url), askEach: endpoint.ask_each === true, local };
   }
   return local;
+}
+
+/**
+ * Why the endpoint chosen for `kind` jobs is not used now (the browser's permission for its origin was revoked),
+ * or null. @param {'chat' | 'summary'} kind @returns {Promise<string | null>}
+ */
+export async function endpointOff(kind) {
+  const chosen = await chosenEndpoint(kind);
+  return chosen && !chosen.allowed ? t('t3NoPermission', [hostOf(chosen.endpoint.url)]) : null;
 }
 
 /**

@@ -182,16 +182,34 @@ test('T3: opt-in endpoint — nothing sent before consent, labelled streamed ans
     await askInPanel(panel, QUESTION);
     assert.match(await settled(panel), /cannot be reached .*is the server running/);
 
-    // No permission for the endpoint's origin (never granted, or revoked in the browser): the tier is off, said so,
-    // and nothing is fetched.
+    // No permission for the endpoint's origin (never granted): the tier is off and the panel says why above the
+    // chat; the question is answered on the device; nothing is fetched.
     const count = endpoint.log.length;
-    await options.evaluate(async (port) => {
+    const setUrl = (/** @type {string} */ url) => options.evaluate(async (u) => {
       const { settings } = await chrome.storage.local.get('settings');
-      await chrome.storage.local.set({ settings: { ...settings, endpoint: { ...settings.endpoint, url: `http://localhost:${port}/v1` } } });
-    }, new URL(endpoint.base).port);
+      await chrome.storage.local.set({ settings: { ...settings, endpoint: { ...settings.endpoint, url: u } } });
+    }, url);
+    await setUrl(`http://localhost:${new URL(endpoint.base).port}/v1`);
+    const tierSays = (/** @type {RegExp} */ re) => panel.waitForFunction((src) => new RegExp(src).test(document.getElementById('chat-tier')?.textContent || ''), re.source);
+    await tierSays(/not allowed to reach localhost:\d+/);
     await askInPanel(panel, QUESTION);
-    assert.match(await settled(panel), /not allowed to reach localhost:\d+/);
+    await settled(panel);
+    assert.equal(await lastTurn(panel).locator('[data-testid=t3-badge]').count(), 0, 'answered on the device');
+    assert.ok(await lastTurn(panel).locator('[data-testid=answer]').count() > 0, 'T1 answered');
+    // The service worker's gate holds on its own: a T3 request sent anyway is refused, not fetched.
+    const forced = await ask(panel, { type: 'write', tier: 'T3', tabId, stream: 'forced', job: { kind: 'chat', question: QUESTION } });
+    assert.match(forced.error && forced.error.message, /not allowed to reach localhost:\d+/);
     assert.equal(endpoint.log.length, count);
+
+    // The options say it too, on load (and live when the browser revokes the origin: `chrome.permissions.onRemoved`;
+    // a test cannot grant an origin here, since headless Chromium answers no permission prompt, and the test build
+    // holds 127.0.0.1 as a required permission, which cannot be removed).
+    await options.reload();
+    await options.waitForFunction(() => /not allowed to reach localhost:\d+/.test(document.querySelector('[data-testid=t3-status]')?.textContent || ''));
+    await options.click('[data-testid=t3-save]');
+    await options.waitForFunction(() => /localhost:\d+/.test(document.querySelector('[data-testid=t3-status]')?.textContent || '') && document.querySelector('[data-testid=t3-status]')?.classList.contains('error'));
+    await tierSays(/not allowed to reach localhost:\d+/);
+    assert.equal(endpoint.log.length, count, 'refused: nothing sent');
 
     // The key is in no history entry, no export, no stored conversation, no page of Scout.
     const exported = await ask(options, { type: 'export_history' });
