@@ -296,3 +296,41 @@ test('T3 under attack: hidden text never reaches the endpoint, the page cannot c
   }
   auditLaunched();
 });
+
+test('T3 in the popup: a summary asks for the site first, then streams from the endpoint, labelled; the site is remembered', async () => {
+  const b = await launch();
+  try {
+    const url = `${server.base}/sample/article.html`;
+    await openPage(b.ctx, url);
+    const tabId = await tabIdOf(b.sw, url);
+    const options = await openExtensionPage(b.ctx, b.extensionId, 'options.html');
+    await options.evaluate(async (base) => {
+      const { settings } = await chrome.storage.local.get('settings');
+      await chrome.storage.local.set({ settings: { ...(settings || {}), endpoint: { url: `${base}/v1`, model: 'scout-test-model', key: 'sk-test-9f2c41d7e5', chat: false, summaries: true, ask_each: false } } });
+    }, endpoint.base);
+    const before = endpoint.chats().length;
+
+    const popup = await openExtensionPage(b.ctx, b.extensionId, `popup.html?tabId=${tabId}`);
+    await popup.click('#summarize');
+    await popup.waitForSelector('[data-testid=t3-confirm]', { timeout: 60_000 });
+    assert.match(await popup.textContent('[data-testid=t3-confirm]') || '', /127\.0\.0\.1 .* to 127\.0\.0\.1:\d+\?/);
+    assert.equal(endpoint.chats().length, before, 'nothing sent while the popup asks');
+    await popup.click('[data-testid=t3-send]');
+    await popup.waitForFunction(() => /^T3 · sent to 127\.0\.0\.1:\d+ · scout-test-model$/.test(document.querySelector('#result [data-testid=tier]')?.textContent || ''), null, { timeout: 120_000 });
+    await popup.waitForSelector('#result [data-testid=t2-timings]', { timeout: 120_000 });
+    assert.match(await popup.textContent('#result [data-testid=t2-text]') || '', /Mara Okafor/, 'the endpoint quoted the page it was sent');
+    assert.equal(endpoint.chats().length, before + 1);
+    assert.ok(await popup.locator('#result [data-testid=t3-sent] pre').count() > 0, 'what was sent is shown');
+
+    // Remembered for this site: a new popup sends without asking.
+    await popup.close();
+    const again = await openExtensionPage(b.ctx, b.extensionId, `popup.html?tabId=${tabId}`);
+    await again.click('#summarize');
+    await again.waitForFunction(() => /^T3 · sent to/.test(document.querySelector('#result [data-testid=tier]')?.textContent || ''), null, { timeout: 120_000 });
+    assert.equal(await again.locator('[data-testid=t3-confirm]').count(), 0);
+    assert.equal(endpoint.chats().length, before + 2);
+  } finally {
+    await b.ctx.close();
+  }
+  auditLaunched();
+});
