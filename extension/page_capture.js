@@ -30,6 +30,14 @@ export function capturePage(selectionOnly) {
   const BLOCKS = new Set(['P', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'LI', 'BLOCKQUOTE', 'PRE', 'TD', 'TH',
     'FIGCAPTION', 'DD', 'DT', 'ARTICLE', 'SECTION', 'DIV', 'TABLE', 'UL', 'OL']);
   const SKIP_STYLE = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'HEAD', 'META', 'LINK', 'TITLE', 'BR']);
+  // The isolated world's own DOM methods, called on the element: a <form>'s controls shadow the form's members
+  // (`<button name="remove">` makes `form.remove` that button), in this world too.
+  const getAttr = Element.prototype.getAttribute;
+  const setAttr = Element.prototype.setAttribute;
+  const removeEl = Element.prototype.remove;
+  const rectOf = Element.prototype.getBoundingClientRect;
+  const tagOf = /** @type {(this: Element) => string} */ (Object.getOwnPropertyDescriptor(Element.prototype, 'tagName')?.get);
+  const isHidden = /** @type {(this: HTMLElement) => boolean} */ (Object.getOwnPropertyDescriptor(HTMLElement.prototype, 'hidden')?.get);
   /** @type {Element[]} */
   const drop = [];
   const vw = window.innerWidth || 1024;
@@ -40,26 +48,26 @@ export function capturePage(selectionOnly) {
   if (live.length === copy.length) {
     for (let i = 0; i < live.length; i++) {
       const el = live[i];
-      const tag = el.tagName;
-      copy[i].setAttribute('data-scout-node', String(i));
-      if (BLOCKS.has(tag)) el.setAttribute('data-scout-node', String(i));
+      const tag = tagOf.call(el);
+      setAttr.call(copy[i], 'data-scout-node', String(i));
+      if (BLOCKS.has(tag)) setAttr.call(el, 'data-scout-node', String(i));
       if (SKIP_STYLE.has(tag) || !(el instanceof HTMLElement)) continue;
-      if (el.hidden || el.getAttribute('aria-hidden') === 'true') { drop.push(copy[i]); continue; }
+      if (isHidden.call(el) || getAttr.call(el, 'aria-hidden') === 'true') { drop.push(copy[i]); continue; }
       const cs = getComputedStyle(el);
       if (cs.display === 'none' || (!pageHidden && (cs.visibility === 'hidden' || cs.visibility === 'collapse'))) {
         drop.push(copy[i]);
         continue;
       }
       if (cs.position === 'absolute' || cs.position === 'fixed') {
-        const r = el.getBoundingClientRect();
+        const r = rectOf.call(el);
         if (r.right < -100 || r.bottom + window.scrollY < -100 || r.left > vw + 2000) drop.push(copy[i]);
       }
     }
   }
-  for (const el of drop) el.remove();
+  for (const el of drop) removeEl.call(el);
   // Scripts and styles are often half of a page's bytes and never part of the article: leave them out (except
   // JSON-LD, which carries the metadata), so less crosses to the engine and less is parsed.
-  for (const el of clone.querySelectorAll('script:not([type="application/ld+json"]), style, noscript, template')) el.remove();
+  for (const el of clone.querySelectorAll('script:not([type="application/ld+json"]), style, noscript, template')) removeEl.call(el);
   // innerText of the live body follows the rendering (hidden elements excluded, blocks on their own lines); on a
   // page hidden as a whole it is empty, and the cleaned copy's text stands in.
   const cleanBody = clone.querySelector('body');

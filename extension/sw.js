@@ -83,7 +83,10 @@ async function noteEngineUse(s) {
   else await chrome.alarms.clear(IDLE_ALARM);
 }
 
-/** Send one request to the engine in the offscreen document. @param {object} request */
+/** The error of a message whose receiver went away before answering. @param {unknown} e */
+const engineGone = (e) => /message (channel|port) closed/i.test(String(e));
+
+/** Send one request to the engine in the offscreen document. @param {any} request */
 async function toEngine(request) {
   await ensureOffscreen();
   const s = await settings();
@@ -91,11 +94,20 @@ async function toEngine(request) {
   const { backend, hub, retention_days, storage_cap_mb } = s;
   const envelope = { v: PROTOCOL_VERSION, settings: { backend, hub, retention_days, storage_cap_mb }, request };
   let reply;
+  let retried = false;
   for (let attempt = 0; ; attempt++) {
     try {
       reply = await chrome.runtime.sendMessage({ target: 'offscreen', envelope });
       break;
     } catch (e) {
+      if (engineGone(e)) {
+        // The engine's document was closed (or crashed) while it held the request: run it once more on a new one,
+        // unless it may already have reached the user's endpoint (the user agreed to one request, not two).
+        if (retried || request.endpoint) return fail(ErrorCode.INTERNAL, t('errEngineClosed'));
+        retried = true;
+        await ensureOffscreen();
+        continue;
+      }
       // A just-created document may not have registered its listener yet: retry briefly.
       if (attempt >= 50 || !String(e).includes('Receiving end does not exist')) throw e;
       await new Promise((r) => setTimeout(r, 100));
@@ -123,9 +135,11 @@ async function capture(tabId, selectionOnly) {
   } catch (e) {
     const why = String(e && /** @type {any} */ (e).message || e);
     const browserPage = why.match(/Cannot access (?:a |contents of )?(?:url ")?(chrome|edge|about|devtools|chrome-extension)[:-]/i);
+    // With the tab's URL visible Scout holds access to it: a failure then is the page's (crashed, or navigating
+    // away), and "grant access" would be the wrong advice.
     const message = browserPage
       ? t('errBrowserPage', [`${browserPage[1]}://…`])
-      : t('errCannotRead', [why]);
+      : known ? t('errPageNotRunning') : t('errCannotRead', [why]);
     return { error: fail(ErrorCode.UNREADABLE_PAGE, message) };
   }
   const page = results && results[0] && results[0].result;

@@ -8,6 +8,7 @@ pub mod embed;
 pub mod endpoint;
 pub mod error;
 pub mod extract;
+pub mod fair_lock;
 pub mod generate;
 pub mod hardware;
 pub mod hash;

@@ -6,7 +6,6 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use futures_util::lock::Mutex;
 use ort::environment::Environment;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
@@ -22,6 +21,7 @@ use crate::core::classify::{LabelIndex, classify_page};
 use crate::core::download::DEFAULT_HUB;
 use crate::core::embed::{EmbedTokenizer, Embedder};
 use crate::core::error::{ErrorCode, ScoutError};
+use crate::core::fair_lock::FairLock;
 use crate::core::hardware::{
     BackendChoice, BackendPreference, BackendProbe, Ep, HardwareProfile, PROBE_STORE_KEY, PROBE_TEXTS, choose_backend,
     should_probe,
@@ -83,7 +83,8 @@ struct Want {
 thread_local! {
     /// Set by a `cancel` request, which is answered without waiting for the engine's lock; read between batches.
     static CANCEL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    static STATE: Rc<Mutex<State>> = Rc::new(Mutex::new(State::default()));
+    /// The engine, one request at a time, in the order they arrived (`core::fair_lock`).
+    static STATE: Rc<FairLock<State>> = Rc::new(FairLock::new(State::default()));
     static TOKENIZER: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };
     /// The built-in catalog, plus the build's extra models once `configure` has read them.
     static CATALOG: RefCell<Option<Catalog>> = const { RefCell::new(None) };

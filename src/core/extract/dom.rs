@@ -21,6 +21,9 @@ pub(super) const ROOT: NodeId = 0;
 /// this depth (browsers cap the parser's tree depth in a similar way).
 pub(super) const MAX_DEPTH: usize = 400;
 
+/// The depth given on the copy stack to the end of an element whose children were re-attached beside it.
+const CLOSE: usize = usize::MAX;
+
 /// Elements dropped while copying the tree: never readable text.
 const DROPPED: &[&str] = &[
     "script", "style", "noscript", "template", "svg", "iframe", "frame", "frameset", "object", "embed", "input",
@@ -698,6 +701,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn text_after_a_too_deep_element_does_not_run_into_its_children() {
+        // Found by tests/e2e/odd_pages.test.mjs: below MAX_DEPTH children are re-attached beside their element, and
+        // the text after it merged with theirs ("…timber.Ten thousand levels deep").
+        let deep = MAX_DEPTH + 20;
+        let html = format!(
+            "<body>{}<p>The hall is timber.</p>{}<p>Ten thousand levels deep.</p></body>",
+            "<div>".repeat(deep),
+            "</div>".repeat(deep)
+        );
+        let opts = crate::core::extract::ExtractOptions::default();
+        let text = crate::core::extract::extract(&html, &opts).unwrap().text;
+        assert!(
+            text.contains("The hall is timber.") && text.contains("Ten thousand levels deep."),
+            "{text}"
+        );
+        assert!(!text.contains("timber.Ten"), "{text}");
+        // Both parsers build the same tree for it (the reference one is the tests' independent parse).
+        assert_eq!(Dom::parse(&html).nodes.len(), reference_parse(&html).nodes.len());
+    }
+
+    #[test]
     fn parses_and_walks() {
         let dom = Dom::parse("<p>Hello <b>big</b> world</p><script>x()</script>");
         let body = dom.body().unwrap();
@@ -819,6 +843,16 @@ mod tests {
         }
         let mut names: HashMap<String, Rc<str>> = HashMap::new();
         while let Some((handle, parent, depth)) = stack.pop() {
+            if depth == CLOSE {
+                if let NodeData::Element { name, .. } = &handle.data {
+                    let id = dom.create(Data::Element {
+                        name: Rc::from((*name.local).to_ascii_lowercase()),
+                        attrs: Rc::from(Vec::new()),
+                    });
+                    dom.append(parent, id);
+                }
+                continue;
+            }
             match &handle.data {
                 NodeData::Element { name, attrs, .. } => {
                     let tag = names
@@ -860,6 +894,7 @@ mod tests {
                     });
                     dom.append(parent, id);
                     let (p, d) = if depth >= MAX_DEPTH {
+                        stack.push((handle.clone(), parent, CLOSE));
                         (parent, depth)
                     } else {
                         (id, depth + 1)

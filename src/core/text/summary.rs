@@ -413,8 +413,15 @@ impl Prepared {
         if self.eligible.len() <= max {
             return self.eligible.clone();
         }
-        let mut order = self.best_first();
-        order.truncate(max);
+        // A sentence the page repeats is one candidate: copies would fill the shortlist and then be dropped
+        // together as near-duplicates of the first one picked.
+        let mut seen = HashSet::new();
+        let mut order: Vec<usize> = self
+            .best_first()
+            .into_iter()
+            .filter(|&i| seen.insert(self.feats[i].norm.as_str()))
+            .take(max)
+            .collect();
         order.sort_unstable();
         order
     }
@@ -679,6 +686,26 @@ pub fn summarize_text(text: &str, title: Option<&str>, opts: &SummaryOptions) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_that_repeats_its_lines_still_gets_distinct_candidates() {
+        // Found by tests/e2e/odd_pages.test.mjs: copies of a few lines filled the T1 shortlist, and the ranking then
+        // dropped them all as near-duplicates of its first pick (one sentence where three were asked).
+        let lines: Vec<String> = (0..12)
+            .map(|i| {
+                format!(
+                    "Line number {i} of the repeated notice talks about topic {} in detail.",
+                    i * 7
+                )
+            })
+            .collect();
+        let texts: Vec<&str> = (0..600).map(|k| lines[k % lines.len()].as_str()).collect();
+        let sentences: Vec<SourceSentence> = texts.iter().map(|t| SourceSentence { text: t, block: None }).collect();
+        let picked = shortlist(&sentences, None, &SummaryOptions::default(), 8);
+        let distinct: HashSet<&str> = picked.iter().map(|&i| sentences[i].text).collect();
+        assert_eq!(picked.len(), 8);
+        assert_eq!(distinct.len(), 8, "{picked:?}");
+    }
 
     #[test]
     fn serde_names() {

@@ -27,7 +27,7 @@ use html5ever::interface::{ElementFlags, NodeOrText, QuirksMode, TreeSink};
 use html5ever::tendril::StrTendril;
 use html5ever::{Attribute, ExpandedName, LocalName, Namespace, QualName};
 
-use super::{Attrs, DROPPED, Data, Dom, KEPT_ATTRS, MAX_DEPTH, NodeId, ROOT, is_hidden};
+use super::{Attrs, CLOSE, DROPPED, Data, Dom, KEPT_ATTRS, MAX_DEPTH, NodeId, ROOT, is_hidden};
 
 /// Index of a node in [`Tree::nodes`].
 type Id = u32;
@@ -353,6 +353,22 @@ impl Tree {
         let mut stack: Vec<(Id, NodeId, usize)> = Vec::new();
         self.push_children(&mut stack, DOCUMENT, ROOT, 0);
         while let Some((id, parent, depth)) = stack.pop() {
+            if depth == CLOSE {
+                // The end of an element whose children were re-attached beside it: an empty element of the same
+                // name after them keeps the element's boundary, so the text that follows does not run into theirs.
+                if let Kind::Element { tag, .. } = &self.nodes[id as usize].kind {
+                    let name = self.tags[*tag as usize].name.clone();
+                    push_child(
+                        &mut dom,
+                        parent,
+                        Data::Element {
+                            name,
+                            attrs: no_attrs.clone(),
+                        },
+                    );
+                }
+                continue;
+            }
             match &self.nodes[id as usize].kind {
                 Kind::Element { tag, attrs, flags } => {
                     let tag = &self.tags[*tag as usize];
@@ -389,12 +405,12 @@ impl Tree {
                             attrs,
                         },
                     );
-                    let (child_parent, child_depth) = if depth >= MAX_DEPTH {
-                        (parent, depth)
+                    if depth >= MAX_DEPTH {
+                        stack.push((id, parent, CLOSE));
+                        self.push_children(&mut stack, id, parent, depth);
                     } else {
-                        (el, depth + 1)
-                    };
-                    self.push_children(&mut stack, id, child_parent, child_depth);
+                        self.push_children(&mut stack, id, el, depth + 1);
+                    }
                 }
                 Kind::Text(_) => match dom.nodes[parent].last_child {
                     // Adjacent text: chunks of one run, or text around a
