@@ -75,12 +75,35 @@ export function auditLaunched() {
   const logs = launchedNetlogs.splice(0);
   for (const log of logs) {
     const { ours, pages, browsers } = auditNetLog(log);
+    recordAudit(ours);
     if (browsers.length) console.log(`browser's own requests (not ours): ${[...new Set(browsers.map((r) => new URL(r.url).host))].join(', ')}`);
     if (pages.length) console.log(`test pages' own subresources (not ours): ${[...new Set(pages.map((r) => new URL(r.url).host))].join(', ')}`);
     if (ours.length) throw new Error(`requests by the extension to outside hosts: ${JSON.stringify(ours)}`);
   }
   return logs.length;
 }
+
+/**
+ * The whole run's audit: with `SCOUT_AUDIT_LOG` set (by `cargo xtask test`), every audited browser adds a line
+ * (this test file, the extension's outside requests), and `xtask` sums them after the run.
+ * @param {{url: string, initiator: string}[]} outside
+ */
+function recordAudit(outside) {
+  const file = process.env.SCOUT_AUDIT_LOG;
+  if (file) fs.appendFileSync(file, `${JSON.stringify({ file: path.relative(ROOT, process.argv[1] || '?'), outside })}\n`);
+}
+
+// A browser whose test failed before its audit is audited when the file's process ends (the net log is complete
+// once the browser is gone; the audit is synchronous, as an exit handler must be).
+process.on('exit', () => {
+  for (const log of launchedNetlogs.splice(0)) {
+    try {
+      recordAudit(auditNetLog(log).ours);
+    } catch (e) {
+      recordAudit([{ url: `unreadable net log ${log}: ${e}`, initiator: 'audit' }]);
+    }
+  }
+});
 
 export function tempProfile() {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'scout-profile-'));

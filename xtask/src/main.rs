@@ -118,6 +118,8 @@ fn test() -> Result {
     let dist = dist::dist(dist::Variant::Test)?;
     dist::dist(dist::Variant::Release)?;
     step("browser end-to-end tests (Chromium)");
+    let audit = root.join("target/e2e-egress.jsonl");
+    let _ = std::fs::remove_file(&audit);
     let mut c = Command::new("node");
     // A hung browser must fail the run, not stall CI: no single test may take 10 minutes.
     c.args(["--test", "--test-concurrency=1", "--test-timeout=600000", "tests/e2e/"])
@@ -125,8 +127,40 @@ fn test() -> Result {
         .env("ORT_DYLIB_PATH", &ort)
         .env("SCOUT_LLAMA_PYTHONPATH", &llama_site)
         .env("SCOUT_SMOLLM2_GGUF", testfiles::smollm2_gguf()?)
+        .env("SCOUT_AUDIT_LOG", &audit)
         .current_dir(&root);
-    run(&mut c)
+    let tests = run(&mut c);
+    let egress = egress_audit(&audit);
+    tests.and(egress)
+}
+
+/// The whole e2e run's network audit, from the lines each browser's audit wrote (`tests/e2e/harness.mjs`): how many
+/// browsers, in how many test files, and every request the extension made outside 127.0.0.1 (must be none).
+fn egress_audit(path: &std::path::Path) -> Result {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("no e2e network audit at {}: {e}", path.display()))?;
+    let mut files = std::collections::BTreeSet::new();
+    let (mut browsers, mut outside) = (0, Vec::new());
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("audit line {line:?}: {e}"))?;
+        browsers += 1;
+        files.insert(v["file"].as_str().unwrap_or("?").to_string());
+        for r in v["outside"].as_array().into_iter().flatten() {
+            outside.push(format!("{} (from {})", r["url"], v["file"]));
+        }
+    }
+    eprintln!(
+        "egress audit of the whole e2e run: {browsers} browsers in {} test files; requests by the extension outside 127.0.0.1: {}",
+        files.len(),
+        outside.len()
+    );
+    if outside.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the extension reached outside 127.0.0.1:\n{}",
+            outside.join("\n")
+        ))
+    }
 }
 
 /// `tests/fuzz.rs` for a long budget (`cargo xtask test` runs it for seconds as part of `cargo test`).
