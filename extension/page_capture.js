@@ -3,8 +3,8 @@
  * Runs inside the page (injected by `chrome.scripting.executeScript({func})`), so it must be self-contained.
  *
  * It captures what the user sees: a clone of the live DOM (after scripts ran) with the elements that CSS hides
- * removed — `display:none`, `visibility:hidden`, `aria-hidden="true"`, the `hidden` attribute, and boxes placed far
- * off-screen. Hidden state comes from the live elements' computed styles, which a serialized copy would lose.
+ * removed — `display:none`, `visibility:hidden`, `aria-hidden="true"`, the `hidden` attribute, boxes placed far
+ * off-screen or clipped to a pixel, zero-size type, and text made fully transparent (unless it is fading in). Hidden state comes from the live elements' computed styles, which a serialized copy would lose.
  * Each kept element gets `data-scout-node="N"` in the copy and (for text blocks) on the live element too, so a
  * passage the core cites can be scrolled to and highlighted later.
  *
@@ -58,9 +58,17 @@ export function capturePage(selectionOnly) {
         drop.push(copy[i]);
         continue;
       }
+      // Text a reader cannot see though its box is there: zero-size type, or a box clipped to a pixel ("visually
+      // hidden"); fully transparent too, unless it is fading in (reveal-on-scroll pages start their article at
+      // opacity 0 with a transition, and that text is the page's).
+      if (parseFloat(cs.fontSize) === 0 || (cs.opacity === '0' && cs.transitionDuration.split(',').every((d) => parseFloat(d) === 0) && cs.animationName === 'none')) {
+        drop.push(copy[i]);
+        continue;
+      }
       if (cs.position === 'absolute' || cs.position === 'fixed') {
         const r = rectOf.call(el);
-        if (r.right < -100 || r.bottom + window.scrollY < -100 || r.left > vw + 2000) drop.push(copy[i]);
+        const clipped = cs.overflow === 'hidden' && r.width <= 1 && r.height <= 1;
+        if (clipped || r.right < -100 || r.bottom + window.scrollY < -100 || r.left > vw + 2000) drop.push(copy[i]);
       }
     }
   }

@@ -281,6 +281,10 @@ pub struct WrittenReply {
     /// T3: exactly the messages the endpoint was sent (the UI shows them under "What was sent").
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sent: Vec<crate::core::generate::ChatMessage>,
+    /// T2 chat: the messages the local model read (the grounded prompt), so that what a page can put in front of
+    /// the model is auditable (`tests/e2e/hostile.test.mjs`); not shown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prompt: Vec<crate::core::generate::ChatMessage>,
 }
 
 /// A request as it travels: version, settings and the request itself.

@@ -21,6 +21,7 @@ use crate::core::protocol::{GeneratedReply, Tier, WriteJob, WrittenReply};
 use crate::core::store::Clock;
 use crate::core::text::lang::detect_language;
 use crate::core::vectors::VectorStore;
+use crate::core::writer::chat::chat_messages;
 use crate::core::writer::run::{Budget, Progress, write_answer, write_summary};
 
 /// A loaded LLM.
@@ -78,6 +79,7 @@ pub async fn write<B: EncoderBackend, V: VectorStore>(
     let mut post = |p: Progress| w.stream.post(&p);
     let budget = w.variant.map_or_else(Budget::default, Budget::sampled);
     let g = &mut writer.generator;
+    let mut prompt = Vec::new();
     let (title, text, citations, invalid, coverage, parts, last) = match w.job {
         WriteJob::Summary { options } => {
             let read = read_page(w.page)?;
@@ -110,6 +112,9 @@ pub async fn write<B: EncoderBackend, V: VectorStore>(
             )
             .await?;
             let citations = out.citations();
+            if out.generation.is_some() {
+                prompt = chat_messages(&title, history, question, &out.sources);
+            }
             (
                 title,
                 out.answer.text,
@@ -143,6 +148,7 @@ pub async fn write<B: EncoderBackend, V: VectorStore>(
         decode_tokens_per_s: last.as_ref().map_or(0.0, |l| l.decode_tokens_per_s()),
         total_ms: clock.now_ms() - t0,
         sent: Vec::new(),
+        prompt,
     })
 }
 

@@ -120,6 +120,7 @@ pub async fn write<B: EncoderBackend, V: VectorStore>(
         decode_tokens_per_s: 0.0,
         total_ms: clock.now_ms() - t0,
         sent,
+        prompt: Vec::new(),
     })
 }
 

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::setup::apt_install;
+use crate::setup::{apt_install, pip_install_into};
 use crate::util::{Result, cache_dir, output, root, run, step};
 
 const VERSION: &str = "0.3.36";
@@ -75,18 +75,7 @@ pub fn prepare() -> Result<PathBuf> {
     step("installing llama-cpp-python[server] and its pinned dependencies (into the cache)");
     pip_install_hashed(&site, &root().join("tests/py/llama_server.txt"))?;
     // Built here, so no published hash to check: the sdist it came from was checked.
-    run(Command::new("python3")
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-deps",
-            "--target",
-        ])
-        .arg(&site)
-        .arg(&wheel))?;
+    run(pip_install_into(&site).arg("--no-deps").arg(&wheel))?;
     let _ = std::fs::remove_dir_all(&tools);
     std::fs::write(&done, VERSION).map_err(|e| e.to_string())?;
     Ok(site)
@@ -94,18 +83,7 @@ pub fn prepare() -> Result<PathBuf> {
 
 /// `pip install --require-hashes --no-deps --target dir -r requirements` (every package named and hashed there).
 fn pip_install_hashed(dir: &std::path::Path, requirements: &std::path::Path) -> Result {
-    run(Command::new("python3")
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-deps",
-            "--require-hashes",
-        ])
-        .arg("--target")
-        .arg(dir)
-        .arg("-r")
+    run(pip_install_into(dir)
+        .args(["--no-deps", "--require-hashes", "-r"])
         .arg(requirements))
 }

@@ -223,19 +223,25 @@ pub fn python_tools() -> Result<PathBuf> {
     }
     step("installing the Python packages the model build uses (into the cache)");
     let _ = std::fs::remove_dir_all(&dir);
-    run(Command::new("python3")
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--target",
-        ])
-        .arg(&dir)
-        .args(PYTHON_TOOLS))?;
+    run(pip_install_into(&dir).args(PYTHON_TOOLS))?;
     std::fs::write(&done, PYTHON_TOOLS.join("\n")).map_err(|e| e.to_string())?;
     Ok(dir)
+}
+
+/// `python3 -m pip install` into `dir` (a folder of the cache, put on PYTHONPATH by whoever runs the tools), quietly;
+/// the packages are added by the caller.
+pub fn pip_install_into(dir: &Path) -> Command {
+    let mut c = Command::new("python3");
+    c.args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--target",
+    ])
+    .arg(dir);
+    c
 }
 
 /// Download a wheel (no dependencies) into the cache; returns its path.
