@@ -136,7 +136,7 @@ pub async fn summarize<B: EncoderBackend, S: ResultStore + VectorStore, C: Clock
         keywords,
         lang: pt.lang.clone(),
         reading_minutes: text::reading_time_minutes(&text, pt.lang.as_deref()),
-        word_count: text.split_whitespace().count(),
+        word_count: text::reading_time::word_count(&text),
         readerable: pt.readerable,
         content_hash: hash,
         coverage: Coverage {

@@ -26,6 +26,20 @@ fn wpm_for(lang: Option<&str>) -> f32 {
 /// (adjusted by `lang`) plus Han/kana characters at ~500 characters per
 /// minute. Returns 0 for text without words.
 pub fn reading_time_minutes(text: &str, lang: Option<&str>) -> f32 {
+    let (words, cjk_chars) = words_and_cjk_chars(text);
+    words as f32 / wpm_for(lang) + cjk_chars as f32 / CJK_CPM
+}
+
+/// Words of the text the way word processors count them across scripts: space-delimited words, plus each Han or
+/// kana character as one (Japanese and Chinese are written without spaces, so a whitespace split would count a
+/// whole sentence as one word).
+pub fn word_count(text: &str) -> usize {
+    let (words, cjk_chars) = words_and_cjk_chars(text);
+    words + cjk_chars
+}
+
+/// Space-delimited words that hold a letter or digit outside Han/kana, and Han/kana characters.
+fn words_and_cjk_chars(text: &str) -> (usize, usize) {
     let mut cjk_chars = 0usize;
     let mut words = 0usize;
     for token in text.split_whitespace() {
@@ -41,12 +55,22 @@ pub fn reading_time_minutes(text: &str, lang: Option<&str>) -> f32 {
             words += 1;
         }
     }
-    words as f32 / wpm_for(lang) + cjk_chars as f32 / CJK_CPM
+    (words, cjk_chars)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_count_han_and_kana_characters() {
+        assert_eq!(word_count("The ferry runs  every hour."), 5);
+        // 15 Han/kana characters; the digits of the same space-free run count once.
+        assert_eq!(word_count("トレンドマイクロは3月9日、発表した。"), 15 + 1);
+        assert_eq!(word_count("城市图书馆的一百年"), 9);
+        assert_eq!(word_count("서울 도서관"), 2, "Korean is written with spaces");
+        assert_eq!(word_count(""), 0);
+    }
 
     #[test]
     fn latin_and_cjk() {

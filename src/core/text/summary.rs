@@ -546,9 +546,22 @@ fn headline(
         let f = &feats[pool[p]];
         f.units >= 3.0 && f.units <= limit && !is_question(&f.norm)
     });
+    let best_text = &feats[pool[best]].norm;
     let (p, text) = match short {
         Some(p) if scores[p] >= 0.6 * scores[best] => (p, feats[pool[p]].norm.clone()),
-        _ => (best, clause_prefix(&feats[pool[best]].norm, limit)),
+        // Japanese and Chinese sentences put their predicate last: a prefix cut at 、 or ， is a topic or a date
+        // ("トレンドマイクロは3月9日"), not a headline. A whole sentence somewhat over the length reads better, and
+        // failing that, the best short one.
+        _ if mostly_cjk(best_text) => {
+            if word_units(best_text) <= 2.5 * limit {
+                (best, best_text.clone())
+            } else if let Some(p) = short {
+                (p, feats[pool[p]].norm.clone())
+            } else {
+                (best, clause_prefix(best_text, limit))
+            }
+        }
+        _ => (best, clause_prefix(best_text, limit)),
     };
     let i = pool[p];
     let text = text
@@ -564,6 +577,15 @@ fn headline(
         block: sentences[i].block,
         score: scores[p],
     })
+}
+
+/// More than half of the letters are Han or kana.
+fn mostly_cjk(s: &str) -> bool {
+    let (cjk, letters) = s
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .fold((0, 0), |(c, l), ch| (c + usize::from(is_cjk(ch)), l + 1));
+    cjk * 2 > letters
 }
 
 /// The longest prefix of `s` ending at a clause boundary that fits in `limit`
@@ -728,6 +750,36 @@ mod tests {
             .collect();
         let de = MapDeserializer::<_, Error>::new(pairs.into_iter());
         SummaryOptions::deserialize(de).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_japanese_headline_is_a_whole_sentence_not_a_topic_cut_at_its_comma() {
+        // Found by `cargo xtask demo` on a Japanese news article: the headline was "トレンドマイクロは3月9日".
+        let texts = [
+            "トレンドマイクロは3月9日、公衆無線LANを利用する際の注意点をまとめた調査結果を発表した。",
+            "調査は全国の公衆無線LANの利用者千人を対象にインターネットで行われ、回答は三月に集計された。",
+            "公衆無線LANは便利だが、通信が暗号化されていない場合もあり、利用には注意点がある。",
+        ];
+        let sents: Vec<SourceSentence> = texts
+            .iter()
+            .map(|t| SourceSentence {
+                text: t,
+                block: Some(0),
+            })
+            .collect();
+        let opts = SummaryOptions {
+            kind: SummaryType::Headline,
+            length: SummaryLength::Short,
+            format: SummaryFormat::Plain,
+        };
+        let lex = crate::core::text::LexicalSimilarity::new(&texts);
+        let s = summarize_in(&sents, &lex, Some("公衆無線LANの注意点"), &opts, None);
+        let h = &s.sentences[0].text;
+        assert!(
+            texts.iter().any(|t| t.trim_end_matches('。') == h),
+            "a whole sentence: {h}"
+        );
+        assert_ne!(h, "トレンドマイクロは3月9日");
     }
 
     #[test]
