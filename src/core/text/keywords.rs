@@ -29,6 +29,74 @@ fn is_hiragana(c: char) -> bool {
     matches!(c as u32, 0x3041..=0x309F)
 }
 
+fn is_katakana(c: char) -> bool {
+    matches!(c as u32, 0x30A0..=0x30FF | 0x31F0..=0x31FF | 0xFF66..=0xFF9F)
+}
+
+fn is_kana(c: char) -> bool {
+    is_hiragana(c) || is_katakana(c)
+}
+
+/// A Han run as terms: whole when it is short enough to be one word or compound (≤ 4 characters), else its
+/// character bigrams (Chinese has no word boundaries, and bigrams are how its words are usually matched).
+/// Byte spans in the page's text; `start` is the run's offset.
+fn han_terms(run: &str, start: usize) -> Vec<(usize, usize)> {
+    let chars: Vec<(usize, char)> = run.char_indices().collect();
+    if chars.len() <= 4 {
+        return vec![(start, start + run.len())];
+    }
+    chars
+        .windows(2)
+        .map(|w| {
+            let s = start + w[0].0;
+            (s, s + w[0].1.len_utf8() + w[1].1.len_utf8())
+        })
+        .collect()
+}
+
+/// A Japanese run as terms, split where the script changes: katakana words whole ("トレンドマイクロ", "フリー"),
+/// kanji compounds as Han runs ("利用者", "通信"), hiragana (particles, verb endings) left out. Bigrams across a
+/// script change are never words ("リー" of "フリー", "用者" of "利用者" were keywords before).
+fn japanese_terms(run: &str, start: usize) -> Vec<(usize, usize)> {
+    #[derive(PartialEq, Clone, Copy)]
+    enum Script {
+        Hiragana,
+        Katakana,
+        Han,
+    }
+    let script = |c: char| {
+        if is_hiragana(c) {
+            Script::Hiragana
+        } else if is_katakana(c) {
+            Script::Katakana
+        } else {
+            Script::Han
+        }
+    };
+    let mut out = Vec::new();
+    let mut seg: Option<(usize, Script)> = None;
+    let close = |from: usize, to: usize, kind: Script, out: &mut Vec<(usize, usize)>| match kind {
+        Script::Hiragana => {}
+        Script::Katakana => out.push((start + from, start + to)),
+        Script::Han => out.extend(han_terms(&run[from..to], start + from)),
+    };
+    for (i, c) in run.char_indices() {
+        let kind = script(c);
+        match seg {
+            Some((_, k)) if k == kind => {}
+            Some((from, k)) => {
+                close(from, i, k, &mut out);
+                seg = Some((i, kind));
+            }
+            None => seg = Some((i, kind)),
+        }
+    }
+    if let Some((from, k)) = seg {
+        close(from, run.len(), k, &mut out);
+    }
+    out
+}
+
 /// Frequent English words that are rarely useful keyphrases on their own.
 const GENERIC: &[&str] = &[
     "need",
@@ -167,18 +235,11 @@ fn tokenize(text: &str) -> Vec<Option<Tok>> {
                 let Some(run) = text.get(start..end) else {
                     continue;
                 };
-                // Each bigram is its own candidate; breaks keep them apart.
-                let chars: Vec<(usize, char)> = run.char_indices().collect();
-                let spans: Vec<(usize, usize)> = if chars.len() == 1 {
-                    vec![(start, end)]
+                // Each term is its own candidate; breaks keep them apart.
+                let spans = if run.chars().any(is_kana) {
+                    japanese_terms(run, start)
                 } else {
-                    chars
-                        .windows(2)
-                        .map(|w| {
-                            let s = start + w[0].0;
-                            (s, s + w[0].1.len_utf8() + w[1].1.len_utf8())
-                        })
-                        .collect()
+                    han_terms(run, start)
                 };
                 for (s, e) in spans {
                     let Some(bigram) = text.get(s..e) else {
@@ -376,5 +437,20 @@ mod tests {
     fn cjk_keywords() {
         let kw = keywords("东京是日本的首都。东京有很多人。", 3);
         assert_eq!(kw[0].term, "东京");
+    }
+
+    #[test]
+    fn japanese_keywords_are_whole_words() {
+        // Found by `cargo xtask demo` on a Japanese article: "フリ, リー, Wi-Fi, 利用, 通信, 用者".
+        let text = "トレンドマイクロは3月9日、フリーWi-Fiの利用者に注意を呼びかけた。\
+                    フリーWi-Fiは便利だが、通信が暗号化されていない場合がある。\
+                    利用者は通信の内容を盗み見られるおそれがある。トレンドマイクロはフリーWi-Fiの危険を説明した。";
+        let terms: Vec<String> = keywords(text, 6).into_iter().map(|k| k.term).collect();
+        for fragment in ["フリ", "リー", "用者", "レンド"] {
+            assert!(!terms.iter().any(|t| t == fragment), "fragment {fragment} in {terms:?}");
+        }
+        for word in ["フリー", "利用者", "通信", "トレンドマイクロ"] {
+            assert!(terms.iter().any(|t| t == word), "{word} missing from {terms:?}");
+        }
     }
 }
