@@ -86,6 +86,13 @@ async function noteEngineUse(s) {
 /** The error of a message whose receiver went away before answering. @param {unknown} e */
 const engineGone = (e) => /message (channel|port) closed/i.test(String(e));
 
+/**
+ * How many times this worker closed the engine's document itself (a restart for new settings or a measurement, or
+ * the idle unload). A request cut off by such a close is not run again: a measurement needs the fresh engine to
+ * itself, and a retried request would load one first.
+ */
+let closedByUs = 0;
+
 /** Send one request to the engine in the offscreen document. @param {any} request */
 async function toEngine(request) {
   await ensureOffscreen();
@@ -95,6 +102,7 @@ async function toEngine(request) {
   const envelope = { v: PROTOCOL_VERSION, settings: { backend, hub, retention_days, storage_cap_mb }, request };
   let reply;
   let retried = false;
+  const closes = closedByUs;
   for (let attempt = 0; ; attempt++) {
     try {
       reply = await chrome.runtime.sendMessage({ target: 'offscreen', envelope });
@@ -102,8 +110,9 @@ async function toEngine(request) {
     } catch (e) {
       if (engineGone(e)) {
         // The engine's document was closed (or crashed) while it held the request: run it once more on a new one,
-        // unless it may already have reached the user's endpoint (the user agreed to one request, not two).
-        if (retried || request.endpoint) return fail(ErrorCode.INTERNAL, t('errEngineClosed'));
+        // unless it may already have reached the user's endpoint (the user agreed to one request, not two), or this
+        // worker closed it on purpose.
+        if (retried || request.endpoint || closedByUs !== closes) return fail(ErrorCode.INTERNAL, t('errEngineClosed'));
         retried = true;
         await ensureOffscreen();
         continue;
@@ -253,6 +262,7 @@ async function restartEngine() {
     if (models.ok && models.models.some((/** @type {any} */ m) => m.state === 'downloading')) {
       return fail(ErrorCode.BAD_REQUEST, t('errDownloadRunning'));
     }
+    closedByUs++;
     await chrome.offscreen.closeDocument();
   }
   return { ok: true };
