@@ -4,7 +4,8 @@
  *
  * It captures what the user sees: a clone of the live DOM (after scripts ran) with the elements that CSS hides
  * removed — `display:none`, `visibility:hidden`, `aria-hidden="true"`, the `hidden` attribute, boxes placed far
- * off-screen or clipped to a pixel, zero-size type, and text made fully transparent (unless it is fading in). Hidden state comes from the live elements' computed styles, which a serialized copy would lose.
+ * off-screen or clipped to a pixel, zero-size type, and text made fully transparent (unless it is fading in).
+ * Hidden state comes from the live elements' computed styles, which a serialized copy would lose.
  * Each kept element gets `data-scout-node="N"` in the copy and (for text blocks) on the live element too, so a
  * passage the core cites can be scrolled to and highlighted later.
  *

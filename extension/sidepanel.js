@@ -5,7 +5,7 @@ import { el, renderBusy } from './ui/render.js';
 import { Chat } from './ui/chat.js';
 import { summarizeAll } from './ui/t2.js';
 import { errorText, fmtPercent, labelName, localize, t } from './ui/i18n.js';
-import { endpointOff, writerFor } from './ui/t3.js';
+import { writerAndNotice, writerFor } from './ui/t3.js';
 
 localize();
 
@@ -49,7 +49,7 @@ async function classify() {
 
 /** The writer for the next answer (T2), and the panel saying which tier will answer. */
 async function chatWriter() {
-  const [writer, off] = await Promise.all([writerFor('chat'), endpointOff('chat')]);
+  const { writer, off } = await writerAndNotice('chat');
   const tier = !writer ? t('chatTierT1')
     : writer.tier === 'T3' ? t('chatTierT3', [writer.display_name, writer.host])
       : t('chatTierT2', [writer.display_name]);

@@ -21,25 +21,21 @@ async function chosenEndpoint(kind) {
 /**
  * The writer for a `kind` job: `{tier:'T3', display_name, host, local}` when the endpoint is chosen for it and the
  * browser allows its origin (`local`: the local writer, used when the user keeps a site's passages here), else the
- * local LLM (T2) or null (T1).
- * @param {'chat' | 'summary'} kind @returns {Promise<any | null>}
+ * local LLM (T2) or null (T1); and `off`: why a chosen endpoint is not used now (its origin's permission was
+ * revoked), or null.
+ * @param {'chat' | 'summary'} kind @returns {Promise<{writer: any | null, off: string | null}>}
  */
-export async function writerFor(kind) {
+export async function writerAndNotice(kind) {
   const [local, chosen] = await Promise.all([writerModel(), chosenEndpoint(kind)]);
-  if (chosen && chosen.allowed) {
-    const { endpoint } = chosen;
-    return { tier: 'T3', id: '', display_name: endpoint.model, host: hostOf(endpoint.url), askEach: endpoint.ask_each === true, local };
-  }
-  return local;
+  if (!chosen) return { writer: local, off: null };
+  const { endpoint, allowed } = chosen;
+  if (!allowed) return { writer: local, off: t('t3NoPermission', [hostOf(endpoint.url)]) };
+  return { writer: { tier: 'T3', id: '', display_name: endpoint.model, host: hostOf(endpoint.url), askEach: endpoint.ask_each === true, local }, off: null };
 }
 
-/**
- * Why the endpoint chosen for `kind` jobs is not used now (the browser's permission for its origin was revoked),
- * or null. @param {'chat' | 'summary'} kind @returns {Promise<string | null>}
- */
-export async function endpointOff(kind) {
-  const chosen = await chosenEndpoint(kind);
-  return chosen && !chosen.allowed ? t('t3NoPermission', [hostOf(chosen.endpoint.url)]) : null;
+/** The writer for a `kind` job (see `writerAndNotice`). @param {'chat' | 'summary'} kind @returns {Promise<any | null>} */
+export async function writerFor(kind) {
+  return (await writerAndNotice(kind)).writer;
 }
 
 /**
