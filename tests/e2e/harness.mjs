@@ -398,3 +398,26 @@ export function chromiumRss(profile) {
   }
   return { extension, all };
 }
+
+/**
+ * Ask in the side panel's chat and wait for the new turn to appear (an answer, an error or the T3 site question).
+ * @param {import('playwright-core').Page} panel @param {string} question
+ */
+export async function askInPanel(panel, question) {
+  const before = (await panel.$$('[data-testid=turn]')).length;
+  await panel.fill('#question', question);
+  await panel.press('#question', 'Enter');
+  await panel.waitForFunction((n) => document.querySelectorAll('[data-testid=turn]').length > n, before);
+}
+
+/** The side panel chat's last turn. @param {import('playwright-core').Page} panel */
+export const lastTurn = (panel) => panel.locator('[data-testid=turn]').last();
+
+/**
+ * Wait until the side panel's chat is ready for the next question; the last turn's text.
+ * @param {import('playwright-core').Page} panel @param {number} [timeout]
+ */
+export async function settled(panel, timeout = 120_000) {
+  await panel.waitForFunction(() => !/** @type {HTMLButtonElement} */ (document.getElementById('ask')).disabled, null, { timeout });
+  return (await lastTurn(panel).textContent()) || '';
+}

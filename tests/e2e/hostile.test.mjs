@@ -16,7 +16,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { launch, openPage, tabIdOf, openExtensionPage, ask, startHub, startServer, recordProgress, auditLaunched } from './harness.mjs';
+import { launch, openPage, tabIdOf, openExtensionPage, ask, startHub, startServer, recordProgress, auditLaunched, askInPanel, settled } from './harness.mjs';
 import { startOpenAiServer } from './openai_server.mjs';
 
 const T2_MODEL = 'tiny-llama-unpinned';
@@ -215,11 +215,8 @@ test('hostile pages × tiers: nothing hidden reaches a model, the fence holds, o
       // T3: what was sent, and the hostile answer as the side panel renders it.
       endpoint.faults.answer = hostileAnswer(c);
       const sentBefore = endpoint.chats().length;
-      const turns = (await panel.$$('[data-testid=turn]')).length;
-      await panel.fill('#question', QUESTION);
-      await panel.press('#question', 'Enter');
-      await panel.waitForFunction((n) => document.querySelectorAll('[data-testid=turn]').length > n, turns);
-      await panel.waitForFunction(() => !/** @type {HTMLButtonElement} */ (document.getElementById('ask')).disabled, null, { timeout: 120_000 });
+      await askInPanel(panel, QUESTION);
+      await settled(panel);
       delete endpoint.faults.answer;
       const t3 = [];
       const sent = endpoint.chats().slice(sentBefore);

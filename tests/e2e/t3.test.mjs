@@ -10,7 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { launch, openPage, tabIdOf, openExtensionPage, ask, startServer, auditLaunched, ROOT } from './harness.mjs';
+import { launch, openPage, tabIdOf, openExtensionPage, ask, startServer, auditLaunched, askInPanel, lastTurn, settled, ROOT } from './harness.mjs';
 import { startOpenAiServer, TEST_MODEL } from './openai_server.mjs';
 
 const KEY = 'sk-test-9f2c41d7e5';
@@ -22,26 +22,6 @@ before(async () => { server = await startServer({ '/pages/': path.join(ROOT, 'te
 after(async () => { await server.close(); await endpoint.close(); });
 
 const QUESTION = 'What do the volunteer fixers at the repair evenings do?';
-
-/**
- * Ask in the side panel and wait for the turn to settle (an answer, an error or the site confirmation).
- * @param {import('playwright-core').Page} panel @param {string} question
- */
-async function askInPanel(panel, question) {
-  const before = (await panel.$$('[data-testid=turn]')).length;
-  await panel.fill('#question', question);
-  await panel.press('#question', 'Enter');
-  await panel.waitForFunction((n) => document.querySelectorAll('[data-testid=turn]').length > n, before);
-}
-
-/** @param {import('playwright-core').Page} panel */
-const lastTurn = (panel) => panel.locator('[data-testid=turn]').last();
-
-/** @param {import('playwright-core').Page} panel */
-async function settled(panel) {
-  await panel.waitForFunction(() => !/** @type {HTMLButtonElement} */ (document.getElementById('ask')).disabled, null, { timeout: 120_000 });
-  return (await lastTurn(panel).textContent()) || '';
-}
 
 test('T3: opt-in endpoint — nothing sent before consent, labelled streamed answers, what was sent, errors, Stop', async () => {
   const b = await launch();

@@ -15,7 +15,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { launch, openPage, tabIdOf, openExtensionPage, startServer, auditLaunched, CACHE_DIR } from './harness.mjs';
+import { launch, openPage, tabIdOf, openExtensionPage, startServer, auditLaunched, askInPanel, settled, CACHE_DIR } from './harness.mjs';
 
 const KEY = 'sk-llama-5e1b7c';
 const MODEL = 'smollm2';
@@ -101,20 +101,6 @@ let proxy;
 before(async () => { pages = await startServer(); llama = await startLlama(); proxy = await startProxy(llama.base); });
 after(async () => { await pages.close(); await proxy.close(); llama.close(); });
 
-/** @param {import('playwright-core').Page} panel @param {string} question */
-async function askInPanel(panel, question) {
-  const n = (await panel.$$('[data-testid=turn]')).length;
-  await panel.fill('#question', question);
-  await panel.press('#question', 'Enter');
-  await panel.waitForFunction((k) => document.querySelectorAll('[data-testid=turn]').length > k, n);
-}
-
-/** @param {import('playwright-core').Page} panel */
-async function settled(panel) {
-  await panel.waitForFunction(() => !/** @type {HTMLButtonElement} */ (document.getElementById('ask')).disabled, null, { timeout: 180_000 });
-  return (await panel.locator('[data-testid=turn]').last().textContent()) || '';
-}
-
 /** What one request carried, for the log: the messages' roles and sizes, the headers that matter. @param {any} e */
 const described = (e) => `${e.method} ${e.path} → ${e.status}, ${e.events} events; auth ${e.headers.authorization === `Bearer ${KEY}` ? 'the key' : e.headers.authorization ? 'another key' : 'none'}, cookie ${e.headers.cookie ? 'SENT' : 'none'}, referer ${e.headers.referer ? 'SENT' : 'none'}`
   + (e.body && e.body.messages ? `; model ${e.body.model}, stream ${e.body.stream}, messages ${e.body.messages.map((/** @type {any} */ m) => `${m.role} (${m.content.length} chars)`).join(', ')}` : '');
@@ -143,7 +129,7 @@ test('T3 with llama.cpp\'s server: models listed, a cited chat answer and a summ
     await askInPanel(panel, 'Who runs the repair evenings at the library?');
     await panel.waitForSelector('[data-testid=t3-confirm]');
     await panel.click('[data-testid=t3-send]');
-    await settled(panel);
+    await settled(panel, 180_000);
     const turn = panel.locator('[data-testid=turn]').last();
     assert.match(await turn.locator('[data-testid=t3-badge]').textContent() || '', new RegExp(`^T3 · sent to 127\\.0\\.0\\.1:\\d+ · ${MODEL}$`));
     const answer = (await turn.locator('[data-testid=t2-answer]').textContent() || '').trim();
@@ -173,7 +159,7 @@ test('T3 with llama.cpp\'s server: models listed, a cited chat answer and a summ
       await chrome.storage.local.set({ settings: { ...settings, endpoint: { ...settings.endpoint, key: 'sk-wrong' } } });
     });
     await askInPanel(panel, 'Who runs the repair evenings at the library?');
-    const refused = await settled(panel);
+    const refused = await settled(panel, 180_000);
     assert.match(refused, /refused the API key \(HTTP 401\)/, refused);
     assert.ok(!refused.includes('sk-wrong') && !refused.includes(KEY));
 
