@@ -4,33 +4,7 @@
  * This file only loads the wasm, reports hardware facts and passes envelopes through: decisions are made in Rust.
  */
 import init, { configure, handle } from './wasm/scout.js';
-
-/** Facts for the core's backend choice (`core::hardware`). */
-async function hardwareProfile() {
-  /** @type {any} */
-  const nav = navigator;
-  const webgpu = { available: false, is_fallback: false, features: /** @type {string[]} */ ([]), max_buffer_size: null, vendor: null, architecture: null };
-  try {
-    const adapter = nav.gpu ? await nav.gpu.requestAdapter() : null;
-    if (adapter) {
-      const info = adapter.info || {};
-      webgpu.available = true;
-      webgpu.is_fallback = !!(adapter.isFallbackAdapter || info.isFallbackAdapter);
-      webgpu.features = [...adapter.features];
-      webgpu.max_buffer_size = adapter.limits ? Number(adapter.limits.maxBufferSize) : null;
-      webgpu.vendor = info.vendor || null;
-      webgpu.architecture = info.architecture || null;
-    }
-  } catch {
-    // No adapter is a normal answer: the core picks WASM.
-  }
-  return {
-    webgpu,
-    device_memory_gb: nav.deviceMemory ?? null,
-    hardware_concurrency: navigator.hardwareConcurrency || 1,
-    cross_origin_isolated: self.crossOriginIsolated === true,
-  };
-}
+import { hardwareProfile } from './hardware.js';
 
 /**
  * Models a build adds to the catalog (only the test build ships `models.extra.json`).

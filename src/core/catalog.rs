@@ -77,9 +77,11 @@ impl ModelEntry {
 
     /// What stored embeddings of this model must match: id, revision, the model file's hash (a rebuilt file with the
     /// same revision, like the bundled embedder, gives other vectors) and the truncation they were made with.
-    pub fn vector_tag(&self, max_tokens: usize) -> String {
+    /// What a stored vector made by this model's graph `role` ("model", or "model_webgpu": the same weights in a
+    /// graph for the GPU, whose vectors differ in the third decimal) and truncation must match to be reused.
+    pub fn vector_tag(&self, role: &str, max_tokens: usize) -> String {
         let weights = self
-            .file("model")
+            .file(role)
             .and_then(|f| f.sha256.as_deref())
             .map(|sha| sha.get(..12).unwrap_or(sha))
             .unwrap_or("unhashed");
@@ -155,7 +157,7 @@ mod tests {
             .bundled_embedder()
             .cloned()
             .expect("bundled embedder");
-        let tag = e.vector_tag(256);
+        let tag = e.vector_tag("model", 256);
         assert!(tag.starts_with("all-minilm-l6-v2-int8@main:fa538be8177d/"), "{tag}");
         let mut rebuilt = e.clone();
         for f in &mut rebuilt.files {
@@ -163,8 +165,13 @@ mod tests {
                 f.sha256 = Some("0".repeat(64));
             }
         }
-        assert_ne!(rebuilt.vector_tag(256), tag);
-        assert_ne!(e.vector_tag(128), tag);
+        assert_ne!(rebuilt.vector_tag("model", 256), tag);
+        assert_ne!(e.vector_tag("model", 128), tag);
+        assert_ne!(
+            e.vector_tag("model_webgpu", 256),
+            tag,
+            "the GPU graph's vectors are not the WASM graph's"
+        );
     }
 
     #[test]

@@ -53,6 +53,39 @@ impl EmbedTokenizer {
         Ok(EmbedTokenizer { tokenizer })
     }
 
+    /// Token ids of each text without special tokens (for the static table), truncated like [`Self::encode`].
+    pub fn encode_plain(&self, texts: &[&str]) -> Result<Vec<Vec<u32>>, ScoutError> {
+        texts
+            .iter()
+            .map(|t| {
+                self.tokenizer
+                    .encode(*t, false)
+                    .map(|e| e.get_ids().to_vec())
+                    .map_err(|e| ScoutError::new(ErrorCode::Internal, format!("tokenization failed: {e}")))
+            })
+            .collect()
+    }
+
+    /// Ids of `[CLS]`-style wrapping: what [`Self::encode`] puts before and after a text's own tokens.
+    pub fn wrap_ids(&self) -> Result<(Vec<u32>, Vec<u32>), ScoutError> {
+        let plain = self.encode_plain(&["a"])?.remove(0);
+        let full = self.encode(&["a"])?.remove(0);
+        let at = full
+            .windows(plain.len().max(1))
+            .position(|w| w == plain.as_slice())
+            .ok_or_else(|| {
+                ScoutError::new(
+                    ErrorCode::Internal,
+                    "the tokenizer's wrapping is not a prefix and suffix",
+                )
+            })?;
+        Ok((full[..at].to_vec(), full[at + plain.len()..].to_vec()))
+    }
+
+    pub fn vocab_size(&self) -> usize {
+        self.tokenizer.get_vocab_size(true)
+    }
+
     /// Token ids (with [CLS]/[SEP]) of each text.
     pub fn encode(&self, texts: &[&str]) -> Result<Vec<Vec<u32>>, ScoutError> {
         texts

@@ -19,6 +19,7 @@ pub mod pipeline;
 pub mod protocol;
 pub mod qa;
 pub mod retrieve;
+pub mod static_embed;
 pub mod store;
 pub mod text;
 pub mod vectors;

@@ -4,6 +4,7 @@
 //! wheel's `libonnxruntime.so.*`, fetched by `cargo xtask setup`).
 
 mod decoder;
+mod distill;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -44,6 +45,7 @@ pub fn cached_model_file(model_id: &str, file_path: &str) -> PathBuf {
 }
 
 pub use decoder::{NativeDecoder, native_generator};
+pub use distill::distill_static_table;
 
 pub struct NativeEncoder {
     session: Session,

@@ -764,6 +764,9 @@ async fn time_probe(embedder: &mut Embedder<OrtEncoder>, enough_ms: f64) -> Resu
     Ok(runs[runs.len() / 2])
 }
 
+/// The catalog role of the embedder's graph for the WebGPU execution provider.
+const WEBGPU_GRAPH: &str = "model_webgpu";
+
 async fn make_embedder(env: &Environment, config: &Config, ep: Ep) -> Result<Embedder<OrtEncoder>, ScoutError> {
     let catalog = Catalog::builtin();
     let entry = catalog
@@ -789,9 +792,15 @@ async fn make_embedder(env: &Environment, config: &Config, ep: Ep) -> Result<Emb
         };
         EmbedTokenizer::from_bytes(&bytes, max_tokens)
     };
+    // WebGPU has no kernels for the WASM graph's int8 matrix products and NaN guards: it gets its own graph of the
+    // same weights when the package has one (xtask/py/webgpu_embedder.py).
+    let role = if ep == Ep::Webgpu && entry.file(WEBGPU_GRAPH).is_some() {
+        WEBGPU_GRAPH
+    } else {
+        "model"
+    };
     // The first session also starts ONNX Runtime's WASM module (compile, threads): the tokenizer is read meanwhile.
-    let (tokenizer, encoder) =
-        futures_util::future::join(tokenizer, OrtEncoder::create(env, &path("model")?, ep)).await;
+    let (tokenizer, encoder) = futures_util::future::join(tokenizer, OrtEncoder::create(env, &path(role)?, ep)).await;
     let (tokenizer, encoder) = (tokenizer?, encoder?);
-    Ok(Embedder::new(tokenizer, encoder, entry.dims.unwrap_or(384)).with_model_tag(entry.vector_tag(max_tokens)))
+    Ok(Embedder::new(tokenizer, encoder, entry.dims.unwrap_or(384)).with_model_tag(entry.vector_tag(role, max_tokens)))
 }

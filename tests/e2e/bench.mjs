@@ -22,7 +22,8 @@ import crypto from 'node:crypto';
 import { ROOT, CORPUS, CACHE_DIR, startServer, launch, tempProfile, openPage, tabIdOf, openExtensionPage, ask, auditNetLog } from './harness.mjs';
 import { REQUEST_TIMEOUT_MS, askOk, bytes, errText, median, millis, nativeCli, times, withTimeout } from './bench_util.mjs';
 import { t2Bench } from './bench_t2.mjs';
-import { openTjsPage } from './tjs_page.mjs';
+import { openTjsPage, writeBertConfig } from './tjs_page.mjs';
+import { corpusPages, embeddingInputs, variant } from './embed_inputs.mjs';
 
 const TEST_DIST = path.resolve(process.argv[2] || path.join(ROOT, 'target/dist-test'));
 const RELEASE_DIST = path.resolve(process.argv[3] || path.join(ROOT, 'dist'));
@@ -32,10 +33,7 @@ const REPORT = path.join(ROOT, 'target/bench/report.json');
  * Texts per embedding measurement, and how many times each is repeated. We keep the fastest repeat, on both
  * sides: other load on a 2-core machine only ever slows a run down, so the minimum is the least disturbed one.
  */
-const EMBED_TEXTS = 64;
 const EMBED_REPEATS = 3;
-/** Word pieces per embedding input, [CLS] and [SEP] included: a typical sentence-window size for MiniLM. */
-const EMBED_TOKENS = 128;
 /** Scout's embeddings over the Transformers.js ones (texts/s), at both batch sizes: the goal. */
 const TJS_GOAL_RATIO = 1.3;
 /** Model id the Transformers.js peer loads; served from a local folder in the Hugging Face / Transformers.js layout. */
@@ -86,94 +84,6 @@ function dirBytes(dir) {
     else if (ent.isFile()) total += fs.statSync(p).size;
   }
   return total;
-}
-
-/** Corpus pages (directories with a source.html), sorted for a stable order. */
-function corpusPages() {
-  return fs.readdirSync(CORPUS).filter((d) => fs.existsSync(path.join(CORPUS, d, 'source.html'))).sort();
-}
-
-// ---------- embedding inputs ----------
-
-/** Visible text of an HTML fragment: good enough for corpus prose (no scripts in expected.html). @param {string} html */
-function htmlText(html) {
-  const named = /** @type {Record<string, string>} */ ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' });
-  return html
-    .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&#x([0-9a-f]+);/gi, (_, h) => String.fromCodePoint(parseInt(h, 16)))
-    .replace(/&#(\d+);/g, (_, d) => String.fromCodePoint(Number(d)))
-    .replace(/&([a-z]+);/gi, (m, n) => named[n.toLowerCase()] ?? m)
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-/**
- * Counts MiniLM's word pieces for a word, following the tokenizer.json it ships (BERT uncased: lowercase,
- * split off punctuation, greedy longest-match WordPiece with `##` continuations). Lets the inputs be sized in
- * tokens, which is what the model's cost depends on, rather than in words.
- * @param {string} tokenizerJson
- */
-function wordPieceCounter(tokenizerJson) {
-  const vocab = new Set(Object.keys(JSON.parse(fs.readFileSync(tokenizerJson, 'utf8')).model.vocab));
-  /** @param {string} piece */
-  const pieces = (piece) => {
-    let n = 0;
-    for (let start = 0; start < piece.length; n++) {
-      let end = piece.length;
-      while (end > start && !vocab.has((start ? '##' : '') + piece.slice(start, end))) end--;
-      if (end === start) return 1; // no match anywhere: the whole word becomes [UNK]
-      start = end;
-    }
-    return n;
-  };
-  /** @param {string} word */
-  return (word) => word.toLowerCase().normalize('NFD').replace(/\p{Mn}/gu, '')
-    .split(/(\p{P}|\p{S})/u).filter(Boolean).reduce((n, p) => n + pieces(p), 0);
-}
-
-/**
- * The engine keeps an LRU cache of embeddings by text, so a text embedded twice costs nothing the second time.
- * Each measurement therefore gets its own variant of the inputs: a numbered prefix ("7. ") that costs
- * PREFIX_TOKENS word pieces and makes every text new to the cache.
- */
-const PREFIX_TOKENS = 2;
-/** @param {string[]} texts @param {number} n variant number, 0–99 (one word piece) */
-const variant = (texts, n) => texts.map((t) => `${n}. ${t}`);
-
-/**
- * English prose windows of EMBED_TOKENS word pieces (about 95 words, numbered prefix included) from the corpus'
- * expected articles. Windows with many non-words (code, tables of numbers) are skipped so the inputs look like
- * what Scout embeds.
- * @param {string} tokenizerJson @returns {{texts: string[], words: number, tokens: number}}
- */
-function embeddingInputs(tokenizerJson) {
-  const count = wordPieceCounter(tokenizerJson);
-  const texts = [];
-  let words = 0;
-  let tokens = 0;
-  for (const name of corpusPages()) {
-    const meta = path.join(CORPUS, name, 'expected-metadata.json');
-    const expected = path.join(CORPUS, name, 'expected.html');
-    if (!fs.existsSync(meta) || !fs.existsSync(expected)) continue;
-    if (!/^en\b/i.test(JSON.parse(fs.readFileSync(meta, 'utf8')).lang || '')) continue;
-    const all = htmlText(fs.readFileSync(expected, 'utf8')).split(' ');
-    // At most two windows per page, so one long article does not dominate the inputs.
-    for (let i = 0, taken = 0; i < all.length && taken < 2 && texts.length < EMBED_TEXTS; taken++) {
-      let n = 2 + PREFIX_TOKENS; // [CLS], [SEP] and the variant prefix
-      const start = i;
-      while (i < all.length && n + count(all[i]) <= EMBED_TOKENS) n += count(all[i++]);
-      const window = all.slice(start, i);
-      if (n < EMBED_TOKENS - 8) break; // the article ran out
-      if (window.filter((w) => /^[A-Za-z][a-z'’-]*[.,;:!?"”)]*$/.test(w)).length < 0.8 * window.length) { taken--; continue; }
-      texts.push(window.join(' '));
-      words += window.length;
-      tokens += n;
-    }
-    if (texts.length >= EMBED_TEXTS) break;
-  }
-  if (texts.length < EMBED_TEXTS) throw new Error(`only ${texts.length} English windows in ${CORPUS}`);
-  return { texts, words: words / texts.length, tokens: tokens / texts.length };
 }
 
 // ---------- native CLI ----------
@@ -534,17 +444,7 @@ function writeTjsModel(dir, which) {
   fs.mkdirSync(path.join(repo, 'onnx'), { recursive: true });
   fs.copyFileSync(onnx, path.join(repo, 'onnx/model_quantized.onnx')); // dtype 'q8' loads this name
   fs.copyFileSync(tokenizer, path.join(repo, 'tokenizer.json'));
-  fs.writeFileSync(path.join(repo, 'config.json'), JSON.stringify({
-    architectures: ['BertModel'], model_type: 'bert', hidden_size: 384, num_hidden_layers: 6, num_attention_heads: 12,
-    intermediate_size: 1536, hidden_act: 'gelu', hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1,
-    max_position_embeddings: 512, type_vocab_size: 2, vocab_size: 30522, layer_norm_eps: 1e-12, pad_token_id: 0,
-    initializer_range: 0.02, position_embedding_type: 'absolute',
-  }, null, 2));
-  fs.writeFileSync(path.join(repo, 'tokenizer_config.json'), JSON.stringify({
-    tokenizer_class: 'BertTokenizer', do_lower_case: true, model_max_length: 512, clean_up_tokenization_spaces: true,
-    tokenize_chinese_chars: true, strip_accents: null, cls_token: '[CLS]', sep_token: '[SEP]', pad_token: '[PAD]',
-    unk_token: '[UNK]', mask_token: '[MASK]',
-  }, null, 2));
+  writeBertConfig(repo);
   return { onnx, tokenizer };
 }
 

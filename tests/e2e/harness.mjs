@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CORPUS = process.env.SCOUT_CORPUS_DIR || path.join(ROOT, 'tests/corpus/readability');
@@ -420,4 +421,19 @@ export const lastTurn = (panel) => panel.locator('[data-testid=turn]').last();
 export async function settled(panel, timeout = 120_000) {
   await panel.waitForFunction(() => !/** @type {HTMLButtonElement} */ (document.getElementById('ask')).disabled, null, { timeout });
   return (await lastTurn(panel).textContent()) || '';
+}
+
+/**
+ * Vectors of `texts` from native ONNX Runtime through the `scout` CLI (debug build, made by `cargo test`), on the
+ * bundled embedder's WASM graph or its WebGPU graph (`graph`), computed on the CPU.
+ * @param {string[]} texts @param {'wasm' | 'webgpu'} [graph]
+ * @returns {number[][]}
+ */
+export function nativeEmbed(texts, graph = 'wasm') {
+  const bin = path.join(ROOT, 'target/debug/scout');
+  if (!fs.existsSync(bin)) throw new Error(`${bin} missing: cargo build --bin scout`);
+  const r = spawnSync(bin, ['embed', '--graph', graph], { input: JSON.stringify(texts), encoding: 'utf8', maxBuffer: 64 << 20 });
+  const reply = r.status === 0 ? JSON.parse(r.stdout) : null;
+  if (!reply || reply.ok !== true) throw new Error(`scout embed failed: ${r.stderr}${r.stdout.slice(0, 500)}`);
+  return reply.vectors;
 }

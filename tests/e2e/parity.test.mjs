@@ -14,8 +14,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { ROOT, CORPUS, launch, openExtensionPage, ask, auditLaunched } from './harness.mjs';
+import { CORPUS, launch, openExtensionPage, ask, auditLaunched, nativeEmbed } from './harness.mjs';
 
 /** Sentences of 8–40 words from the expected articles of the corpus, in a fixed order. */
 function corpusSentences(n) {
@@ -39,16 +38,6 @@ const cosine = (a, b) => {
   for (let i = 0; i < a.length; i++) { d += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
   return d / Math.sqrt(na * nb);
 };
-
-function nativeEmbed(/** @type {string[]} */ texts) {
-  const bin = path.join(ROOT, 'target/debug/scout');
-  assert.ok(fs.existsSync(bin), `${bin} missing: cargo build --bin scout`);
-  const r = spawnSync(bin, ['embed'], { input: JSON.stringify(texts), encoding: 'utf8', maxBuffer: 64 << 20 });
-  assert.equal(r.status, 0, r.stderr + r.stdout.slice(0, 500));
-  const reply = JSON.parse(r.stdout);
-  assert.equal(reply.ok, true, JSON.stringify(reply.error));
-  return /** @type {number[][]} */ (reply.vectors);
-}
 
 test('ort-web (WASM) and native ONNX Runtime embeddings agree on 50 corpus sentences', async () => {
   const sentences = corpusSentences(50);

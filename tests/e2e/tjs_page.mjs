@@ -72,3 +72,21 @@ export async function openTjsPage(ctx, modelsDir) {
     throw e;
   }
 }
+
+/**
+ * The two files Transformers.js reads beside a MiniLM's tokenizer.json and onnx/ (all-MiniLM-L6-v2's architecture,
+ * BERT uncased tokenizer). @param {string} repo the model's folder
+ */
+export function writeBertConfig(repo) {
+  fs.writeFileSync(path.join(repo, 'config.json'), JSON.stringify({
+    architectures: ['BertModel'], model_type: 'bert', hidden_size: 384, num_hidden_layers: 6, num_attention_heads: 12,
+    intermediate_size: 1536, hidden_act: 'gelu', hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1,
+    max_position_embeddings: 512, type_vocab_size: 2, vocab_size: 30522, layer_norm_eps: 1e-12, pad_token_id: 0,
+    initializer_range: 0.02, position_embedding_type: 'absolute',
+  }, null, 2));
+  fs.writeFileSync(path.join(repo, 'tokenizer_config.json'), JSON.stringify({
+    tokenizer_class: 'BertTokenizer', do_lower_case: true, model_max_length: 512, clean_up_tokenization_spaces: true,
+    tokenize_chinese_chars: true, strip_accents: null, cls_token: '[CLS]', sep_token: '[SEP]', pad_token: '[PAD]',
+    unk_token: '[UNK]', mask_token: '[MASK]',
+  }, null, 2));
+}

@@ -17,7 +17,7 @@ const USAGE: &str = "usage: scout extract PATH|- [--url URL]
        scout generate MESSAGES.json --model DIR [--max-tokens N] [--min-tokens N] [--threads N] [--json]
        scout classify PATH|- [--url URL] [--labels a,b,c]
        scout ask PATH|- QUESTION [--url URL] [--top K]
-       scout embed [--batch N] < texts.json
+       scout embed [--batch N] [--graph wasm|webgpu] < texts.json
        scout protocol-js";
 
 pub fn main() -> ExitCode {
@@ -215,7 +215,13 @@ fn cmd_embed(args: &[String]) -> Result<ReplyBody, ScoutError> {
     let input = read_input("-")?;
     let texts: Vec<String> =
         serde_json::from_str(&input).map_err(|e| bad(format!("stdin must be a JSON array of strings: {e}")))?;
-    let mut embedder = load_embedder()?;
+    // `--graph webgpu`: the graph the extension runs on WebGPU (same weights, no CPU-only ops), here on the CPU.
+    let role = match flag(args, "--graph") {
+        None | Some("wasm") => "model",
+        Some("webgpu") => "model_webgpu",
+        Some(other) => return Err(bad(format!("--graph must be wasm or webgpu, not {other}"))),
+    };
+    let mut embedder = load_embedder_graph(role)?;
     // Texts per model run; the default is the extension's (see `Embedder::new`). The benchmark compares shapes.
     if let Some(b) = flag(args, "--batch") {
         embedder.batch_size = b
@@ -236,6 +242,11 @@ fn cmd_embed(args: &[String]) -> Result<ReplyBody, ScoutError> {
 }
 
 pub fn load_embedder() -> Result<scout::core::embed::Embedder<NativeEncoder>, ScoutError> {
+    load_embedder_graph("model")
+}
+
+/// The bundled embedder with the catalog's graph `role` ("model": the WASM graph, "model_webgpu": the GPU one).
+fn load_embedder_graph(role: &str) -> Result<scout::core::embed::Embedder<NativeEncoder>, ScoutError> {
     let unavailable = |m: String| ScoutError::new(ErrorCode::ModelUnavailable, m);
     let dylib = ort_dylib_path();
     let catalog = Catalog::builtin();
@@ -250,5 +261,5 @@ pub fn load_embedder() -> Result<scout::core::embed::Embedder<NativeEncoder>, Sc
     };
     let tok =
         std::fs::read(file("tokenizer")?).map_err(|e| unavailable(format!("tokenizer: {e}; run cargo xtask setup")))?;
-    native_embedder(&dylib, &file("model")?, &tok, 2)
+    native_embedder(&dylib, &file(role)?, &tok, 2)
 }

@@ -28,6 +28,6 @@ pub use self::reading_time::reading_time_minutes;
 pub use self::sentences::{Sentence, paragraph_ranges, split_sentences};
 pub use self::summary::{
     SourceSentence, Summary, SummaryFormat, SummaryLength, SummaryOptions, SummarySentence, SummaryType, best_first,
-    select_candidates, shortlist, summarize, summarize_in, summarize_text,
+    select_candidates, shortlist, shortlist_by, summarize, summarize_in, summarize_text,
 };
 pub use self::tokens::{is_stopword, stem, words};

@@ -413,17 +413,37 @@ impl Prepared {
         if self.eligible.len() <= max {
             return self.eligible.clone();
         }
-        // A sentence the page repeats is one candidate: copies would fill the shortlist and then be dropped
-        // together as near-duplicates of the first one picked.
+        self.take_distinct(self.best_first(), max)
+    }
+
+    /// The first `max` of `order` (best first) that are not a copy of one taken before, in page order. A sentence
+    /// the page repeats is one candidate: copies would fill a shortlist and then be dropped together as
+    /// near-duplicates of the first one picked.
+    fn take_distinct(&self, order: Vec<usize>, max: usize) -> Vec<usize> {
         let mut seen = HashSet::new();
-        let mut order: Vec<usize> = self
-            .best_first()
+        let mut order: Vec<usize> = order
             .into_iter()
             .filter(|&i| seen.insert(self.feats[i].norm.as_str()))
             .take(max)
             .collect();
         order.sort_unstable();
         order
+    }
+
+    /// The ranking score of each pool member: centrality under `sim` (TextRank over the pool, `sim`'s item `p` is
+    /// pool member `p`) blended with the cheap score, times the prior.
+    fn scores(&self, sim: &dyn Similarity, pool: &[usize]) -> Vec<f32> {
+        let mut tr = textrank(sim, 0.85, 60);
+        normalize_max(&mut tr);
+        let mut pool_cheap: Vec<f32> = pool.iter().map(|&i| self.cheap[i]).collect();
+        normalize_max(&mut pool_cheap);
+        pool.iter()
+            .enumerate()
+            .map(|(p, &i)| {
+                let rank = 0.7 * tr.get(p).copied().unwrap_or(0.0) + 0.3 * pool_cheap[p];
+                (0.05 + rank) * self.prior[i]
+            })
+            .collect()
     }
 }
 
@@ -440,6 +460,31 @@ pub fn shortlist(sentences: &[SourceSentence], title: Option<&str>, opts: &Summa
     prepare(sentences, sentences.len(), title, opts.kind)
         .map(|p| p.shortlist(max))
         .unwrap_or_default()
+}
+
+/// The sentences (indices, in page order) worth comparing with a better model: at most `max`, best first by the
+/// summary's own score under a cheaper similarity `sim` (item `i` is sentence `i`), over the best [`MAX_RANKED`].
+/// With a static embedding table as `sim`, a shortlist this way keeps more of the full ranking's picks than the
+/// cheap linear score does at the same size (`cargo run --release --example t1_budget`).
+pub fn shortlist_by(
+    sentences: &[SourceSentence],
+    sim: &dyn Similarity,
+    title: Option<&str>,
+    opts: &SummaryOptions,
+    max: usize,
+) -> Vec<usize> {
+    let n = sentences.len().min(sim.len());
+    let Some(prep) = prepare(sentences, n, title, opts.kind) else {
+        return Vec::new();
+    };
+    if prep.eligible.len() <= max {
+        return prep.eligible.clone();
+    }
+    let pool = prep.shortlist(MAX_RANKED);
+    let scores = prep.scores(&SubsetSimilarity::new(sim, pool.clone()), &pool);
+    let mut order: Vec<usize> = (0..pool.len()).collect();
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+    prep.take_distinct(order.into_iter().map(|p| pool[p]).collect(), max)
 }
 
 /// Summarize pre-split sentences ranked with `sim`, whose item `i` must be
@@ -485,22 +530,9 @@ pub fn summarize_in(
     if pool.is_empty() {
         return empty;
     }
-    let Prepared {
-        feats, cheap, prior, ..
-    } = prep;
     let sub = SubsetSimilarity::new(sim, pool.clone());
-    let mut tr = textrank(&sub, 0.85, 60);
-    normalize_max(&mut tr);
-    let mut pool_cheap: Vec<f32> = pool.iter().map(|&i| cheap[i]).collect();
-    normalize_max(&mut pool_cheap);
-    let scores: Vec<f32> = pool
-        .iter()
-        .enumerate()
-        .map(|(p, &i)| {
-            let rank = 0.7 * tr.get(p).copied().unwrap_or(0.0) + 0.3 * pool_cheap[p];
-            (0.05 + rank) * prior[i]
-        })
-        .collect();
+    let scores = prep.scores(&sub, &pool);
+    let Prepared { feats, .. } = prep;
 
     let mut picked: Vec<SummarySentence> = if kind == SummaryType::Headline {
         headline(&pool, &scores, &feats, sentences, opts.length)
@@ -820,6 +852,37 @@ mod tests {
         let s = summarize_in(&sents, &sim, Some("Harbour"), &opts, Some(&sl));
         assert!(!s.sentences.is_empty());
         assert!(s.sentences.iter().all(|x| sl.contains(&x.index)), "{:?}", s.sentences);
+    }
+
+    #[test]
+    fn a_shortlist_by_similarity_takes_the_central_sentences() {
+        // Sentences 0..20 are alike by wording; a similarity says 3 of them (10, 11, 12) are what the page is about.
+        let texts: Vec<String> = (0..20)
+            .map(|i| format!("The harbour project number {i} adds berths, cranes and jobs for the port city."))
+            .collect();
+        let sents: Vec<SourceSentence> = texts.iter().map(|t| SourceSentence { text: t, block: None }).collect();
+        let central = [10, 11, 12];
+        let rows: Vec<Vec<f32>> = (0..20)
+            .map(|i| {
+                (0..20)
+                    .map(|j| match (central.contains(&i), central.contains(&j)) {
+                        _ if i == j => 1.0,
+                        (true, true) => 0.9,
+                        (true, false) | (false, true) => 0.3,
+                        (false, false) => 0.05,
+                    })
+                    .collect()
+            })
+            .collect();
+        let sim = crate::core::text::MatrixSimilarity::from_matrix(&rows);
+        let opts = SummaryOptions::default();
+        let sl = shortlist_by(&sents, &sim, None, &opts, 3);
+        assert_eq!(sl, central.to_vec());
+        assert_eq!(
+            shortlist_by(&sents, &sim, None, &opts, 50).len(),
+            20,
+            "a page shorter than the budget is whole"
+        );
     }
 
     #[test]

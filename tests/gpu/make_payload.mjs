@@ -1,0 +1,60 @@
+// @ts-check
+/**
+ * Assemble the folder the GPU pages are served from: a release build's engine (`/wasm/`, `/ort/`, `/models/`,
+ * `/hardware.js`), the pages of this folder, the inputs (`/inputs.json`: the embedding benchmark's 64 windows of 128
+ * word pieces and the four corpus pages closest to 2,000 words), and, for the peer, Transformers.js with the
+ * onnxruntime-web it pins and the WebGPU graph in its model layout. The GPU machine has no network: everything the
+ * pages load is in this folder.
+ *
+ * usage: node tests/gpu/make_payload.mjs DIST OUT_DIR
+ * (DIST: `cargo xtask dist` output; Transformers.js from `cargo xtask bench`'s install of the optional peer)
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { ROOT, CORPUS } from '../e2e/harness.mjs';
+import { corpusPages, embeddingInputs } from '../e2e/embed_inputs.mjs';
+import { writeBertConfig } from '../e2e/tjs_page.mjs';
+
+const [dist, out] = process.argv.slice(2).map((p) => path.resolve(p));
+if (!dist || !out) throw new Error('usage: node tests/gpu/make_payload.mjs DIST OUT_DIR');
+const www = path.join(out, 'www');
+fs.rmSync(out, { recursive: true, force: true });
+fs.mkdirSync(www, { recursive: true });
+const copy = (/** @type {string} */ from, /** @type {string} */ to) => {
+  fs.mkdirSync(path.dirname(to), { recursive: true });
+  fs.cpSync(from, to, { recursive: true });
+};
+
+// The engine, as the offscreen document loads it.
+for (const part of ['wasm', 'ort', 'models', 'hardware.js']) copy(path.join(dist, part), path.join(www, part));
+for (const f of ['scout_engine.js', 'tjs_embed.js', 'serve.py', 'run.sh']) copy(path.join(ROOT, 'tests/gpu', f), path.join(out, f === 'serve.py' || f === 'run.sh' ? f : `www/${f}`));
+for (const page of ['scout_engine', 'tjs_embed']) {
+  fs.writeFileSync(path.join(www, `${page}.html`), `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="/${page}.js"></script>\n`);
+}
+
+// Inputs: the benchmark's texts, and the corpus pages nearest 2,000 words (word counts from the native extractor).
+const { texts } = embeddingInputs(path.join(dist, 'models/all-minilm-l6-v2-int8/tokenizer.json'));
+const cli = path.join(ROOT, 'target/release/scout');
+const pages = corpusPages().map((name) => {
+  const file = path.join(CORPUS, name, 'source.html');
+  const r = spawnSync(cli, ['extract', file, '--url', `https://example.org/${name}/`], { encoding: 'utf8' });
+  const words = r.status === 0 ? JSON.parse(r.stdout).word_count : 0;
+  return { name, words, html: fs.readFileSync(file, 'utf8') };
+}).filter((p) => p.words > 0).sort((a, b) => Math.abs(a.words - 2000) - Math.abs(b.words - 2000)).slice(0, 4);
+if (pages.length < 4) throw new Error(`word counts need ${cli} (cargo build --release --bin scout)`);
+fs.writeFileSync(path.join(www, 'inputs.json'), JSON.stringify({ texts, pages }));
+
+// The peer: Transformers.js's browser build, its onnxruntime-web, and the same WebGPU graph in its layout.
+const require = createRequire(import.meta.url);
+const tjsEntry = require.resolve('@huggingface/transformers');
+copy(path.join(path.dirname(tjsEntry), 'transformers.min.js'), path.join(www, 'tjs/transformers.min.js'));
+const ortDist = path.dirname(createRequire(tjsEntry).resolve('onnxruntime-web'));
+for (const f of ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm']) copy(path.join(ortDist, f), path.join(www, 'ort131', f));
+const model = path.join(www, 'models/scout/minilm-webgpu');
+fs.mkdirSync(path.join(model, 'onnx'), { recursive: true });
+fs.linkSync(path.join(www, 'models/all-minilm-l6-v2-int8/model_webgpu.onnx'), path.join(model, 'onnx/model.onnx'));
+fs.linkSync(path.join(www, 'models/all-minilm-l6-v2-int8/tokenizer.json'), path.join(model, 'tokenizer.json'));
+writeBertConfig(model);
+console.log(`${www}: ${texts.length} texts, pages ${pages.map((p) => `${p.name} (${p.words} words)`).join(', ')}`);

@@ -1,0 +1,26 @@
+#!/bin/bash
+# On the GPU machine, from the folder make_payload.mjs wrote: open each page in headless Chromium with WebGPU and
+# wait for its result. Env: CHROME (the browser), CHFLAGS (its WebGPU flags: see the lab recipe in DEVELOPERS.md),
+# OUT (results), PORT. Pages: Scout's engine (auto: the measured choice, cold then again with the same profile;
+# forced WASM), then Transformers.js on the same graph (webgpu).
+set -u
+H=$(cd "$(dirname "$0")" && pwd)
+OUT=${OUT:-$H/out}; PORT=${PORT:-8231}
+mkdir -p "$OUT"
+python3 "$H/serve.py" "$H/www" "$OUT" "$PORT" & SERVER=$!
+trap 'kill $SERVER 2>/dev/null' EXIT
+sleep 1
+page() {  # page NAME PROFILE URLPATH TIMEOUT_S
+  local name=$1 profile=$2 url=$3 to=$4
+  rm -f "$OUT/$name.json"
+  $CHROME $CHFLAGS --user-data-dir="$profile" "http://127.0.0.1:$PORT/$url&name=$name" > "$OUT/chrome_$name.log" 2>&1 &
+  local cp=$! t0=$SECONDS
+  while [ ! -f "$OUT/$name.json" ] && kill -0 $cp 2>/dev/null && [ $((SECONDS - t0)) -lt "$to" ]; do sleep 0.2; done
+  kill $cp 2>/dev/null; sleep 0.5; kill -9 $cp 2>/dev/null; wait $cp 2>/dev/null
+  [ -f "$OUT/$name.json" ] && echo "[run] $name done in $((SECONDS - t0)) s" || { echo "[run] $name FAILED"; tail -5 "$OUT/chrome_$name.log"; }
+}
+P=$(mktemp -d)
+page scout_auto_first "$P" "scout_engine.html?backend=auto&phase=first" 200
+page scout_auto_again "$P" "scout_engine.html?backend=auto&phase=again" 90
+page scout_wasm "$(mktemp -d)" "scout_engine.html?backend=wasm&phase=first" 200
+page tjs_webgpu "$(mktemp -d)" "tjs_embed.html?device=webgpu" 150
