@@ -1,7 +1,9 @@
-//! Retrieval quality with the real MiniLM on tests/retrieval_eval.json (native ONNX Runtime).
+//! Retrieval quality with the real MiniLM (native ONNX Runtime) on two question sets: tests/t1/retrieval_eval.json
+//! and tests/t1/retrieval_paraphrase.json (questions in other words than the answer, several languages).
 //!
-//! Prints recall@1/@3 for cosine-only, BM25-only and the default hybrid, quote accuracy and the no-answer
-//! precision/recall at the default threshold, and asserts floors slightly below the measured values.
+//! Prints recall@1/@3 for cosine-only, BM25-only, reciprocal-rank fusion and the default hybrid, quote accuracy, the
+//! no-answer precision/recall at the default threshold and recall per language, and asserts floors slightly below
+//! the measured values.
 
 use scout::core::extract::{ExtractOptions, Passage, extract};
 use scout::core::retrieve::{
@@ -12,11 +14,13 @@ use std::collections::BTreeMap;
 struct Item {
     page: String,
     question: String,
+    /// The question's language (the first set is English).
+    lang: String,
     gold: Option<Vec<String>>,
 }
 
-fn load() -> Vec<Item> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/t1/retrieval_eval.json");
+fn load(file: &str) -> Vec<Item> {
+    let path = format!("{}/tests/t1/{file}", env!("CARGO_MANIFEST_DIR"));
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).expect("eval file")).expect("json");
     let s = |x: &serde_json::Value, k: &str| x[k].as_str().expect("string field").to_string();
     let mut out: Vec<Item> = v["answerable"]
@@ -26,6 +30,7 @@ fn load() -> Vec<Item> {
         .map(|x| Item {
             page: s(x, "page"),
             question: s(x, "question"),
+            lang: x["lang"].as_str().unwrap_or("en").to_string(),
             gold: Some(
                 x["gold"]
                     .as_array()
@@ -44,6 +49,7 @@ fn load() -> Vec<Item> {
             .map(|x| Item {
                 page: s(x, "page"),
                 question: s(x, "question"),
+                lang: x["lang"].as_str().unwrap_or("en").to_string(),
                 gold: None,
             }),
     );
@@ -78,14 +84,29 @@ struct Tally {
     quote_hits: usize,
 }
 
-#[test]
-fn retrieval_quality_with_minilm() {
-    let items = load();
-    let answerable = items.iter().filter(|i| i.gold.is_some()).count();
-    let pages: std::collections::BTreeSet<&str> = items.iter().map(|i| i.page.as_str()).collect();
-    assert!(answerable >= 40 && items.len() - answerable >= 8 && pages.len() >= 15);
+/// What one question set measured.
+struct Figures {
+    tallies: BTreeMap<&'static str, Tally>,
+    /// No-answer precision and recall at the default threshold, and the share of answerable questions kept.
+    no_precision: f32,
+    no_recall: f32,
+    kept: f32,
+    /// The same for "no answer" or "flagged unsure" (below the threshold).
+    hedge_precision: f32,
+    hedge_recall: f32,
+}
 
-    let mut emb = scout::native::native_embedder(
+impl Figures {
+    fn r1(&self, name: &str) -> f32 {
+        self.tallies[name].r1 as f32 / self.tallies[name].n as f32
+    }
+    fn r3(&self, name: &str) -> f32 {
+        self.tallies[name].r3 as f32 / self.tallies[name].n as f32
+    }
+}
+
+fn minilm() -> scout::core::embed::Embedder<scout::native::NativeEncoder> {
+    scout::native::native_embedder(
         &scout::native::ort_dylib_path(),
         &scout::native::cached_model_file("all-minilm-l6-v2-int8", "onnx/model_quantized.onnx"),
         &std::fs::read(scout::native::cached_model_file(
@@ -95,15 +116,25 @@ fn retrieval_quality_with_minilm() {
         .expect("tokenizer.json (run `cargo xtask setup`)"),
         2,
     )
-    .expect("native embedder");
+    .expect("native embedder")
+}
 
-    let mut indexes: BTreeMap<&str, PassageIndex> = BTreeMap::new();
+const DEFAULT: &str = "hybrid (default)";
+
+/// Rank every question of `items` on its page under each fusion, print the figures, return them.
+fn evaluate(
+    set: &str,
+    items: &[Item],
+    emb: &mut scout::core::embed::Embedder<scout::native::NativeEncoder>,
+) -> (Figures, BTreeMap<String, PassageIndex>) {
+    let pages: std::collections::BTreeSet<&str> = items.iter().map(|i| i.page.as_str()).collect();
+    let mut indexes: BTreeMap<String, PassageIndex> = BTreeMap::new();
     for p in &pages {
         let passages = page_passages(p);
-        let idx = pollster::block_on(build_index(&mut emb, &passages, &IndexOptions::default())).expect("index");
-        indexes.insert(p, idx);
+        let idx = pollster::block_on(build_index(emb, &passages, &IndexOptions::default())).expect("index");
+        indexes.insert(p.to_string(), idx);
     }
-    for it in &items {
+    for it in items {
         if let Some(g) = &it.gold {
             let found = indexes[it.page.as_str()]
                 .passages()
@@ -119,10 +150,14 @@ fn retrieval_quality_with_minilm() {
         ("cosine-only", Fusion::Linear { alpha: 1.0 }),
         ("bm25-only", Fusion::Linear { alpha: 0.0 }),
         ("rrf k=60", Fusion::Rrf { k: 60.0 }),
-        ("hybrid (default)", ScoringParams::default().fusion),
+        (DEFAULT, ScoringParams::default().fusion),
     ];
-    let mut tallies: BTreeMap<&str, Tally> = BTreeMap::new();
+    let mut tallies: BTreeMap<&'static str, Tally> = BTreeMap::new();
+    // Recall@3 of the default scoring per language: (hits, questions).
+    let mut by_lang: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
     let (mut true_no, mut false_no, mut missed_no) = (0usize, 0usize, 0usize);
+    // "No answer" or "the closest passages, may not answer" (below the threshold), against answerability.
+    let (mut hedged_right, mut hedged_wrong) = (0usize, 0usize);
     for (name, fusion) in configs {
         let scoring = ScoringParams {
             fusion,
@@ -134,6 +169,7 @@ fn retrieval_quality_with_minilm() {
             let all = AskOptions {
                 top_k: 3,
                 threshold: f32::NEG_INFINITY,
+                floor: f32::NEG_INFINITY,
                 scoring,
             };
             let AskResult::Answers(ans) = rank(idx, v, &it.question, &all) else {
@@ -148,7 +184,9 @@ fn retrieval_quality_with_minilm() {
             let Some(g) = &it.gold else { continue };
             let hit = |a: &scout::core::retrieve::Answer| g.iter().any(|x| a.text.contains(x.as_str()));
             t.n += 1;
-            if ans.first().is_some_and(hit) {
+            let top1 = ans.first().is_some_and(hit);
+            let top3 = ans.iter().take(3).any(hit);
+            if top1 {
                 t.r1 += 1;
                 let a = &ans[0];
                 let overlaps = g.iter().any(|x| {
@@ -158,9 +196,45 @@ fn retrieval_quality_with_minilm() {
                 });
                 t.quote_hits += usize::from(overlaps);
             }
-            t.r3 += usize::from(ans.iter().take(3).any(hit));
+            t.r3 += usize::from(top3);
+            if name == DEFAULT {
+                let l = by_lang.entry(it.lang.as_str()).or_default();
+                l.0 += usize::from(top1);
+                l.1 += usize::from(top3);
+                l.2 += 1;
+            }
         }
-        if name == "hybrid (default)" {
+        if name == DEFAULT {
+            // SCOUT_RETRIEVAL_DUMP=FILE: one line per question with the default scoring's evidence, for studying the
+            // no-answer decision.
+            if let Ok(path) = std::env::var("SCOUT_RETRIEVAL_DUMP") {
+                use std::io::Write;
+                let mut f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .expect("dump");
+                for (it, v) in items.iter().zip(&qv) {
+                    let sc =
+                        scout::core::retrieve::score_passages(&indexes[it.page.as_str()], v, &it.question, &scoring);
+                    let xs: Vec<f32> = sc.iter().map(|p| p.score).collect();
+                    let cs: Vec<f32> = sc.iter().map(|p| p.cosine).collect();
+                    let bs: Vec<f32> = sc.iter().map(|p| p.bm25).collect();
+                    let passages = indexes[it.page.as_str()].passages();
+                    let hits: Vec<bool> = sc
+                        .iter()
+                        .map(|p| {
+                            it.gold
+                                .as_ref()
+                                .is_some_and(|g| g.iter().any(|x| passages[p.passage].text.contains(x.as_str())))
+                        })
+                        .collect();
+                    let j = serde_json::json!({"set": set, "lang": it.lang, "answerable": it.gold.is_some(),
+                        "q": it.question, "scores": xs, "cos": cs, "bm25": bs, "hits": hits,
+                        "qlang": scout::core::text::detect_language(&it.question).map(|g| g.code)});
+                    writeln!(f, "{j}").expect("dump");
+                }
+            }
             for (it, v) in items.iter().zip(&qv) {
                 let r = rank(&indexes[it.page.as_str()], v, &it.question, &AskOptions::default());
                 let said_no = matches!(
@@ -170,15 +244,23 @@ fn retrieval_quality_with_minilm() {
                         ..
                     }
                 );
+                let hedged = said_no || matches!(r, AskResult::Unsure(_));
                 match (said_no, it.gold.is_none()) {
                     (true, true) => true_no += 1,
                     (true, false) => false_no += 1,
                     (false, true) => missed_no += 1,
                     (false, false) => {}
                 }
+                match (hedged, it.gold.is_none()) {
+                    (true, true) => hedged_right += 1,
+                    (true, false) => hedged_wrong += 1,
+                    _ => {}
+                }
             }
         }
     }
+    let answerable = items.iter().filter(|i| i.gold.is_some()).count();
+    println!("\n{set}: {answerable} answerable questions on {} pages", pages.len());
     println!("{:<18} {:>6} {:>6} {:>7}", "scoring", "R@1", "R@3", "quote");
     for (name, t) in &tallies {
         let n = t.n as f32;
@@ -189,25 +271,78 @@ fn retrieval_quality_with_minilm() {
             t.quote_hits as f32 / t.r1.max(1) as f32
         );
     }
+    for (lang, (r1, r3, n)) in &by_lang {
+        println!(
+            "  {DEFAULT}, {lang}: R@1 {:.3} R@3 {:.3} ({n} questions)",
+            *r1 as f32 / *n as f32,
+            *r3 as f32 / *n as f32
+        );
+    }
     let unanswerable = items.len() - answerable;
-    let precision = true_no as f32 / (true_no + false_no).max(1) as f32;
-    let recall = true_no as f32 / unanswerable as f32;
+    let no_precision = true_no as f32 / (true_no + false_no).max(1) as f32;
+    let no_recall = true_no as f32 / unanswerable.max(1) as f32;
     let kept = 1.0 - false_no as f32 / answerable as f32;
+    let hedge_precision = hedged_right as f32 / (hedged_right + hedged_wrong).max(1) as f32;
+    let hedge_recall = hedged_right as f32 / unanswerable.max(1) as f32;
     println!(
-        "no-answer @ default threshold: precision {precision:.3} recall {recall:.3} ({true_no}/{unanswerable}); \
-         answerable kept {kept:.3} (missed no-answers {missed_no})"
+        "no answer (below the floor): precision {no_precision:.3} recall {no_recall:.3} ({true_no}/{unanswerable}); \
+         answerable kept {kept:.3} (false \"no answer\" {false_no}, missed no-answers {missed_no})"
     );
+    println!(
+        "no answer or flagged unsure (below the threshold): precision {hedge_precision:.3} recall {hedge_recall:.3} \
+         ({hedged_right}/{unanswerable}); answerable flagged or refused {hedged_wrong}/{answerable}"
+    );
+    (
+        Figures {
+            tallies,
+            no_precision,
+            no_recall,
+            kept,
+            hedge_precision,
+            hedge_recall,
+        },
+        indexes,
+    )
+}
 
-    let r = |name: &str, f: fn(&Tally) -> usize| f(&tallies[name]) as f32 / tallies[name].n as f32;
-    assert!(r("hybrid (default)", |t| t.r3) >= 0.93);
-    assert!(r("hybrid (default)", |t| t.r1) >= 0.68);
-    assert!(r("cosine-only", |t| t.r3) >= 0.9);
-    assert!(r("bm25-only", |t| t.r3) >= 0.72);
-    assert!(r("hybrid (default)", |t| t.r3) >= r("bm25-only", |t| t.r3));
-    assert!(recall >= 0.5 && precision >= 0.6 && kept >= 0.9);
+#[test]
+fn retrieval_quality_with_minilm() {
+    let items = load("retrieval_eval.json");
+    let answerable = items.iter().filter(|i| i.gold.is_some()).count();
+    let pages: std::collections::BTreeSet<&str> = items.iter().map(|i| i.page.as_str()).collect();
+    assert!(answerable >= 40 && items.len() - answerable >= 8 && pages.len() >= 15);
+    let mut emb = minilm();
+    let (f, indexes) = evaluate("retrieval_eval.json", &items, &mut emb);
+    assert!(f.r3(DEFAULT) >= 0.93);
+    assert!(f.r1(DEFAULT) >= 0.68);
+    assert!(f.r3("cosine-only") >= 0.9);
+    assert!(f.r3("bm25-only") >= 0.72);
+    assert!(f.r3(DEFAULT) >= f.r3("bm25-only"));
+    // Scout says "not on this page" rarely (it cannot tell paraphrases from unanswerable questions by score), and
+    // flags the closest passages below the threshold instead.
+    assert!(f.kept >= 0.98, "answerable kept {}", f.kept);
+    assert!(f.hedge_recall >= 0.5 && f.hedge_precision >= 0.6);
 
     // The async path and a CJK question on an English page run end to end.
     let idx = &indexes["webmd-1"];
     let res = pollster::block_on(ask(&mut emb, idx, "花生过敏怎么治疗？", &AskOptions::default())).expect("ask");
     assert!(matches!(res, AskResult::Answers(_) | AskResult::NoAnswer { .. }));
+}
+
+#[test]
+fn retrieval_on_paraphrased_and_multilingual_questions() {
+    let items = load("retrieval_paraphrase.json");
+    let answerable = items.iter().filter(|i| i.gold.is_some()).count();
+    let langs: std::collections::BTreeSet<&str> = items.iter().map(|i| i.lang.as_str()).collect();
+    assert!(answerable >= 50 && items.len() - answerable >= 12 && langs.len() >= 6);
+    let (f, _) = evaluate("retrieval_paraphrase.json", &items, &mut minilm());
+    // Measured 2026-12-05 (MiniLM int8): R@1 0.386, R@3 0.825; at the old single threshold 0.42, 47 % of these
+    // answerable questions got "not on this page"; with the floor, 10.5 %.
+    assert!(f.r1(DEFAULT) >= 0.35 && f.r3(DEFAULT) >= 0.8);
+    assert!(f.kept >= 0.85, "answerable kept {}", f.kept);
+    assert!(
+        f.hedge_recall >= 0.3,
+        "unanswerable flagged or refused {}",
+        f.hedge_recall
+    );
 }

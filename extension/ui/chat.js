@@ -17,7 +17,7 @@ const HISTORY_TURNS = 4;
 
 /**
  * @typedef {{question: string, answer?: any, error?: string}} Turn
- * `answer`: `{tier:'T2', text, citations, invalid, label, timings, stop}` or `{tier:'T1', answers, no_answer, head}`.
+ * `answer`: `{tier:'T2', text, citations, invalid, label, timings, stop}` or `{tier:'T1', answers, no_answer, caution, head}`.
  */
 
 export class Chat {
@@ -125,6 +125,7 @@ export class Chat {
       tier: 'T1',
       answers: r.answers.map((/** @type {any} */ a) => ({ id: a.id, heading: a.heading, quote: a.quote, nodes: a.nodes })),
       no_answer: r.no_answer || null,
+      caution: r.caution || null,
       head: `${tierLabel('T1')} · ${r.ep.toUpperCase()} · ${fmtDuration(r.timings.total_ms)}${vectorNote(r.vectors)}`,
     };
   }
@@ -148,6 +149,7 @@ export class Chat {
     if (!a) return box;
     if (a.tier === 'T1') {
       if (a.no_answer) box.append(el('p', { class: 'note', 'data-testid': 'no-answer' }, [t('scoutSays', [phrase(a.no_answer)])]));
+      if (a.caution) box.append(el('p', { class: 'note', 'data-testid': 'unsure' }, [t('scoutSays', [phrase(a.caution)])]));
       a.answers.forEach((/** @type {any} */ p, /** @type {number} */ i) => {
         const show = el('a', { href: '#', class: 'cite', 'data-passage': p.id }, [t('showInPage', [i + 1])]);
         show.addEventListener('click', (e) => { e.preventDefault(); this.highlight(p.nodes, p.quote, show); });

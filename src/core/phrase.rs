@@ -160,6 +160,10 @@ pub const ENGLISH: &[(&str, &str)] = &[
     ("engNoAnswerEmptyIndex", "this page has no text to search"),
     ("engNoAnswerEmptyQuestion", "ask a question with some words in it"),
     ("engNoAnswerLowScore", "the page does not seem to answer this"),
+    (
+        "engUnsureAnswer",
+        "the page may not answer this; these are the closest passages",
+    ),
     // Why this backend.
     ("engBackendWasmChosen", "WASM chosen in the options"),
     ("engBackendWebgpuChosen", "WebGPU chosen in the options"),

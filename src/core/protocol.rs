@@ -445,6 +445,9 @@ pub struct AnswersReply {
     /// Best first; empty when `no_answer` says why.
     pub answers: Vec<AnswerOut>,
     pub no_answer: Option<Phrase>,
+    /// Set when the answers are only the closest passages: the page may not answer the question.
+    #[serde(default)]
+    pub caution: Option<Phrase>,
     /// The page's passages were already indexed (a follow-up question).
     pub index_cached: bool,
     pub timings: QaTimings,

@@ -3,6 +3,7 @@
 use super::embed::{Embedder, EncoderBackend};
 use super::error::ScoutError;
 use super::page::read_page;
+use super::phrase::Phrase;
 use super::protocol::{AnswerOut, AnswersReply, PageContent, QaTimings, Tier};
 use super::retrieve::{AskOptions, AskResult, IndexOptions, PassageIndex, ask, build_index};
 use super::store::Clock;
@@ -64,21 +65,22 @@ pub async fn answer<B: EncoderBackend, V: VectorStore, C: Clock>(
     let vectors = embedder.close_page(store, mark).await;
     let result = result?;
     let t_end = clock.now_ms();
-    let (answers, no_answer) = match result {
-        AskResult::Answers(a) => (
-            a.into_iter()
-                .map(|a| AnswerOut {
-                    id: a.id,
-                    heading: a.heading,
-                    text: a.text,
-                    quote: a.quote,
-                    nodes: a.nodes,
-                    score: a.score,
-                })
-                .collect(),
-            None,
-        ),
-        AskResult::NoAnswer { reason, .. } => (Vec::new(), Some(reason.phrase())),
+    let out = |a: Vec<crate::core::retrieve::Answer>| -> Vec<AnswerOut> {
+        a.into_iter()
+            .map(|a| AnswerOut {
+                id: a.id,
+                heading: a.heading,
+                text: a.text,
+                quote: a.quote,
+                nodes: a.nodes,
+                score: a.score,
+            })
+            .collect()
+    };
+    let (answers, no_answer, caution) = match result {
+        AskResult::Answers(a) => (out(a), None, None),
+        AskResult::Unsure(a) => (out(a), None, Some(Phrase::of("engUnsureAnswer"))),
+        AskResult::NoAnswer { reason, .. } => (Vec::new(), Some(reason.phrase()), None),
     };
     Ok(AnswersReply {
         url: page.url.clone(),
@@ -88,6 +90,7 @@ pub async fn answer<B: EncoderBackend, V: VectorStore, C: Clock>(
         ep: embedder.backend.ep(),
         answers,
         no_answer,
+        caution,
         index_cached,
         timings: QaTimings {
             index_ms: t_index - t0,

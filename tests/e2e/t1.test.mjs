@@ -64,6 +64,15 @@ test('side panel: classification chips, an answer that quotes the page, and a cl
     assert.equal(none.ok, true, JSON.stringify(none.error));
     assert.equal(none.answers.length, 0, JSON.stringify(none.answers[0]));
     assert.match(none.no_answer.text, /does not seem to answer/);
+    assert.equal(r.caution, null, 'a confident answer is not flagged');
+
+    // An on-topic question the page does not answer scores between the floor and the threshold: the closest
+    // passages are shown, flagged (a paraphrased question the page does answer scores as low: no false "no").
+    await panel.fill('#question', 'Which bus line stops at the library?');
+    await panel.click('#ask');
+    await panel.waitForSelector('[data-testid=turn]:last-child [data-testid=unsure]', { timeout: 120_000 });
+    assert.match(await panel.textContent('[data-testid=turn]:last-child [data-testid=unsure]') || '', /may not answer this/);
+    assert.ok(await panel.$('[data-testid=turn]:last-child [data-testid=answer]'), 'the closest passages are shown under the flag');
 
     // Classifications and answers are kept in the history too.
     const h = await ask(panel, { type: 'history', query: 'repairs' });

@@ -111,7 +111,7 @@ fn index(e: &mut Embedder<BagOfWords>, ps: &[Passage]) -> PassageIndex {
 
 fn answers(r: &AskResult) -> &[Answer] {
     match r {
-        AskResult::Answers(a) => a,
+        AskResult::Answers(a) | AskResult::Unsure(a) => a,
         AskResult::NoAnswer { .. } => &[],
     }
 }
@@ -162,6 +162,7 @@ fn ties_are_deterministic_in_document_order() {
     let idx = index(&mut e, &ps);
     let opts = AskOptions {
         threshold: f32::NEG_INFINITY,
+        floor: f32::NEG_INFINITY,
         ..AskOptions::default()
     };
     let r1 = pollster::block_on(ask(&mut e, &idx, "river", &opts)).expect("ask");
@@ -251,6 +252,40 @@ fn unrelated_question_gets_no_answer() {
 }
 
 #[test]
+fn between_the_floor_and_the_threshold_the_closest_passages_are_flagged() {
+    let mut e = embedder();
+    let idx = index(&mut e, &page());
+    let q = "What fish live in the river?";
+    let v = pollster::block_on(e.embed(&[q])).expect("embed");
+    let AskResult::Answers(sure) = rank(&idx, &v[0], q, &AskOptions::default()) else {
+        panic!("expected answers");
+    };
+    let best = sure[0].score;
+    let band = |floor: f32, threshold: f32| {
+        rank(
+            &idx,
+            &v[0],
+            q,
+            &AskOptions {
+                floor,
+                threshold,
+                ..AskOptions::default()
+            },
+        )
+    };
+    assert_eq!(
+        band(best - 0.1, best + 0.1),
+        AskResult::Unsure(sure.clone()),
+        "same passages, flagged"
+    );
+    assert!(
+        matches!(band(best + 0.05, best + 0.1), AskResult::NoAnswer { .. }),
+        "below the floor"
+    );
+    assert_eq!(band(best - 0.2, best - 0.1), AskResult::Answers(sure));
+}
+
+#[test]
 fn cjk_question_works() {
     let mut e = embedder();
     let mut ps = page();
@@ -258,6 +293,7 @@ fn cjk_question_works() {
     let idx = index(&mut e, &ps);
     let opts = AskOptions {
         threshold: f32::NEG_INFINITY,
+        floor: f32::NEG_INFINITY,
         ..AskOptions::default()
     };
     let r = pollster::block_on(ask(&mut e, &idx, "東京の橋はいつ建設されましたか？", &opts)).expect("ask");
