@@ -87,11 +87,9 @@ struct Tally {
 /// What one question set measured.
 struct Figures {
     tallies: BTreeMap<&'static str, Tally>,
-    /// No-answer precision and recall at the default threshold, and the share of answerable questions kept.
-    no_precision: f32,
-    no_recall: f32,
+    /// The share of answerable questions not refused (no "not on this page").
     kept: f32,
-    /// The same for "no answer" or "flagged unsure" (below the threshold).
+    /// Precision and recall of "no answer" or "flagged unsure" (below the threshold) for unanswerable questions.
     hedge_precision: f32,
     hedge_recall: f32,
 }
@@ -295,8 +293,6 @@ fn evaluate(
     (
         Figures {
             tallies,
-            no_precision,
-            no_recall,
             kept,
             hedge_precision,
             hedge_recall,
