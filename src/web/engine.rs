@@ -647,6 +647,9 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
         let bundle = if measure { Ep::Webgpu } else { choice.ep };
         let env = init_runtime(&config.ort_base, bundle, choice.threads).await?;
         phases.end("runtime script");
+        // Creating the session and the warm-up run hold the document's only thread for most of a second: let the
+        // requests that need no model (the no-model preview, a stored result) that arrived meanwhile go first.
+        super::js::yield_to_event_loop().await;
         if measure {
             let (probe, wasm, webgpu) = measure_backends(&env, &config, &want.hw).await?;
             phases.end("backend measurement and models");
@@ -680,9 +683,13 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
                 }
                 st.probe = Some(Some(probe));
             }
-            // The first run after creation is much slower than later ones: pay it now, not on the user's click.
-            let _ = embedder.embed(&["Scout warms up the model."]).await;
-            phases.end("first run");
+            // The first run after creation is much slower than later ones: pay it now, not on the user's click,
+            // unless a request is already waiting for the engine (its own first run pays it, sooner).
+            super::js::yield_to_event_loop().await;
+            if STATE.with(|s| s.waiting()) == 0 {
+                let _ = embedder.embed(&["Scout warms up the model."]).await;
+                phases.end("first run");
+            }
             st.loaded = Some(Loaded {
                 env,
                 choice,
