@@ -24,7 +24,7 @@ use scout::core::protocol::PageContent;
 use scout::core::qa::{IndexCache, answer};
 use scout::core::store::MemoryStore;
 use scout::core::text::{SummaryLength, SummaryOptions, SummaryType, split_sentences};
-use scout::core::writer::chat::{NOT_FOUND, Source};
+use scout::core::writer::chat::{NOT_FOUND, Source, writer_sources};
 use scout::core::writer::run::{Budget, WrittenAnswer, write_answer, write_summary};
 use scout::native::{
     NativeClock, NativeDecoder, NativeEncoder, cached_model_file, native_embedder, native_generator, ort_dylib_path,
@@ -94,7 +94,7 @@ fn ask_model(
         4,
     ))
     .expect("retrieval");
-    let sources: Vec<Source> = found.answers.iter().map(Source::from).collect();
+    let sources: Vec<Source> = writer_sources(&found);
     let out = pollster::block_on(write_answer(
         g,
         &found.title,

@@ -55,11 +55,15 @@ impl EmbedTokenizer {
 
     /// Token ids of each text without special tokens (for the static table), truncated like [`Self::encode`].
     pub fn encode_plain(&self, texts: &[&str]) -> Result<Vec<Vec<u32>>, ScoutError> {
+        self.encode_ids(texts, false)
+    }
+
+    fn encode_ids(&self, texts: &[&str], special_tokens: bool) -> Result<Vec<Vec<u32>>, ScoutError> {
         texts
             .iter()
             .map(|t| {
                 self.tokenizer
-                    .encode(*t, false)
+                    .encode(*t, special_tokens)
                     .map(|e| e.get_ids().to_vec())
                     .map_err(|e| ScoutError::new(ErrorCode::Internal, format!("tokenization failed: {e}")))
             })
@@ -88,15 +92,7 @@ impl EmbedTokenizer {
 
     /// Token ids (with [CLS]/[SEP]) of each text.
     pub fn encode(&self, texts: &[&str]) -> Result<Vec<Vec<u32>>, ScoutError> {
-        texts
-            .iter()
-            .map(|t| {
-                self.tokenizer
-                    .encode(*t, true)
-                    .map(|e| e.get_ids().to_vec())
-                    .map_err(|e| ScoutError::new(ErrorCode::Internal, format!("tokenization failed: {e}")))
-            })
-            .collect()
+        self.encode_ids(texts, true)
     }
 }
 

@@ -8,7 +8,7 @@ use crate::core::error::ScoutError;
 use crate::core::protocol::{PageContent, WriteJob};
 use crate::core::qa;
 use crate::core::vectors::VectorStore;
-use crate::core::writer::chat::Source;
+use crate::core::writer::chat::{Source, writer_sources};
 
 /// Passages a chat question gets: the best four, as the grounded prompt numbers them.
 const CHAT_PASSAGES: usize = 4;
@@ -41,7 +41,7 @@ impl<B: EncoderBackend, V: VectorStore> Retrieval<'_, B, V> {
             CHAT_PASSAGES,
         )
         .await?;
-        let sources = found.answers.iter().map(Source::from).collect();
+        let sources = writer_sources(&found);
         Ok((found.title, sources))
     }
 }
