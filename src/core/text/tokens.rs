@@ -613,6 +613,34 @@ const STOP_OTHER: &[&str] = &[
     "schon",
     "einen",
     "am",
+    // Czech ("ale", "pro" and "po" left out: English words)
+    "je",
+    "se",
+    "na",
+    "že",
+    "jsou",
+    "byl",
+    "byla",
+    "bylo",
+    "jeho",
+    "který",
+    "která",
+    "které",
+    "také",
+    "jen",
+    "už",
+    "ještě",
+    "když",
+    "při",
+    "nebo",
+    "ani",
+    "však",
+    "jako",
+    "jsem",
+    "jsme",
+    "než",
+    "tak",
+    "jak",
     // Dutch
     "het",
     "een",
@@ -727,6 +755,14 @@ const STOP_OTHER: &[&str] = &[
 /// Chinese function characters; a CJK token made only of these is a stopword.
 const ZH_FUNCTION: &str = "的了是在和也有就不我他她它们这那个之与及或而被把对着过吗呢吧啊于其中为以所从到让给很都又还";
 
+/// Common Chinese function words of two characters (maybe, because, so, but, if, we, ...): stopwords too.
+const ZH_FUNCTION_WORDS: &[&str] = &[
+    "可能", "因为", "所以", "但是", "如果", "我们", "他们", "你们", "这个", "那个", "没有", "一个", "自己", "已经",
+    "还是", "就是", "这些", "那些", "什么", "时候", "然后", "因此", "虽然", "而且", "或者", "不是", "可以", "这样",
+    "如何", "因為", "我們", "他們", "這個", "那個", "沒有", "一個", "已經", "還是", "這些", "什麼", "時候", "然後",
+    "雖然", "這樣",
+];
+
 fn stop_set() -> &'static HashSet<&'static str> {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
     SET.get_or_init(|| STOP_EN.iter().chain(STOP_OTHER).copied().collect())
@@ -739,7 +775,9 @@ pub fn is_stopword(w: &str) -> bool {
         return false;
     }
     if w.chars().any(is_cjk) {
-        return w.chars().all(is_hiragana) || w.chars().all(|c| ZH_FUNCTION.contains(c));
+        return w.chars().all(is_hiragana)
+            || w.chars().all(|c| ZH_FUNCTION.contains(c))
+            || ZH_FUNCTION_WORDS.contains(&w);
     }
     let set = stop_set();
     if w.chars().any(char::is_uppercase) {
