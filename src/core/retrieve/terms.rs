@@ -1,16 +1,29 @@
-//! Index terms: Unicode words (CJK as character bigrams), stopwords dropped, light English stemming.
+//! Index terms: Unicode words (CJK as character bigrams, and Han characters alone), stopwords dropped, light
+//! English stemming.
 
 use super::{is_stopword, stem, words};
 
 /// Stemmed content terms of `text`, in order. Single Latin letters are dropped; single digits and CJK
 /// characters are kept (they carry meaning in questions like "page 3" or "我").
 pub fn terms(text: &str) -> Vec<String> {
-    words(text)
+    let mut out: Vec<String> = words(text)
         .into_iter()
         .filter(|w| !is_stopword(w))
         .filter(|w| w.chars().count() > 1 || w.chars().any(|c| c.is_ascii_digit() || !c.is_ascii()))
         .map(|w| stem(&w))
-        .collect()
+        .collect();
+    // Han characters alone too: a question asked in other words shares characters with the answer more often than
+    // bigrams (饮酒 / 喝酒); BM25's idf keeps the common ones light.
+    out.extend(
+        text.chars()
+            .filter(|&c| is_han(c) && !is_stopword(c.encode_utf8(&mut [0; 4])))
+            .map(String::from),
+    );
+    out
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff)
 }
 
 #[cfg(test)]
@@ -25,7 +38,9 @@ mod tests {
 
     #[test]
     fn cjk_bigrams() {
-        assert_eq!(terms("東京タワー"), vec!["東京", "京タ", "タワ", "ワー"]);
+        assert_eq!(terms("東京タワー"), vec!["東京", "京タ", "タワ", "ワー", "東", "京"]);
+        // Function characters alone are not terms.
+        assert_eq!(terms("喝了酒"), vec!["喝了", "了酒", "喝", "酒"]);
         assert!(terms("").is_empty());
     }
 }
