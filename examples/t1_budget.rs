@@ -5,10 +5,10 @@
 //! own ranking over a static token table distilled from the model (`core::static_embed`, the Model2Vec method; made
 //! on first run, ~45 s, cached in `target/static_table_256.bin`).
 //!
-//! Measured 2026-12-05 on the 39 corpus pages of ≥ 40 sentences: the static table alone keeps 0.581 of the full
-//! summary (the lexical T0 ranking 0.557); a static shortlist keeps 0.682 / 0.736 / 0.769 / 0.791 / 0.824 at
-//! 16 / 24 / 32 / 48 / 64 sentences against 0.716 / 0.747 / 0.771 / 0.808 for the cheap one at 24 / 32 / 48 / 64
-//! (0.873 at 96, the pipeline's budget): two points at the same size, not the halving of the budget that would
+//! Measured 2026-12-05 on the 39 corpus pages of ≥ 40 sentences: the static table alone keeps 0.583 of the full
+//! summary; a static shortlist keeps 0.681 / 0.737 / 0.765 / 0.789 / 0.828 at 16 / 24 / 32 / 48 / 64 sentences
+//! against 0.714 / 0.735 / 0.768 / 0.811 for the cheap one at 24 / 32 / 48 / 64 (0.873 at 96, the pipeline's
+//! budget): two or three points at the same size, not the halving of the budget that would
 //! pay for shipping the table (7.8 MB), so the pipeline keeps the cheap shortlist.
 //!
 //! ```text
@@ -135,6 +135,12 @@ fn main() {
                 continue;
             }
             let share = |p: &[usize]| p.iter().filter(|i| full.contains(i)).count() as f64 / full.len() as f64;
+            // The share of the full summary kept when only the shortlist `sl` is embedded (with `vectors`) and ranked.
+            let kept_by = |sl: &[usize], vectors: &[Vec<f32>]| {
+                let sub: Vec<Vec<f32>> = sl.iter().map(|&i| vectors[i].clone()).collect();
+                let sim = ScatteredSimilarity::new(MatrixSimilarity::from_embeddings(&sub), sl, sentences.len());
+                share(&picks(&text::summarize_in(&sentences, &sim, title, &opts, Some(sl))))
+            };
             static_only.0 += share(&picks(&text::summarize(&sentences, &static_sim, title, &opts)));
             static_only.1 += 1;
             let t0 = picks(&text::summarize(&sentences, &lex, title, &opts));
@@ -156,29 +162,20 @@ fn main() {
                     sl.push(i);
                 }
                 sl.sort_unstable();
-                let sub: Vec<Vec<f32>> = sl.iter().map(|&i| short_vecs[i].clone()).collect();
-                let sim = ScatteredSimilarity::new(MatrixSimilarity::from_embeddings(&sub), &sl, sentences.len());
-                let got = picks(&text::summarize_in(&sentences, &sim, title, &opts, Some(&sl)));
-                tok_kept[bi].0 += share(&got);
+                tok_kept[bi].0 += kept_by(&sl, &short_vecs);
                 tok_kept[bi].1 += 1;
                 tok_kept[bi].2 += used as f64 / total_tokens as f64;
             }
             for (bi, &b) in STATIC_BUDGETS.iter().enumerate() {
                 let sl = text::shortlist_by(&sentences, &static_sim, title, &opts, b);
-                let sub: Vec<Vec<f32>> = sl.iter().map(|&i| vecs[i].clone()).collect();
-                let sim = ScatteredSimilarity::new(MatrixSimilarity::from_embeddings(&sub), &sl, sentences.len());
-                let got = picks(&text::summarize_in(&sentences, &sim, title, &opts, Some(&sl)));
-                static_kept[bi].0 += share(&got);
+                static_kept[bi].0 += kept_by(&sl, &vecs);
                 static_kept[bi].1 += 1;
                 let tok: usize = sl.iter().map(|&i| tokens[i]).sum();
                 static_kept[bi].2 += tok as f64 / total_tokens as f64;
             }
             for (bi, &b) in BUDGETS.iter().enumerate() {
                 let sl = text::shortlist(&sentences, title, &opts, b);
-                let sub: Vec<Vec<f32>> = sl.iter().map(|&i| vecs[i].clone()).collect();
-                let sim = ScatteredSimilarity::new(MatrixSimilarity::from_embeddings(&sub), &sl, sentences.len());
-                let got = picks(&text::summarize_in(&sentences, &sim, title, &opts, Some(&sl)));
-                kept[bi].0 += share(&got);
+                kept[bi].0 += kept_by(&sl, &vecs);
                 kept[bi].1 += 1;
                 let tok: usize = sl.iter().map(|&i| tokens[i]).sum();
                 kept[bi].2 += tok as f64 / total_tokens as f64;
@@ -213,20 +210,15 @@ fn main() {
         "static table alone: keeps {:.3}",
         static_only.0 / static_only.1.max(1) as f64
     );
-    for (bi, b) in STATIC_BUDGETS.iter().enumerate() {
-        let (s, n, f) = static_kept[bi];
-        println!(
-            "static shortlist {b:>4}: keeps {:.3} of the full T1 summary's sentences; embeds {:.3} of the tokens",
-            s / n.max(1) as f64,
-            f / n.max(1) as f64
-        );
-    }
-    for (bi, b) in BUDGETS.iter().enumerate() {
-        let (s, n, f) = kept[bi];
-        println!(
-            "shortlist {b:>4}: keeps {:.3} of the full T1 summary's sentences; embeds {:.3} of the tokens",
-            s / n.max(1) as f64,
-            f / n.max(1) as f64
-        );
-    }
+    let print_shortlists = |label: &str, budgets: &[usize], tallies: &[(f64, usize, f64)]| {
+        for (b, &(s, n, f)) in budgets.iter().zip(tallies) {
+            println!(
+                "{label} {b:>4}: keeps {:.3} of the full T1 summary's sentences; embeds {:.3} of the tokens",
+                s / n.max(1) as f64,
+                f / n.max(1) as f64
+            );
+        }
+    };
+    print_shortlists("static shortlist", &STATIC_BUDGETS, &static_kept);
+    print_shortlists("shortlist", &BUDGETS, &kept);
 }

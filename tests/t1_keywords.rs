@@ -6,6 +6,7 @@
 use scout::core::page::read_page;
 use scout::core::protocol::PageContent;
 use scout::core::text;
+use scout::core::text::tokens::is_cjk;
 
 fn norm(s: &str) -> String {
     s.to_lowercase()
@@ -23,9 +24,7 @@ fn word_list(s: &str) -> Vec<&str> {
 }
 
 fn cjk(s: &str) -> bool {
-    s.chars().any(
-        |c| matches!(c as u32, 0x3040..=0x30ff | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff | 0xac00..=0xd7af),
-    )
+    s.chars().any(is_cjk)
 }
 
 /// `part`'s words appear in `whole`, in order and next to each other.

@@ -322,7 +322,10 @@ fn retrieval_quality_with_minilm() {
     // The async path and a CJK question on an English page run end to end.
     let idx = &indexes["webmd-1"];
     let res = pollster::block_on(ask(&mut emb, idx, "花生过敏怎么治疗？", &AskOptions::default())).expect("ask");
-    assert!(matches!(res, AskResult::Answers(_) | AskResult::NoAnswer { .. }));
+    assert!(matches!(
+        res,
+        AskResult::Answers(_) | AskResult::Unsure(_) | AskResult::NoAnswer { .. }
+    ));
 }
 
 #[test]

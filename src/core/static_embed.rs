@@ -3,8 +3,9 @@
 //! A sentence's static vector is the weighted mean of its tokens' rows, the weight the token's inverse document
 //! frequency among the texts embedded together (one page's sentences), so words every sentence shares count little.
 //!
-//! It costs microseconds per sentence and no model session, so the embedding tier uses it to choose the few
-//! sentences worth the real model's time (see `pipeline`), not as the final ranking.
+//! It costs microseconds per sentence and no model session: a candidate for choosing the few sentences worth the
+//! real model's time. Measured in `examples/t1_budget`, it chose them only slightly better than the pipeline's cheap
+//! score at the same size, so the pipeline does not use it.
 //!
 //! File layout (little-endian): magic `SCST`, u32 version (1), u32 rows, u32 dims, rows × f32 scale, then
 //! rows × dims i8 (row `r`'s value `q` stands for `q × scale[r]`).
@@ -109,14 +110,6 @@ impl StaticTable {
         out
     }
 
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-
-    pub fn dims(&self) -> usize {
-        self.dims
-    }
-
     /// One vector per text (token ids without special tokens): the IDF-weighted mean of the tokens' rows, where the
     /// document frequency counts the texts given together. Ids outside the table are skipped; a text with no known
     /// id gets a zero vector (similar to nothing).
@@ -155,7 +148,7 @@ impl StaticTable {
 
 /// Center `vectors` and project them on their `dims` principal components (largest variance first): the table's
 /// reduction. Eigenvectors of the covariance by cyclic Jacobi rotations (exact for a symmetric matrix, no
-/// dependencies; 384 × 384 takes well under a second).
+/// dependencies).
 pub fn pca_reduce(vectors: &[Vec<f32>], dims: usize) -> Result<Vec<Vec<f32>>, ScoutError> {
     let d = vectors.first().map_or(0, Vec::len);
     if d == 0 || vectors.iter().any(|v| v.len() != d) {

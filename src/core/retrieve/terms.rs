@@ -2,6 +2,7 @@
 //! English stemming.
 
 use super::{is_stopword, stem, words};
+use crate::core::text::tokens::is_han;
 
 /// Stemmed content terms of `text`, in order. Single Latin letters are dropped; single digits and CJK
 /// characters are kept (they carry meaning in questions like "page 3" or "我").
@@ -20,10 +21,6 @@ pub fn terms(text: &str) -> Vec<String> {
             .map(String::from),
     );
     out
-}
-
-fn is_han(c: char) -> bool {
-    matches!(c as u32, 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff)
 }
 
 #[cfg(test)]
