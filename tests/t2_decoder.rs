@@ -260,6 +260,53 @@ fn chat_templates_render_as_jinja2_renders_them() {
     }
 }
 
+/// The load-time rewrite of the head (`core::generate::last_logits`) changes what is computed, not the result:
+/// on both real graphs (the tiny fp32 one and SmolLM2's int8 one, tied head), the rewritten file's logits for a
+/// 40-token prompt and then two cached steps equal the last row of the original file's, and the file is rewritten
+/// at all (a graph the rewrite did not recognise would silently lose the speed).
+#[test]
+fn the_head_rewrite_keeps_the_last_positions_logits() {
+    use scout::core::generate::DecoderBackend;
+    use scout::core::generate::last_logits::{assemble, last_position_logits};
+    use scout::native::NativeDecoder;
+    for (repo, file) in [
+        ("scout-test/tiny-llama", "onnx/model.onnx"),
+        ("HuggingFaceTB/SmolLM2-135M-Instruct", "onnx/model_quantized.onnx"),
+    ] {
+        let dir = hub(repo);
+        let read = |f: &str| std::fs::read_to_string(dir.join(f)).expect("model file");
+        let config = scout::core::generate::DecoderConfig::from_json(
+            &read("config.json"),
+            Some(&read("generation_config.json")),
+        )
+        .expect("config");
+        let bytes = std::fs::read(dir.join(file)).expect("model");
+        let pieces = last_position_logits(bytes.as_slice())
+            .expect("readable")
+            .expect("rewritten");
+        let edited = assemble(&bytes, &pieces);
+        assert!(
+            edited.len() > bytes.len() && edited.len() < bytes.len() + 1024,
+            "{repo}: only a few bytes added"
+        );
+        let dylib = ort_dylib_path();
+        let mut original = NativeDecoder::from_bytes(&dylib, &bytes, config.clone(), 1).expect("original");
+        let mut rewritten = NativeDecoder::from_bytes(&dylib, &edited, config.clone(), 1).expect("rewritten");
+        let prompt: Vec<u32> = (0..40).map(|i| 100 + (i * 37) % 20_000).collect();
+        for step in [&prompt[..], &[504], &[3575]] {
+            let a = pollster::block_on(original.forward(step)).expect("original run");
+            let b = pollster::block_on(rewritten.forward(step)).expect("rewritten run");
+            assert_eq!(a.len(), config.vocab);
+            let worst = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
+            assert!(
+                worst <= 1e-4,
+                "{repo}: logits differ by {worst} after {} tokens",
+                original.cached()
+            );
+        }
+    }
+}
+
 fn smollm2() -> scout::core::generate::Generator<scout::native::NativeDecoder> {
     native_generator(
         &ort_dylib_path(),

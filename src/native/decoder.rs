@@ -8,8 +8,9 @@ use ort::value::{DynValue, Tensor};
 
 use crate::decoder_io;
 
-use super::{backend_err, load_session};
+use super::{backend_err, decoder_session};
 use crate::core::error::{ErrorCode, ScoutError};
+use crate::core::generate::last_logits::{assemble, last_position_logits};
 use crate::core::generate::{ChatTemplate, Date, DecoderBackend, DecoderConfig, Generator};
 
 pub struct NativeDecoder {
@@ -21,9 +22,25 @@ pub struct NativeDecoder {
 }
 
 impl NativeDecoder {
+    /// The model at `model`, its head rewritten to compute the last position only
+    /// ([`crate::core::generate::last_logits`]) when the graph allows it.
     pub fn load(dylib: &Path, model: &Path, config: DecoderConfig, threads: usize) -> Result<Self, ScoutError> {
+        let bytes = std::fs::read(model).map_err(|e| {
+            ScoutError::new(
+                ErrorCode::ModelUnavailable,
+                format!("cannot load {}: {e}", model.display()),
+            )
+        })?;
+        match last_position_logits(bytes.as_slice())? {
+            Some(pieces) => Self::from_bytes(dylib, &assemble(&bytes, &pieces), config, threads),
+            None => Self::from_bytes(dylib, &bytes, config, threads),
+        }
+    }
+
+    /// The model file `bytes` as they are.
+    pub fn from_bytes(dylib: &Path, bytes: &[u8], config: DecoderConfig, threads: usize) -> Result<Self, ScoutError> {
         Ok(NativeDecoder {
-            session: load_session(dylib, model, threads)?,
+            session: decoder_session(dylib, bytes, threads)?,
             config,
             past: Vec::new(),
             cached: 0,

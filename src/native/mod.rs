@@ -77,6 +77,22 @@ fn environment(dylib: &Path) -> Result<ort::environment::Environment, ScoutError
     Ok(made)
 }
 
+/// A decoder's session from the model file's bytes as they are, with the settings every decoder gets
+/// ([`crate::core::generate::DECODER_SESSION_CONFIG`]).
+fn decoder_session(dylib: &Path, bytes: &[u8], threads: usize) -> Result<Session, ScoutError> {
+    let env = environment(dylib)?;
+    let mut builder = Session::builder(&env)
+        .map_err(backend_err)?
+        .with_intra_threads(threads)
+        .map_err(backend_err)?;
+    for (key, value) in crate::core::generate::DECODER_SESSION_CONFIG {
+        builder = builder.with_config_entry(key, value).map_err(backend_err)?;
+    }
+    builder
+        .commit_from_memory(bytes)
+        .map_err(|e| ScoutError::new(ErrorCode::ModelUnavailable, format!("cannot load the model: {e}")))
+}
+
 /// Load ONNX Runtime from `dylib` and create a session for the model at `model`.
 fn load_session(dylib: &Path, model: &Path, threads: usize) -> Result<Session, ScoutError> {
     let env = environment(dylib)?;

@@ -20,6 +20,7 @@ use crate::core::download::{
     check_quota, file_url, resume_action, retryable,
 };
 use crate::core::error::{ErrorCode, ScoutError};
+use crate::core::generate::last_logits::{ModelBytes, Piece};
 use crate::core::phrase::Phrase;
 use crate::core::store::Clock;
 use crate::core::verify::{self, Expected, Verifier};
@@ -500,11 +501,87 @@ pub async fn file_bytes(store: &IdbStore, model: &str, path: &str) -> Result<Vec
 /// A `blob:` URL of a downloaded model file, assembled from its chunks (the bytes never enter the Rust heap
 /// whole: each chunk is handed to the Blob and dropped).
 pub async fn file_blob_url(store: &IdbStore, model: &str, path: &str) -> Result<String, ScoutError> {
-    let parts = Array::new();
-    for chunk in verified_chunks(store, model, path).await? {
-        parts.push(&chunk);
-    }
+    edited_blob_url(store, model, path, |_| Ok(None)).await
+}
+
+/// Like [`file_blob_url`], with `edit` applied: it reads what it needs of the file and returns the new file as
+/// pieces of the old one and new bytes (`None`: unchanged). The Blob is made of the chunks' own views and the new
+/// bytes, so the weights are not copied.
+pub async fn edited_blob_url(
+    store: &IdbStore,
+    model: &str,
+    path: &str,
+    edit: impl FnOnce(&ChunkBytes) -> Result<Option<Vec<Piece>>, ScoutError>,
+) -> Result<String, ScoutError> {
+    let file = ChunkBytes::new(verified_chunks(store, model, path).await?);
+    let parts = match edit(&file)? {
+        Some(pieces) => file.blob_parts(&pieces),
+        None => file.chunks.iter().collect(),
+    };
     let blob = web_sys::Blob::new_with_u8_array_sequence(&parts)
         .map_err(|e| ScoutError::new(ErrorCode::StorageFailed, js_err(&e)))?;
     web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| ScoutError::new(ErrorCode::StorageFailed, js_err(&e)))
+}
+
+/// A downloaded file as its stored chunks, readable at any offset without joining them.
+pub struct ChunkBytes {
+    chunks: Vec<Uint8Array>,
+    /// Offset of each chunk in the file, and the file's length last.
+    starts: Vec<u64>,
+}
+
+impl ChunkBytes {
+    fn new(chunks: Vec<Uint8Array>) -> Self {
+        let mut starts = Vec::with_capacity(chunks.len() + 1);
+        let mut at = 0u64;
+        for c in &chunks {
+            starts.push(at);
+            at += u64::from(c.length());
+        }
+        starts.push(at);
+        ChunkBytes { chunks, starts }
+    }
+
+    /// The chunks' views that cover `start..end` of the file, in order.
+    fn views(&self, start: u64, end: u64) -> impl Iterator<Item = Uint8Array> + '_ {
+        let first = self.starts.partition_point(|&s| s <= start).saturating_sub(1);
+        (first..self.chunks.len())
+            .take_while(move |&i| self.starts[i] < end)
+            .map(move |i| {
+                let (base, c) = (self.starts[i], &self.chunks[i]);
+                let a = start.saturating_sub(base).min(u64::from(c.length()));
+                let b = (end - base).min(u64::from(c.length()));
+                c.subarray(a as u32, b as u32)
+            })
+    }
+
+    fn blob_parts(&self, pieces: &[Piece]) -> Array {
+        let parts = Array::new();
+        for p in pieces {
+            match p {
+                Piece::Keep(a, b) => self.views(*a, *b).for_each(|v| {
+                    parts.push(&v);
+                }),
+                Piece::New(bytes) => {
+                    parts.push(&Uint8Array::from(bytes.as_slice()));
+                }
+            }
+        }
+        parts
+    }
+}
+
+impl ModelBytes for ChunkBytes {
+    fn len(&self) -> u64 {
+        self.starts.last().copied().unwrap_or(0)
+    }
+
+    fn read(&self, at: u64, len: usize) -> Result<Vec<u8>, ScoutError> {
+        let end = at.saturating_add(len as u64).min(self.len());
+        let mut out = Vec::with_capacity(len);
+        for v in self.views(at, end) {
+            out.extend(v.to_vec());
+        }
+        Ok(out)
+    }
 }

@@ -105,7 +105,20 @@ pub fn webgpu_device_active() -> bool {
 
 /// Create a session from a URL (an extension file or a `blob:` URL of a downloaded model) on `ep`.
 pub async fn session_from_url(env: &Environment, model_url: &str, ep: Ep) -> Result<Session, ScoutError> {
+    session_with_config(env, model_url, ep, &[]).await
+}
+
+/// [`session_from_url`] with session config entries (`AddSessionConfigEntry`).
+pub async fn session_with_config(
+    env: &Environment,
+    model_url: &str,
+    ep: Ep,
+    config: &[(&str, &str)],
+) -> Result<Session, ScoutError> {
     let mut builder = Session::builder(env).map_err(failed)?;
+    for (key, value) in config {
+        builder = builder.with_config_entry(key, value).map_err(failed)?;
+    }
     append_ep(&mut builder, if ep == Ep::Webgpu { c"WebGPU" } else { c"WASM" })?;
     with_timeout(INIT_TIMEOUT_MS, "creating the model session", async {
         builder

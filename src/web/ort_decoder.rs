@@ -6,7 +6,7 @@ use ort::session::{RunOptions, Session};
 use ort::value::DynValue;
 use ort_web::{SyncDirection, ValueExt};
 
-use super::ort_backend::session_from_url;
+use super::ort_backend::session_with_config;
 use crate::core::error::{ErrorCode, ScoutError};
 use crate::core::generate::{DecoderBackend, DecoderConfig};
 use crate::core::hardware::Ep;
@@ -34,7 +34,7 @@ impl OrtDecoder {
         config: DecoderConfig,
     ) -> Result<Self, ScoutError> {
         Ok(OrtDecoder {
-            session: session_from_url(env, model_url, ep).await?,
+            session: session_with_config(env, model_url, ep, &crate::core::generate::DECODER_SESSION_CONFIG).await?,
             run_options: RunOptions::new().map_err(failed)?,
             config,
             past: Vec::new(),

@@ -12,6 +12,7 @@ use super::writing::{Retrieval, Writing};
 use crate::core::catalog::ModelEntry;
 use crate::core::embed::EncoderBackend;
 use crate::core::error::{ErrorCode, ScoutError};
+use crate::core::generate::last_logits::last_position_logits;
 use crate::core::generate::{
     ChatMessage, ChatTemplate, Date, DecoderBackend, DecoderConfig, GenerateOptions, Generator,
 };
@@ -58,7 +59,8 @@ pub async fn load(env: &Environment, store: &IdbStore, entry: &ModelEntry) -> Re
     let template = ChatTemplate::from_tokenizer_config(&text("tokenizer_config").await?, today())?;
     let tokenizer = text("tokenizer").await?;
     let model_path = entry.file("model").map(|f| f.path.clone()).unwrap_or_default();
-    let url = download::file_blob_url(store, &entry.id, &model_path).await?;
+    // The head computes the last position only (`core::generate::last_logits`): a quarter less work in prefill.
+    let url = download::edited_blob_url(store, &entry.id, &model_path, last_position_logits).await?;
     let backend = OrtDecoder::create(env, &url, Ep::Wasm, config.clone()).await;
     let _ = web_sys::Url::revoke_object_url(&url);
     Ok(Writer {
