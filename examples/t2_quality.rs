@@ -10,7 +10,7 @@
 //!
 //! ```text
 //! cargo run --release --example t2_quality -- --model ~/.cache/scout/hub/HuggingFaceTB/SmolLM2-135M-Instruct
-//!     [--pages 20] [--summaries-only] [--examples]
+//!     [--pages 20] [--summaries-only] [--examples] [--context N]
 //! ```
 
 use std::path::Path;
@@ -128,7 +128,11 @@ fn main() {
     let mut g = native_generator(&ort_dylib_path(), Path::new(&model), onnx, 2, today).expect("generator");
     let mut emb = embedder();
     let clock = NativeClock::default();
-    let budget = Budget::default();
+    // `--context N`: the one-pass limit of summaries (the default budget's otherwise), to compare budgets.
+    let mut budget = Budget::default();
+    if let Some(c) = flag(&args, "--context").and_then(|n| n.parse().ok()) {
+        budget.context = c;
+    }
     let t0 = Instant::now();
 
     // Chat citations.

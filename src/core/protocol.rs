@@ -234,6 +234,9 @@ pub struct GeneratedReply {
     pub generated_tokens: usize,
     /// Loading the model in this request (0 when it was loaded already).
     pub load_ms: f64,
+    /// Its steps, in order (ms).
+    #[serde(default)]
+    pub load_steps_ms: Vec<(String, f64)>,
     pub time_to_first_token_ms: f64,
     pub decode_tokens_per_s: f64,
     pub total_ms: f64,

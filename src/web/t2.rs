@@ -29,6 +29,8 @@ use crate::core::writer::run::{Budget, Progress, write_answer, write_summary};
 pub struct Writer {
     pub model: String,
     generator: Generator<OrtDecoder>,
+    /// What loading took, step by step (ms), for the benchmark.
+    load_steps: Vec<(String, f64)>,
 }
 
 fn today() -> Date {
@@ -43,6 +45,13 @@ fn today() -> Date {
 /// Load `entry` (downloaded and verified) on the WASM EP. The catalog's decoders are int8 graphs whose
 /// `MatMulInteger` has no WebGPU kernel, so WebGPU would run them on the CPU with copies in every layer.
 pub async fn load(env: &Environment, store: &IdbStore, entry: &ModelEntry) -> Result<Writer, ScoutError> {
+    let mut steps: Vec<(String, f64)> = Vec::new();
+    let mut last = PerfClock.now_ms();
+    let mut lap = |name: &str| {
+        let now = PerfClock.now_ms();
+        steps.push((name.to_string(), now - last));
+        last = now;
+    };
     let text = |role: &'static str| async move {
         let f = entry
             .file(role)
@@ -58,14 +67,20 @@ pub async fn load(env: &Environment, store: &IdbStore, entry: &ModelEntry) -> Re
     let config = DecoderConfig::from_json(&text("config").await?, text("generation_config").await.ok().as_deref())?;
     let template = ChatTemplate::from_tokenizer_config(&text("tokenizer_config").await?, today())?;
     let tokenizer = text("tokenizer").await?;
+    lap("files");
     let model_path = entry.file("model").map(|f| f.path.clone()).unwrap_or_default();
     // The head computes the last position only (`core::generate::last_logits`): a quarter less work in prefill.
     let url = download::edited_blob_url(store, &entry.id, &model_path, last_position_logits).await?;
+    lap("model file");
     let backend = OrtDecoder::create(env, &url, Ep::Wasm, config.clone()).await;
     let _ = web_sys::Url::revoke_object_url(&url);
+    lap("session");
+    let generator = Generator::new(config, tokenizer.as_bytes(), template, backend?)?;
+    lap("tokenizer");
     Ok(Writer {
         model: entry.id.clone(),
-        generator: Generator::new(config, tokenizer.as_bytes(), template, backend?)?,
+        generator,
+        load_steps: steps,
     })
 }
 
@@ -183,6 +198,11 @@ pub async fn generate(
         prompt_tokens: out.prompt_tokens,
         generated_tokens: out.tokens.len(),
         load_ms,
+        load_steps_ms: if load_ms > 0.0 {
+            writer.load_steps.clone()
+        } else {
+            Vec::new()
+        },
         time_to_first_token_ms: out.first_token_ms,
         decode_tokens_per_s: out.decode_tokens_per_s(),
         total_ms: clock.now_ms() - t0,
