@@ -98,8 +98,8 @@ async function toEngine(request) {
   await ensureOffscreen();
   const s = await settings();
   await noteEngineUse(s);
-  const { backend, hub, retention_days, storage_cap_mb } = s;
-  const envelope = { v: PROTOCOL_VERSION, settings: { backend, hub, retention_days, storage_cap_mb }, request };
+  const { backend, hub, retention_days, storage_cap_mb, idle_unload_minutes } = s;
+  const envelope = { v: PROTOCOL_VERSION, settings: { backend, hub, retention_days, storage_cap_mb, idle_unload_minutes }, request };
   let reply;
   let retried = false;
   const closes = closedByUs;

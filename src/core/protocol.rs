@@ -66,6 +66,9 @@ pub struct EngineSettings {
     /// Base URL of the model hub (`{hub}/{repo}/resolve/{revision}/{path}`); default the Hugging Face hub.
     #[serde(default)]
     pub hub: Option<String>,
+    /// Unload the T2 model after this many minutes without a job (None or 0: keep it while the engine runs).
+    #[serde(default)]
+    pub idle_unload_minutes: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -381,6 +384,9 @@ pub struct StatusReply {
     /// Size of the engine's own WebAssembly memory (it never shrinks: this is the peak so far).
     #[serde(default)]
     pub wasm_memory_bytes: u64,
+    /// The T2 model loaded now, if any.
+    #[serde(default)]
+    pub writer: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

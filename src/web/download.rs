@@ -482,11 +482,7 @@ async fn verified_chunks(store: &IdbStore, model: &str, path: &str) -> Result<Ve
             format!("{model}/{path} is not verified"),
         ));
     }
-    let mut chunks = Vec::with_capacity(fp.chunks as usize);
-    for i in 0..fp.chunks {
-        chunks.push(store.get_chunk(model, path, i).await?);
-    }
-    Ok(chunks)
+    store.get_chunks(model, path, fp.chunks).await
 }
 
 /// A small downloaded file (a model's JSON files) as bytes.

@@ -70,6 +70,8 @@ struct State {
     probe: Option<Option<BackendProbe>>,
     /// The T2 model last used, kept loaded (with its key/value cache) for the next job.
     writer: Option<super::t2::Writer>,
+    /// T2 jobs run so far: an idle unload scheduled after one drops the model only if no job came since.
+    writer_uses: u64,
 }
 
 /// What the request's sender knows about the device and the user's backend preference.
@@ -305,11 +307,15 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                 stream: Stream::new(&stream),
             };
             let reply = match (endpoint, writer.as_mut()) {
-                (Some(endpoint), _) => super::t3::write(&endpoint, &mut retrieval, &writing, &cancelled).await?,
-                (None, Some(writer)) => super::t2::write(writer, &mut retrieval, &writing, &cancelled).await?,
+                (Some(endpoint), _) => super::t3::write(&endpoint, &mut retrieval, &writing, &cancelled).await,
+                (None, Some(writer)) => {
+                    let reply = super::t2::write(writer, &mut retrieval, &writing, &cancelled).await;
+                    unload_writer_when_idle(&mut st, env.settings.idle_unload_minutes);
+                    reply
+                }
                 (None, None) => return Err(ScoutError::new(ErrorCode::Internal, "no writer")),
             };
-            Ok(ReplyBody::Written(reply))
+            Ok(ReplyBody::Written(reply?))
         }
         Request::EndpointModels { endpoint } => Ok(ReplyBody::EndpointModels {
             models: super::t3::models(&endpoint).await?,
@@ -327,8 +333,9 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                 .as_mut()
                 .ok_or_else(|| ScoutError::new(ErrorCode::Internal, "no writer"))?;
             let reply =
-                super::t2::generate(writer, &messages, max_new_tokens, min_new_tokens, load_ms, &cancelled).await?;
-            Ok(ReplyBody::Generated(reply))
+                super::t2::generate(writer, &messages, max_new_tokens, min_new_tokens, load_ms, &cancelled).await;
+            unload_writer_when_idle(&mut st, env.settings.idle_unload_minutes);
+            Ok(ReplyBody::Generated(reply?))
         }
         Request::Extract { html, url } => {
             let clock = PerfClock;
@@ -536,6 +543,7 @@ fn status(st: &State) -> StatusReply {
         init_ms: st.loaded.as_ref().map(|l| l.init_phases.iter().map(|p| p.ms).sum()),
         init_phases: st.loaded.as_ref().map(|l| l.init_phases.clone()).unwrap_or_default(),
         wasm_memory_bytes: (core::arch::wasm32::memory_size(0) as u64) * 65_536,
+        writer: st.writer.as_ref().map(|w| w.model.clone()),
         error: st.load_error.clone(),
     }
 }
@@ -573,6 +581,25 @@ async fn preview_summary(
 
 /// Load `model` as the engine's writer unless it is already (one writer at a time: another model replaces it).
 /// Returns the time the load took (0 when it was loaded).
+/// Drop the T2 model (its session, weights and cache: hundreds of MB) once it has not been used for `minutes`; the
+/// embedder stays (keep-ready keeps the document, so the service worker's idle close does not free it). `None` or
+/// 0: kept until the document closes.
+fn unload_writer_when_idle(st: &mut State, minutes: Option<f64>) {
+    st.writer_uses += 1;
+    let Some(minutes) = minutes.filter(|m| *m > 0.0) else {
+        return;
+    };
+    let this_use = st.writer_uses;
+    wasm_bindgen_futures::spawn_local(async move {
+        super::js::sleep((minutes * 60_000.0).min(f64::from(i32::MAX)) as i32).await;
+        let state = STATE.with(Rc::clone);
+        let mut st = state.lock().await;
+        if st.writer_uses == this_use {
+            st.writer = None;
+        }
+    });
+}
+
 async fn ensure_writer(st: &mut State, model: &str) -> Result<f64, ScoutError> {
     if st.writer.as_ref().is_some_and(|w| w.model != model) {
         st.writer = None;

@@ -160,6 +160,38 @@ impl IdbStore {
             .await
     }
 
+    /// The first `count` chunks of a file, in one read (one transaction, `getAll` over the file's key range: a
+    /// 139 MB model is 34 chunks, read one transaction each before).
+    pub async fn get_chunks(&self, model: &str, path: &str, count: u32) -> Result<Vec<Uint8Array>, ScoutError> {
+        let tx = self
+            .db
+            .transaction(&[CHUNKS], TransactionMode::ReadOnly)
+            .map_err(storage_err)?;
+        let s = tx.store(CHUNKS).map_err(storage_err)?;
+        let range = KeyRange::bound(
+            &key(&chunk_key(model, path, 0)),
+            &key(&chunk_key(model, path, count.saturating_sub(1))),
+            Some(false),
+            Some(false),
+        )
+        .map_err(storage_err)?;
+        let values = s.get_all(Some(range), None).await.map_err(storage_err)?;
+        if values.len() != count as usize {
+            return Err(storage_err(format!(
+                "{model}/{path} has {} of its {count} chunks",
+                values.len()
+            )));
+        }
+        values
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| {
+                v.dyn_into::<Uint8Array>()
+                    .map_err(|_| storage_err(format!("chunk {i} of {model}/{path} is not bytes")))
+            })
+            .collect()
+    }
+
     pub async fn get_chunk(&self, model: &str, path: &str, index: u32) -> Result<Uint8Array, ScoutError> {
         let tx = self
             .db

@@ -113,6 +113,21 @@ test('T2: a streamed summary and a cited answer from a downloaded SmolLM2, stop 
 
     await uiSummary(b, tabId);
     await uiChat(b, tabId, page);
+
+    // Idle: the LLM is unloaded once unused for the idle time (here 3 s; the document itself would close after
+    // 30 s at the earliest), and the next job loads it again.
+    await panel.evaluate(async () => {
+      const { settings } = await chrome.storage.local.get('settings');
+      await chrome.storage.local.set({ settings: { ...(settings || {}), idle_unload_minutes: 0.05 } });
+    });
+    const gen = { type: 'generate', model: MODEL, messages: [{ role: 'user', content: 'Say hi.' }], max_new_tokens: 2, min_new_tokens: 0 };
+    assert.equal((await ask(panel, gen)).ok, true);
+    assert.equal((await ask(panel, { type: 'status' })).writer, MODEL, 'loaded right after a job');
+    await new Promise((r) => setTimeout(r, 5000));
+    assert.equal((await ask(panel, { type: 'status' })).writer, null, 'unloaded after the idle time');
+    const again = await ask(panel, gen);
+    assert.equal(again.ok, true);
+    assert.ok(again.load_ms > 0, 'the next job loads it again');
     await page.close();
   } finally {
     await b.ctx.close();
