@@ -519,6 +519,29 @@ pub async fn edited_blob_url(
     web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| ScoutError::new(ErrorCode::StorageFailed, js_err(&e)))
 }
 
+/// Like [`edited_blob_url`], as one buffer in JS memory (no Blob to fetch back: the runtime copies it into its heap
+/// directly).
+pub async fn edited_bytes(
+    store: &IdbStore,
+    model: &str,
+    path: &str,
+    edit: impl FnOnce(&ChunkBytes) -> Result<Option<Vec<Piece>>, ScoutError>,
+) -> Result<Uint8Array, ScoutError> {
+    let file = ChunkBytes::new(verified_chunks(store, model, path).await?);
+    let parts: Vec<Uint8Array> = match edit(&file)? {
+        Some(pieces) => file.blob_parts(&pieces).iter().map(|p| p.unchecked_into()).collect(),
+        None => file.chunks.clone(),
+    };
+    let total: u32 = parts.iter().map(|p| p.length()).sum();
+    let out = Uint8Array::new_with_length(total);
+    let mut at = 0;
+    for p in &parts {
+        out.set(p, at);
+        at += p.length();
+    }
+    Ok(out)
+}
+
 /// A downloaded file as its stored chunks, readable at any offset without joining them.
 pub struct ChunkBytes {
     chunks: Vec<Uint8Array>,

@@ -22,6 +22,9 @@ fn failed(e: impl std::fmt::Display) -> ScoutError {
 }
 
 /// The onnxruntime-web bundle that supports `ep`. The WebGPU bundle also runs the WASM EP.
+/// The CPU bundle's module factory, wrapped (shipped in `ort/` by `cargo xtask dist` from `src/web/`).
+pub const BRIDGE_MODULE: &str = "scout-ort-wasm.mjs";
+
 pub fn bundle_for(ep: Ep) -> &'static str {
     match ep {
         Ep::Wasm => "ort.wasm.min.js",
@@ -64,6 +67,15 @@ pub async fn init_runtime(base_url: &str, ep: Ep, threads: u32) -> Result<Enviro
     .map_err(|e| failed(js_err(&e)))?;
     Reflect::set(&wasm_env, &JsValue::from_str("numThreads"), &JsValue::from(threads))
         .map_err(|e| failed(js_err(&e)))?;
+    if ep == Ep::Wasm {
+        // The CPU bundle's module through our wrapper of its factory, which keeps the module where the decoder's
+        // key/value bridge finds it (`ort_decoder.rs`); the binary is the bundle's own.
+        let paths = js_sys::Object::new();
+        let url = |file: &str| JsValue::from_str(&format!("{}/{file}", base_url.trim_end_matches('/')));
+        Reflect::set(&paths, &"mjs".into(), &url(BRIDGE_MODULE)).map_err(|e| failed(js_err(&e)))?;
+        Reflect::set(&paths, &"wasm".into(), &url("ort-wasm-simd-threaded.wasm")).map_err(|e| failed(js_err(&e)))?;
+        Reflect::set(&wasm_env, &JsValue::from_str("wasmPaths"), &paths).map_err(|e| failed(js_err(&e)))?;
+    }
     ort::init().with_telemetry(false).build().map_err(failed)
 }
 

@@ -1,14 +1,19 @@
-//! The decoder on onnxruntime-web through ort-web. Session outputs stay in the runtime unless synchronized: only
-//! the logits are copied into Rust each step; the presents go back in as the next step's pasts as they are (no
-//! copy through wasm memory). A shortened prefix is the only time the cache is read.
+//! The decoder on onnxruntime-web. Two runners of the same session settings:
+//! - the key/value bridge (`kv_bridge.js`, on the CPU bundle): the cache stays in the runtime's heap between runs
+//!   and only the last position's logits are copied out;
+//! - ort-web's session otherwise (the WebGPU bundle's module is not captured): the presents go back in as pasts as
+//!   the runtime returned them, which onnxruntime-web copies out of and back into its heap at every run.
 
+use js_sys::BigInt64Array;
 use ort::session::{RunOptions, Session};
 use ort::value::DynValue;
 use ort_web::{SyncDirection, ValueExt};
+use wasm_bindgen::prelude::*;
 
-use super::ort_backend::session_with_config;
+use super::js::js_err;
+use super::ort_backend::{loaded_bundle, session_with_config};
 use crate::core::error::{ErrorCode, ScoutError};
-use crate::core::generate::{DecoderBackend, DecoderConfig};
+use crate::core::generate::{DECODER_SESSION_CONFIG, DecoderBackend, DecoderConfig};
 use crate::core::hardware::Ep;
 use crate::decoder_io;
 
@@ -16,52 +21,160 @@ fn failed(e: impl std::fmt::Display) -> ScoutError {
     ScoutError::new(ErrorCode::BackendFailed, format!("ONNX Runtime: {e}"))
 }
 
+#[wasm_bindgen(module = "/src/web/kv_bridge.js")]
+extern "C" {
+    type KvSession;
+
+    #[wasm_bindgen(catch, js_name = createKvSession)]
+    async fn create_kv_session(
+        model: &js_sys::Uint8Array,
+        options: JsValue,
+        layers: u32,
+        kv_heads: u32,
+        head_dim: u32,
+    ) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    async fn run(this: &KvSession, ids: &BigInt64Array, past_len: u32) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, js_name = drop)]
+    fn drop_cache(this: &KvSession);
+
+    #[wasm_bindgen(method, catch)]
+    async fn release(this: &KvSession) -> Result<JsValue, JsValue>;
+}
+
+enum Runner {
+    Bridge(KvSession),
+    OrtWeb {
+        session: Session,
+        run_options: RunOptions,
+        /// `present.{i}.key`, `present.{i}.value` of the last run, layer by layer; empty before the first.
+        past: Vec<DynValue>,
+    },
+}
+
 pub struct OrtDecoder {
-    session: Session,
-    run_options: RunOptions,
+    runner: Runner,
     config: DecoderConfig,
-    /// `present.{i}.key`, `present.{i}.value` of the last run, layer by layer; empty before the first.
-    past: Vec<DynValue>,
     cached: usize,
     ep: Ep,
 }
 
+/// The bridge's session options: those ort-web gives the other runner (the WASM EP, [`DECODER_SESSION_CONFIG`]).
+fn bridge_options() -> Result<JsValue, ScoutError> {
+    let extra = js_sys::Object::new();
+    for (key, value) in DECODER_SESSION_CONFIG {
+        js_sys::Reflect::set(&extra, &key.into(), &value.into()).map_err(|e| failed(js_err(&e)))?;
+    }
+    let options = js_sys::Object::new();
+    let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&options, &k.into(), v).map_err(|e| failed(js_err(&e)));
+    set(
+        "executionProviders",
+        &js_sys::Array::of1(&JsValue::from_str("wasm")).into(),
+    )?;
+    set("extra", &extra.into())?;
+    Ok(options.into())
+}
+
+/// Where the model's bytes come from: the bridge takes them in memory, ort-web from a URL.
+pub enum ModelSource {
+    Bytes(js_sys::Uint8Array),
+    Url(String),
+}
+
 impl OrtDecoder {
+    /// Whether the bridge will run decoders here (the CPU bundle is loaded): the caller then gives the model's bytes.
+    pub fn bridged(ep: Ep) -> bool {
+        ep == Ep::Wasm && loaded_bundle() == Some(Ep::Wasm)
+    }
+
     pub async fn create(
         env: &ort::environment::Environment,
-        model_url: &str,
+        model: ModelSource,
         ep: Ep,
         config: DecoderConfig,
     ) -> Result<Self, ScoutError> {
+        let runner = match model {
+            ModelSource::Bytes(bytes) if Self::bridged(ep) => {
+                let kv = create_kv_session(
+                    &bytes,
+                    bridge_options()?,
+                    config.layers as u32,
+                    config.kv_heads as u32,
+                    config.head_dim as u32,
+                )
+                .await
+                .map_err(|e| {
+                    ScoutError::new(
+                        ErrorCode::ModelUnavailable,
+                        format!("cannot load the model: {}", js_err(&e)),
+                    )
+                })?;
+                Runner::Bridge(kv.unchecked_into())
+            }
+            ModelSource::Bytes(_) => return Err(failed("model bytes are for the key/value bridge only")),
+            ModelSource::Url(url) => Runner::OrtWeb {
+                session: session_with_config(env, &url, ep, &DECODER_SESSION_CONFIG).await?,
+                run_options: RunOptions::new().map_err(failed)?,
+                past: Vec::new(),
+            },
+        };
         Ok(OrtDecoder {
-            session: session_with_config(env, model_url, ep, &crate::core::generate::DECODER_SESSION_CONFIG).await?,
-            run_options: RunOptions::new().map_err(failed)?,
+            runner,
             config,
-            past: Vec::new(),
             cached: 0,
             ep,
         })
     }
 }
 
+impl Drop for OrtDecoder {
+    fn drop(&mut self) {
+        if let Runner::Bridge(kv) = &self.runner {
+            let kv: KvSession = JsValue::from(kv).unchecked_into();
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = kv.release().await;
+            });
+        }
+    }
+}
+
 impl DecoderBackend for OrtDecoder {
     async fn forward(&mut self, tokens: &[u32]) -> Result<Vec<f32>, ScoutError> {
         let past_len = self.cached;
-        let past = if self.past.is_empty() {
-            decoder_io::empty_past(&self.config)?
-        } else {
-            std::mem::take(&mut self.past)
-        };
         // The cache is consumed by this run: rebuilt from its outputs, or empty if it fails.
         self.cached = 0;
-        let feeds = decoder_io::inputs(tokens, past_len, past)?;
-        let mut out = self.session.run_async(feeds, &self.run_options).await.map_err(failed)?;
-        let mut logits = out
-            .remove("logits")
-            .ok_or_else(|| failed("the model has no output logits"))?;
-        logits.sync(SyncDirection::Rust).await.map_err(failed)?;
-        let last = decoder_io::last_logits(&logits)?;
-        self.past = decoder_io::take_presents(&self.config, &mut out)?;
+        let last = match &mut self.runner {
+            Runner::Bridge(kv) => {
+                let ids: Vec<i64> = tokens.iter().map(|&t| i64::from(t)).collect();
+                let logits = kv
+                    .run(&BigInt64Array::from(ids.as_slice()), past_len as u32)
+                    .await
+                    .map_err(|e| failed(js_err(&e)))?;
+                js_sys::Float32Array::from(logits).to_vec()
+            }
+            Runner::OrtWeb {
+                session,
+                run_options,
+                past,
+            } => {
+                let pasts = if past.is_empty() {
+                    decoder_io::empty_past(&self.config)?
+                } else {
+                    std::mem::take(past)
+                };
+                let feeds = decoder_io::inputs(tokens, past_len, pasts)?;
+                let mut out = session.run_async(feeds, run_options).await.map_err(failed)?;
+                let mut logits = out
+                    .remove("logits")
+                    .ok_or_else(|| failed("the model has no output logits"))?;
+                logits.sync(SyncDirection::Rust).await.map_err(failed)?;
+                let last = decoder_io::last_logits(&logits)?;
+                *past = decoder_io::take_presents(&self.config, &mut out)?;
+                last
+            }
+        };
         self.cached = past_len + tokens.len();
         Ok(last)
     }
@@ -74,10 +187,12 @@ impl DecoderBackend for OrtDecoder {
         if len >= self.cached {
             return Ok(());
         }
-        // Slicing would first need the cache read back from the runtime (an await); dropping it is allowed by the
-        // trait, and the generator re-feeds the prompt. Prompts that extend the cached one (chat turns) never
-        // get here.
-        self.past.clear();
+        // Slicing would first need the cache read back from the runtime; dropping it is allowed by the trait, and
+        // the generator re-feeds the prompt. Prompts that extend the cached one (chat turns) never get here.
+        match &mut self.runner {
+            Runner::Bridge(kv) => kv.drop_cache(),
+            Runner::OrtWeb { past, .. } => past.clear(),
+        }
         self.cached = 0;
         Ok(())
     }

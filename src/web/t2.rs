@@ -6,7 +6,7 @@ use ort::environment::Environment;
 
 use super::download;
 use super::js::PerfClock;
-use super::ort_decoder::OrtDecoder;
+use super::ort_decoder::{ModelSource, OrtDecoder};
 use super::store::IdbStore;
 use super::writing::{Retrieval, Writing};
 use crate::core::catalog::ModelEntry;
@@ -70,10 +70,17 @@ pub async fn load(env: &Environment, store: &IdbStore, entry: &ModelEntry) -> Re
     lap("files");
     let model_path = entry.file("model").map(|f| f.path.clone()).unwrap_or_default();
     // The head computes the last position only (`core::generate::last_logits`): a quarter less work in prefill.
-    let url = download::edited_blob_url(store, &entry.id, &model_path, last_position_logits).await?;
-    lap("model file");
-    let backend = OrtDecoder::create(env, &url, Ep::Wasm, config.clone()).await;
-    let _ = web_sys::Url::revoke_object_url(&url);
+    let backend = if OrtDecoder::bridged(Ep::Wasm) {
+        let bytes = download::edited_bytes(store, &entry.id, &model_path, last_position_logits).await?;
+        lap("model file");
+        OrtDecoder::create(env, ModelSource::Bytes(bytes), Ep::Wasm, config.clone()).await
+    } else {
+        let url = download::edited_blob_url(store, &entry.id, &model_path, last_position_logits).await?;
+        lap("model file");
+        let made = OrtDecoder::create(env, ModelSource::Url(url.clone()), Ep::Wasm, config.clone()).await;
+        let _ = web_sys::Url::revoke_object_url(&url);
+        made
+    };
     lap("session");
     let generator = Generator::new(config, tokenizer.as_bytes(), template, backend?)?;
     lap("tokenizer");

@@ -110,6 +110,11 @@ pub fn dist(variant: Variant) -> Result<PathBuf> {
             &out.join("ort").join(f),
         )?;
     }
+    // Our wrapper of the CPU bundle's module factory (the decoder's key/value bridge reaches the module through it).
+    copy(
+        &root.join("src/web/scout-ort-wasm.mjs"),
+        &out.join("ort/scout-ort-wasm.mjs"),
+    )?;
     let catalog = scout::core::catalog::Catalog::builtin();
     for m in catalog.models.iter().filter(|m| m.bundled) {
         for f in &m.files {
