@@ -240,6 +240,10 @@ pub struct GeneratedReply {
     /// Its steps, in order (ms).
     #[serde(default)]
     pub load_steps_ms: Vec<(String, f64)>,
+    /// The key/value cache stayed in the runtime's memory between steps (the WASM bridge), rather than being
+    /// copied out and back in at every step.
+    #[serde(default)]
+    pub cache_in_runtime: bool,
     pub time_to_first_token_ms: f64,
     pub decode_tokens_per_s: f64,
     pub total_ms: f64,

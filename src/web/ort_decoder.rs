@@ -84,6 +84,11 @@ pub enum ModelSource {
 }
 
 impl OrtDecoder {
+    /// Whether this decoder keeps its cache in the runtime's heap (the bridge).
+    pub fn cache_in_runtime(&self) -> bool {
+        matches!(self.runner, Runner::Bridge(_))
+    }
+
     /// Whether the bridge will run decoders here (the CPU bundle is loaded): the caller then gives the model's bytes.
     pub fn bridged(ep: Ep) -> bool {
         ep == Ep::Wasm && loaded_bundle() == Some(Ep::Wasm)

@@ -210,6 +210,7 @@ pub async fn generate(
         } else {
             Vec::new()
         },
+        cache_in_runtime: writer.generator.backend().cache_in_runtime(),
         time_to_first_token_ms: out.first_token_ms,
         decode_tokens_per_s: out.decode_tokens_per_s(),
         total_ms: clock.now_ms() - t0,

@@ -121,7 +121,9 @@ test('T2: a streamed summary and a cited answer from a downloaded SmolLM2, stop 
       await chrome.storage.local.set({ settings: { ...(settings || {}), idle_unload_minutes: 0.05 } });
     });
     const gen = { type: 'generate', model: MODEL, messages: [{ role: 'user', content: 'Say hi.' }], max_new_tokens: 2, min_new_tokens: 0 };
-    assert.equal((await ask(panel, gen)).ok, true);
+    const first = await ask(panel, gen);
+    assert.equal(first.ok, true);
+    assert.equal(first.cache_in_runtime, true, 'the key/value cache stays in the runtime (the WASM bridge)');
     assert.equal((await ask(panel, { type: 'status' })).writer, MODEL, 'loaded right after a job');
     await new Promise((r) => setTimeout(r, 5000));
     assert.equal((await ask(panel, { type: 'status' })).writer, null, 'unloaded after the idle time');
