@@ -102,11 +102,11 @@ async function toEngine(request) {
   const envelope = { v: PROTOCOL_VERSION, settings: { backend, hub, retention_days, storage_cap_mb, idle_unload_minutes }, request };
   let reply;
   let retried = false;
+  let unanswered = 0;
   const closes = closedByUs;
   for (let attempt = 0; ; attempt++) {
     try {
       reply = await chrome.runtime.sendMessage({ target: 'offscreen', envelope });
-      break;
     } catch (e) {
       if (engineGone(e)) {
         // The engine's document was closed (or crashed) while it held the request: run it once more on a new one,
@@ -117,10 +117,20 @@ async function toEngine(request) {
         await ensureOffscreen();
         continue;
       }
-      // A just-created document may not have registered its listener yet: retry briefly.
+      // No document is listening: a just-created one has not registered its listener yet, or a closed one is gone
+      // (then make a new one). Retry briefly.
       if (attempt >= 50 || !String(e).includes('Receiving end does not exist')) throw e;
       await new Promise((r) => setTimeout(r, 100));
+      await ensureOffscreen();
+      continue;
     }
+    // The engine answers every envelope it receives. No answer means only our other pages heard this one: the
+    // engine's document had gone (a closing one is still listed for a moment), so it never ran here. Send it again
+    // to a new document, as above.
+    if (reply !== undefined) break;
+    if (request.endpoint || closedByUs !== closes || ++unanswered > 20) return fail(ErrorCode.INTERNAL, t('errEngineClosed'));
+    await new Promise((r) => setTimeout(r, 100));
+    await ensureOffscreen();
   }
   if (!reply || typeof reply.ok !== 'boolean') return fail(ErrorCode.INTERNAL, t('errEngineNoAnswer'));
   return reply;

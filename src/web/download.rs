@@ -509,11 +509,7 @@ pub async fn edited_blob_url(
     path: &str,
     edit: impl FnOnce(&ChunkBytes) -> Result<Option<Vec<Piece>>, ScoutError>,
 ) -> Result<String, ScoutError> {
-    let file = ChunkBytes::new(verified_chunks(store, model, path).await?);
-    let parts = match edit(&file)? {
-        Some(pieces) => file.blob_parts(&pieces),
-        None => file.chunks.iter().collect(),
-    };
+    let parts = edited_parts(store, model, path, edit).await?;
     let blob = web_sys::Blob::new_with_u8_array_sequence(&parts)
         .map_err(|e| ScoutError::new(ErrorCode::StorageFailed, js_err(&e)))?;
     web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| ScoutError::new(ErrorCode::StorageFailed, js_err(&e)))
@@ -527,11 +523,11 @@ pub async fn edited_bytes(
     path: &str,
     edit: impl FnOnce(&ChunkBytes) -> Result<Option<Vec<Piece>>, ScoutError>,
 ) -> Result<Uint8Array, ScoutError> {
-    let file = ChunkBytes::new(verified_chunks(store, model, path).await?);
-    let parts: Vec<Uint8Array> = match edit(&file)? {
-        Some(pieces) => file.blob_parts(&pieces).iter().map(|p| p.unchecked_into()).collect(),
-        None => file.chunks.clone(),
-    };
+    let parts: Vec<Uint8Array> = edited_parts(store, model, path, edit)
+        .await?
+        .iter()
+        .map(|p| p.unchecked_into())
+        .collect();
     let total: u32 = parts.iter().map(|p| p.length()).sum();
     let out = Uint8Array::new_with_length(total);
     let mut at = 0;
@@ -540,6 +536,20 @@ pub async fn edited_bytes(
         at += p.length();
     }
     Ok(out)
+}
+
+/// The file with `edit` applied, as views of its chunks and new bytes, in order.
+async fn edited_parts(
+    store: &IdbStore,
+    model: &str,
+    path: &str,
+    edit: impl FnOnce(&ChunkBytes) -> Result<Option<Vec<Piece>>, ScoutError>,
+) -> Result<Array, ScoutError> {
+    let file = ChunkBytes::new(verified_chunks(store, model, path).await?);
+    Ok(match edit(&file)? {
+        Some(pieces) => file.parts(&pieces),
+        None => file.chunks.iter().collect(),
+    })
 }
 
 /// A downloaded file as its stored chunks, readable at any offset without joining them.
@@ -574,7 +584,7 @@ impl ChunkBytes {
             })
     }
 
-    fn blob_parts(&self, pieces: &[Piece]) -> Array {
+    fn parts(&self, pieces: &[Piece]) -> Array {
         let parts = Array::new();
         for p in pieces {
             match p {
