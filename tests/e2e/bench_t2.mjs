@@ -200,6 +200,7 @@ export async function t2Bench(ctx, extPage, rows, out, articleUrl, openTab) {
     row('  session ready (load → can run)', ready, tjs.setup.load_ms, millis, GOALS.ready, false, native?.ready);
     const steps = /** @type {[string, number][]} */ (scoutRuns[0].load_steps_ms || []);
     if (steps.length) rows.push({ metric: '    its steps', scout: steps.map(([name, ms]) => `${name} ${millis(ms)}`).join(', ') });
+    rows.push({ metric: '    key/value cache between tokens', scout: scoutRuns[0].cache_in_runtime ? 'kept in the runtime\'s heap (the WASM bridge)' : 'copied out and back in by onnxruntime-web' });
     row('  time to first token', S.ttft, J.ttft, millis, GOALS.ttft, false, native?.ttft);
     row('  decode', S.decode, J.decode, tps, GOALS.decode, true, native?.decode);
     const mb = (/** @type {number} */ x) => `${(x / 1e6).toFixed(0)} MB`;
