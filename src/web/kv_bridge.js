@@ -96,6 +96,8 @@ export class KvSession {
     outputs.forEach((n, i) => m.setValue(this.outputNames + 4 * i, str(n), '*'));
     /** @type {number[]} the cache: present values of the last run, kept in the heap */
     this.past = [];
+    /** @type {number[]} heap buffers under `past` that the runtime does not own (a truncated cache's) */
+    this.pastBuffers = [];
   }
 
   /**
@@ -147,7 +149,9 @@ export class KvSession {
       }
     }
     // The cache is consumed by this run: its values are released after it, whatever happens.
+    const pastBuffers = this.pastBuffers;
     this.past = [];
+    this.pastBuffers = [];
     const inputs = m._malloc(4 * this.inputCount);
     const outputs = m._malloc(4 * this.outputCount);
     try {
@@ -168,18 +172,19 @@ export class KvSession {
         if (e.ptr) m._free(e.ptr);
       }
       if (pastLen > 0) for (const t of past) m._OrtReleaseTensor(t);
+      for (const p of pastBuffers) m._free(p);
       m._free(inputs);
       m._free(outputs);
     }
   }
 
-  /** The last row of a `[1, seq, vocab]` float tensor in the heap, copied out. @param {number} t */
-  lastRow(t) {
+  /** A heap tensor's element type, data pointer and dims. @param {number} t */
+  info(t) {
     const m = this.m;
     const stack = m.stackSave();
     try {
       const p = m.stackAlloc(16);
-      if (m._OrtGetTensorData(t, p, p + 4, p + 8, p + 12) !== 0) check(m, 'reading the logits');
+      if (m._OrtGetTensorData(t, p, p + 4, p + 8, p + 12) !== 0) check(m, 'reading a tensor');
       const type = m.getValue(p, 'i32');
       const data = m.getValue(p + 4, '*');
       const dimsPtr = m.getValue(p + 8, '*');
@@ -187,20 +192,69 @@ export class KvSession {
       const dims = [];
       for (let i = 0; i < rank; i++) dims.push(m.getValue(dimsPtr + 4 * i, 'i32'));
       m._OrtFree(dimsPtr);
-      if (type !== FLOAT || rank < 1) throw new Error(`the logits are not float32 (type ${type})`);
-      const vocab = dims[rank - 1];
-      const size = dims.reduce((a, b) => a * b, 1);
-      const start = data + 4 * (size - vocab);
-      return new Float32Array(m.HEAPU8.slice(start, start + 4 * vocab).buffer);
+      return { type, data, dims };
     } finally {
       m.stackRestore(stack);
     }
   }
 
+  /** The last row of a `[1, seq, vocab]` float tensor in the heap, copied out. @param {number} t */
+  lastRow(t) {
+    const { type, data, dims } = this.info(t);
+    if (type !== FLOAT || dims.length < 1) throw new Error(`the logits are not float32 (type ${type})`);
+    const vocab = dims[dims.length - 1];
+    const size = dims.reduce((a, b) => a * b, 1);
+    const start = data + 4 * (size - vocab);
+    return new Float32Array(this.m.HEAPU8.slice(start, start + 4 * vocab).buffer);
+  }
+
+  /**
+   * Keep the first `len` positions of the cache (a prefix the next prompt shares), copied head by head within the
+   * heap: `[1, kvHeads, cached, headDim]` → `[1, kvHeads, len, headDim]`.
+   * @param {number} len
+   */
+  truncate(len) {
+    const m = this.m;
+    const kept = [];
+    const buffers = [];
+    try {
+      for (const t of this.past) {
+        const { type, data, dims } = this.info(t);
+        if (type !== FLOAT || dims.length !== 4 || dims[2] < len) throw new Error('the cache is not [1, heads, seq, dim] float32');
+        const [, heads, cached, dim] = dims;
+        const row = 4 * dim;
+        const bytes = heads * len * row;
+        const ptr = m._malloc(Math.max(bytes, 4));
+        buffers.push(ptr);
+        for (let h = 0; h < heads; h++) m.HEAPU8.copyWithin(ptr + h * len * row, data + h * cached * row, data + (h * cached + len) * row);
+        const stack = m.stackSave();
+        try {
+          const d = m.stackAlloc(16);
+          [1, heads, len, dim].forEach((v, i) => m.setValue(d + 4 * i, v, 'i32'));
+          const made = m._OrtCreateTensor(FLOAT, ptr, bytes, d, 4, CPU);
+          if (!made) check(m, 'creating a tensor');
+          kept.push(made);
+        } finally {
+          m.stackRestore(stack);
+        }
+      }
+    } catch (e) {
+      for (const t of kept) m._OrtReleaseTensor(t);
+      for (const p of buffers) m._free(p);
+      this.drop();
+      throw e;
+    }
+    this.drop();
+    this.past = kept;
+    this.pastBuffers = buffers;
+  }
+
   /** Forget the cache. */
   drop() {
     for (const t of this.past) this.m._OrtReleaseTensor(t);
+    for (const p of this.pastBuffers) this.m._free(p);
     this.past = [];
+    this.pastBuffers = [];
   }
 
   /** Release the cache, the heap strings and the session. */

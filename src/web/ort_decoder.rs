@@ -40,6 +40,9 @@ extern "C" {
     #[wasm_bindgen(method, js_name = drop)]
     fn drop_cache(this: &KvSession);
 
+    #[wasm_bindgen(method, catch, js_name = truncate)]
+    fn keep_prefix(this: &KvSession, len: u32) -> Result<(), JsValue>;
+
     #[wasm_bindgen(method, catch)]
     async fn release(this: &KvSession) -> Result<JsValue, JsValue>;
 }
@@ -192,13 +195,23 @@ impl DecoderBackend for OrtDecoder {
         if len >= self.cached {
             return Ok(());
         }
-        // Slicing would first need the cache read back from the runtime; dropping it is allowed by the trait, and
-        // the generator re-feeds the prompt. Prompts that extend the cached one (chat turns) never get here.
         match &mut self.runner {
-            Runner::Bridge(kv) => kv.drop_cache(),
-            Runner::OrtWeb { past, .. } => past.clear(),
+            // In the runtime's heap, the prefix is copied there (Regenerate re-reads one token, not the prompt); a
+            // failed copy leaves no cache, which the trait allows.
+            Runner::Bridge(kv) if len > 0 => {
+                self.cached = if kv.keep_prefix(len as u32).is_ok() { len } else { 0 };
+            }
+            Runner::Bridge(kv) => {
+                kv.drop_cache();
+                self.cached = 0;
+            }
+            // ort-web's values would first have to be read back (an await): dropping the cache is allowed by the
+            // trait, and the generator re-feeds the prompt.
+            Runner::OrtWeb { past, .. } => {
+                past.clear();
+                self.cached = 0;
+            }
         }
-        self.cached = 0;
         Ok(())
     }
 

@@ -246,7 +246,7 @@ async function uiChat(b, tabId, page) {
   const answer = await panel.textContent('[data-testid=t2-answer]') || '';
   console.log(`side panel answer: ${answer}`);
   assert.ok(answer.trim().length > 0);
-  assert.match(await panel.textContent('[data-testid=turn] .timings') || '', /^T2 · local LLM · SmolLM2.* · WASM · /);
+  assert.match(await panel.textContent('[data-testid=turn] p.timings') || '', /^T2 · local LLM · SmolLM2.* · WASM · /);
   // Chips: the passages the answer cites, or (when the small model cites none) those Scout matched to its words.
   const chips = await panel.$$('[data-testid=turn] button.cite-chip');
   console.log(`${chips.length} citation chips${await panel.$('[data-testid=matched]') ? ' (matched by Scout)' : ''}`);
