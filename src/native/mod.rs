@@ -80,11 +80,7 @@ fn environment(dylib: &Path) -> Result<ort::environment::Environment, ScoutError
 /// A decoder's session from the model file's bytes as they are, with the settings every decoder gets
 /// ([`crate::core::generate::DECODER_SESSION_CONFIG`]).
 fn decoder_session(dylib: &Path, bytes: &[u8], threads: usize) -> Result<Session, ScoutError> {
-    let env = environment(dylib)?;
-    let mut builder = Session::builder(&env)
-        .map_err(backend_err)?
-        .with_intra_threads(threads)
-        .map_err(backend_err)?;
+    let mut builder = session_builder(dylib, threads)?;
     for (key, value) in crate::core::generate::DECODER_SESSION_CONFIG {
         builder = builder.with_config_entry(key, value).map_err(backend_err)?;
     }
@@ -93,20 +89,23 @@ fn decoder_session(dylib: &Path, bytes: &[u8], threads: usize) -> Result<Session
         .map_err(|e| ScoutError::new(ErrorCode::ModelUnavailable, format!("cannot load the model: {e}")))
 }
 
-/// Load ONNX Runtime from `dylib` and create a session for the model at `model`.
-fn load_session(dylib: &Path, model: &Path, threads: usize) -> Result<Session, ScoutError> {
+/// A session builder on the process's ONNX Runtime (loaded from `dylib`) with `threads` intra-op threads.
+fn session_builder(dylib: &Path, threads: usize) -> Result<ort::session::builder::SessionBuilder, ScoutError> {
     let env = environment(dylib)?;
-    let session = Session::builder(&env)
+    Session::builder(&env)
         .map_err(backend_err)?
         .with_intra_threads(threads)
-        .map_err(backend_err)?
-        .commit_from_file(model)
-        .map_err(|e| {
-            ScoutError::new(
-                ErrorCode::ModelUnavailable,
-                format!("cannot load {}: {e}", model.display()),
-            )
-        })?;
+        .map_err(backend_err)
+}
+
+/// Load ONNX Runtime from `dylib` and create a session for the model at `model`.
+fn load_session(dylib: &Path, model: &Path, threads: usize) -> Result<Session, ScoutError> {
+    let session = session_builder(dylib, threads)?.commit_from_file(model).map_err(|e| {
+        ScoutError::new(
+            ErrorCode::ModelUnavailable,
+            format!("cannot load {}: {e}", model.display()),
+        )
+    })?;
     Ok(session)
 }
 

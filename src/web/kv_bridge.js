@@ -109,13 +109,22 @@ export class KvSession {
     const bytes = data.byteLength;
     const ptr = bytes ? m._malloc(bytes) : 0;
     if (bytes) m.HEAPU8.set(new Uint8Array(data.buffer, data.byteOffset, bytes), ptr);
+    return { t: this.wrap(type, ptr, bytes, dims), ptr };
+  }
+
+  /**
+   * A runtime value over `bytes` at `ptr` in the heap (which the caller keeps and frees after releasing it).
+   * @param {number} type @param {number} ptr @param {number} bytes @param {number[]} dims
+   */
+  wrap(type, ptr, bytes, dims) {
+    const m = this.m;
     const stack = m.stackSave();
     try {
       const d = m.stackAlloc(4 * dims.length);
       dims.forEach((v, i) => m.setValue(d + 4 * i, v, 'i32'));
       const t = m._OrtCreateTensor(type, ptr, bytes, d, dims.length, CPU);
       if (!t) check(m, 'creating a tensor');
-      return { t, ptr };
+      return t;
     } finally {
       m.stackRestore(stack);
     }
@@ -227,16 +236,7 @@ export class KvSession {
         const ptr = m._malloc(Math.max(bytes, 4));
         buffers.push(ptr);
         for (let h = 0; h < heads; h++) m.HEAPU8.copyWithin(ptr + h * len * row, data + h * cached * row, data + (h * cached + len) * row);
-        const stack = m.stackSave();
-        try {
-          const d = m.stackAlloc(16);
-          [1, heads, len, dim].forEach((v, i) => m.setValue(d + 4 * i, v, 'i32'));
-          const made = m._OrtCreateTensor(FLOAT, ptr, bytes, d, 4, CPU);
-          if (!made) check(m, 'creating a tensor');
-          kept.push(made);
-        } finally {
-          m.stackRestore(stack);
-        }
+        kept.push(this.wrap(FLOAT, ptr, bytes, [1, heads, len, dim]));
       }
     } catch (e) {
       for (const t of kept) m._OrtReleaseTensor(t);
