@@ -371,9 +371,14 @@ mod recommend_tests {
                 .text
                 .contains("no hardware GPU")
         );
-        // A GPU with fp16 shaders and 8 GB: SmolLM2 is the verified pick; Llama 3.2 1B is named as suitable.
+        // A GPU with fp16 shaders and 8 GB: SmolLM2's GPU graph is the verified pick; Llama 3.2 1B is named as
+        // suitable. Without a GPU, its int8 graph for WASM.
         let r = recommend(&mk(8.0, 8, true, false, true), &Catalog::builtin());
+        assert_eq!(r.model.as_deref(), Some("smollm2-135m-instruct-q4"));
+        assert!(r.reason.text.contains("Llama 3.2 1B"), "{}", r.reason);
+        let r = recommend(&mk(8.0, 8, false, false, false), &Catalog::builtin());
         assert_eq!(r.model.as_deref(), Some("smollm2-135m-instruct-int8"));
+        let r = recommend(&mk(8.0, 8, true, false, true), &Catalog::builtin());
         assert!(r.reason.text.contains("Llama 3.2 1B"), "{}", r.reason);
         // Without shader-f16 the q4f16 models are not suggested.
         let r = recommend(&mk(8.0, 8, true, false, false), &Catalog::builtin());

@@ -244,6 +244,15 @@ pub struct GeneratedReply {
     /// copied out and back in at every step.
     #[serde(default)]
     pub cache_in_runtime: bool,
+    /// Time inside the runtime's `run` over this generation (ms) and how many runs, where the runner counts them
+    /// (WebGPU): what the loop around the runtime costs is the rest.
+    #[serde(default)]
+    pub runtime_ms: Option<f64>,
+    #[serde(default)]
+    pub runtime_runs: Option<u32>,
+    /// Why a graph made for WebGPU runs on WASM (its GPU session failed), if it does.
+    #[serde(default)]
+    pub gpu_error: Option<String>,
     pub time_to_first_token_ms: f64,
     pub decode_tokens_per_s: f64,
     pub total_ms: f64,

@@ -617,7 +617,7 @@ async fn ensure_writer(st: &mut State, model: &str) -> Result<f64, ScoutError> {
         .cloned()
         .ok_or_else(|| ScoutError::new(ErrorCode::BadRequest, format!("{model} is not a text model")))?;
     let t = PerfClock.now_ms();
-    st.writer = Some(super::t2::load(&loaded.env, &*shared_store().await?, &entry).await?);
+    st.writer = Some(super::t2::load(&loaded.env, loaded.choice.ep, &*shared_store().await?, &entry).await?);
     Ok(PerfClock.now_ms() - t)
 }
 
@@ -836,5 +836,16 @@ async fn make_embedder(env: &Environment, config: &Config, ep: Ep) -> Result<Emb
     // The first session also starts ONNX Runtime's WASM module (compile, threads): the tokenizer is read meanwhile.
     let (tokenizer, encoder) = futures_util::future::join(tokenizer, OrtEncoder::create(env, &path(role)?, ep)).await;
     let (tokenizer, encoder) = (tokenizer?, encoder?);
-    Ok(Embedder::new(tokenizer, encoder, entry.dims.unwrap_or(384)).with_model_tag(entry.vector_tag(role, max_tokens)))
+    let mut embedder =
+        Embedder::new(tokenizer, encoder, entry.dims.unwrap_or(384)).with_model_tag(entry.vector_tag(role, max_tokens));
+    if role == WEBGPU_GRAPH {
+        embedder.batch_size = WEBGPU_BATCH;
+    }
+    Ok(embedder)
 }
+
+/// Texts per run on the WebGPU graph. Its activations are float (no per-run quantization), so a text's vector does
+/// not depend on its batch, and a GPU pays a fixed cost per run: on an H200 the graph ran 127 texts/s one at a time
+/// and 1,476 in batches of 16 (2,282 in 64s), so one at a time the measured probe found it slower than WASM
+/// (8 runs of 8 ms) and never chose it.
+const WEBGPU_BATCH: usize = 32;

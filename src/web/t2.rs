@@ -6,6 +6,7 @@ use ort::environment::Environment;
 
 use super::download;
 use super::js::PerfClock;
+use super::ort_backend::loaded_bundle;
 use super::ort_decoder::{ModelSource, OrtDecoder};
 use super::store::IdbStore;
 use super::writing::{Retrieval, Writing};
@@ -31,6 +32,8 @@ pub struct Writer {
     generator: Generator<OrtDecoder>,
     /// What loading took, step by step (ms), for the benchmark.
     load_steps: Vec<(String, f64)>,
+    /// Why a graph made for WebGPU runs on WASM instead (its GPU session failed), if it does.
+    pub gpu_error: Option<String>,
 }
 
 fn today() -> Date {
@@ -42,9 +45,10 @@ fn today() -> Date {
     }
 }
 
-/// Load `entry` (downloaded and verified) on the WASM EP. The catalog's decoders are int8 graphs whose
-/// `MatMulInteger` has no WebGPU kernel, so WebGPU would run them on the CPU with copies in every layer.
-pub async fn load(env: &Environment, store: &IdbStore, entry: &ModelEntry) -> Result<Writer, ScoutError> {
+/// Load `entry` (downloaded and verified) for an engine running on `ep`. Int8 graphs run on the WASM EP: their `MatMulInteger` has no WebGPU
+/// kernel, so WebGPU would run them on the CPU with copies in every layer. Graphs made for WebGPU (4-bit
+/// `MatMulNBits`) run there, with the cache on the GPU.
+pub async fn load(env: &Environment, ep: Ep, store: &IdbStore, entry: &ModelEntry) -> Result<Writer, ScoutError> {
     let mut steps: Vec<(String, f64)> = Vec::new();
     let mut last = PerfClock.now_ms();
     let mut lap = |name: &str| {
@@ -69,18 +73,35 @@ pub async fn load(env: &Environment, store: &IdbStore, entry: &ModelEntry) -> Re
     let tokenizer = text("tokenizer").await?;
     lap("files");
     let model_path = entry.file("model").map(|f| f.path.clone()).unwrap_or_default();
-    // The head computes the last position only (`core::generate::last_logits`): a quarter less work in prefill.
-    let backend = if OrtDecoder::bridged(Ep::Wasm) {
+    // A graph made for WebGPU (the catalog's entry needs a GPU) runs there when the engine runs on WebGPU (`ep`:
+    // the user's choice or the measured one); any other graph, and a GPU session that cannot start, runs on WASM.
+    let on_gpu = entry.requires.webgpu && ep == Ep::Webgpu && loaded_bundle() == Some(Ep::Webgpu);
+    let mut gpu_error = None;
+    let mut backend = Err(ScoutError::new(ErrorCode::BackendFailed, "no session"));
+    if on_gpu {
+        // The head computes the last position only (`core::generate::last_logits`): less work in prefill, and only
+        // one row of logits read back.
         let bytes = download::edited_bytes(store, &entry.id, &model_path, last_position_logits).await?;
         lap("model file");
-        OrtDecoder::create(env, ModelSource::Bytes(bytes), Ep::Wasm, config.clone()).await
-    } else {
-        let url = download::edited_blob_url(store, &entry.id, &model_path, last_position_logits).await?;
-        lap("model file");
-        let made = OrtDecoder::create(env, ModelSource::Url(url.clone()), Ep::Wasm, config.clone()).await;
-        let _ = web_sys::Url::revoke_object_url(&url);
-        made
-    };
+        backend = OrtDecoder::create(env, ModelSource::Bytes(bytes), Ep::Webgpu, config.clone()).await;
+        if let Err(e) = &backend {
+            gpu_error = Some(e.message.clone());
+            lap("webgpu failed");
+        }
+    }
+    if backend.is_err() {
+        backend = if OrtDecoder::takes_bytes(Ep::Wasm) {
+            let bytes = download::edited_bytes(store, &entry.id, &model_path, last_position_logits).await?;
+            lap("model file");
+            OrtDecoder::create(env, ModelSource::Bytes(bytes), Ep::Wasm, config.clone()).await
+        } else {
+            let url = download::edited_blob_url(store, &entry.id, &model_path, last_position_logits).await?;
+            lap("model file");
+            let made = OrtDecoder::create(env, ModelSource::Url(url.clone()), Ep::Wasm, config.clone()).await;
+            let _ = web_sys::Url::revoke_object_url(&url);
+            made
+        };
+    }
     lap("session");
     let generator = Generator::new(config, tokenizer.as_bytes(), template, backend?)?;
     lap("tokenizer");
@@ -88,6 +109,7 @@ pub async fn load(env: &Environment, store: &IdbStore, entry: &ModelEntry) -> Re
         model: entry.id.clone(),
         generator,
         load_steps: steps,
+        gpu_error,
     })
 }
 
@@ -193,10 +215,12 @@ pub async fn generate(
         min_new_tokens,
         ..GenerateOptions::default()
     };
+    let _ = writer.generator.backend().runtime_stats(); // counts from here
     let out = writer
         .generator
         .chat(messages, &opts, &clock, cancelled, &mut |_| {})
         .await?;
+    let stats = writer.generator.backend().runtime_stats();
     Ok(GeneratedReply {
         model: writer.model.clone(),
         ep: writer.generator.backend().ep(),
@@ -211,6 +235,9 @@ pub async fn generate(
             Vec::new()
         },
         cache_in_runtime: writer.generator.backend().cache_in_runtime(),
+        runtime_ms: stats.map(|s| s.0),
+        runtime_runs: stats.map(|s| s.1),
+        gpu_error: writer.gpu_error.clone(),
         time_to_first_token_ms: out.first_token_ms,
         decode_tokens_per_s: out.decode_tokens_per_s(),
         total_ms: clock.now_ms() - t0,

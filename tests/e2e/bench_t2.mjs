@@ -35,7 +35,7 @@ const GEN_TIMEOUT_MS = 300_000;
  * The messages of run `n`: the run number first, so no run reuses another's cached prefix.
  * @param {string} text @param {number} n
  */
-function messages(text, n) {
+export function messages(text, n) {
   return [
     { role: 'system', content: `Run ${n}. You are a helpful assistant that summarizes web pages.` },
     { role: 'user', content: `Summarize this page in a few sentences.\n\n${text}` },
@@ -43,7 +43,7 @@ function messages(text, n) {
 }
 
 /** A corpus article's text, cut to PAGE_WORDS words. */
-function pageText() {
+export function pageText() {
   const html = fs.readFileSync(path.join(ROOT, 'assets/sample/article.html'), 'utf8');
   const words = html.replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>/g, ' ').replace(/<[^>]+>/g, ' ')
     .replace(/&[a-z]+;/g, ' ').split(/\s+/).filter(Boolean);

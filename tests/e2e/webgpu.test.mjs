@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openExtensionPage, ask, auditLaunched, tempProfile, nativeEmbed } from './harness.mjs';
+import { launch, openExtensionPage, ask, auditLaunched, tempProfile, nativeEmbed, startHub, recordProgress } from './harness.mjs';
 
 test('WebGPU EP runs its own graph when chosen: equal to that graph on native ONNX Runtime within 1e-3, close to the WASM graph', async () => {
   const b = await launch({ webgpu: true });
@@ -87,6 +87,44 @@ test('a measurement of WASM against WebGPU decides the automatic backend, and is
     assert.ok(status.init_ms < 15_000, `no new measurement: started in ${status.init_ms} ms`);
   } finally {
     await b.ctx.close();
+  }
+});
+
+test('a decoder graph made for WebGPU writes on the WebGPU EP with its cache on the GPU: the same tokens as on WASM', async () => {
+  const hub = await startHub();
+  const b = await launch({ webgpu: true });
+  const model = 'tiny-llama-webgpu'; // the tiny decoder, listed as a graph that needs a GPU
+  try {
+    const page = await openExtensionPage(b.ctx, b.extensionId, 'options.html');
+    const use = async (/** @type {string} */ backend) => {
+      await page.evaluate(([backend, h]) => chrome.storage.local.set({ settings: { backend, hub: h } }), [backend, hub.base]);
+      assert.equal((await ask(page, { type: 'settings_changed' })).ok, true);
+      assert.equal((await ask(page, { type: 'status' })).backend.ep, backend);
+    };
+    await use('webgpu');
+    const progress = await recordProgress(page);
+    assert.equal((await ask(page, { type: 'download', model, consent: true })).ok, true);
+    assert.equal((await progress.final(model)).state, 'ready');
+    const messages = [{ role: 'user', content: 'Name three rivers of Europe.' }];
+    const request = { type: 'generate', model, messages, max_new_tokens: 6, min_new_tokens: 6 };
+    const gpu = await ask(page, request);
+    assert.equal(gpu.ok, true, JSON.stringify(gpu.error));
+    console.log(`WebGPU: ${JSON.stringify(gpu.text)}; first token ${gpu.time_to_first_token_ms.toFixed(0)} ms, ${gpu.runtime_runs} runs in ${gpu.runtime_ms?.toFixed(0)} ms`);
+    assert.equal(gpu.ep, 'webgpu', gpu.gpu_error || 'ran on WebGPU');
+    assert.equal(gpu.gpu_error, null);
+    assert.equal(gpu.cache_in_runtime, true, 'the cache stays on the GPU');
+    assert.equal(gpu.generated_tokens, 6);
+    assert.equal(gpu.runtime_runs, 6, 'one run for the prompt, one per later token: the cache was reused');
+    // The same graph on WASM (the user's choice): the same greedy tokens.
+    await use('wasm');
+    const cpu = await ask(page, request);
+    assert.equal(cpu.ok, true, JSON.stringify(cpu.error));
+    assert.equal(cpu.ep, 'wasm');
+    console.log(`WASM: ${JSON.stringify(cpu.text)}`);
+    assert.equal(gpu.text, cpu.text);
+  } finally {
+    await b.ctx.close();
+    await hub.close();
   }
 });
 

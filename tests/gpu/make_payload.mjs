@@ -13,9 +13,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { ROOT, CORPUS } from '../e2e/harness.mjs';
+import { ROOT, CORPUS, HUB_DIR } from '../e2e/harness.mjs';
 import { corpusPages, embeddingInputs } from '../e2e/embed_inputs.mjs';
 import { writeBertConfig } from '../e2e/tjs_page.mjs';
+import { pageText } from '../e2e/bench_t2.mjs';
 
 const [dist, out] = process.argv.slice(2).map((p) => path.resolve(p));
 if (!dist || !out) throw new Error('usage: node tests/gpu/make_payload.mjs DIST OUT_DIR');
@@ -29,8 +30,8 @@ const copy = (/** @type {string} */ from, /** @type {string} */ to) => {
 
 // The engine, as the offscreen document loads it.
 for (const part of ['wasm', 'ort', 'models', 'hardware.js']) copy(path.join(dist, part), path.join(www, part));
-for (const f of ['scout_engine.js', 'tjs_embed.js', 'serve.py', 'run.sh']) copy(path.join(ROOT, 'tests/gpu', f), path.join(out, f === 'serve.py' || f === 'run.sh' ? f : `www/${f}`));
-for (const page of ['scout_engine', 'tjs_embed']) {
+for (const f of ['scout_engine.js', 'tjs_embed.js', 'scout_llm.js', 'tjs_llm.js', 'serve.py', 'run.sh']) copy(path.join(ROOT, 'tests/gpu', f), path.join(out, f === 'serve.py' || f === 'run.sh' ? f : `www/${f}`));
+for (const page of ['scout_engine', 'tjs_embed', 'scout_llm', 'tjs_llm']) {
   fs.writeFileSync(path.join(www, `${page}.html`), `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="/${page}.js"></script>\n`);
 }
 
@@ -44,7 +45,15 @@ const pages = corpusPages().map((name) => {
   return { name, words, html: fs.readFileSync(file, 'utf8') };
 }).filter((p) => p.words > 0).sort((a, b) => Math.abs(a.words - 2000) - Math.abs(b.words - 2000)).slice(0, 4);
 if (pages.length < 4) throw new Error(`word counts need ${cli} (cargo build --release --bin scout)`);
-fs.writeFileSync(path.join(www, 'inputs.json'), JSON.stringify({ texts, pages }));
+fs.writeFileSync(path.join(www, 'inputs.json'), JSON.stringify({ texts, pages, llm_text: pageText() }));
+
+// The writer: SmolLM2-135M's GPU graph and its JSON files in the hub's layout (`/hub/{repo}/{path}`; serve.py also
+// answers `/hub/{repo}/resolve/{revision}/{path}`, where the engine downloads from), for Scout and the peer alike.
+const smol = 'HuggingFaceTB/SmolLM2-135M-Instruct';
+for (const f of ['config.json', 'generation_config.json', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model_q4.onnx']) {
+  fs.mkdirSync(path.dirname(path.join(www, 'hub', smol, f)), { recursive: true });
+  fs.linkSync(path.join(HUB_DIR, smol, f), path.join(www, 'hub', smol, f));
+}
 
 // The peer: Transformers.js's browser build, its onnxruntime-web, and the same WebGPU graph in its layout.
 const require = createRequire(import.meta.url);

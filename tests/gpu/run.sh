@@ -2,7 +2,7 @@
 # On the GPU machine, from the folder make_payload.mjs wrote: open each page in headless Chromium with WebGPU and
 # wait for its result. Env: CHROME (the browser), CHFLAGS (its WebGPU flags: see the lab recipe in DEVELOPERS.md),
 # OUT (results), PORT. Pages: Scout's engine (auto: the measured choice, cold then again with the same profile;
-# forced WASM), then Transformers.js on the same graph (webgpu).
+# forced WASM), then Transformers.js on the same graph (webgpu); then the same for the writer (T2).
 set -u
 H=$(cd "$(dirname "$0")" && pwd)
 OUT=${OUT:-$H/out}; PORT=${PORT:-8231}
@@ -24,3 +24,8 @@ page scout_auto_first "$P" "scout_engine.html?backend=auto&phase=first" 200
 page scout_auto_again "$P" "scout_engine.html?backend=auto&phase=again" 90
 page scout_wasm "$(mktemp -d)" "scout_engine.html?backend=wasm&phase=first" 200
 page tjs_webgpu "$(mktemp -d)" "tjs_embed.html?device=webgpu" 150
+# The writer: SmolLM2-135M's GPU graph through Scout's engine (the measured backend choice, then WASM on the same
+# graph), and Transformers.js on the same files on WebGPU.
+page scout_llm_auto "$(mktemp -d)" "scout_llm.html?backend=auto&placement=1" 240
+page tjs_llm_webgpu "$(mktemp -d)" "tjs_llm.html?device=webgpu" 240
+page scout_llm_wasm "$(mktemp -d)" "scout_llm.html?backend=wasm" 240

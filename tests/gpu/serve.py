@@ -24,6 +24,13 @@ class Handler(SimpleHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         super().end_headers()
 
+    def translate_path(self, path):
+        # The hub's download URLs: /hub/{owner}/{name}/resolve/{revision}/{file} is /hub/{owner}/{name}/{file}.
+        parts = urllib.parse.urlparse(path).path.split("/")
+        if len(parts) > 6 and parts[1] == "hub" and parts[4] == "resolve":
+            path = "/".join(parts[:4] + parts[6:])
+        return super().translate_path(path)
+
     def log_message(self, *args):
         pass
 

