@@ -72,6 +72,9 @@ struct State {
     writer: Option<super::t2::Writer>,
     /// T2 jobs run so far: an idle unload scheduled after one drops the model only if no job came since.
     writer_uses: u64,
+    /// Why a writer's GPU failed in the middle of a job (device lost, out of memory): later writers of this
+    /// document run on WASM.
+    writer_gpu_error: Option<String>,
 }
 
 /// What the request's sender knows about the device and the user's backend preference.
@@ -311,7 +314,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                 (None, Some(writer)) => {
                     let reply = super::t2::write(writer, &mut retrieval, &writing, &cancelled).await;
                     unload_writer_when_idle(&mut st, env.settings.idle_unload_minutes);
-                    reply
+                    after_writer_job(&mut st, reply)
                 }
                 (None, None) => return Err(ScoutError::new(ErrorCode::Internal, "no writer")),
             };
@@ -335,7 +338,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             let reply =
                 super::t2::generate(writer, &messages, max_new_tokens, min_new_tokens, load_ms, &cancelled).await;
             unload_writer_when_idle(&mut st, env.settings.idle_unload_minutes);
-            Ok(ReplyBody::Generated(reply?))
+            Ok(ReplyBody::Generated(after_writer_job(&mut st, reply)?))
         }
         Request::Extract { html, url } => {
             let clock = PerfClock;
@@ -600,6 +603,25 @@ fn unload_writer_when_idle(st: &mut State, minutes: Option<f64>) {
     });
 }
 
+/// A writer whose GPU failed in the middle of a job is dropped, and later ones run on WASM: the next request writes
+/// (slower) instead of failing the same way. A stopped job is not a failure.
+fn after_writer_job<T>(st: &mut State, reply: Result<T, ScoutError>) -> Result<T, ScoutError> {
+    let Err(e) = &reply else { return reply };
+    let on_gpu = st.writer.as_ref().is_some_and(|w| w.on_gpu());
+    if !on_gpu || e.code == ErrorCode::Cancelled {
+        return reply;
+    }
+    st.writer = None;
+    st.writer_gpu_error = Some(e.message.clone());
+    Err(ScoutError::new(
+        e.code,
+        format!(
+            "WebGPU failed while writing ({}); the next request writes on the CPU",
+            e.message
+        ),
+    ))
+}
+
 async fn ensure_writer(st: &mut State, model: &str) -> Result<f64, ScoutError> {
     if st.writer.as_ref().is_some_and(|w| w.model != model) {
         st.writer = None;
@@ -617,7 +639,12 @@ async fn ensure_writer(st: &mut State, model: &str) -> Result<f64, ScoutError> {
         .cloned()
         .ok_or_else(|| ScoutError::new(ErrorCode::BadRequest, format!("{model} is not a text model")))?;
     let t = PerfClock.now_ms();
-    st.writer = Some(super::t2::load(&loaded.env, loaded.choice.ep, &*shared_store().await?, &entry).await?);
+    let ep = if st.writer_gpu_error.is_some() {
+        Ep::Wasm
+    } else {
+        loaded.choice.ep
+    };
+    st.writer = Some(super::t2::load(&loaded.env, ep, &*shared_store().await?, &entry).await?);
     Ok(PerfClock.now_ms() - t)
 }
 

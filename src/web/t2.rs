@@ -36,6 +36,13 @@ pub struct Writer {
     pub gpu_error: Option<String>,
 }
 
+impl Writer {
+    /// Whether it runs on the WebGPU EP.
+    pub fn on_gpu(&self) -> bool {
+        self.generator.backend().ep() == Ep::Webgpu.as_str()
+    }
+}
+
 fn today() -> Date {
     let d = js_sys::Date::new_0();
     Date {
