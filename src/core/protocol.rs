@@ -234,6 +234,9 @@ pub struct GeneratedReply {
     pub text: String,
     pub stop: crate::core::generate::StopReason,
     pub prompt_tokens: usize,
+    /// Prompt tokens whose key/value cache was kept from the previous request (a shared prefix).
+    #[serde(default)]
+    pub reused_tokens: usize,
     pub generated_tokens: usize,
     /// Loading the model in this request (0 when it was loaded already).
     pub load_ms: f64,

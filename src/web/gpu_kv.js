@@ -9,7 +9,8 @@
  * `present.*` outputs stay GPU tensors and go back in as the next run's `past_key_values.*`; only the logits (the
  * last position's, after the engine's load-time rewrite) are read back. What to run and when is the core's.
  *
- * Same methods as `KvSession` of `kv_bridge.js` (run, drop, truncate, release), so the engine drives either.
+ * Same methods as `KvSession` of `kv_bridge.js` (run, drop, truncate, release), so the engine drives either; a
+ * shared prefix is kept by copying it on the GPU.
  */
 
 /**
@@ -98,12 +99,40 @@ export class GpuKvSession {
   }
 
   /**
-   * Keep the first `len` positions. On the GPU that would be a copy per head through the device; the cache is
-   * dropped instead (the core then re-reads the prompt, which prefill on a GPU does in a fraction of a second).
+   * Keep the first `len` positions (Regenerate, the next chat turn): each cache tensor `[1, kvHeads, cached, headDim]`
+   * is copied head by head into a new buffer of `len` positions, on the GPU. If it cannot (no device to copy with),
+   * the cache is dropped and this throws (the core then re-reads the prompt), as the bridge's does.
    * @param {number} len
    */
   truncate(len) {
-    if (len === 0 || this.past.length > 0) this.drop();
+    const device = this.device();
+    if (!device || this.past.length === 0 || !this.past.every((p) => p.gpuBuffer && p.dims[2] >= len)) {
+      this.drop();
+      throw new Error('the cache cannot be cut on this GPU');
+    }
+    const { ort, kvHeads, headDim } = this;
+    const cached = this.past[0].dims[2];
+    const row = headDim * 4;
+    const encoder = device.createCommandEncoder();
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    const kept = this.past.map(() => device.createBuffer({ size: kvHeads * len * row, usage }));
+    this.past.forEach((p, i) => {
+      for (let h = 0; h < kvHeads; h++) encoder.copyBufferToBuffer(p.gpuBuffer, h * cached * row, kept[i], h * len * row, len * row);
+    });
+    device.queue.submit([encoder.finish()]);
+    const old = this.past;
+    this.past = kept.map((buffer) => ort.Tensor.fromGpuBuffer(buffer, { dataType: 'float32', dims: [1, kvHeads, len, headDim], dispose: () => buffer.destroy() }));
+    for (const p of old) p.dispose();
+  }
+
+  /** @returns {any} the GPU device onnxruntime-web runs on, if it exposes it */
+  device() {
+    try {
+      const d = this.ort.env.webgpu.device;
+      return d && typeof d.createCommandEncoder === 'function' ? d : null;
+    } catch {
+      return null;
+    }
   }
 
   /** Time in `session.run` and runs since the last call, then reset. */

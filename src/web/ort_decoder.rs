@@ -228,16 +228,11 @@ impl DecoderBackend for OrtDecoder {
         match &mut self.runner {
             // In the runtime's heap, the prefix is copied there (Regenerate re-reads one token, not the prompt); a
             // failed copy leaves no cache, which the trait allows.
-            Runner::Bridge(kv) if len > 0 => {
+            // On the GPU, by a copy per head there.
+            Runner::Bridge(kv) | Runner::Gpu(kv) if len > 0 => {
                 self.cached = if kv.keep_prefix(len as u32).is_ok() { len } else { 0 };
             }
-            Runner::Bridge(kv) => {
-                kv.drop_cache();
-                self.cached = 0;
-            }
-            // On the GPU the prefix would be a copy per head through the device: the cache is dropped instead and
-            // the generator re-feeds the prompt (prefill there is fast).
-            Runner::Gpu(kv) => {
+            Runner::Bridge(kv) | Runner::Gpu(kv) => {
                 kv.drop_cache();
                 self.cached = 0;
             }

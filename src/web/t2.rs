@@ -234,6 +234,7 @@ pub async fn generate(
         text: out.text.clone(),
         stop: out.stop,
         prompt_tokens: out.prompt_tokens,
+        reused_tokens: out.reused_tokens,
         generated_tokens: out.tokens.len(),
         load_ms,
         load_steps_ms: if load_ms > 0.0 {

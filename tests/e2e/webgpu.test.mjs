@@ -98,9 +98,11 @@ test('a decoder graph made for WebGPU writes on the WebGPU EP with its cache on 
     const page = await openExtensionPage(b.ctx, b.extensionId, 'options.html');
     const use = async (/** @type {string} */ backend) => {
       await page.evaluate(([backend, h]) => chrome.storage.local.set({ settings: { backend, hub: h } }), [backend, hub.base]);
-      assert.equal((await ask(page, { type: 'settings_changed' })).ok, true);
+      const changed = await ask(page, { type: 'settings_changed' });
+      assert.equal(changed.ok, true, JSON.stringify(changed));
       assert.equal((await ask(page, { type: 'status' })).backend.ep, backend);
     };
+    assert.equal((await ask(page, { type: 'status' })).ok, true);
     await use('webgpu');
     const progress = await recordProgress(page);
     assert.equal((await ask(page, { type: 'download', model, consent: true })).ok, true);
@@ -115,6 +117,12 @@ test('a decoder graph made for WebGPU writes on the WebGPU EP with its cache on 
     assert.equal(gpu.cache_in_runtime, true, 'the cache stays on the GPU');
     assert.equal(gpu.generated_tokens, 6);
     assert.equal(gpu.runtime_runs, 6, 'one run for the prompt, one per later token: the cache was reused');
+    // The same prompt again (Regenerate): its cache is cut to the shared prefix on the GPU, not re-read.
+    const again = await ask(page, request);
+    assert.equal(again.ok, true, JSON.stringify(again.error));
+    console.log(`again: ${again.reused_tokens} of ${again.prompt_tokens} prompt tokens reused`);
+    assert.ok(again.reused_tokens >= again.prompt_tokens - 1, `reused ${again.reused_tokens} of ${again.prompt_tokens}`);
+    assert.equal(again.text, gpu.text);
     // The same graph on WASM (the user's choice): the same greedy tokens.
     await use('wasm');
     const cpu = await ask(page, request);
