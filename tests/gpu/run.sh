@@ -28,4 +28,4 @@ page tjs_webgpu "$(mktemp -d)" "tjs_embed.html?device=webgpu" 150
 # graph), and Transformers.js on the same files on WebGPU.
 page scout_llm_auto "$(mktemp -d)" "scout_llm.html?backend=auto&placement=1" 240
 page tjs_llm_webgpu "$(mktemp -d)" "tjs_llm.html?device=webgpu" 240
-page scout_llm_wasm "$(mktemp -d)" "scout_llm.html?backend=wasm" 240
+[ "${LLM_WASM:-0}" = 1 ] && page scout_llm_wasm "$(mktemp -d)" "scout_llm.html?backend=wasm" 240
