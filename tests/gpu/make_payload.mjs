@@ -2,8 +2,9 @@
 /**
  * Assemble the folder the GPU pages are served from: a release build's engine (`/wasm/`, `/ort/`, `/models/`,
  * `/hardware.js`), the pages of this folder, the inputs (`/inputs.json`: the embedding benchmark's 64 windows of 128
- * word pieces and the four corpus pages closest to 2,000 words), and, for the peer, Transformers.js with the
- * onnxruntime-web it pins and the WebGPU graph in its model layout. The GPU machine has no network: everything the
+ * word pieces, the four corpus pages closest to 2,000 words, and the T2 benchmark's page text), SmolLM2-135M's GPU
+ * graph in the hub's layout (`/hub/`), and, for the peer, Transformers.js with the onnxruntime-web it pins and the
+ * WebGPU embedder graph in its model layout. Then `tests/gpu/pack.sh`. The GPU machine has no network: everything the
  * pages load is in this folder.
  *
  * usage: node tests/gpu/make_payload.mjs DIST OUT_DIR
