@@ -52,9 +52,9 @@ fn today() -> Date {
     }
 }
 
-/// Load `entry` (downloaded and verified) for an engine running on `ep`. Int8 graphs run on the WASM EP: their `MatMulInteger` has no WebGPU
-/// kernel, so WebGPU would run them on the CPU with copies in every layer. Graphs made for WebGPU (4-bit
-/// `MatMulNBits`) run there, with the cache on the GPU.
+/// Load `entry` (downloaded and verified) for an engine running on `ep`. Int8 graphs run on the WASM EP: their
+/// `MatMulInteger` has no WebGPU kernel, so WebGPU would run them on the CPU with copies in every layer. Graphs made
+/// for WebGPU (4-bit `MatMulNBits`) run there, with the cache on the GPU.
 pub async fn load(env: &Environment, ep: Ep, store: &IdbStore, entry: &ModelEntry) -> Result<Writer, ScoutError> {
     let mut steps: Vec<(String, f64)> = Vec::new();
     let mut last = PerfClock.now_ms();
