@@ -277,7 +277,9 @@ pub struct Recommendation {
 
 /// Recommend a tier from the hardware facts and the catalog's requirements: the largest verified local LLM this
 /// device meets the needs of, and, when a larger unverified one would also suit it, say so. Never downloads.
-pub fn recommend(hw: &HardwareProfile, catalog: &Catalog) -> Recommendation {
+/// `gpu_in_use`: the engine runs on WebGPU (a graph made for the GPU would otherwise run on WASM, far slower than
+/// the CPU graph: SmolLM2's 4-bit graph decodes 3–5 tokens/s there against 21–27 for its int8 one).
+pub fn recommend(hw: &HardwareProfile, catalog: &Catalog, gpu_in_use: bool) -> Recommendation {
     let mem = hw.device_memory_gb.unwrap_or(4.0);
     let cores = hw.hardware_concurrency.unwrap_or(1);
     let gpu = hw.webgpu.available && !hw.webgpu.is_fallback;
@@ -297,7 +299,7 @@ pub fn recommend(hw: &HardwareProfile, catalog: &Catalog) -> Recommendation {
     }
     let fits = |m: &&ModelEntry| {
         let r = &m.requires;
-        (!r.webgpu || gpu) && (!r.shader_f16 || f16) && r.min_memory_gb.is_none_or(|g| mem >= g)
+        (!r.webgpu || (gpu && gpu_in_use)) && (!r.shader_f16 || f16) && r.min_memory_gb.is_none_or(|g| mem >= g)
     };
     let mut llms: Vec<&ModelEntry> = catalog
         .models
@@ -360,35 +362,38 @@ mod recommend_tests {
             (mk(16.0, 8, true, false, true), "T2"),
         ];
         for (hw, tier) in cases {
-            let r = recommend(&hw, &Catalog::builtin());
+            let r = recommend(&hw, &Catalog::builtin(), true);
             assert_eq!(r.tier, tier, "{}", r.reason);
             assert_eq!(r.model.is_some(), tier == "T2");
             assert!(!r.reason.text.is_empty());
         }
         assert!(
-            recommend(&mk(8.0, 8, false, false, false), &Catalog::builtin())
+            recommend(&mk(8.0, 8, false, false, false), &Catalog::builtin(), false)
                 .reason
                 .text
                 .contains("no hardware GPU")
         );
         // A GPU with fp16 shaders and 8 GB: SmolLM2's GPU graph is the verified pick; Llama 3.2 1B is named as
         // suitable. Without a GPU, its int8 graph for WASM.
-        let r = recommend(&mk(8.0, 8, true, false, true), &Catalog::builtin());
+        let r = recommend(&mk(8.0, 8, true, false, true), &Catalog::builtin(), true);
         assert_eq!(r.model.as_deref(), Some("smollm2-135m-instruct-q4"));
         assert!(r.reason.text.contains("Llama 3.2 1B"), "{}", r.reason);
-        let r = recommend(&mk(8.0, 8, false, false, false), &Catalog::builtin());
+        let r = recommend(&mk(8.0, 8, false, false, false), &Catalog::builtin(), false);
         assert_eq!(r.model.as_deref(), Some("smollm2-135m-instruct-int8"));
-        let r = recommend(&mk(8.0, 8, true, false, true), &Catalog::builtin());
+        // A GPU the engine does not run on (WASM measured faster, or chosen): the CPU graph.
+        let r = recommend(&mk(8.0, 8, true, false, true), &Catalog::builtin(), false);
+        assert_eq!(r.model.as_deref(), Some("smollm2-135m-instruct-int8"));
+        let r = recommend(&mk(8.0, 8, true, false, true), &Catalog::builtin(), true);
         assert!(r.reason.text.contains("Llama 3.2 1B"), "{}", r.reason);
         // Without shader-f16 the q4f16 models are not suggested.
-        let r = recommend(&mk(8.0, 8, true, false, false), &Catalog::builtin());
+        let r = recommend(&mk(8.0, 8, true, false, false), &Catalog::builtin(), true);
         assert!(
             !r.reason.text.contains("Qwen") && !r.reason.text.contains("Llama"),
             "{}",
             r.reason
         );
         // 4 GB with f16: Qwen fits, Llama (8 GB) does not.
-        let r = recommend(&mk(4.0, 4, true, false, true), &Catalog::builtin());
+        let r = recommend(&mk(4.0, 4, true, false, true), &Catalog::builtin(), true);
         assert!(r.reason.text.contains("Qwen2.5 0.5B"), "{}", r.reason);
     }
 }

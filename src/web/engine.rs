@@ -208,7 +208,8 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
         Request::Status => {
             ensure_loaded(&mut st, &want).await;
             let mut reply = status(&st);
-            reply.recommendation = Some(crate::core::hardware::recommend(&hw, &catalog()));
+            let gpu_in_use = st.loaded.as_ref().is_some_and(|l| l.choice.ep == Ep::Webgpu);
+            reply.recommendation = Some(crate::core::hardware::recommend(&hw, &catalog(), gpu_in_use));
             reply.hardware = Some(hw);
             Ok(ReplyBody::Status(reply))
         }
