@@ -383,8 +383,6 @@ mod recommend_tests {
         // A GPU the engine does not run on (WASM measured faster, or chosen): the CPU graph.
         let r = recommend(&mk(8.0, 8, true, false, true), &Catalog::builtin(), false);
         assert_eq!(r.model.as_deref(), Some("smollm2-135m-instruct-int8"));
-        let r = recommend(&mk(8.0, 8, true, false, true), &Catalog::builtin(), true);
-        assert!(r.reason.text.contains("Llama 3.2 1B"), "{}", r.reason);
         // Without shader-f16 the q4f16 models are not suggested.
         let r = recommend(&mk(8.0, 8, true, false, false), &Catalog::builtin(), true);
         assert!(

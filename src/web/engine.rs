@@ -72,9 +72,9 @@ struct State {
     writer: Option<super::t2::Writer>,
     /// T2 jobs run so far: an idle unload scheduled after one drops the model only if no job came since.
     writer_uses: u64,
-    /// Why a writer's GPU failed in the middle of a job (device lost, out of memory): later writers of this
-    /// document run on WASM.
-    writer_gpu_error: Option<String>,
+    /// A writer's GPU failed in the middle of a job (device lost, out of memory): later writers of this document
+    /// run on WASM.
+    writer_gpu_failed: bool,
 }
 
 /// What the request's sender knows about the device and the user's backend preference.
@@ -613,7 +613,7 @@ fn after_writer_job<T>(st: &mut State, reply: Result<T, ScoutError>) -> Result<T
         return reply;
     }
     st.writer = None;
-    st.writer_gpu_error = Some(e.message.clone());
+    st.writer_gpu_failed = true;
     Err(ScoutError::new(
         e.code,
         format!(
@@ -640,7 +640,7 @@ async fn ensure_writer(st: &mut State, model: &str) -> Result<f64, ScoutError> {
         .cloned()
         .ok_or_else(|| ScoutError::new(ErrorCode::BadRequest, format!("{model} is not a text model")))?;
     let t = PerfClock.now_ms();
-    let ep = if st.writer_gpu_error.is_some() {
+    let ep = if st.writer_gpu_failed {
         Ep::Wasm
     } else {
         loaded.choice.ep

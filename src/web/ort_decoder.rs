@@ -226,9 +226,8 @@ impl DecoderBackend for OrtDecoder {
             return Ok(());
         }
         match &mut self.runner {
-            // In the runtime's heap, the prefix is copied there (Regenerate re-reads one token, not the prompt); a
-            // failed copy leaves no cache, which the trait allows.
-            // On the GPU, by a copy per head there.
+            // The prefix is copied where the cache lives, the runtime's heap or the GPU (Regenerate re-reads one
+            // token, not the prompt); a failed copy leaves no cache, which the trait allows.
             Runner::Bridge(kv) | Runner::Gpu(kv) if len > 0 => {
                 self.cached = if kv.keep_prefix(len as u32).is_ok() { len } else { 0 };
             }

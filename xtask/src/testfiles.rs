@@ -197,11 +197,7 @@ fn decoders() -> Result {
     let mut smollm2_files: Vec<(String, String)> = Vec::new();
     let mut repo = String::new();
     for id in SMOLLM2_CATALOG_IDS {
-        let entry = catalog
-            .models
-            .iter()
-            .find(|m| m.id == id)
-            .ok_or_else(|| format!("{id} is not in the catalog"))?;
+        let entry = catalog.get(id).ok_or_else(|| format!("{id} is not in the catalog"))?;
         repo = entry.repo.clone();
         for f in &entry.files {
             let file = (f.path.clone(), f.sha256.clone().unwrap_or_default());
