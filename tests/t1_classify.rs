@@ -10,6 +10,7 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::Instant;
 
+use scout::core::classify::content_type::{self, CUE_NAMES, Cues, FormModel};
 use scout::core::classify::tone::{self, SentenceEvidence, ToneParams};
 use scout::core::classify::{
     DEFAULT_SAMPLE, DescriptionAgg, KEYWORD_WEIGHT, LabelIndex, LabelSet, PageSample, SampleParams, ScoreParams,
@@ -198,6 +199,9 @@ fn zero_shot_eval_on_labelled_pages() {
                 });
                 tone_items.push((ev, gi));
                 embedding_only
+            } else if set == LabelSet::ContentType {
+                // Content type's embedding part: the exemplar vote.
+                content_type::exemplar_vote(&emb.sentence_vectors, &entry.descriptions)
             } else {
                 pollster::block_on(raw_scores(&mut e, &mut index, emb, &set, &set.score_params())).expect("scores")
             };
@@ -283,7 +287,7 @@ fn zero_shot_eval_on_labelled_pages() {
     println!("uncertain margin threshold in use: {UNCERTAIN_MARGIN}");
 
     // Floors slightly below the measured accuracy; the embedding classifier must beat the keyword baseline.
-    let floors = [0.85, 0.60, TONE_FLOOR];
+    let floors = [0.85, 0.88, TONE_FLOOR];
     for ((set, r), floor) in sets().iter().zip(&results).zip(floors) {
         assert!(r.emb_acc >= floor, "{}: {} < floor {floor}", set.key(), r.emb_acc);
     }
@@ -583,4 +587,224 @@ fn keyword_weight_sweep(set: &LabelSet, rows: &[Vec<f32>], gold: &[usize], items
             .collect();
         println!("    keyword weight {w}: acc {:.3}", accuracy(&alt, gold));
     }
+}
+
+/// One labelled page as the content-type model sees it.
+struct FormRow {
+    vote: Vec<f32>,
+    cues: Cues,
+    gold: usize,
+    written: bool,
+}
+
+fn form_rows(e: &mut Embedder<NativeEncoder>, index: &mut LabelIndex, items: &[Item]) -> Vec<FormRow> {
+    let set = LabelSet::ContentType;
+    let entry = pollster::block_on(index.get_or_embed(e, &set)).expect("labels").clone();
+    items
+        .iter()
+        .filter_map(|item| {
+            let g = item.content_type.as_deref()?;
+            let gold = entry
+                .labels
+                .iter()
+                .position(|l| l.id == g)
+                .unwrap_or_else(|| panic!("unknown label {g}"));
+            let (t, p) = item.passages();
+            let refs: Vec<&str> = p.iter().map(String::as_str).collect();
+            let s = PageSample::from_passages(&t, &refs, &DEFAULT_SAMPLE);
+            let emb = pollster::block_on(embed_page(e, &s)).expect("embed");
+            let body = if s.title.trim().is_empty() {
+                &emb.sentences[..]
+            } else {
+                emb.sentences.get(1..).unwrap_or(&[])
+            };
+            Some(FormRow {
+                vote: content_type::exemplar_vote(&emb.sentence_vectors, &entry.descriptions),
+                cues: content_type::cues(body),
+                gold,
+                written: item.source == "written",
+            })
+        })
+        .collect()
+}
+
+/// L2 penalty and gradient-descent schedule of the fit, chosen under leave-one-out on the first set only: 600 steps
+/// of 0.05 at λ 0.01 gave 0.772; 2,000 steps of 0.1 at λ 0.01 / 0.03 / 0.1 gave 0.750 / 0.739 / 0.739 (fitted
+/// further, the model learns the first set's pages).
+const FIT_LAMBDA: f64 = 0.01;
+const FIT_STEPS: usize = 600;
+const FIT_RATE: f64 = 0.05;
+
+/// Multinomial logistic regression of the gold label on the scaled vote (one shared weight) and the standardized
+/// cues (a weight per cue and label), by full-batch gradient descent from zero: deterministic.
+fn fit_form(rows: &[&FormRow], labels: &[String]) -> FormModel {
+    let nl = labels.len();
+    let nc = CUE_NAMES.len();
+    let n = rows.len().max(1) as f64;
+    let mut mean = vec![0.0f64; nc];
+    let mut sd = vec![0.0f64; nc];
+    for c in 0..nc {
+        let xs: Vec<f64> = rows.iter().filter_map(|r| r.cues.values[c]).map(f64::from).collect();
+        let m = xs.iter().sum::<f64>() / xs.len().max(1) as f64;
+        let v = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / xs.len().max(1) as f64;
+        mean[c] = m;
+        sd[c] = v.sqrt() + 1e-6;
+    }
+    let english: Vec<&&FormRow> = rows.iter().filter(|r| r.cues.english).collect();
+    let vote_mean: Vec<f32> = (0..nl)
+        .map(|l| english.iter().map(|r| r.vote[l]).sum::<f32>() / english.len().max(1) as f32)
+        .collect();
+    let z: Vec<Vec<f64>> = rows
+        .iter()
+        .map(|r| {
+            (0..nc)
+                .map(|c| r.cues.values[c].map_or(0.0, |x| (f64::from(x) - mean[c]) / sd[c]))
+                .collect()
+        })
+        .collect();
+    let votes: Vec<Vec<f64>> = rows
+        .iter()
+        .map(|r| {
+            let v = if r.cues.english { &r.vote } else { &vote_mean };
+            v.iter().map(|v| f64::from(*v / content_type::VOTE_SCALE)).collect()
+        })
+        .collect();
+    let (mut b, mut w, mut bias) = (0.0f64, vec![vec![0.0f64; nl]; nc], vec![0.0f64; nl]);
+    for _ in 0..FIT_STEPS {
+        let (mut gb, mut gw, mut gbias) = (0.0f64, vec![vec![0.0f64; nl]; nc], vec![0.0f64; nl]);
+        for ((r, zr), vr) in rows.iter().zip(&z).zip(&votes) {
+            let logits: Vec<f64> = (0..nl)
+                .map(|l| b * vr[l] + bias[l] + (0..nc).map(|c| w[c][l] * zr[c]).sum::<f64>())
+                .collect();
+            let top = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let exp: Vec<f64> = logits.iter().map(|x| (x - top).exp()).collect();
+            let sum: f64 = exp.iter().sum();
+            for l in 0..nl {
+                let g = (exp[l] / sum - f64::from(u8::from(l == r.gold))) / n;
+                gb += g * vr[l];
+                gbias[l] += g;
+                for c in 0..nc {
+                    gw[c][l] += g * zr[c];
+                }
+            }
+        }
+        b -= FIT_RATE * gb;
+        for l in 0..nl {
+            bias[l] -= FIT_RATE * (gbias[l] + FIT_LAMBDA * bias[l]);
+            for c in 0..nc {
+                w[c][l] -= FIT_RATE * (gw[c][l] + FIT_LAMBDA * w[c][l]);
+            }
+        }
+    }
+    // Four decimals: the file stays readable and the rounding moves no prediction of either set (checked by the test).
+    let r4 = |x: f64| ((x * 1e4).round() / 1e4) as f32;
+    FormModel {
+        labels: labels.to_vec(),
+        cues: CUE_NAMES.iter().map(|c| c.to_string()).collect(),
+        mean: mean.into_iter().map(r4).collect(),
+        sd: sd.into_iter().map(r4).collect(),
+        vote_scale: content_type::VOTE_SCALE,
+        vote_weight: r4(b),
+        vote_mean: vote_mean.into_iter().map(|v| r4(f64::from(v))).collect(),
+        weights: w.into_iter().map(|row| row.into_iter().map(r4).collect()).collect(),
+        bias: bias.into_iter().map(r4).collect(),
+    }
+}
+
+fn form_accuracy(model: &FormModel, labels: &[&str], rows: &[&FormRow]) -> f32 {
+    let ok = rows
+        .iter()
+        .filter(|r| argmax(&model.logits(labels, &r.vote, &r.cues)) == r.gold)
+        .count();
+    ok as f32 / rows.len().max(1) as f32
+}
+
+/// The content-type model on both labelled sets: fitted on the first (`CLASSIFY_FIT=1` rewrites
+/// src/core/classify/content_type_model.json), measured there under leave-one-out and on the unseen second set.
+#[test]
+fn content_type_model_on_both_sets() {
+    let mut e = minilm();
+    let mut index = LabelIndex::new();
+    let labels: Vec<String> = LabelSet::ContentType.labels().into_iter().map(|l| l.id).collect();
+    let ids: Vec<&str> = labels.iter().map(String::as_str).collect();
+    let first = form_rows(&mut e, &mut index, &load());
+    let unseen_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/t1/classify_unseen.json");
+    let unseen: EvalFile =
+        serde_json::from_str(&std::fs::read_to_string(unseen_path).expect("unseen set")).expect("json");
+    let second = form_rows(&mut e, &mut index, &unseen.items);
+    let first_refs: Vec<&FormRow> = first.iter().collect();
+    let second_refs: Vec<&FormRow> = second.iter().collect();
+
+    if std::env::var("CLASSIFY_FIT").is_ok() {
+        let m = fit_form(&first_refs, &labels);
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/core/classify/content_type_model.json");
+        let json = serde_json::json!({
+            "about": "Content-type model (src/core/classify/content_type.rs), fitted on tests/t1/classify_eval.json by \
+                      tests/t1_classify.rs with CLASSIFY_FIT=1. weights[cue][label].",
+            "labels": m.labels, "cues": m.cues, "mean": m.mean, "sd": m.sd, "vote_scale": m.vote_scale,
+            "vote_weight": m.vote_weight, "vote_mean": m.vote_mean, "weights": m.weights, "bias": m.bias,
+        });
+        std::fs::write(&path, serde_json::to_string_pretty(&json).expect("json") + "\n").expect("write model");
+        // This binary still holds the old file (include_str!): measure in a new run.
+        println!("wrote {}; run the test again to measure it", path.display());
+        return;
+    }
+    let shipped = content_type::model()
+        .expect("the shipped content-type model parses")
+        .clone();
+    assert_eq!(shipped.labels, labels, "the model's labels are the set's");
+
+    // Leave-one-out on the first set: each page predicted by a model fitted without it.
+    let loo_ok = (0..first.len())
+        .filter(|&i| {
+            let rest: Vec<&FormRow> = first
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, r)| r)
+                .collect();
+            let m = fit_form(&rest, &labels);
+            argmax(&m.logits(&ids, &first[i].vote, &first[i].cues)) == first[i].gold
+        })
+        .count();
+    let loo = loo_ok as f32 / first.len() as f32;
+    let fitted = form_accuracy(&shipped, &ids, &first_refs);
+    let unseen_acc = form_accuracy(&shipped, &ids, &second_refs);
+    let written: Vec<&FormRow> = second.iter().filter(|r| r.written).collect();
+    let pages: Vec<&FormRow> = second.iter().filter(|r| !r.written).collect();
+    let vote_only =
+        |rows: &[&FormRow]| rows.iter().filter(|r| argmax(&r.vote) == r.gold).count() as f32 / rows.len().max(1) as f32;
+    println!(
+        "content type model: first set ({} pages) fitted {fitted:.3}, leave-one-out {loo:.3} | unseen set ({} pages) \
+         {unseen_acc:.3} (written {:.3} of {}, corpus pages in six languages {:.3} of {}) | exemplar vote alone: \
+         first {:.3}, unseen {:.3}",
+        first.len(),
+        second.len(),
+        form_accuracy(&shipped, &ids, &written),
+        written.len(),
+        form_accuracy(&shipped, &ids, &pages),
+        pages.len(),
+        vote_only(&first_refs),
+        vote_only(&second_refs),
+    );
+    if std::env::var("CLASSIFY_VERBOSE").is_ok() {
+        for (r, set) in first
+            .iter()
+            .map(|r| (r, "first"))
+            .chain(second.iter().map(|r| (r, "unseen")))
+        {
+            let p = argmax(&shipped.logits(&ids, &r.vote, &r.cues));
+            if p != r.gold {
+                println!("    miss ({set}): gold {}, got {}", ids[r.gold], ids[p]);
+            }
+        }
+    }
+    // The shipped file is the fit of today's code and data (rounding included).
+    let refit = fit_form(&first_refs, &labels);
+    assert_eq!(
+        shipped, refit,
+        "content_type_model.json is stale: rerun with CLASSIFY_FIT=1"
+    );
+    assert!(loo >= 0.72, "content type under leave-one-out {loo}");
+    assert!(unseen_acc >= 0.78, "content type on the unseen set {unseen_acc}");
 }

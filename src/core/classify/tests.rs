@@ -139,7 +139,7 @@ fn built_in_sets_are_well_formed() {
     // Tone's descriptions are the sentence model's example sentences: more of them.
     for (set, min, max_desc) in [
         (LabelSet::Topic, 15, 5),
-        (LabelSet::ContentType, 10, 5),
+        (LabelSet::ContentType, 10, 13),
         (LabelSet::Tone, 4, 8),
     ] {
         let labels = set.labels();
