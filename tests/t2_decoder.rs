@@ -261,9 +261,10 @@ fn chat_templates_render_as_jinja2_renders_them() {
 }
 
 /// The load-time rewrite of the head (`core::generate::last_logits`) changes what is computed, not the result:
-/// on both real graphs (the tiny fp32 one and SmolLM2's int8 one, tied head), the rewritten file's logits for a
-/// 40-token prompt and then two cached steps equal the last row of the original file's, and the file is rewritten
-/// at all (a graph the rewrite did not recognise would silently lose the speed).
+/// on the real graphs (the tiny fp32 one, SmolLM2's int8 one with a tied head, and both decoders' fused 4-bit
+/// WebGPU graphs, whose head is a `MatMulNBits`), the rewritten file's logits for a 40-token prompt and then two
+/// cached steps equal the last row of the original file's, and the file is rewritten at all (a graph the rewrite
+/// did not recognise would silently lose the speed).
 #[test]
 fn the_head_rewrite_keeps_the_last_positions_logits() {
     use scout::core::generate::DecoderBackend;
@@ -271,7 +272,9 @@ fn the_head_rewrite_keeps_the_last_positions_logits() {
     use scout::native::NativeDecoder;
     for (repo, file) in [
         ("scout-test/tiny-llama", "onnx/model.onnx"),
+        ("scout-test/tiny-llama", "onnx/model_q4.onnx"),
         ("HuggingFaceTB/SmolLM2-135M-Instruct", "onnx/model_quantized.onnx"),
+        ("HuggingFaceTB/SmolLM2-135M-Instruct", "onnx/model_q4.onnx"),
     ] {
         let dir = hub(repo);
         let read = |f: &str| std::fs::read_to_string(dir.join(f)).expect("model file");
@@ -287,7 +290,7 @@ fn the_head_rewrite_keeps_the_last_positions_logits() {
         let edited = assemble(&bytes, &pieces);
         assert!(
             edited.len() > bytes.len() && edited.len() < bytes.len() + 1024,
-            "{repo}: only a few bytes added"
+            "{repo}/{file}: only a few bytes added"
         );
         let dylib = ort_dylib_path();
         let mut original = NativeDecoder::from_bytes(&dylib, &bytes, config.clone(), 1).expect("original");
@@ -300,7 +303,7 @@ fn the_head_rewrite_keeps_the_last_positions_logits() {
             let worst = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
             assert!(
                 worst <= 1e-4,
-                "{repo}: logits differ by {worst} after {} tokens",
+                "{repo}/{file}: logits differ by {worst} after {} tokens",
                 original.cached()
             );
         }

@@ -27,7 +27,22 @@ export async function createGpuKvSession(model, options, layers, kvHeads, headDi
     location[`present.${i}.value`] = 'gpu-buffer';
   }
   const session = await ort.InferenceSession.create(model, { ...options, preferredOutputLocation: location });
-  return new GpuKvSession(ort, session, layers, kvHeads, headDim);
+  const gpu = new GpuKvSession(ort, session, layers, kvHeads, headDim);
+  gpu.maxRunTokens = maxRunTokens(gpu.device());
+  return gpu;
+}
+
+/**
+ * The most new tokens one run may take on this device. onnxruntime-web 1.30's GroupQueryAttention prefill assumes
+ * subgroups of at least 16 lanes: on an adapter with smaller ones (Chromium's software adapter has 4) every run of 32
+ * or more new tokens gives wrong attention from the fifth query row on, while shorter runs and decode steps are
+ * right (measured with GroupQueryAttention alone; upstream: microsoft/onnxruntime#28520). There, and where the
+ * adapter does not say, a prompt goes in runs of 31 tokens.
+ * @param {any} device a GPUDevice, or null
+ */
+function maxRunTokens(device) {
+  const size = device && device.adapterInfo ? device.adapterInfo.subgroupMinSize : undefined;
+  return typeof size === 'number' && size >= 16 ? Infinity : 31;
 }
 
 export class GpuKvSession {
@@ -44,6 +59,8 @@ export class GpuKvSession {
     this.headDim = headDim;
     /** @type {any[]} `present.{i}.key`, `present.{i}.value` of the last run (GPU tensors); empty before the first */
     this.past = [];
+    /** See `maxRunTokens`. */
+    this.maxRunTokens = Infinity;
     /** Time in `session.run` (ms) and runs since the last `stats()`: what the loop around it costs is the rest. */
     this.runMs = 0;
     this.runs = 0;
@@ -55,6 +72,16 @@ export class GpuKvSession {
    * @returns {Promise<Float32Array>}
    */
   async run(ids, pastLen) {
+    if (ids.length <= this.maxRunTokens) return this.runOnce(ids, pastLen);
+    let logits = new Float32Array(0);
+    for (let at = 0; at < ids.length; at += this.maxRunTokens) {
+      logits = await this.runOnce(ids.subarray(at, Math.min(ids.length, at + this.maxRunTokens)), pastLen + at);
+    }
+    return logits;
+  }
+
+  /** One `session.run` of `ids` after `pastLen` cached positions. @param {BigInt64Array} ids @param {number} pastLen */
+  async runOnce(ids, pastLen) {
     const { ort } = this;
     const n = ids.length;
     if (pastLen > 0 && this.past.length === 0) throw new Error('no cache to continue from');

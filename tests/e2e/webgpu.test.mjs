@@ -116,7 +116,11 @@ test('a decoder graph made for WebGPU writes on the WebGPU EP with its cache on 
     assert.equal(gpu.gpu_error, null);
     assert.equal(gpu.cache_in_runtime, true, 'the cache stays on the GPU');
     assert.equal(gpu.generated_tokens, 6);
-    assert.equal(gpu.runtime_runs, 6, 'one run for the prompt, one per later token: the cache was reused');
+    // One run per later token: the cache was reused. The prompt is one run, or runs of 31 tokens on an adapter with
+    // subgroups under 16 lanes (this software adapter's are 4: src/web/gpu_kv.js, maxRunTokens), where longer runs
+    // of onnxruntime-web's GroupQueryAttention are wrong; the tokens below then also check that split.
+    const promptRuns = [1, Math.ceil(gpu.prompt_tokens / 31)];
+    assert.ok(promptRuns.includes(gpu.runtime_runs - 5), `${gpu.runtime_runs} runs for a ${gpu.prompt_tokens}-token prompt`);
     // The same prompt again (Regenerate): its cache is cut to the shared prefix on the GPU, not re-read.
     const again = await ask(page, request);
     assert.equal(again.ok, true, JSON.stringify(again.error));

@@ -1,7 +1,7 @@
 #!/bin/bash
 # On the GPU machine, from the folder make_payload.mjs wrote: open each page in headless Chromium with WebGPU and
 # wait for its result. Env: CHROME (the browser), CHFLAGS (its WebGPU flags: see the lab recipe in DEVELOPERS.md),
-# OUT (results), PORT. Pages: Scout's engine (auto: the measured choice, cold then again with the same profile;
+# OUT (results), PORT, PAGES (all, or llm for the writer's pages only). Pages: Scout's engine (auto: the measured choice, cold then again with the same profile;
 # forced WASM), then Transformers.js on the same graph (webgpu); then the same for the writer (T2).
 set -u
 H=$(cd "$(dirname "$0")" && pwd)
@@ -20,10 +20,12 @@ page() {  # page NAME PROFILE URLPATH TIMEOUT_S
   [ -f "$OUT/$name.json" ] && echo "[run] $name done in $((SECONDS - t0)) s" || { echo "[run] $name FAILED"; tail -5 "$OUT/chrome_$name.log"; }
 }
 P=$(mktemp -d)
+if [ "${PAGES:-all}" != llm ]; then  # PAGES=llm: the writer's pages only
 page scout_auto_first "$P" "scout_engine.html?backend=auto&phase=first" 200
 page scout_auto_again "$P" "scout_engine.html?backend=auto&phase=again" 90
 page scout_wasm "$(mktemp -d)" "scout_engine.html?backend=wasm&phase=first" 200
 page tjs_webgpu "$(mktemp -d)" "tjs_embed.html?device=webgpu" 150
+fi
 # The writer: SmolLM2-135M's GPU graph through Scout's engine (the measured backend choice, then WASM on the same
 # graph), and Transformers.js on the same files on WebGPU.
 page scout_llm_auto "$(mktemp -d)" "scout_llm.html?backend=auto&placement=1" 240

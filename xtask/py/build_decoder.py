@@ -10,28 +10,42 @@ to install on every developer's and CI's machine. This script writes the same gr
            built, then quantized with onnxruntime's `quantize_dynamic` (int8 weights, per tensor), as the reference
            build in shared/models was: writes onnx/model_quantized.onnx (and onnx/model.onnx with --fp32).
   tiny     a 2-layer decoder with random weights and the same tokenizer, inputs, outputs and KV layout (GQA
-           included), fp32, for fast tests of the decode loop: writes onnx/model.onnx.
+           included), fp32, for fast tests of the decode loop: writes onnx/model.onnx (and, with --q4,
+           onnx/model_q4.onnx for the WebGPU runner's test).
 
 Graph contract (that of the optimum export; Transformers.js and Scout's decode loop rely on it):
   inputs   input_ids int64 [batch, seq]; attention_mask int64 [batch, past+seq]; position_ids int64 [batch, seq];
            past_key_values.{i}.key / .value float32 [batch, kv_heads, past, head_dim] (past may be 0)
   outputs  logits float32 [batch, seq, vocab] (every position); present.{i}.key / .value [batch, kv_heads, past+seq,
            head_dim]
-Opset 17, standard ai.onnx ops only: those of the optimum export less IsNaN, plus Sub; no contrib ops. RoPE reads
-precomputed cos/sin tables at position_ids. Checked: onnxruntime-web 1.30 (WASM) runs both models with the same
-greedy ids as native onnxruntime.
+model.onnx and model_quantized.onnx: opset 17, standard ai.onnx ops only: those of the optimum export less IsNaN, plus
+Sub; no contrib ops. RoPE reads precomputed cos/sin tables at position_ids. Checked: onnxruntime-web 1.30 (WASM) runs
+both models with the same greedy ids as native onnxruntime.
 
 Both modes are byte-for-byte deterministic for the pinned tool versions (onnx 1.23.2, onnxruntime 1.32.0,
 numpy 2.4.6, protobuf 7.36.2, ml_dtypes 0.6.0) on x86-64 (the cos/sin tables come from onnxruntime's CPU kernels,
 see rope_tables).
 
-  --q4     also writes onnx/model_q4.onnx, the graph for WebGPU: every linear layer and the tied head as 4-bit
-           `MatMulNBits` (com.microsoft; blocks of 32 along the input, symmetric, one fp32 scale per block) of the
-           fp32 weights, the embedding table kept fp32 (a Gather of int8 or fp16 data needs 8-bit or f16 shader
-           support that many GPUs lack). No `MatMulInteger` / `DynamicQuantizeLinear`, which have no WebGPU kernel.
+  --q4     also writes onnx/model_q4.onnx, the graph for WebGPU: the same contract and weights in 11 nodes a layer
+           instead of about 64 (338 for SmolLM2 instead of 1,918). onnxruntime-web's WebGPU EP pays a kernel dispatch
+           per node, and at one token a run the dispatches, not the arithmetic, set a step's time (the unfused
+           graph: ~20 us a node, 38-45 ms a token on an H100). The nodes are onnxruntime's fused contrib ops, the set
+           onnxruntime-genai builds its WebGPU Llama models with, each with a WebGPU and a CPU (WASM) kernel in
+           onnxruntime-web 1.30: SimplifiedLayerNormalization and SkipSimplifiedLayerNormalization (RMSNorm, with
+           the residual add), GroupQueryAttention (Q|K|V packed in one input, RoPE from cos/sin tables, the cache
+           appended, causal softmax attention), SiLU as Sigmoid and Mul, and every linear layer and the tied head as
+           4-bit `MatMulNBits` (com.microsoft; blocks of 32 along the input, symmetric, one fp32 scale per block) of
+           the fp32 weights. The embedding table stays fp32 (a Gather of int8 or fp16 data needs 8-bit or f16 shader
+           support that many GPUs lack); no `MatMulInteger` / `DynamicQuantizeLinear`, which have no WebGPU kernel.
+           GroupQueryAttention takes the positions from attention_mask's row sums, not from position_ids (an input
+           still, unread): a row's tokens must come first (no left padding), and a run of several tokens after a past
+           needs batch 1, as Scout's runs are.
+           tests/py/check_fused_decoder.py checks it on onnxruntime and onnxruntime-web; against the unfused graph
+           of the same 4-bit weights (this script before the fusion) it gave the same greedy ids for a 187-token
+           prompt and 32 steps, logits within 1.5e-4.
 
 usage: build_decoder.py smollm2 GGUF OUTDIR [--fp32] [--q4]
-       build_decoder.py tiny GGUF OUTDIR      (GGUF gives the tokenizer; no weights are read from it)
+       build_decoder.py tiny GGUF OUTDIR [--q4]   (GGUF gives the tokenizer; no weights are read from it)
 """
 
 import json
@@ -297,18 +311,49 @@ class _Graph:
         return self.init(name, np.array(values, dtype))
 
     def op(self, scope: str, op_type: str, inputs: list, **attrs) -> str:
+        return self.multi(scope, op_type, inputs, [None], **attrs)[0]
+
+    def multi(self, scope: str, op_type: str, inputs: list, outputs: list, **attrs) -> list:
+        """An op with several outputs: None makes one named `{node}_output_{j}`, "" leaves an optional one out, a
+        string is a graph output's name (part of the contract)."""
         key = f"{scope}/{op_type}"
         n = self._counts.get(key, 0)
         self._counts[key] = n + 1
         name = key if n == 0 else f"{key}_{n}"
-        output = f"{name}_output_0"
-        self.nodes.append(helper.make_node(op_type, inputs, [output], name=name, **attrs))
-        return output
+        outputs = [f"{name}_output_{j}" if o is None else o for j, o in enumerate(outputs)]
+        self.nodes.append(helper.make_node(op_type, inputs, outputs, name=name, **attrs))
+        return outputs
 
     def named(self, scope: str, op_type: str, inputs: list, output: str, **attrs) -> str:
         """An op whose output is a graph output (its name is part of the contract)."""
         self.nodes.append(helper.make_node(op_type, inputs, [output], name=f"{scope}/{op_type}", **attrs))
         return output
+
+
+def graph_io(dims: Dims) -> tuple:
+    """The graph's inputs and outputs, in the export's order: the contract of the module docstring."""
+    inputs = [
+        helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch_size", "sequence_length"]),
+        helper.make_tensor_value_info(
+            "attention_mask", TensorProto.INT64, ["batch_size", "past_sequence_length + sequence_length"]
+        ),
+        helper.make_tensor_value_info("position_ids", TensorProto.INT64, ["batch_size", "sequence_length"]),
+    ]
+    outputs = [
+        helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch_size", "sequence_length", dims.vocab])
+    ]
+    kv_dims = ["batch_size", dims.kv_heads, "past_sequence_length", dims.head_dim]
+    present_dims = ["batch_size", dims.kv_heads, "past_sequence_length + sequence_length", dims.head_dim]
+    for i in range(dims.layers):
+        inputs += [
+            helper.make_tensor_value_info(f"past_key_values.{i}.{kind}", TensorProto.FLOAT, kv_dims)
+            for kind in ("key", "value")
+        ]
+        outputs += [
+            helper.make_tensor_value_info(f"present.{i}.{kind}", TensorProto.FLOAT, present_dims)
+            for kind in ("key", "value")
+        ]
+    return inputs, outputs
 
 
 def build_graph(dims: Dims, weights: dict) -> onnx.ModelProto:
@@ -389,28 +434,10 @@ def build_graph(dims: Dims, weights: dict) -> onnx.ModelProto:
         expanded = g.op(scope, "Expand", [g.op(scope, "Unsqueeze", [x, c["axis2"]]), c["rep_shape"]])
         return g.op(scope, "Reshape", [expanded, c["heads_shape"]])
 
-    inputs = [
-        helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch_size", "sequence_length"]),
-        helper.make_tensor_value_info(
-            "attention_mask", TensorProto.INT64, ["batch_size", "past_sequence_length + sequence_length"]
-        ),
-        helper.make_tensor_value_info("position_ids", TensorProto.INT64, ["batch_size", "sequence_length"]),
-    ]
-    outputs = [
-        helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch_size", "sequence_length", dims.vocab])
-    ]
-    kv_dims = ["batch_size", dims.kv_heads, "past_sequence_length", dims.head_dim]
-    present_dims = ["batch_size", dims.kv_heads, "past_sequence_length + sequence_length", dims.head_dim]
     for i in range(dims.layers):
         p, s = f"model.layers.{i}.", f"/model/layers.{i}"
         sa = s + "/self_attn"
         past_k, past_v = f"past_key_values.{i}.key", f"past_key_values.{i}.value"
-        inputs += [helper.make_tensor_value_info(n, TensorProto.FLOAT, kv_dims) for n in (past_k, past_v)]
-        outputs += [
-            helper.make_tensor_value_info(n, TensorProto.FLOAT, present_dims)
-            for n in (f"present.{i}.key", f"present.{i}.value")
-        ]
-
         x = rms_norm(s + "/input_layernorm", hidden, p + "input_layernorm.weight")
         q = linear(sa + "/q_proj", x, p + "self_attn.q_proj.weight")
         k = linear(sa + "/k_proj", x, p + "self_attn.k_proj.weight")
@@ -441,7 +468,7 @@ def build_graph(dims: Dims, weights: dict) -> onnx.ModelProto:
     # Tied lm_head: logits = x . E^T against the embedding table itself (stored once).
     g.named("/lm_head", "MatMul", [x, g.op("/lm_head", "Transpose", [embed], perm=[1, 0])], "logits")
 
-    graph = helper.make_graph(g.nodes, "main_graph", inputs, outputs, g.inits)
+    graph = helper.make_graph(g.nodes, "main_graph", *graph_io(dims), g.inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="scout-build-decoder")
     model.ir_version = 8  # as the optimum export; onnxruntime-web 1.30 reads it
     onnx.checker.check_model(model, full_check=True)
@@ -591,7 +618,7 @@ def _write(path: str, data: bytes) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# The WebGPU graph: 4-bit MatMulNBits weights.
+# The WebGPU graph: fused contrib ops, 4-bit MatMulNBits weights.
 
 Q4_BLOCK = 32
 
@@ -609,61 +636,93 @@ def quantize_q4(w_t: np.ndarray) -> tuple:
     return np.ascontiguousarray(packed), scale.reshape(n * (k // Q4_BLOCK)).astype(np.float32)
 
 
-def to_q4(model: onnx.ModelProto) -> onnx.ModelProto:
-    """A copy of the fp32 graph whose MatMuls by a weight (the linear layers' [in, out] initializers and the head's
-    Transpose of the embedding) are MatMulNBits; everything else is unchanged."""
-    q = onnx.ModelProto()
-    q.CopyFrom(model)
-    g = q.graph
-    inits = {i.name: i for i in g.initializer}
-    producer = {o: n for n in g.node for o in n.output}
-    nodes, new_inits, used_as_weight = [], [], set()
-    for n in g.node:
-        if n.op_type == "Transpose" and n.name == "/lm_head/Transpose":
-            continue  # the head below reads the table's rows directly
-        if n.op_type != "MatMul":
-            nodes.append(n)
-            continue
-        a, b = n.input
-        if b in inits:
-            w_t = numpy_helper.to_array(inits[b]).T  # stored [in, out]
-            name = b[: -len("_t")] if b.endswith("_t") else b
-            used_as_weight.add(b)
-        elif b in producer and producer[b].name == "/lm_head/Transpose":
-            w_t = numpy_helper.to_array(inits[producer[b].input[0]])  # the embedding [vocab, hidden] is W^T
-            name = "lm_head.weight"
-        else:
-            nodes.append(n)
-            continue
+def build_q4_graph(dims: Dims, weights: dict) -> onnx.ModelProto:
+    """The --q4 graph (see the module docstring): `build_graph`'s contract and computation in onnxruntime's fused
+    contrib ops, with 4-bit weights."""
+    g = _Graph()
+    ms = "com.microsoft"
+    eps = dims.rms_norm_eps
+
+    def linear(scope: str, x: str, name: str, w_t: np.ndarray, output: str = "") -> str:
+        # `w_t` is [N, K] (HF's [out, in]); rows quantize independently, so packing Q|K|V along N changes no bit.
         packed, scales = quantize_q4(w_t)
-        new_inits += [numpy_helper.from_array(packed, name + "_q4"), numpy_helper.from_array(scales, name + "_scales")]
-        nodes.append(
-            helper.make_node(
-                "MatMulNBits",
-                [a, name + "_q4", name + "_scales"],
-                list(n.output),
-                name=n.name.replace("MatMul", "MatMulNBits"),
-                domain="com.microsoft",
-                K=w_t.shape[1],
-                N=w_t.shape[0],
-                bits=4,
-                block_size=Q4_BLOCK,
-            )
-        )
-    kept = [i for i in g.initializer if i.name not in used_as_weight]
-    del g.node[:]
-    g.node.extend(nodes)
-    del g.initializer[:]
-    g.initializer.extend(kept + new_inits)
-    q.opset_import.append(helper.make_opsetid("com.microsoft", 1))
-    return q
+        inputs = [x, g.init(name + "_q4", packed), g.init(name + "_scales", scales)]
+        attrs = {"domain": ms, "K": w_t.shape[1], "N": w_t.shape[0], "bits": 4, "block_size": Q4_BLOCK}
+        if output:
+            return g.named(scope, "MatMulNBits", inputs, output, **attrs)
+        return g.op(scope, "MatMulNBits", inputs, **attrs)
+
+    def skip_norm(scope: str, x: str, residual: str, weight_name: str, keep_sum: bool = True) -> list:
+        # RMSNorm of x + residual; output 3 is that sum, the next residual.
+        w = g.init(weight_name, weights[weight_name])
+        outputs = [None, "", "", None] if keep_sum else [None]
+        outputs = g.multi(scope, "SkipSimplifiedLayerNormalization", [x, residual, w], outputs, domain=ms, epsilon=eps)
+        return [o for o in outputs if o]
+
+    # The embedding table stays fp32 (see the module docstring); the head reads its own 4-bit copy.
+    embed = weights["model.embed_tokens.weight"]
+    hidden = g.op("/model/embed_tokens", "Gather", [g.init("model.embed_tokens.weight", embed), "input_ids"])
+
+    # GroupQueryAttention's view of the cache, computed once for every layer: seqlens_k = tokens per row - 1 (the
+    # position of the last one) and total_sequence_length = the mask's length. The kernel takes a row's keys to be its
+    # first seqlens_k + 1 and derives the rotary positions from them: position_ids for an unpadded row.
+    s = "/model/attn_mask"
+    one = g.const("const_one_int", 1, np.int64)
+    count = g.op(s, "ReduceSum", ["attention_mask", g.const("const_axis_1", [1], np.int64)], keepdims=0)
+    seqlens_k = g.op(s, "Cast", [g.op(s, "Sub", [count, one])], to=TensorProto.INT32)
+    total = g.op(s, "Cast", [g.op(s, "Shape", ["attention_mask"], start=1, end=2)], to=TensorProto.INT32)
+
+    # GQA rotates the halves as HF's rotate_half does (rotary_interleaved=0; smollm2_weights un-permutes GGUF's q/k),
+    # reading cos/sin [max_positions, head_dim / 2]: the first half of rope_tables' columns (the second repeats it).
+    cos, sin = (np.ascontiguousarray(t[:, : dims.head_dim // 2]) for t in rope_tables(dims))
+    cos_cache, sin_cache = g.init("model.rotary_emb.cos_cache", cos), g.init("model.rotary_emb.sin_cache", sin)
+
+    gqa = {"num_heads": dims.heads, "kv_num_heads": dims.kv_heads, "do_rotary": 1, "rotary_interleaved": 0}
+    residual, delta = hidden, None  # the residual stream, and what the last block adds to it
+    for i in range(dims.layers):
+        p, s = f"model.layers.{i}.", f"/model/layers.{i}"
+        sa = s + "/self_attn"
+        if delta is None:
+            w = g.init(p + "input_layernorm.weight", weights[p + "input_layernorm.weight"])
+            # An ai.onnx-domain name that onnxruntime registers (opset 1), as onnxruntime-genai's exports use it.
+            x = g.op(s + "/input_layernorm", "SimplifiedLayerNormalization", [hidden, w], axis=-1, epsilon=eps)
+        else:
+            x, residual = skip_norm(s + "/input_layernorm", delta, residual, p + "input_layernorm.weight")
+        qkv = np.concatenate([weights[p + f"self_attn.{n}_proj.weight"] for n in "qkv"], axis=0)
+        qkv = linear(sa + "/qkv_proj", x, p + "self_attn.qkv_proj.weight", qkv)
+        # Packed Q|K|V as the query, key and value left out; the presents come out [batch, kv_heads, total, head_dim]
+        # (past and present are separate buffers: the runner feeds presents back as pasts). scale: 1/sqrt(head_dim).
+        past, present = ([f"{kind}.{i}.key", f"{kind}.{i}.value"] for kind in ("past_key_values", "present"))
+        inputs = [qkv, "", "", *past, seqlens_k, total, cos_cache, sin_cache]
+        attn = g.multi(sa, "GroupQueryAttention", inputs, [None, *present], domain=ms, **gqa)[0]
+        delta = linear(sa + "/o_proj", attn, p + "self_attn.o_proj.weight", weights[p + "self_attn.o_proj.weight"])
+
+        x, residual = skip_norm(s + "/post_attention_layernorm", delta, residual, p + "post_attention_layernorm.weight")
+        gate = linear(s + "/mlp/gate_proj", x, p + "mlp.gate_proj.weight", weights[p + "mlp.gate_proj.weight"])
+        up = linear(s + "/mlp/up_proj", x, p + "mlp.up_proj.weight", weights[p + "mlp.up_proj.weight"])
+        act = g.op(s + "/mlp/act_fn", "Mul", [gate, g.op(s + "/mlp/act_fn", "Sigmoid", [gate])])  # SiLU
+        mlp = g.op(s + "/mlp", "Mul", [act, up])
+        delta = linear(s + "/mlp/down_proj", mlp, p + "mlp.down_proj.weight", weights[p + "mlp.down_proj.weight"])
+
+    (x,) = skip_norm("/model/norm", delta, residual, "model.norm.weight", keep_sum=False)
+    # Tied lm_head: the embedding [vocab, hidden] is its W^T. One MatMulNBits makes `logits`, the head that Scout's
+    # load-time rewrite (src/core/generate/last_logits.rs) slices to the last position.
+    linear("/lm_head", x, "lm_head.weight", embed, output="logits")
+
+    graph = helper.make_graph(g.nodes, "main_graph", *graph_io(dims), g.inits)
+    opsets = [helper.make_opsetid("", 17), helper.make_opsetid(ms, 1)]
+    model = helper.make_model(graph, opset_imports=opsets, producer_name="scout-build-decoder")
+    model.ir_version = 8
+    # No onnx.checker: it knows no schema for SimplifiedLayerNormalization in the ai.onnx domain (onnxruntime
+    # registers that one itself). tests/py/check_fused_decoder.py runs the graph instead.
+    return model
 
 
 def main() -> None:
     args = sys.argv[1:]
     keep_fp32, q4 = "--fp32" in args, "--q4" in args
     args = [a for a in args if a not in ("--fp32", "--q4")]
-    if len(args) != 3 or args[0] not in ("smollm2", "tiny") or ((keep_fp32 or q4) and args[0] != "smollm2"):
+    if len(args) != 3 or args[0] not in ("smollm2", "tiny") or (keep_fp32 and args[0] != "smollm2"):
         sys.exit(__doc__)
     mode, gguf_path, out = args
     gguf = Gguf(gguf_path)
@@ -673,20 +732,19 @@ def main() -> None:
     else:
         dims = tiny_dims(gguf)
         weights = tiny_weights(dims)
-    model = build_graph(dims, weights)
-    del weights
 
     os.makedirs(os.path.join(out, "onnx"), exist_ok=True)
     for name, data in hub_files(gguf.meta, dims).items():
         _write(os.path.join(out, name), data)
+    if q4:
+        _write(os.path.join(out, "onnx", "model_q4.onnx"), build_q4_graph(dims, weights).SerializeToString())
+    model = build_graph(dims, weights)
+    del weights
     if mode == "tiny":
         _write(os.path.join(out, "onnx", "model.onnx"), model.SerializeToString())
         print(f"tiny decoder ({dims}) -> {out}")
         return
 
-    if q4:
-        q4_path = os.path.join(out, "onnx", "model_q4.onnx")
-        _write(q4_path, to_q4(model).SerializeToString())
     target = os.path.join(out, "onnx", "model_quantized.onnx")
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = os.path.join(tmp, "model.onnx")

