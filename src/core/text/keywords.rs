@@ -172,6 +172,24 @@ const GENERIC: &[&str] = &[
     "since",
 ];
 
+/// Words of photo and agency credits ("Getty Images", "Reuters/AFP", "iStock"): a credit line names who took a
+/// picture, never what the page is about.
+const CREDITS: &[&str] = &[
+    "image",
+    "images",
+    "photo",
+    "photos",
+    "getty",
+    "reuters",
+    "afp",
+    "shutterstock",
+    "istock",
+    "istockphoto",
+    "alamy",
+    "moodboard",
+    "copyright",
+];
+
 struct Tok {
     start: usize,
     end: usize,
@@ -224,7 +242,10 @@ fn tokenize(text: &str) -> Vec<Option<Tok>> {
                     .find(|suffix| raw.len() > suffix.len() && raw.ends_with(*suffix))
                     .map_or(end, |suffix| end - suffix.len());
                 let letters = norm.chars().filter(|c| c.is_alphabetic()).count();
-                let content = letters >= 2 && !is_stopword(&norm) && !GENERIC.contains(&norm.as_str());
+                let content = letters >= 2
+                    && !is_stopword(&norm)
+                    && !GENERIC.contains(&norm.as_str())
+                    && !CREDITS.contains(&norm.as_str());
                 let capitalized_mid_sentence =
                     raw.chars().next().is_some_and(char::is_uppercase) && !sentence_initial(text, start);
                 out.push(Some(Tok {
