@@ -20,8 +20,9 @@ pub use template::{ChatMessage, ChatTemplate, Date};
 /// Session settings every decoder gets, on every runtime. `session.disable_quant_qdq` lets constant folding
 /// dequantize constant weights once at load instead of at every call: an int8 export with a tied head
 /// dequantizes the whole embedding table (SmolLM2: 28 M values) before each step's head, 26 of 75 ms per step
-/// on native ONNX Runtime (one thread, 900 cached tokens). The values are the same, so the logits are too. It
-/// also turns off the fusions of static QDQ graphs, which the exports Scout reads do not use.
+/// on native ONNX Runtime (one thread, 900 cached tokens). It also turns off ONNX Runtime's quantization fusions,
+/// which changes the int8 graph's logits a little (natively, the first greedy token of a 924-token prompt changed;
+/// int8 output is not token-exact across runtimes or prompt chunkings anyway).
 pub const DECODER_SESSION_CONFIG: [(&str, &str); 1] = [("session.disable_quant_qdq", "1")];
 
 /// A causal language model that keeps its key/value cache between calls. The cache holds [`Self::cached`] tokens;
