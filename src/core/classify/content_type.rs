@@ -43,19 +43,13 @@ pub const CUE_NAMES: [&str; 18] = [
     "steps",
 ];
 
-/// Cues that read English words; missing on pages in other languages.
-const ENGLISH_CUES: [&str; 10] = [
-    "said",
-    "days",
-    "i",
-    "we",
-    "you",
-    "imperative",
-    "forum",
-    "review",
-    "opinion",
-    "steps",
-];
+/// Whether a cue reads English words (missing on pages in other languages); the others read script-neutral marks.
+fn reads_english(cue: &str) -> bool {
+    !matches!(
+        cue,
+        "question" | "quote" | "dialogue" | "digits" | "units" | "price" | "code" | "citation"
+    )
+}
 
 /// One page's cue values; `None` where the cue does not apply (English word cues on other languages).
 #[derive(Debug, Clone, PartialEq)]
@@ -331,8 +325,10 @@ pub fn cues(sentences: &[String]) -> Cues {
     let text = sentences.join(" ");
     let english = detect_language(&text).is_none_or(|g| g.code == "en");
     if !english {
-        for name in ENGLISH_CUES {
-            values[index_of(name)] = None;
+        for (value, name) in values.iter_mut().zip(CUE_NAMES) {
+            if reads_english(name) {
+                *value = None;
+            }
         }
     }
     Cues { values, english }
