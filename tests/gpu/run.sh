@@ -32,5 +32,8 @@ page scout_llm_auto "$(mktemp -d)" "scout_llm.html?backend=auto&placement=1" 240
 # The GPU graph's decode step part by part, onnxruntime-web alone (an archive older than the page has no .html).
 [ -f "$H/www/ort_llm_loop.html" ] || sed 's/scout_llm/ort_llm_loop/' "$H/www/scout_llm.html" > "$H/www/ort_llm_loop.html"
 page ort_llm_loop "$(mktemp -d)" "ort_llm_loop.html?steps=32" 200
+# And the same graph from a static cache (ort_llm_static.js), against the dynamic one.
+[ -f "$H/www/ort_llm_static.html" ] || sed 's/scout_llm/ort_llm_static/' "$H/www/scout_llm.html" > "$H/www/ort_llm_static.html"
+page ort_llm_static "$(mktemp -d)" "ort_llm_static.html?steps=64" 150
 page tjs_llm_webgpu "$(mktemp -d)" "tjs_llm.html?device=webgpu" 240
 [ "${LLM_WASM:-0}" = 1 ] && page scout_llm_wasm "$(mktemp -d)" "scout_llm.html?backend=wasm" 240
