@@ -187,21 +187,21 @@ fn code_marks(s: &str) -> usize {
 /// Citation marks: `[12]`, `[3, 14]`, "et al", "Fig. 2", "Figure 3", "Table 2", "p < 0.05", "(Smith, 2019)".
 fn citation_marks(s: &str, words: &[String]) -> usize {
     let mut n = 0;
-    let bytes: Vec<char> = s.chars().collect();
+    let chars: Vec<char> = s.chars().collect();
     let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == '[' {
+    while i < chars.len() {
+        if chars[i] == '[' {
             let mut j = i + 1;
-            while j < bytes.len() && (bytes[j].is_ascii_digit() || matches!(bytes[j], ',' | ' ' | '–' | '-')) {
+            while j < chars.len() && (chars[j].is_ascii_digit() || matches!(chars[j], ',' | ' ' | '–' | '-')) {
                 j += 1;
             }
-            if j < bytes.len() && bytes[j] == ']' && j > i + 1 && bytes[i + 1].is_ascii_digit() {
+            if j < chars.len() && chars[j] == ']' && j > i + 1 && chars[i + 1].is_ascii_digit() {
                 n += 1;
             }
         }
-        if bytes[i] == '(' {
+        if chars[i] == '(' {
             // "(Name, 2019)" / "(Name et al. 2019)": a capitalized word, then a year before the closing parenthesis.
-            let inner: String = bytes[i + 1..].iter().take_while(|c| **c != ')').collect();
+            let inner: String = chars[i + 1..].iter().take_while(|c| **c != ')').collect();
             let year = inner.trim_end().rsplit([' ', ',']).next().unwrap_or("");
             if inner.chars().next().is_some_and(char::is_uppercase)
                 && year.len() == 4
@@ -228,7 +228,6 @@ fn citation_marks(s: &str, words: &[String]) -> usize {
 /// Cue values of a page from its sentences (the title excluded): rates per sentence, or per word for pronouns
 /// (× 20) and digits (× 10), the scales the model was fitted at.
 pub fn cues(sentences: &[String]) -> Cues {
-    let mut values = [Some(0.0f32); CUE_NAMES.len()];
     let ns = sentences.len().max(1) as f32;
     let mut counts = [0.0f32; CUE_NAMES.len()];
     let mut word_total = 0usize;
@@ -314,23 +313,13 @@ pub fn cues(sentences: &[String]) -> Cues {
         add("citation", citation_marks(s, &words) as f32);
     }
     let nw = word_total.max(1) as f32;
-    for (i, name) in CUE_NAMES.iter().enumerate() {
-        let per_word = matches!(*name, "i" | "we" | "you");
-        values[i] = Some(match *name {
-            _ if per_word => counts[i] / nw * 20.0,
-            "digits" => counts[i] / nw * 10.0,
-            _ => counts[i] / ns,
-        });
-    }
-    let text = sentences.join(" ");
-    let english = detect_language(&text).is_none_or(|g| g.code == "en");
-    if !english {
-        for (value, name) in values.iter_mut().zip(CUE_NAMES) {
-            if reads_english(name) {
-                *value = None;
-            }
-        }
-    }
+    let english = detect_language(&sentences.join(" ")).is_none_or(|g| g.code == "en");
+    let values = std::array::from_fn(|i| match CUE_NAMES[i] {
+        name if !english && reads_english(name) => None,
+        "i" | "we" | "you" => Some(counts[i] / nw * 20.0),
+        "digits" => Some(counts[i] / nw * 10.0),
+        _ => Some(counts[i] / ns),
+    });
     Cues { values, english }
 }
 
@@ -348,7 +337,7 @@ pub fn exemplar_vote(sentence_vectors: &[Vec<f32>], exemplars: &[Vec<Vec<f32>>])
                 .map(|v| {
                     examples
                         .iter()
-                        .map(|e| e.iter().zip(v).map(|(a, b)| a * b).sum::<f32>())
+                        .map(|e| super::score::dot(e, v))
                         .fold(f32::NEG_INFINITY, f32::max)
                 })
                 .sum();

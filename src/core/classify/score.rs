@@ -34,7 +34,8 @@ pub const DIFFUSE_PARAMS: ScoreParams = ScoreParams {
     centroid_weight: 0.5,
 };
 
-fn dot(a: &[f32], b: &[f32]) -> f32 {
+/// Dot product; the cosine of two L2-normalized embeddings.
+pub(super) fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 

@@ -158,10 +158,7 @@ fn mean_cosine(v: &[f32], examples: &[Vec<f32>]) -> f32 {
     if examples.is_empty() || v.is_empty() {
         return 0.0;
     }
-    let sum: f32 = examples
-        .iter()
-        .map(|e| e.iter().zip(v).map(|(a, b)| a * b).sum::<f32>())
-        .sum();
+    let sum: f32 = examples.iter().map(|e| super::score::dot(e, v)).sum();
     sum / examples.len() as f32
 }
 
