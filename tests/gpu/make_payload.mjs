@@ -31,7 +31,7 @@ const copy = (/** @type {string} */ from, /** @type {string} */ to) => {
 
 // The engine, as the offscreen document loads it.
 for (const part of ['wasm', 'ort', 'models', 'hardware.js']) copy(path.join(dist, part), path.join(www, part));
-for (const f of ['scout_engine.js', 'tjs_embed.js', 'scout_llm.js', 'tjs_llm.js', 'ort_llm_loop.js', 'ort_llm_static.js', 'serve.py', 'run.sh']) copy(path.join(ROOT, 'tests/gpu', f), path.join(out, f === 'serve.py' || f === 'run.sh' ? f : `www/${f}`));
+for (const f of ['scout_engine.js', 'tjs_embed.js', 'scout_llm.js', 'tjs_llm.js', 'ort_direct.js', 'ort_llm_loop.js', 'ort_llm_static.js', 'serve.py', 'run.sh']) copy(path.join(ROOT, 'tests/gpu', f), path.join(out, f === 'serve.py' || f === 'run.sh' ? f : `www/${f}`));
 for (const page of ['scout_engine', 'tjs_embed', 'scout_llm', 'tjs_llm', 'ort_llm_loop', 'ort_llm_static']) {
   fs.writeFileSync(path.join(www, `${page}.html`), `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="/${page}.js"></script>\n`);
 }

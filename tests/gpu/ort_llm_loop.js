@@ -7,43 +7,21 @@
  * and the same steps without any read-back (the runtime's pace when nothing waits for the GPU). Token ids are fixed
  * (the timing does not depend on them). Query: `name`, `steps` (default 32). POSTs to `/result?name=NAME`.
  */
+import { dynamicFeeds, fixedPrompt, loadDecoder, presentsOnGpu, send } from '/ort_direct.js';
+
 const q = new URLSearchParams(location.search);
 const name = q.get('name') || 'ort_llm_loop';
 const steps = Number(q.get('steps') || 32);
 /** @type {Record<string, any>} */
 const out = { name, steps };
 
-/** @param {string} src */
-const script = (src) =>
-  new Promise((resolve, reject) => {
-    const s = document.createElement('script');
-    s.src = src;
-    s.onload = resolve;
-    s.onerror = reject;
-    document.head.appendChild(s);
-  });
-
 const median = (/** @type {number[]} */ xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 try {
-  await script('/ort/ort.webgpu.min.js');
-  const ort = /** @type {any} */ (globalThis).ort;
-  ort.env.wasm.wasmPaths = `${location.origin}/ort/`;
-  ort.env.wasm.numThreads = 4;
-  const base = '/hub/HuggingFaceTB/SmolLM2-135M-Instruct';
-  const config = await (await fetch(`${base}/config.json`)).json();
-  const layers = config.num_hidden_layers;
-  const kvHeads = config.num_key_value_heads;
-  const headDim = config.head_dim || config.hidden_size / config.num_attention_heads;
-  const bytes = new Uint8Array(await (await fetch(`${base}/onnx/model_q4.onnx`)).arrayBuffer());
-  /** @type {Record<string, string>} */
-  const location_ = { logits: 'gpu-buffer' };
-  for (let i = 0; i < layers; i++) {
-    location_[`present.${i}.key`] = 'gpu-buffer';
-    location_[`present.${i}.value`] = 'gpu-buffer';
-  }
+  const d = await loadDecoder();
+  const { ort, bytes, layers } = d;
   let t = performance.now();
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['webgpu'], preferredOutputLocation: location_ });
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['webgpu'], preferredOutputLocation: presentsOnGpu(layers, 'gpu-buffer') });
   out.session_ms = performance.now() - t;
   out.adapter = ort.env.webgpu.device && ort.env.webgpu.device.adapterInfo
     ? { subgroupMinSize: ort.env.webgpu.device.adapterInfo.subgroupMinSize, vendor: ort.env.webgpu.device.adapterInfo.vendor }
@@ -52,28 +30,9 @@ try {
   /** @type {any[]} */
   let past = [];
   let cached = 0;
-  /** @param {number[]} ids */
-  const feeds = (ids) => {
-    const n = ids.length;
-    const total = cached + n;
-    /** @type {Record<string, any>} */
-    const f = {
-      input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, n]),
-      attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
-      position_ids: new ort.Tensor('int64', BigInt64Array.from({ length: n }, (_, i) => BigInt(cached + i)), [1, n]),
-    };
-    for (let i = 0; i < layers; i++) {
-      for (const [j, kind] of [[0, 'key'], [1, 'value']]) {
-        f[`past_key_values.${i}.${kind}`] = past.length
-          ? past[2 * i + /** @type {number} */ (j)]
-          : new ort.Tensor('float32', new Float32Array(0), [1, kvHeads, 0, headDim]);
-      }
-    }
-    return f;
-  };
   /** One run; returns [ms until run() returned, ms of the read-back (0 when not read)]. @param {number[]} ids @param {boolean} read */
   const step = async (ids, read) => {
-    const f = feeds(ids);
+    const f = dynamicFeeds(d, ids, cached, past);
     const t0 = performance.now();
     const o = await session.run(f);
     const t1 = performance.now();
@@ -90,7 +49,7 @@ try {
     o.logits.dispose();
     return [t1 - t0, readMs];
   };
-  const prompt = Array.from({ length: 924 }, (_, i) => 100 + ((i * 7919) % 40000));
+  const prompt = fixedPrompt(924);
   const runs = [];
   for (let r = 0; r < 3; r++) {
     for (const p of past) p.dispose();
@@ -121,10 +80,8 @@ try {
     fetch('/log', { method: 'POST', body: `[${name}] ${JSON.stringify(runs[runs.length - 1])}` });
   }
   out.runs = runs;
-  await fetch(`/result?name=${encodeURIComponent(name)}`, { method: 'POST', body: JSON.stringify(out) });
-  document.title = 'done';
+  await send(name, out, 'done');
 } catch (e) {
   out.error = String(e && /** @type {any} */ (e).stack || e);
-  await fetch(`/result?name=${encodeURIComponent(name)}`, { method: 'POST', body: JSON.stringify(out) });
-  document.title = 'failed';
+  await send(name, out, 'failed');
 }

@@ -13,6 +13,8 @@
  * dimension too (which capture needs for the Shape feeding total_sequence_length) fails session creation with a
  * ShapeInferenceError. Query: `name`, `steps` (64), `max` (1024), `prompt` (924), `ref` (reference runs, 2), `capture`.
  */
+import { dynamicFeeds, fixedPrompt, loadDecoder, presentsOnGpu, send } from '/ort_direct.js';
+
 const q = new URLSearchParams(location.search);
 const name = q.get('name') || 'ort_llm_static';
 const steps = Number(q.get('steps') || 64);
@@ -21,16 +23,6 @@ const MAX = Number(q.get('max') || 1024);
 const out = { name, steps, max: MAX };
 const log = (/** @type {string} */ line) => fetch('/log', { method: 'POST', body: `[${name}] ${line}` });
 
-/** @param {string} src */
-const script = (src) =>
-  new Promise((resolve, reject) => {
-    const s = document.createElement('script');
-    s.src = src;
-    s.onload = resolve;
-    s.onerror = reject;
-    document.head.appendChild(s);
-  });
-
 const argmax = (/** @type {Float32Array} */ a) => {
   let best = 0;
   for (let i = 1; i < a.length; i++) if (a[i] > a[best]) best = i;
@@ -38,24 +30,12 @@ const argmax = (/** @type {Float32Array} */ a) => {
 };
 
 try {
-  await script('/ort/ort.webgpu.min.js');
-  const ort = /** @type {any} */ (globalThis).ort;
-  ort.env.wasm.wasmPaths = `${location.origin}/ort/`;
-  ort.env.wasm.numThreads = 4;
-  const base = '/hub/HuggingFaceTB/SmolLM2-135M-Instruct';
-  const config = await (await fetch(`${base}/config.json`)).json();
-  const layers = config.num_hidden_layers;
-  const kvHeads = config.num_key_value_heads;
-  const headDim = config.head_dim || config.hidden_size / config.num_attention_heads;
-  const vocab = config.vocab_size;
-  const bytes = new Uint8Array(await (await fetch(`${base}/onnx/model_q4.onnx`)).arrayBuffer());
-  const prompt = Array.from({ length: Number(q.get('prompt') || 924) }, (_, i) => 100 + ((i * 7919) % 40000));
+  const d = await loadDecoder();
+  const { ort, bytes, layers, kvHeads, headDim, vocab } = d;
+  const prompt = fixedPrompt(Number(q.get('prompt') || 924));
 
   // --- The reference: dynamic cache, presents fed back as pasts (what Scout's gpu_kv.js does today).
-  /** @type {Record<string, string>} */
-  const loc = { logits: 'cpu' };
-  for (let i = 0; i < layers; i++) loc[`present.${i}.key`] = loc[`present.${i}.value`] = 'gpu-buffer';
-  const dyn = await ort.InferenceSession.create(bytes, { executionProviders: ['webgpu'], preferredOutputLocation: loc });
+  const dyn = await ort.InferenceSession.create(bytes, { executionProviders: ['webgpu'], preferredOutputLocation: presentsOnGpu(layers, 'cpu') });
   const device = ort.env.webgpu.device;
   const reference = async () => {
     /** @type {any[]} */ let past = [];
@@ -65,23 +45,12 @@ try {
     let t0 = 0;
     for (let s = 0; s <= steps; s++) {
       const input = s === 0 ? prompt : [next];
-      const total = cached + input.length;
-      /** @type {Record<string, any>} */
-      const f = {
-        input_ids: new ort.Tensor('int64', BigInt64Array.from(input, BigInt), [1, input.length]),
-        attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
-        position_ids: new ort.Tensor('int64', BigInt64Array.from(input, (_, i) => BigInt(cached + i)), [1, input.length]),
-      };
-      for (let i = 0; i < layers; i++) {
-        for (const [j, kind] of [[0, 'key'], [1, 'value']]) {
-          f[`past_key_values.${i}.${kind}`] = past.length ? past[2 * i + /** @type {number} */ (j)] : new ort.Tensor('float32', new Float32Array(0), [1, kvHeads, 0, headDim]);
-        }
-      }
+      const f = dynamicFeeds(d, input, cached, past);
       const o = await dyn.run(f);
       for (const p of past) p.dispose();
       past = [];
       for (let i = 0; i < layers; i++) past.push(o[`present.${i}.key`], o[`present.${i}.value`]);
-      cached = total;
+      cached += input.length;
       const logits = /** @type {Float32Array} */ (o.logits.data);
       next = argmax(logits.subarray(logits.length - vocab));
       ids.push(next);
@@ -194,10 +163,8 @@ try {
   const ref = out.reference.length ? out.reference[0].ids : [];
   out.agree = out.static.map((/** @type {any} */ c) => (c.ids ? c.ids.filter((/** @type {number} */ x, /** @type {number} */ i) => x === ref[i]).length : 0));
   log(`static: ${out.static.map((/** @type {any} */ r) => (r.tps ? r.tps.toFixed(1) : r.error)).join(', ')} tok/s; agree ${out.agree} of ${steps + 1}`);
-  await fetch(`/result?name=${encodeURIComponent(name)}`, { method: 'POST', body: JSON.stringify(out) });
-  document.title = 'done';
+  await send(name, out, 'done');
 } catch (e) {
   out.error = String(e && /** @type {any} */ (e).stack || e);
-  await fetch(`/result?name=${encodeURIComponent(name)}`, { method: 'POST', body: JSON.stringify(out) });
-  document.title = 'failed';
+  await send(name, out, 'failed');
 }
