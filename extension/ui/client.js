@@ -3,6 +3,7 @@
 import { PROTOCOL_VERSION } from '../protocol.js';
 import { storedSettings } from '../settings.js';
 import { t } from './i18n.js';
+import { loadQuick, quickSummary } from './quick.js';
 
 /** @param {object} msg @returns {Promise<any>} */
 export async function ask(msg) {
@@ -15,10 +16,12 @@ export async function ask(msg) {
 
 /**
  * A progressive summary: one page capture, `onPreview` with the quick no-model reply (if it comes before the full
- * one), then the full reply. Over a port to the service worker (see `summarizeOnPort` in sw.js).
- * @param {object} msg a `summarize` message @param {(reply: any) => void} onPreview @returns {Promise<any>}
+ * one), then the full reply. Over a port to the service worker (see `summarizeOnPort` in sw.js), which sends the
+ * captured page first: the quick reply is computed here (ui/quick.js), not in the engine's document.
+ * @param {{options?: object}} msg a `summarize` message @param {(reply: any) => void} onPreview @returns {Promise<any>}
  */
 export function askProgressive(msg, onPreview) {
+  loadQuick().catch(() => undefined); // compiles while the page is captured; a failure only costs the preview
   return new Promise((resolve) => {
     let settled = false;
     const finish = (/** @type {any} */ reply) => {
@@ -34,7 +37,11 @@ export function askProgressive(msg, onPreview) {
       return;
     }
     port.onMessage.addListener((/** @type {any} */ m) => {
-      if (m && m.phase === 'preview' && !settled) onPreview(m.reply);
+      if (m && m.phase === 'page') {
+        quickSummary(m.page, msg.options).then((reply) => {
+          if (!settled && reply && reply.ok) onPreview(reply);
+        }, () => undefined);
+      }
       if (m && m.phase === 'final') {
         finish(m.reply);
         port.disconnect();
