@@ -120,13 +120,15 @@ pub fn device_key(hw: &HardwareProfile) -> String {
     )
 }
 
+/// Whether a measurement can change the choice: only an automatic one on a device with a WebGPU adapter.
+pub fn uses_probe(hw: &HardwareProfile, pref: BackendPreference) -> bool {
+    pref == BackendPreference::Auto && hw.webgpu.available
+}
+
 /// Whether to measure before choosing: automatic choice, a hardware WebGPU adapter (a software one is known to be
 /// far slower), and no measurement for this device yet.
 pub fn should_probe(hw: &HardwareProfile, pref: BackendPreference, probe: Option<&BackendProbe>) -> bool {
-    pref == BackendPreference::Auto
-        && hw.webgpu.available
-        && !hw.webgpu.is_fallback
-        && probe.is_none_or(|p| p.device != device_key(hw))
+    uses_probe(hw, pref) && !hw.webgpu.is_fallback && probe.is_none_or(|p| p.device != device_key(hw))
 }
 
 /// Pick the execution provider: the user's choice; else the measured faster one on this device; else by the
@@ -218,6 +220,39 @@ mod tests {
             assert_eq!(c.threads, *threads, "case {i}");
             assert!(!c.reason.text.is_empty());
         }
+    }
+
+    #[test]
+    fn where_a_measurement_is_not_used_the_choice_ignores_it() {
+        // The engine skips reading the stored measurement where `uses_probe` is false: the choice must not need it.
+        use BackendPreference::*;
+        for device in [
+            hw(false, false, 8, true),
+            hw(true, true, 2, true),
+            hw(true, false, 8, true),
+        ] {
+            for pref in [Auto, Wasm, Webgpu] {
+                let probe = BackendProbe {
+                    device: device_key(&device),
+                    wasm_ms: 40.0,
+                    webgpu_ms: Some(10.0),
+                    webgpu_error: None,
+                };
+                let (with, without) = (
+                    choose_backend(&device, pref, Some(&probe)),
+                    choose_backend(&device, pref, None),
+                );
+                if uses_probe(&device, pref) {
+                    assert!(pref == Auto && device.webgpu.available);
+                } else {
+                    assert_eq!((with.ep, with.reason.text), (without.ep, without.reason.text));
+                }
+            }
+        }
+        assert!(
+            uses_probe(&hw(true, true, 2, true), Auto),
+            "a software adapter the user measured counts"
+        );
     }
 
     #[test]

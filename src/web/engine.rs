@@ -24,7 +24,7 @@ use crate::core::error::{ErrorCode, ScoutError};
 use crate::core::fair_lock::FairLock;
 use crate::core::hardware::{
     BackendChoice, BackendPreference, BackendProbe, Ep, HardwareProfile, PROBE_STORE_KEY, PROBE_TEXTS, choose_backend,
-    should_probe,
+    should_probe, uses_probe,
 };
 use crate::core::history;
 use crate::core::phrase::Phrase;
@@ -207,6 +207,8 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
         }
         Request::Status => {
             ensure_loaded(&mut st, &want).await;
+            // Shown in the options even where it does not decide (a forced backend, no adapter).
+            stored_probe(&mut st).await;
             let mut reply = status(&st);
             let gpu_in_use = st.loaded.as_ref().is_some_and(|l| l.choice.ep == Ep::Webgpu);
             reply.recommendation = Some(crate::core::hardware::recommend(&hw, &catalog(), gpu_in_use));
@@ -709,7 +711,10 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
         return;
     };
     let mut phases = Phases::new(t);
-    let stored = stored_probe(st).await;
+    // The stored measurement can only change an automatic choice on a device with a WebGPU adapter; elsewhere it is
+    // not read first, and the database (which the request needs next) opens beside the runtime's start.
+    let probe_matters = uses_probe(&want.hw, want.pref);
+    let stored = if probe_matters { stored_probe(st).await } else { None };
     phases.end("stored measurement");
     // The runtime bundle is fixed once loaded; the service worker recreates the document when the preference changes.
     let measure =
@@ -722,10 +727,17 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
     let result = async {
         // The WebGPU bundle also runs the WASM EP: a measurement needs it.
         let bundle = if measure { Ep::Webgpu } else { choice.ep };
-        let env = init_runtime(&config.ort_base, bundle, choice.threads).await?;
+        let open_store = async {
+            if !probe_matters {
+                let _ = shared_store().await;
+            }
+        };
+        let (env, ()) =
+            futures_util::future::join(init_runtime(&config.ort_base, bundle, choice.threads), open_store).await;
+        let env = env?;
         phases.end("runtime script");
         // Creating the session and the warm-up run hold the document's only thread for most of a second: let the
-        // requests that need no model (the no-model preview, a stored result) that arrived meanwhile go first.
+        // requests that need no model (a stored result) that arrived meanwhile go first.
         super::js::yield_to_event_loop().await;
         if measure {
             let (probe, wasm, webgpu) = measure_backends(&env, &config, &want.hw).await?;
