@@ -45,9 +45,10 @@ async function summarize(refresh = false) {
  * nothing), with its age and a Refresh button.
  */
 async function showStored() {
+  // Counted before any wait: a click during one must win over this lookup's (older) answer.
+  const before = started;
   const tabId = await targetTabId();
   if (tabId === undefined) return;
-  const before = started;
   const r = await ask({ type: 'summarize', tabId, options: options(), storedOnly: true });
   if (!r.ok || started !== before) return; // nothing stored, or the user already asked for a new summary
   renderReply($('result'), r);
