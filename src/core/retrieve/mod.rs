@@ -233,7 +233,7 @@ pub async fn ask<B: EncoderBackend>(
     if index.is_empty() || !has_words(question) {
         return Ok(rank(index, &[], question, opts));
     }
-    let q = embedder.embed(&[question]).await?;
+    let q = embedder.embed_queries(&[question]).await?;
     let v = q
         .into_iter()
         .next()
