@@ -6,6 +6,7 @@ import { Chat } from './ui/chat.js';
 import { summarizeAll } from './ui/t2.js';
 import { errorText, fmtPercent, labelName, localize, t } from './ui/i18n.js';
 import { writerAndNotice, writerFor } from './ui/t3.js';
+import { RequestType } from './protocol.js';
 
 localize();
 
@@ -122,6 +123,9 @@ window.addEventListener('pagehide', async () => {
   if (!input.value) input.value = (await storedSettings()).custom_labels || '';
   input.addEventListener('change', () => patchSettings({ custom_labels: input.value.trim() }));
 })();
+// As the popup does: read the page and start the engine while the panel opens (a job from the context menu shares
+// that capture).
+targetTabId().then((tabId) => ask({ type: RequestType.PREPARE, tabId }));
 takePendingJob();
 openChat();
 chatWriter();

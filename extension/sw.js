@@ -137,9 +137,9 @@ async function toEngine(request) {
 }
 
 /**
- * Pages captured ahead of a request, by tab: the popup asks for one as it opens (`prepare`), so the capture runs
- * before the engine's start takes the CPU (on two cores it made a capture take ~1.2 s instead of ~0.2 s), and the
- * popup's first request uses it. The only state this worker keeps: each is used once, for the same URL, within
+ * Pages captured ahead of a request, by tab: the popup and the side panel ask for one as they open (`prepare`), so
+ * the capture runs before the engine's start takes the CPU (on two cores it made a capture take ~1.2 s instead of
+ * ~0.2 s), and the first request for the tab uses it. The only state this worker keeps: each is used once, for the same URL, within
  * PREPARED_MS; a stopped worker loses them, which costs one capture.
  * @type {Map<number, {url: string | undefined, at: number, result: Promise<{page?: any, error?: any}>}>}
  */
@@ -147,7 +147,7 @@ const prepared = new Map();
 const PREPARED_MS = 60_000;
 
 /**
- * Capture the tab's page now for the popup's first request, then start the engine (which that request would).
+ * Capture the tab's page now for the first request that needs it, then start the engine (which that request would).
  * @param {any} tabId
  */
 async function prepare(tabId) {
