@@ -155,9 +155,11 @@ async function prepare(tabId) {
     const tab = await chrome.tabs.get(tabId).catch(() => null);
     for (const [id, p] of prepared) if (id === tabId || Date.now() - p.at >= PREPARED_MS) prepared.delete(id);
     if (tab) {
-      const result = capture(tabId, false);
-      prepared.set(tabId, { url: tab.url || tab.pendingUrl, at: Date.now(), result });
-      await result;
+      const ahead = { url: tab.url || tab.pendingUrl, at: Date.now(), result: capture(tabId, false) };
+      prepared.set(tabId, ahead);
+      // A page that could not be read is not kept: access may be granted before the request comes (a context-menu
+      // click grants it), and that request must then read the page itself.
+      if ((await ahead.result).error && prepared.get(tabId) === ahead) prepared.delete(tabId);
     }
   }
   return toEngine({ type: RequestType.STATUS });
