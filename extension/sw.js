@@ -139,8 +139,8 @@ async function toEngine(request) {
 /**
  * Pages captured ahead of a request, by tab: the popup and the side panel ask for one as they open (`prepare`), so
  * the capture runs before the engine's start takes the CPU (on two cores it made a capture take ~1.2 s instead of
- * ~0.2 s), and the first request for the tab uses it. The only state this worker keeps: each is used once, for the same URL, within
- * PREPARED_MS; a stopped worker loses them, which costs one capture.
+ * ~0.2 s), and the first request for the tab uses it. The only state this worker keeps: each is used once, for the
+ * same URL, within PREPARED_MS; a stopped worker loses them, which costs one capture.
  * @type {Map<number, {url: string | undefined, at: number, result: Promise<{page?: any, error?: any}>}>}
  */
 const prepared = new Map();
@@ -209,9 +209,9 @@ const enginePage = (page) => ({ url: page.url, title: page.title, html: page.htm
 
 /**
  * The engine request that summarizes a captured page.
- * @param {{options?: object, tier?: string, refresh?: boolean, storedOnly?: boolean}} msg @param {any} page @param {boolean} preview
+ * @param {{options?: object, tier?: string, refresh?: boolean, storedOnly?: boolean}} msg @param {any} page
  */
-async function summarizeRequest(msg, page, preview) {
+async function summarizeRequest(msg, page) {
   return {
     // Only a stored result (the popup, as it opens): computes nothing.
     stored_only: msg.storedOnly === true,
@@ -221,19 +221,17 @@ async function summarizeRequest(msg, page, preview) {
     // The user can turn the model off in the options ("no model" = T0 only).
     tier: msg.tier || (await settings()).tier,
     refresh: !!msg.refresh,
-    // A quick no-model answer shown while the full one is computed (the engine answers it without waiting).
-    preview,
   };
 }
 
 /**
- * @param {{tabId: number, options?: object, tier?: string, refresh?: boolean, selectionOnly?: boolean, preview?: boolean, storedOnly?: boolean}} msg
+ * @param {{tabId: number, options?: object, tier?: string, refresh?: boolean, selectionOnly?: boolean, storedOnly?: boolean}} msg
  */
 async function summarize(msg) {
   if (typeof msg.tabId !== 'number') return failDetail(ErrorCode.BAD_REQUEST, 'summarize needs a tabId');
   const { page, error } = await capture(msg.tabId, !!msg.selectionOnly);
   if (error) return error;
-  return toEngine(await summarizeRequest(msg, page, msg.preview === true));
+  return toEngine(await summarizeRequest(msg, page));
 }
 
 /**
@@ -251,7 +249,7 @@ async function summarizeOnPort(port, msg) {
   const { page, error } = await capture(msg.tabId, !!msg.selectionOnly);
   if (error) return post('final', error);
   send({ phase: 'page', page: enginePage(page) });
-  post('final', await toEngine(await summarizeRequest(msg, page, false)));
+  post('final', await toEngine(await summarizeRequest(msg, page)));
 }
 
 /**

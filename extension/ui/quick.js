@@ -27,6 +27,6 @@ export function loadQuick() {
  */
 export async function quickSummary(page, options) {
   const m = await loadQuick();
-  const envelope = { v: PROTOCOL_VERSION, request: { type: 'summarize', page, options: options || {}, tier: 't0', preview: true } };
+  const envelope = { v: PROTOCOL_VERSION, request: { type: 'summarize', page, options: options || {} } };
   return JSON.parse(await m.preview(JSON.stringify(envelope)));
 }

@@ -91,10 +91,6 @@ pub enum Request {
         /// Recompute even if a stored result exists.
         #[serde(default)]
         refresh: bool,
-        /// A quick first answer shown while the full one is computed: always the no-model tier (T0), answered
-        /// without waiting for the engine (which may be loading the model), not recorded in history.
-        #[serde(default)]
-        preview: bool,
         /// Only a stored result, computing nothing (answered at once, without waiting for the engine): what the
         /// popup shows when it opens. `not_stored` when there is none.
         #[serde(default)]

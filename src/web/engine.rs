@@ -131,17 +131,6 @@ pub async fn handle(envelope_json: String) -> String {
                 Request::Summarize {
                     page,
                     options,
-                    refresh,
-                    preview: true,
-                    ..
-                },
-            ..
-        }) => Reply::from_result(preview_summary(&page, &options, refresh, request_store().await).await),
-        Ok(Envelope {
-            request:
-                Request::Summarize {
-                    page,
-                    options,
                     stored_only: true,
                     ..
                 },
@@ -566,17 +555,15 @@ async fn shared_store() -> Result<Rc<IdbStore>, ScoutError> {
 
 /// The no-model summary of a captured page where it is asked for: the popup and the side panel run their own
 /// instance of this module for it (no `configure`, no runtime, no store), so the quick answer never waits for the
-/// engine's document, whose only thread creating a model session holds for most of a second on a cold start.
-/// Takes a `summarize` envelope; always resolves to a `{ok,...}` reply.
+/// engine's document, whose only thread creating a model session holds for most of a second on a cold start. Not
+/// recorded in history. Takes a `summarize` envelope; always resolves to a `{ok,...}` reply.
 #[wasm_bindgen]
 pub async fn preview(envelope_json: String) -> String {
     let reply = match parse_envelope(&envelope_json) {
         Ok(Envelope {
             request: Request::Summarize { page, options, .. },
             ..
-        }) => Reply::from_result(
-            preview_summary(&page, &options, true, RequestStore::Memory(MemoryStore::default())).await,
-        ),
+        }) => Reply::from_result(preview_summary(&page, &options).await),
         Ok(_) => Reply::err(ScoutError::new(
             ErrorCode::BadRequest,
             "preview takes a summarize request",
@@ -586,14 +573,11 @@ pub async fn preview(envelope_json: String) -> String {
     reply.to_json()
 }
 
-/// The no-model summary, answered at once: it takes the engine's lock for nothing, so it is not held up by a
-/// model that is loading or a long job that is running.
 async fn preview_summary(
     page: &crate::core::protocol::PageContent,
     options: &crate::core::text::SummaryOptions,
-    refresh: bool,
-    store: RequestStore,
 ) -> Result<ReplyBody, ScoutError> {
+    let store = MemoryStore::default();
     let ctx = SummarizeContext::<OrtEncoder, _, _> {
         embedder: None,
         embedder_error: None,
@@ -603,7 +587,7 @@ async fn preview_summary(
         wall_ms: js_sys::Date::now(),
         cancelled: &|| false,
     };
-    let reply = summarize(ctx, page, options, crate::core::protocol::TierRequest::T0, refresh).await?;
+    let reply = summarize(ctx, page, options, crate::core::protocol::TierRequest::T0, true).await?;
     Ok(ReplyBody::Summary(reply))
 }
 
