@@ -65,7 +65,16 @@ def repack_nbits(blocks, rows, cols):
     packed = (vals[:, :, 0::2] | (vals[:, :, 1::2] << 4)).astype(np.uint8)
     return packed, blocks['d'].astype(np.float32).reshape(-1)
 
-def build(cfg, t):
+def dequantize(blocks, rows, cols):
+    """Q4_0 [rows * cols/32] blocks -> float32 [cols, rows] (MatMul's weight layout)."""
+    qs = blocks['qs'].reshape(rows, cols // 32, 16)
+    vals = np.concatenate([qs & 15, qs >> 4], axis=2).astype(np.float32) - 8
+    w = vals * blocks['d'].astype(np.float32).reshape(rows, cols // 32, 1)
+    return np.ascontiguousarray(w.reshape(rows, cols).T)
+
+def build(cfg, t, dense=False):
+    """The graph; `dense`: its matrices as float MatMul (to be quantized again for WASM), returning the names of
+    those nodes too."""
     H, NL, NH, FF = cfg['H'], cfg['NL'], cfg['NH'], cfg['FF']
     hd = H // NH
     nodes, inits = [], []
@@ -100,16 +109,21 @@ def build(cfg, t):
     te = node('Gather', [init('type', t['emb.type'].reshape(cfg['TVS'], H)), 'token_type_ids'], axis=0)
     x = node('Add', [node('Add', [x, pe]), te])
     x = node('LayerNormalization', [x, init('eln.w', t['emb.ln.w']), init('eln.b', t['emb.ln.b'])], axis=-1, epsilon=cfg['eps'])
-    # attention bias from the mask: [B,1,1,T], 0 where attended, -1e4... use a large negative
+    # attention bias from the mask: [B,1,1,T], 0 where attended, -1e9 where not
     m = node('Cast', ['attention_mask'], to=TensorProto.FLOAT)
     m = node('Unsqueeze', [m, const('ax12', np.array([1, 2], np.int64))])
     bias = node('Mul', [node('Sub', [const('onef', np.array(1, np.float32)), m]), const('neg', np.array(-1e9, np.float32))])
     heads = const('heads', np.array([0, 0, NH, hd], np.int64))
     back = const('back', np.array([0, 0, H], np.int64))
+    linear_nodes = []
     def linear(xin, wname, bname, nout, nin):
-        packed, scales = repack_nbits(t[wname], nout, nin)
-        y = node('MatMulNBits', [xin, init(wname + '.q', packed), init(wname + '.s', scales)], domain='com.microsoft',
-                 K=nin, N=nout, bits=4, block_size=32)
+        if dense:
+            y = node('MatMul', [xin, init(wname + '.f', dequantize(t[wname], nout, nin))])
+            linear_nodes.append(nodes[-1].name)
+        else:
+            packed, scales = repack_nbits(t[wname], nout, nin)
+            y = node('MatMulNBits', [xin, init(wname + '.q', packed), init(wname + '.s', scales)],
+                     domain='com.microsoft', K=nin, N=nout, bits=4, block_size=32)
         return node('Add', [y, init(bname, t[bname])])
     for l in range(NL):
         p = f'l{l}.'
@@ -132,7 +146,7 @@ def build(cfg, t):
     graph = helper.make_graph(nodes, 'multilingual-e5-small', ins, out, inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 18), helper.make_opsetid('com.microsoft', 1)])
     model.ir_version = 9
-    return model
+    return (model, linear_nodes) if dense else model
 
 def tokenizer_json(cfg, pieces, scores, norm):
     """The model's Unigram tokenizer for the `tokenizers` library: the file's pieces and scores (ids = positions), its
@@ -169,35 +183,13 @@ def tokenizer_json(cfg, pieces, scores, norm):
                   'vocab': [[p, float(s)] for p, s in zip(pieces, scores)]},
     }
 
-def wasm_graph(model_path, out_path):
+def wasm_graph(cfg, t, out_path):
     """The graph for onnxruntime-web's WASM runtime, whose MatMulNBits is slow (a 23-token text: 304 ms against 55 ms,
     one thread): each 4-bit matrix dequantized to float, then quantized again with ONNX Runtime's own tool as the
     bundled MiniLM is (uint8 weights with a scale per output channel, activations per run: MatMulInteger)."""
     import tempfile
     from onnxruntime.quantization import QuantType, quantize_dynamic
-    model = onnx.load(model_path)
-    graph = model.graph
-    inits = {i.name: i for i in graph.initializer}
-    nodes, drop, linear = [], set(), []
-    for n in graph.node:
-        if n.op_type != 'MatMulNBits':
-            nodes.append(n)
-            continue
-        attrs = {a.name: a.i for a in n.attribute}
-        q = numpy_helper.to_array(inits[n.input[1]])                     # [N, K/32, 16]
-        scales = numpy_helper.to_array(inits[n.input[2]]).reshape(attrs['N'], -1)
-        vals = np.empty(q.shape[:2] + (32,), np.float32)
-        vals[:, :, 0::2], vals[:, :, 1::2] = q & 15, q >> 4
-        w = ((vals - 8) * scales[:, :, None]).reshape(attrs['N'], attrs['K'])
-        graph.initializer.append(numpy_helper.from_array(np.ascontiguousarray(w.T), n.input[1] + '.f'))
-        drop.update(n.input[1:3])
-        nodes.append(helper.make_node('MatMul', [n.input[0], n.input[1] + '.f'], list(n.output), name=n.name))
-        linear.append(n.name)
-    del graph.node[:]
-    graph.node.extend(nodes)
-    keep = [i for i in graph.initializer if i.name not in drop]
-    del graph.initializer[:]
-    graph.initializer.extend(keep)
+    model, linear = build(cfg, t, dense=True)
     with tempfile.TemporaryDirectory() as tmp:
         dense = os.path.join(tmp, 'dense.onnx')
         onnx.save(model, dense)
@@ -211,7 +203,7 @@ def main():
     os.makedirs(out, exist_ok=True)
     model = build(cfg, t)
     onnx.save(model, os.path.join(out, 'model.onnx'))
-    wasm_graph(os.path.join(out, 'model.onnx'), os.path.join(out, 'model_int8.onnx'))
+    wasm_graph(cfg, t, os.path.join(out, 'model_int8.onnx'))
     with open(os.path.join(out, 'tokenizer.json'), 'w', encoding='utf-8') as f:
         json.dump(tokenizer_json(cfg, pieces, scores, norm), f, ensure_ascii=False)
     print(f'{len(model.graph.node)} nodes -> {out}')

