@@ -91,7 +91,11 @@ fn ask_model(
         &clock,
         page,
         question,
-        4,
+        &scout::core::retrieve::AskOptions {
+            top_k: 4,
+            ..Default::default()
+        },
+        "all-MiniLM-L6-v2",
     ))
     .expect("retrieval");
     let sources: Vec<Source> = writer_sources(&found);

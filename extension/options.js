@@ -75,7 +75,8 @@ async function showModels() {
     }
     table.append(el('tr', {}, [
       el('td', {}, [el('strong', {}, [m.display_name]), el('br'), el('small', {}, [modelDescription(m), ` ${m.license}. ${m.repo}@${m.revision}.${needs(m.requires)}`]),
-        el('small', { class: 'timings', 'data-testid': `check-${m.id}` }, [` ${t(m.bundled ? 'checkBundled' : m.hub_verified ? 'checkHubVerified' : m.verified ? 'checkPinned' : 'checkUnpinned')}`])]),
+        el('small', { class: 'timings', 'data-testid': `check-${m.id}` }, [` ${t(m.bundled ? 'checkBundled' : m.hub_verified ? 'checkHubVerified' : m.verified ? 'checkPinned' : 'checkUnpinned')}`]),
+        ...multilingualAdvice(m)]),
       el('td', {}, [m.verified ? fmtBytes(m.size) : `≈ ${fmtBytes(m.size)}`]),
       cell,
       actions,
@@ -103,6 +104,20 @@ function showWriters(models, chosen) {
     }),
   );
   select.value = ready.some((m) => m.id === chosen) || chosen === 'off' ? chosen : 'auto';
+}
+
+/**
+ * A multilingual embedder is worth its download to someone who reads other languages than English: say so when the
+ * browser's languages include one (the engine uses it only for pages and questions not in English).
+ * @param {any} m a models-panel entry
+ */
+function multilingualAdvice(m) {
+  if (!m.multilingual || m.state === 'ready') return [];
+  const others = [...new Set(navigator.languages.map((l) => l.split('-')[0].toLowerCase()).filter((l) => l && l !== 'en'))];
+  if (!others.length) return [];
+  const names = new Intl.DisplayNames([chrome.i18n.getUILanguage()], { type: 'language' });
+  const list = new Intl.ListFormat(chrome.i18n.getUILanguage(), { type: 'conjunction' }).format(others.map((l) => names.of(l) || l));
+  return [el('br'), el('small', { class: 'note', 'data-testid': `advice-${m.id}` }, [t('multilingualAdvice', [list])])];
 }
 
 /**

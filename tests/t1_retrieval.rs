@@ -140,20 +140,25 @@ fn multilingual_e5(graph: &str) -> scout::core::embed::Embedder<scout::native::N
         2,
     )
     .expect("native embedder");
-    e.prefixes = scout::core::embed::TextPrefixes {
-        passage: "passage: ".into(),
-        query: "query: ".into(),
-    };
+    e.prefixes = scout::core::catalog::Catalog::builtin()
+        .multilingual_embedder()
+        .expect("a multilingual embedder in the catalog")
+        .prefixes
+        .clone();
     e
 }
 
-const DEFAULT: &str = "hybrid (default)";
+/// The scoring the engine uses for the embedder evaluated (its catalog calibration; MiniLM: the defaults).
+const DEFAULT: &str = "engine's scoring";
 
-/// Rank every question of `items` on its page under each fusion, print the figures, return them.
+/// Rank every question of `items` on its page under each fusion, print the figures, return them. `engine`: the
+/// options the engine uses with this embedder (its fusion, threshold and floor), the "engine's scoring" row and the
+/// no-answer figures.
 fn evaluate(
     set: &str,
     items: &[Item],
     emb: &mut scout::core::embed::Embedder<scout::native::NativeEncoder>,
+    engine: &AskOptions,
 ) -> (Figures, BTreeMap<String, PassageIndex>) {
     let pages: std::collections::BTreeSet<&str> = items.iter().map(|i| i.page.as_str()).collect();
     let mut indexes: BTreeMap<String, PassageIndex> = BTreeMap::new();
@@ -178,7 +183,7 @@ fn evaluate(
         ("cosine-only", Fusion::Linear { alpha: 1.0 }),
         ("bm25-only", Fusion::Linear { alpha: 0.0 }),
         ("rrf k=60", Fusion::Rrf { k: 60.0 }),
-        (DEFAULT, ScoringParams::default().fusion),
+        (DEFAULT, engine.scoring.fusion),
     ];
     let mut tallies: BTreeMap<&'static str, Tally> = BTreeMap::new();
     let mut by_lang: BTreeMap<(&'static str, String), (usize, usize, usize)> = BTreeMap::new();
@@ -188,7 +193,7 @@ fn evaluate(
     for (name, fusion) in configs {
         let scoring = ScoringParams {
             fusion,
-            ..ScoringParams::default()
+            ..engine.scoring
         };
         let t = tallies.entry(name).or_default();
         for (it, v) in items.iter().zip(&qv) {
@@ -261,7 +266,7 @@ fn evaluate(
                 }
             }
             for (it, v) in items.iter().zip(&qv) {
-                let r = rank(&indexes[it.page.as_str()], v, &it.question, &AskOptions::default());
+                let r = rank(&indexes[it.page.as_str()], v, &it.question, engine);
                 let said_no = matches!(
                     r,
                     AskResult::NoAnswer {
@@ -338,7 +343,7 @@ fn retrieval_quality_with_minilm() {
     let pages: std::collections::BTreeSet<&str> = items.iter().map(|i| i.page.as_str()).collect();
     assert!(answerable >= 40 && items.len() - answerable >= 8 && pages.len() >= 15);
     let mut emb = minilm();
-    let (f, indexes) = evaluate("retrieval_eval.json", &items, &mut emb);
+    let (f, indexes) = evaluate("retrieval_eval.json", &items, &mut emb, &AskOptions::default());
     assert!(f.r3(DEFAULT) >= 0.93);
     assert!(f.r1(DEFAULT) >= 0.68);
     assert!(f.r3("cosine-only") >= 0.9);
@@ -364,7 +369,12 @@ fn retrieval_on_paraphrased_and_multilingual_questions() {
     let answerable = items.iter().filter(|i| i.gold.is_some()).count();
     let langs: std::collections::BTreeSet<&str> = items.iter().map(|i| i.lang.as_str()).collect();
     assert!(answerable >= 50 && items.len() - answerable >= 12 && langs.len() >= 6);
-    let (f, _) = evaluate("retrieval_paraphrase.json", &items, &mut minilm());
+    let (f, _) = evaluate(
+        "retrieval_paraphrase.json",
+        &items,
+        &mut minilm(),
+        &AskOptions::default(),
+    );
     // Measured 2026-12-05 (MiniLM int8): R@1 0.404, R@3 0.825; at the old single threshold 0.42, 47 % of these
     // answerable questions got "not on this page"; with the floor, 10.5 %.
     assert!(f.r1(DEFAULT) >= 0.35 && f.r3(DEFAULT) >= 0.8);
@@ -376,32 +386,57 @@ fn retrieval_on_paraphrased_and_multilingual_questions() {
     );
 }
 
-/// The multilingual embedder (item 2 of issue 14) against MiniLM on the same questions. Its cosines sit on another
-/// scale (0.7–0.9 where MiniLM's spread over 0–0.8), so the hybrid's weights and the no-answer thresholds, calibrated
-/// for MiniLM, do not fit it yet: its figures are cosine-only. Measured 2026-12-05: paraphrased set, int8 graph, R@1
-/// 0.702, R@3 0.930 (the 4-bit graph 0.667 / 0.930; MiniLM's default 0.404 / 0.825), not English R@3 0.900 (MiniLM
-/// 0.667: Chinese 0.875 against 0.250); first set, 4-bit graph, R@1 0.727, R@3 0.948 (MiniLM's default 0.740 / 0.961).
+/// The multilingual embedder (item 2 of issue 14) against MiniLM on the same questions, each with the scoring the
+/// engine uses for it: e5's cosines sit on another scale (0.7–0.9 where MiniLM's spread over 0–0.8), so its fusion
+/// weight and thresholds are its own (the catalog entry's `retrieval`, calibrated here with SCOUT_RETRIEVAL_DUMP on
+/// both sets, 2026-12-05: the cosine weight 0.95 is on a plateau from 0.9 to 1.0 (at 1.0: R@1 0.702 / 0.714, at
+/// 0.95: 0.719 / 0.727, R@3 0.930 / 0.948); its best score does not tell answerable questions from unanswerable ones
+/// any better than MiniLM's, so the floor (0.76) is under every answerable question of both sets and the threshold
+/// (0.80) flags 22 % of the unanswerable ones and 14 % of the answerable ones).
 #[test]
 fn retrieval_with_the_multilingual_embedder() {
+    let catalog = scout::core::catalog::Catalog::builtin();
+    let entry = catalog
+        .multilingual_embedder()
+        .expect("a multilingual embedder in the catalog");
+    let e5_options = AskOptions::calibrated(entry.retrieval.as_ref());
     let items = load("retrieval_paraphrase.json");
     let (e5, _) = evaluate(
         "retrieval_paraphrase.json",
         &items,
         &mut multilingual_e5("model_int8.onnx"),
+        &e5_options,
     );
     println!("(multilingual-e5-small, int8 graph for WASM, above; MiniLM below)");
-    let (mini, _) = evaluate("retrieval_paraphrase.json", &items, &mut minilm());
-    let (e5_other, mini_other) = (e5.r3_not_english("cosine-only"), mini.r3_not_english(DEFAULT));
-    println!("not English, R@3: multilingual-e5 (cosine) {e5_other:.3}, MiniLM (default) {mini_other:.3}");
+    let (mini, _) = evaluate(
+        "retrieval_paraphrase.json",
+        &items,
+        &mut minilm(),
+        &AskOptions::default(),
+    );
+    let (e5_other, mini_other) = (e5.r3_not_english(DEFAULT), mini.r3_not_english(DEFAULT));
+    println!("not English, R@3: multilingual-e5 {e5_other:.3}, MiniLM {mini_other:.3}");
     assert!(
         e5_other >= mini_other + 0.15,
         "e5 {e5_other} vs MiniLM {mini_other} on questions not in English"
     );
-    assert!(e5.r1("cosine-only") >= 0.6 && e5.r3("cosine-only") >= 0.9);
-    assert!(e5.r3("cosine-only") > mini.r3(DEFAULT));
+    assert!(e5.r1(DEFAULT) >= 0.6 && e5.r3(DEFAULT) >= 0.9);
+    assert!(e5.r3(DEFAULT) > mini.r3(DEFAULT));
+    println!(
+        "paraphrased set, answerable kept: multilingual-e5 {:.3}, MiniLM {:.3}; unanswerable flagged or refused: \
+         {:.3} (precision {:.3}), MiniLM {:.3} (precision {:.3})",
+        e5.kept, mini.kept, e5.hedge_recall, e5.hedge_precision, mini.hedge_recall, mini.hedge_precision
+    );
+    assert!(e5.kept >= mini.kept, "e5 refuses answerable questions more than MiniLM");
 
     let items = load("retrieval_eval.json");
-    let (e5, _) = evaluate("retrieval_eval.json", &items, &mut multilingual_e5("model.onnx"));
-    println!("(multilingual-e5-small, 4-bit graph, on the first set)");
-    assert!(e5.r3("cosine-only") >= 0.93 && e5.r1("cosine-only") >= 0.68);
+    let (e5, _) = evaluate(
+        "retrieval_eval.json",
+        &items,
+        &mut multilingual_e5("model_int8.onnx"),
+        &e5_options,
+    );
+    println!("(multilingual-e5-small, int8 graph for WASM, on the first set)");
+    assert!(e5.r3(DEFAULT) >= 0.93 && e5.r1(DEFAULT) >= 0.7);
+    assert!(e5.kept >= 0.98, "answerable kept {}", e5.kept);
 }

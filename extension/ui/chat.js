@@ -126,7 +126,8 @@ export class Chat {
       answers: r.answers.map((/** @type {any} */ a) => ({ id: a.id, heading: a.heading, quote: a.quote, nodes: a.nodes })),
       no_answer: r.no_answer || null,
       caution: r.caution || null,
-      head: `${tierLabel('T1')} · ${r.ep.toUpperCase()} · ${fmtDuration(r.timings.total_ms)}${vectorNote(r.vectors)}`,
+      hint: r.hint || null,
+      head: `${tierLabel('T1')}${r.model ? ` · ${r.model}` : ''} · ${r.ep.toUpperCase()} · ${fmtDuration(r.timings.total_ms)}${vectorNote(r.vectors)}`,
     };
   }
 
@@ -150,6 +151,7 @@ export class Chat {
     if (a.tier === 'T1') {
       if (a.no_answer) box.append(el('p', { class: 'note', 'data-testid': 'no-answer' }, [t('scoutSays', [phrase(a.no_answer)])]));
       if (a.caution) box.append(el('p', { class: 'note', 'data-testid': 'unsure' }, [t('scoutSays', [phrase(a.caution)])]));
+      if (a.hint) box.append(el('p', { class: 'note', 'data-testid': 'hint' }, [t('scoutSays', [phrase(a.hint)])]));
       a.answers.forEach((/** @type {any} */ p, /** @type {number} */ i) => {
         const show = el('a', { href: '#', class: 'cite', 'data-passage': p.id }, [t('showInPage', [i + 1])]);
         show.addEventListener('click', (e) => { e.preventDefault(); this.highlight(p.nodes, p.quote, show); });

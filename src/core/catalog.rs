@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::embed::TextPrefixes;
 use super::error::{ErrorCode, ScoutError};
 
 const CATALOG_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/catalog.json"));
@@ -35,7 +36,29 @@ pub struct ModelEntry {
     /// What a device needs to run the model well (shown to the user; the recommendation reads it).
     #[serde(default)]
     pub requires: Requirements,
+    /// An embedder that reads many languages: Scout uses it for pages and questions that are not in English.
+    #[serde(default)]
+    pub multilingual: bool,
+    /// What an embedder was trained to see before passages and questions (e5: "passage: ", "query: ").
+    #[serde(default, skip_serializing_if = "TextPrefixes::is_empty")]
+    pub prefixes: TextPrefixes,
+    /// Retrieval scoring calibrated for this embedder (None: the defaults, calibrated for the bundled MiniLM).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retrieval: Option<RetrievalCalibration>,
     pub files: Vec<ModelFile>,
+}
+
+/// How an embedder's question–passage scores are read: its cosines have their own scale (multilingual-e5's sit
+/// at 0.7–0.9 where MiniLM's spread over 0–0.8), so the fusion weight and the answer thresholds are per model,
+/// calibrated on the question sets of `tests/t1_retrieval.rs`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct RetrievalCalibration {
+    /// Weight of the cosine against BM25 coverage (1: cosine only).
+    pub alpha: f32,
+    /// Best score from which the top passages are given as answers.
+    pub threshold: f32,
+    /// Best score below which the page is taken not to answer.
+    pub floor: f32,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -65,7 +88,7 @@ pub struct ModelFile {
     #[serde(default)]
     pub bundle_path: Option<String>,
     pub size: u64,
-    /// None only in unverified entries, which cannot be downloaded.
+    /// None only in unverified entries, whose downloads are checked against the hashes the hub declares.
     #[serde(default)]
     pub sha256: Option<String>,
 }
@@ -132,6 +155,13 @@ impl Catalog {
     /// The embedder shipped inside the extension (build.rs guarantees exactly one).
     pub fn bundled_embedder(&self) -> Option<&ModelEntry> {
         self.models.iter().find(|m| m.bundled && m.tasks.contains(&Task::Embed))
+    }
+
+    /// The downloadable embedder for pages and questions that are not in English (the first one listed).
+    pub fn multilingual_embedder(&self) -> Option<&ModelEntry> {
+        self.models
+            .iter()
+            .find(|m| m.multilingual && !m.bundled && m.tasks.contains(&Task::Embed))
     }
 }
 
@@ -229,6 +259,36 @@ mod tests {
             None
         );
         assert!(Catalog::with_extra("not json").is_err());
+    }
+
+    #[test]
+    fn the_multilingual_embedder_carries_its_prefixes_and_calibration() {
+        let c = Catalog::builtin();
+        let m = c.multilingual_embedder().expect("a multilingual embedder");
+        assert!(m.tasks.contains(&Task::Embed) && !m.bundled);
+        assert_eq!(m.prefixes.query, "query: ");
+        assert_eq!(m.prefixes.passage, "passage: ");
+        let r = m.retrieval.expect("its own calibration");
+        assert!(r.floor <= r.threshold && (0.0..=1.0).contains(&r.alpha));
+        let bundled = c.bundled_embedder().expect("bundled");
+        assert!(bundled.prefixes.is_empty() && bundled.retrieval.is_none() && !bundled.multilingual);
+
+        let embedder = BIG.replace(r#""tasks":["generate"]"#, r#""tasks":["embed"],"multilingual":true"#);
+        let with = |field: &str| embedder.replace(r#""files""#, &format!(r#"{field},"files""#));
+        let ok = with(r#""retrieval":{"alpha":1.0,"threshold":0.83,"floor":0.78}"#);
+        assert!(Catalog::with_extra(&extra(&ok)).is_ok());
+        for bad in [
+            r#""retrieval":{"alpha":1.0,"threshold":0.7,"floor":0.78}"#,
+            r#""retrieval":{"alpha":1.5,"threshold":0.83,"floor":0.78}"#,
+            r#""prefixes":{"document":"passage: "}"#,
+        ] {
+            assert!(Catalog::with_extra(&extra(&with(bad))).is_err(), "{bad}");
+        }
+        let llm = BIG.replace(r#""files""#, r#""multilingual":true,"files""#);
+        assert!(
+            Catalog::with_extra(&extra(&llm)).is_err(),
+            "only embedders are multilingual"
+        );
     }
 
     #[test]

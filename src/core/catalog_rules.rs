@@ -36,8 +36,8 @@ pub fn validate_models(models: &[serde_json::Value]) -> Result<(), String> {
         }
         for f in files {
             let path = str_field(f, "path", id)?;
-            // Unverified entries (sizes read from the hub's listing, files never fetched here) may lack hashes;
-            // the engine refuses to download them.
+            // Unverified entries (sizes read from the hub's listing, files never fetched here) may lack hashes:
+            // their downloads are checked against the hashes the hub declares (core::verify).
             match f["sha256"].as_str() {
                 Some(sha) if is_sha256(sha) => {}
                 None if !verified => {}
@@ -54,6 +54,34 @@ pub fn validate_models(models: &[serde_json::Value]) -> Result<(), String> {
             }
             if bundled && f["bundle_path"].as_str().is_none() {
                 return Err(format!("{id}/{path}: bundled files need a bundle_path"));
+            }
+        }
+        let embeds = tasks.iter().any(|t| t == "embed");
+        if m["multilingual"].as_bool() == Some(true) && !embeds {
+            return Err(format!("{id}: only an embedder can be multilingual"));
+        }
+        if let Some(r) = m.get("retrieval").filter(|r| !r.is_null()) {
+            let num = |k: &str| r[k].as_f64();
+            let ok = match (num("alpha"), num("threshold"), num("floor")) {
+                (Some(a), Some(t), Some(f)) => embeds && (0.0..=1.0).contains(&a) && f <= t,
+                _ => false,
+            };
+            if !ok {
+                return Err(format!(
+                    "{id}: retrieval must be {{alpha in [0, 1], threshold, floor <= threshold}} on an embedder"
+                ));
+            }
+        }
+        if let Some(p) = m.get("prefixes").filter(|p| !p.is_null()) {
+            let ok = embeds
+                && p.as_object().is_some_and(|o| {
+                    o.iter()
+                        .all(|(k, v)| matches!(k.as_str(), "passage" | "query") && v.is_string())
+                });
+            if !ok {
+                return Err(format!(
+                    "{id}: prefixes must be {{passage?: string, query?: string}} on an embedder"
+                ));
             }
         }
         if let Some(req) = m.get("requires") {

@@ -45,6 +45,9 @@ pub struct ModelStatus {
     pub tasks: Vec<super::catalog::Task>,
     #[serde(default)]
     pub requires: super::catalog::Requirements,
+    /// An embedder for pages and questions that are not in English.
+    #[serde(default)]
+    pub multilingual: bool,
     /// "bundled", "ready", "downloading", "partial", "absent".
     pub state: String,
     pub stored_bytes: u64,

@@ -179,10 +179,18 @@ pub struct Embedder<B> {
 
 /// The text a model was trained to see before a passage and before a question (e5: "passage: " and "query: ").
 /// [`Embedder::embed`] adds the passage one, [`Embedder::embed_queries`] the query one.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TextPrefixes {
+    #[serde(default)]
     pub passage: String,
+    #[serde(default)]
     pub query: String,
+}
+
+impl TextPrefixes {
+    pub fn is_empty(&self) -> bool {
+        self.passage.is_empty() && self.query.is_empty()
+    }
 }
 
 /// A bounded least-recently-used map from text (by [`text_key`]) to its embedding.

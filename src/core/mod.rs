@@ -5,6 +5,7 @@ pub mod catalog_rules;
 pub mod classify;
 pub mod download;
 pub mod embed;
+pub mod embedder_choice;
 pub mod endpoint;
 pub mod error;
 pub mod extract;

@@ -164,6 +164,15 @@ pub const ENGLISH: &[(&str, &str)] = &[
         "engUnsureAnswer",
         "the page may not answer this; these are the closest passages",
     ),
+    // Which embedder read a question.
+    (
+        "engHintMultilingual",
+        "this page or question is not in English, which the built-in model reads poorly: download $1 in the options for better answers",
+    ),
+    (
+        "engMultilingualFailed",
+        "$1 could not start ($2): the built-in model answered",
+    ),
     // Why this backend.
     ("engBackendWasmChosen", "WASM chosen in the options"),
     ("engBackendWebgpuChosen", "WebGPU chosen in the options"),

@@ -462,6 +462,9 @@ pub struct AnswersReply {
     pub title: String,
     pub question: String,
     pub tier: Tier,
+    /// The embedder that read the page and the question (its display name).
+    #[serde(default)]
+    pub model: String,
     pub ep: String,
     /// Best first; empty when `no_answer` says why.
     pub answers: Vec<AnswerOut>,
@@ -469,6 +472,9 @@ pub struct AnswersReply {
     /// Set when the answers are only the closest passages: the page may not answer the question.
     #[serde(default)]
     pub caution: Option<Phrase>,
+    /// Advice on a better reading (e.g. a page not in English read by the English embedder).
+    #[serde(default)]
+    pub hint: Option<Phrase>,
     /// The page's passages were already indexed (a follow-up question).
     pub index_cached: bool,
     pub timings: QaTimings,

@@ -31,6 +31,9 @@ impl IndexCache {
     }
 }
 
+/// Answer `question` from `page` with `embedder` (named `model` in the reply), scored by `opts` (the embedder's
+/// calibration: [`AskOptions::calibrated`]).
+#[allow(clippy::too_many_arguments)]
 pub async fn answer<B: EncoderBackend, V: VectorStore, C: Clock>(
     embedder: &mut Embedder<B>,
     cache: &mut IndexCache,
@@ -38,12 +41,14 @@ pub async fn answer<B: EncoderBackend, V: VectorStore, C: Clock>(
     clock: &C,
     page: &PageContent,
     question: &str,
-    top_k: usize,
+    opts: &AskOptions,
+    model: &str,
 ) -> Result<AnswersReply, ScoutError> {
     let t0 = clock.now_ms();
     let read = read_page(page)?;
     let (title, passages) = (read.title, read.passages);
-    let key = format!("{}|{}", page.url, read.content_hash);
+    // Each embedder has its own index of a page (vectors of one model mean nothing to another).
+    let key = format!("{}|{}|{}", page.url, read.content_hash, embedder.model_tag);
     let mark = embedder.open_page(store, &page.url, &read.content_hash).await;
     let (index, index_cached) = match cache.take(&key) {
         Some(ix) => (Ok(ix), true),
@@ -51,8 +56,8 @@ pub async fn answer<B: EncoderBackend, V: VectorStore, C: Clock>(
     };
     let t_index = clock.now_ms();
     let opts = AskOptions {
-        top_k: top_k.clamp(1, 10),
-        ..Default::default()
+        top_k: opts.top_k.clamp(1, 10),
+        ..*opts
     };
     let result = match index {
         Ok(index) => {
@@ -87,10 +92,12 @@ pub async fn answer<B: EncoderBackend, V: VectorStore, C: Clock>(
         title,
         question: question.to_string(),
         tier: Tier::T1,
+        model: model.to_string(),
         ep: embedder.backend.ep(),
         answers,
         no_answer,
         caution,
+        hint: None,
         index_cached,
         timings: QaTimings {
             index_ms: t_index - t0,

@@ -33,7 +33,8 @@ impl Expected {
         !matches!(self, Expected::Catalog(_))
     }
 
-    fn hex(&self) -> &str {
+    /// The hash, in lowercase hex.
+    pub fn hex(&self) -> &str {
         match self {
             Expected::Catalog(h) | Expected::HubSha256(h) | Expected::HubGitBlob(h) => h,
         }

@@ -39,6 +39,10 @@ struct ModelRecord {
     /// Checked against the hashes the hub declared (the catalog pins none), not pinned ones.
     #[serde(default)]
     hub_verified: bool,
+    /// The hash each file was checked against, in `files` order (hex: sha256, or a git blob id for small files the
+    /// hub keeps in git).
+    #[serde(default)]
+    hashes: Vec<String>,
 }
 
 fn channel_post(p: &Progress) {
@@ -200,6 +204,7 @@ async fn run(
         bytes: total,
         files: model.files.iter().map(|f| f.path.clone()).collect(),
         hub_verified: expected.iter().any(Expected::by_hub),
+        hashes: expected.iter().map(|e| e.hex().to_string()).collect(),
     };
     let json = serde_json::to_string(&record).map_err(|e| ScoutError::new(ErrorCode::Internal, e.to_string()))?;
     store.put_model_record(&model.id, &json).await
@@ -461,11 +466,34 @@ pub async fn list(store: &IdbStore, catalog: &Catalog) -> Result<Vec<ModelStatus
             hub_verified: record.as_ref().is_some_and(|r| r.hub_verified),
             tasks: m.tasks.clone(),
             requires: m.requires.clone(),
+            multilingual: m.multilingual,
             state: state.into(),
             stored_bytes: if m.bundled { m.total_size() } else { stored },
         });
     }
     Ok(out)
+}
+
+/// `entry` as it was downloaded: each file's sha256 is the hash it was checked against (for an entry that pins
+/// none, what the hub declared), so that what depends on the weights (stored vectors' tags) follows a new upload.
+/// `None` when the model is not downloaded.
+pub async fn as_downloaded(store: &IdbStore, entry: &ModelEntry) -> Result<Option<ModelEntry>, ScoutError> {
+    let Some(record) = store
+        .model_record(&entry.id)
+        .await?
+        .and_then(|json| serde_json::from_str::<ModelRecord>(&json).ok())
+    else {
+        return Ok(None);
+    };
+    let mut entry = entry.clone();
+    for f in &mut entry.files {
+        if f.sha256.is_none()
+            && let Some(i) = record.files.iter().position(|p| *p == f.path)
+        {
+            f.sha256 = record.hashes.get(i).cloned();
+        }
+    }
+    Ok(Some(entry))
 }
 
 /// The chunks of a downloaded, verified model file, in order.

@@ -12,6 +12,7 @@ use wasm_bindgen::prelude::*;
 
 use super::download;
 use super::js::{PerfClock, fetch_bytes};
+use super::multilingual::{self, Multilingual};
 use super::ort_backend::{OrtEncoder, init_runtime, loaded_bundle};
 use super::store::{IdbStore, RequestStore};
 use super::stream::Stream;
@@ -30,10 +31,11 @@ use crate::core::history;
 use crate::core::phrase::Phrase;
 use crate::core::pipeline::{SummarizeContext, summarize};
 use crate::core::protocol::{
-    EmbedReply, Envelope, HistoryReply, InitPhase, ModelLoadedReply, ModelsReply, Reply, ReplyBody, Request,
-    StatusReply, parse_envelope,
+    EmbedReply, Envelope, HistoryReply, InitPhase, ModelLoadedReply, ModelsReply, PageContent, Reply, ReplyBody,
+    Request, StatusReply, parse_envelope,
 };
 use crate::core::qa;
+use crate::core::retrieve::AskOptions;
 use crate::core::store::{Clock, MemoryStore, ResultStore};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -75,6 +77,8 @@ struct State {
     /// A writer's GPU failed in the middle of a job (device lost, out of memory): later writers of this document
     /// run on WASM.
     writer_gpu_failed: bool,
+    /// The downloaded multilingual embedder, once a page or a question not in English needed it.
+    multilingual: Option<Multilingual>,
 }
 
 /// What the request's sender knows about the device and the user's backend preference.
@@ -248,22 +252,30 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
         Request::Ask { page, question, top_k } => {
             require_model(&mut st, &want, "Answering questions").await?;
             let store = request_store().await;
-            let State { loaded, qa_cache, .. } = &mut *st;
+            let (use_multilingual, hint) = choose_reader(&mut st, &page, Some(&question)).await;
+            let State {
+                loaded,
+                qa_cache,
+                multilingual,
+                ..
+            } = &mut *st;
             let loaded = loaded
                 .as_mut()
                 .ok_or_else(|| ScoutError::new(ErrorCode::Internal, "engine not loaded"))?;
-            let top_k = top_k.unwrap_or(3);
-            let reply = qa::answer(
-                &mut loaded.embedder,
+            let reader = reader(loaded, multilingual, use_multilingual, top_k.unwrap_or(3));
+            let mut reply = qa::answer(
+                reader.embedder,
                 qa_cache,
                 &store,
                 &PerfClock,
                 &page,
                 &question,
-                top_k,
+                &reader.opts,
+                &reader.name,
             )
             .await?;
-            let entry = history::entry_for_answers(&reply, bundled_model_id().as_deref(), js_sys::Date::now());
+            reply.hint = hint;
+            let entry = history::entry_for_answers(&reply, Some(&reader.id), js_sys::Date::now());
             record_history(&entry).await;
             Ok(ReplyBody::Answers(reply))
         }
@@ -281,17 +293,26 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             if endpoint.is_none() {
                 ensure_writer(&mut st, &model).await?;
             }
+            let question = match &job {
+                crate::core::protocol::WriteJob::Chat { question, .. } => Some(question.as_str()),
+                _ => None,
+            };
+            let use_multilingual = question.is_some() && choose_reader(&mut st, &page, question).await.0;
             let State {
                 loaded,
                 qa_cache,
                 writer,
+                multilingual,
                 ..
             } = &mut *st;
             let loaded = loaded
                 .as_mut()
                 .ok_or_else(|| ScoutError::new(ErrorCode::Internal, "engine not loaded"))?;
+            let reader = reader(loaded, multilingual, use_multilingual, super::writing::CHAT_PASSAGES);
             let mut retrieval = Retrieval {
-                embedder: &mut loaded.embedder,
+                embedder: reader.embedder,
+                opts: reader.opts,
+                model: reader.name,
                 qa_cache,
                 store: &store,
             };
@@ -405,6 +426,9 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
         Request::DeleteModel { model } => {
             let store = shared_store().await?;
             download::cancel(&model);
+            if st.multilingual.as_ref().is_some_and(|m| m.entry.id == model) {
+                st.multilingual = None;
+            }
             store.delete_model(&model).await?;
             Ok(ReplyBody::Ack {
                 message: Phrase::plain(&format!("deleted {model}")),
@@ -412,6 +436,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
         }
         Request::DeleteAllModels => {
             let store = shared_store().await?;
+            st.multilingual = None;
             for m in catalog().models.iter().filter(|m| !m.bundled) {
                 download::cancel(&m.id);
                 store.delete_model(&m.id).await?;
@@ -489,6 +514,71 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                 ms: clock.now_ms() - t,
             }))
         }
+    }
+}
+
+/// The embedder a question is read with, how its scores are read, and its names (display, catalog id).
+struct Reader<'a> {
+    embedder: &'a mut Embedder<OrtEncoder>,
+    opts: AskOptions,
+    name: String,
+    id: String,
+}
+
+fn reader<'a>(
+    loaded: &'a mut Loaded,
+    multilingual: &'a mut Option<Multilingual>,
+    use_multilingual: bool,
+    top_k: usize,
+) -> Reader<'a> {
+    let (embedder, entry) = match multilingual.as_mut().filter(|_| use_multilingual) {
+        Some(m) => (&mut m.embedder, Some(m.entry.clone())),
+        None => (&mut loaded.embedder, catalog().bundled_embedder().cloned()),
+    };
+    let opts = AskOptions {
+        top_k,
+        ..AskOptions::calibrated(entry.as_ref().and_then(|e| e.retrieval.as_ref()))
+    };
+    Reader {
+        embedder,
+        opts,
+        name: entry.as_ref().map(|e| e.display_name.clone()).unwrap_or_default(),
+        id: entry.map(|e| e.id).unwrap_or_default(),
+    }
+}
+
+/// Whether the multilingual embedder reads this page (and question): when either is not in English
+/// (`core::embedder_choice`) and the user downloaded it (loaded now if it is not yet). Otherwise the bundled one
+/// does, with a hint when the multilingual one would have read better (not downloaded, or failed to start).
+async fn choose_reader(st: &mut State, page: &PageContent, question: Option<&str>) -> (bool, Option<Phrase>) {
+    let Some(entry) = catalog().multilingual_embedder().cloned() else {
+        return (false, None);
+    };
+    if !crate::core::embedder_choice::wants_multilingual(page, question) {
+        return (false, None);
+    }
+    if st.multilingual.as_ref().is_some_and(|m| m.entry.id == entry.id) {
+        return (true, None);
+    }
+    let (Some(loaded), Ok(store)) = (st.loaded.as_ref(), shared_store().await) else {
+        return (false, None);
+    };
+    match multilingual::load(&loaded.env, &store, &entry).await {
+        Ok(Some(m)) => {
+            st.multilingual = Some(m);
+            (true, None)
+        }
+        Ok(None) => (
+            false,
+            Some(Phrase::new("engHintMultilingual", vec![entry.display_name.into()])),
+        ),
+        Err(e) => (
+            false,
+            Some(Phrase::new(
+                "engMultilingualFailed",
+                vec![entry.display_name.into(), e.message.into()],
+            )),
+        ),
     }
 }
 

@@ -4,6 +4,7 @@
 mod download;
 mod engine;
 mod js;
+mod multilingual;
 mod ort_backend;
 mod ort_decoder;
 mod store;

@@ -7,11 +7,12 @@ use crate::core::embed::{Embedder, EncoderBackend};
 use crate::core::error::ScoutError;
 use crate::core::protocol::{PageContent, WriteJob};
 use crate::core::qa;
+use crate::core::retrieve::AskOptions;
 use crate::core::vectors::VectorStore;
 use crate::core::writer::chat::{Source, writer_sources};
 
 /// Passages a chat question gets: the best four, as the grounded prompt numbers them.
-const CHAT_PASSAGES: usize = 4;
+pub const CHAT_PASSAGES: usize = 4;
 
 pub struct Writing<'a> {
     pub page: &'a PageContent,
@@ -24,6 +25,10 @@ pub struct Writing<'a> {
 /// The engine's T1 parts a chat turn retrieves with (the embedder, its per-page index cache, stored page vectors).
 pub struct Retrieval<'a, B: EncoderBackend, V: VectorStore> {
     pub embedder: &'a mut Embedder<B>,
+    /// How the embedder's scores are read (its calibration; `top_k` passages are taken).
+    pub opts: AskOptions,
+    /// The embedder's display name.
+    pub model: String,
     pub qa_cache: &'a mut qa::IndexCache,
     pub store: &'a V,
 }
@@ -38,7 +43,8 @@ impl<B: EncoderBackend, V: VectorStore> Retrieval<'_, B, V> {
             &PerfClock,
             page,
             question,
-            CHAT_PASSAGES,
+            &self.opts,
+            &self.model,
         )
         .await?;
         let sources = writer_sources(&found);

@@ -206,9 +206,21 @@ fn cmd_ask(args: &[String]) -> Result<ReplyBody, ScoutError> {
         &clock,
         &page,
         question,
-        top,
+        &scout::core::retrieve::AskOptions {
+            top_k: top,
+            ..Default::default()
+        },
+        &bundled_name(),
     ))
     .map(ReplyBody::Answers)
+}
+
+/// The bundled embedder's display name (the one `load_embedder` loads).
+pub fn bundled_name() -> String {
+    scout::core::catalog::Catalog::builtin()
+        .bundled_embedder()
+        .map(|m| m.display_name.clone())
+        .unwrap_or_default()
 }
 
 fn cmd_embed(args: &[String]) -> Result<ReplyBody, ScoutError> {

@@ -165,7 +165,11 @@ pub fn chat(page: &PageContent, question: &str, args: &[String]) -> Result<serde
         &clock,
         page,
         question,
-        4,
+        &scout::core::retrieve::AskOptions {
+            top_k: 4,
+            ..Default::default()
+        },
+        &crate::cli::bundled_name(),
     ))?;
     let sources: Vec<Source> = found.answers.iter().map(Source::from).collect();
     let mut g = generator(args)?;

@@ -28,6 +28,7 @@ mod quote;
 mod terms;
 mod units;
 
+use crate::core::catalog::RetrievalCalibration;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 use crate::core::embed::{EmbedTokenizer, EncodedBatch};
 use crate::core::embed::{Embedder, EncoderBackend, dot, normalize};
@@ -72,6 +73,19 @@ impl Default for AskOptions {
             floor: DEFAULT_FLOOR,
             scoring: ScoringParams::default(),
         }
+    }
+}
+
+impl AskOptions {
+    /// The options for an embedder with its own calibration (the catalog's `retrieval`), else the defaults.
+    pub fn calibrated(calibration: Option<&RetrievalCalibration>) -> Self {
+        let mut opts = AskOptions::default();
+        if let Some(c) = calibration {
+            opts.threshold = c.threshold;
+            opts.floor = c.floor;
+            opts.scoring.fusion = Fusion::Linear { alpha: c.alpha };
+        }
+        opts
     }
 }
 
