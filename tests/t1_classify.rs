@@ -809,12 +809,39 @@ fn content_type_model_on_both_sets() {
             }
         }
     }
-    // The shipped file is the fit of today's code and data (rounding included).
+    // The shipped file is the fit of today's code and data, up to the last digits: the embeddings' last bits differ
+    // between machines (ONNX Runtime picks its int8 kernels by CPU), which moved a refit by up to 0.002.
     let refit = fit_form(&first_refs, &labels);
-    assert_eq!(
-        shipped, refit,
-        "content_type_model.json is stale: rerun with CLASSIFY_FIT=1"
-    );
+    if let Err(e) = same_fit(&shipped, &refit) {
+        panic!("content_type_model.json is stale ({e}): rerun with CLASSIFY_FIT=1");
+    }
     assert!(loo >= 0.72, "content type under leave-one-out {loo}");
     assert!(unseen_acc >= 0.78, "content type on the unseen set {unseen_acc}");
 }
+
+/// Whether two fits of the form model agree: the same labels and cues, every number within [`FIT_TOLERANCE`].
+fn same_fit(a: &FormModel, b: &FormModel) -> Result<(), String> {
+    if a.labels != b.labels || a.cues != b.cues {
+        return Err("other labels or cues".into());
+    }
+    let flat = |m: &FormModel| -> Vec<f32> {
+        let mut v = vec![m.vote_scale, m.vote_weight];
+        for part in [&m.mean, &m.sd, &m.vote_mean, &m.bias] {
+            v.extend(part.iter().copied());
+        }
+        v.extend(m.weights.iter().flatten().copied());
+        v
+    };
+    let (x, y) = (flat(a), flat(b));
+    if x.len() != y.len() {
+        return Err("other shapes".into());
+    }
+    let worst = x.iter().zip(&y).map(|(p, q)| (p - q).abs()).fold(0.0f32, f32::max);
+    if worst > FIT_TOLERANCE {
+        return Err(format!("a number differs by {worst:.4}"));
+    }
+    Ok(())
+}
+
+/// How far a refit's numbers may move with the embeddings' last bits.
+const FIT_TOLERANCE: f32 = 0.01;
