@@ -73,6 +73,8 @@ test('popup: the stored result at once, with its age and Refresh; the chosen typ
 
     // Another type has nothing stored: the popup then waits for a click.
     await popup.selectOption('#type', 'headline');
+    // The choice is saved as it changes (storage is asynchronous): closing before it lands would forget it.
+    await popup.waitForFunction(async () => (await chrome.storage.local.get('settings')).settings?.popup_type === 'headline');
     await popup.close();
     popup = await openExtensionPage(b.ctx, b.extensionId, `popup.html?tabId=${tabId}`);
     await popup.waitForTimeout(1500);
