@@ -97,6 +97,44 @@ fn japanese_terms(run: &str, start: usize) -> Vec<(usize, usize)> {
     out
 }
 
+/// Characters a Han word is never grown by ([`whole_han_word`]): particles, and the position words that follow
+/// nouns ("太空中": in space).
+const HAN_NO_GROWTH: &str = "的了吗呢吧啊着是在和与及或也都就很又还被把这那中上下里内外等们";
+/// A longer string replaces the bigram it contains when it occurs at least this share as often (nearly every
+/// 宇航 of the page is in 宇航员).
+const HAN_GROWTH_SHARE: f32 = 0.75;
+/// The longest word a bigram grows into.
+const HAN_MAX_WORD: usize = 6;
+
+/// A Han bigram of a long run (which Chinese writes without spaces) grown, one character at a time, into the word it
+/// belongs to on this page: the commonest string one character longer on either side, while it occurs at least
+/// [`HAN_GROWTH_SHARE`] as often as the bigram ("宇航" and "航员" both become "宇航员").
+fn whole_han_word(text: &str, bigram: &str) -> String {
+    let base = text.matches(bigram).count();
+    let mut word = bigram.to_string();
+    if base < 2 {
+        return word;
+    }
+    let grows = |c: char| is_cjk(c) && !is_kana(c) && !HAN_NO_GROWTH.contains(c);
+    while word.chars().count() < HAN_MAX_WORD {
+        let mut longer: HashMap<String, usize> = HashMap::new();
+        for (at, _) in text.match_indices(word.as_str()) {
+            if let Some(c) = text[..at].chars().next_back().filter(|&c| grows(c)) {
+                *longer.entry(format!("{c}{word}")).or_default() += 1;
+            }
+            if let Some(c) = text[at + word.len()..].chars().next().filter(|&c| grows(c)) {
+                *longer.entry(format!("{word}{c}")).or_default() += 1;
+            }
+        }
+        let best = longer.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)));
+        match best {
+            Some((w, n)) if n as f32 >= HAN_GROWTH_SHARE * base as f32 => word = w,
+            _ => break,
+        }
+    }
+    word
+}
+
 /// Frequent English words that are rarely useful keyphrases on their own.
 const GENERIC: &[&str] = &[
     "need",
@@ -403,35 +441,53 @@ pub fn keywords(text: &str, k: usize) -> Vec<Keyword> {
             .then(cands[a.1].stems.len().cmp(&cands[b.1].stems.len()))
     });
 
-    let mut chosen: Vec<(f32, usize)> = Vec::new();
+    // The shown form: the commonest surface; a Han bigram grown into its word.
+    let shown = |ci: usize| -> Option<String> {
+        let c = &cands[ci];
+        let mut best: Option<&(String, u32)> = None;
+        for s in &c.surfaces {
+            if best.is_none_or(|b| s.1 > b.1) {
+                best = Some(s);
+            }
+        }
+        let term = best?.0.clone();
+        let han_bigram = term.chars().count() == 2 && term.chars().all(|c| is_cjk(c) && !is_kana(c));
+        Some(if han_bigram { whole_han_word(text, &term) } else { term })
+    };
+    let mut chosen: Vec<(f32, usize, String)> = Vec::new();
     for (score, ci) in scored {
         if chosen.len() >= k {
             break;
         }
+        let Some(term) = shown(ci) else { continue };
         let stems = &cands[ci].stems;
-        let overlaps = chosen.iter().any(|&(_, cj)| {
-            let other = &cands[cj].stems;
-            contains_seq(other, stems) || contains_seq(stems, other)
+        let overlaps = chosen.iter().any(|(_, cj, other_term)| {
+            let other = &cands[*cj].stems;
+            let cjk_inside =
+                term.chars().any(is_cjk) && (other_term.contains(&term) || term.contains(other_term.as_str()));
+            contains_seq(other, stems) || contains_seq(stems, other) || cjk_inside
         });
-        if !overlaps {
-            chosen.push((score, ci));
+        // A phrase that is nearly always one word short of a longer one reaching into a chosen keyword is a piece of
+        // it ("CEO Mark" of "CEO Mark Zuckerberg" once "Zuckerberg" is chosen).
+        let cut = stems.len() > 1
+            && cands.iter().any(|d| {
+                d.stems.len() == stems.len() + 1
+                    && 4 * d.count >= 3 * cands[ci].count
+                    && (d.stems.starts_with(stems) || d.stems.ends_with(stems))
+                    && chosen
+                        .iter()
+                        .any(|(_, cj, _)| contains_seq(&d.stems, &cands[*cj].stems))
+            });
+        if !overlaps && !cut {
+            chosen.push((score, ci, term));
         }
     }
     let top = chosen.first().map_or(1.0, |c| c.0).max(f32::MIN_POSITIVE);
     chosen
         .into_iter()
-        .filter_map(|(score, ci)| {
-            let c = &cands[ci];
-            let mut best: Option<&(String, u32)> = None;
-            for s in &c.surfaces {
-                if best.is_none_or(|b| s.1 > b.1) {
-                    best = Some(s);
-                }
-            }
-            Some(Keyword {
-                term: best?.0.clone(),
-                score: score / top,
-            })
+        .map(|(score, _, term)| Keyword {
+            term,
+            score: score / top,
         })
         .collect()
 }
@@ -472,6 +528,19 @@ mod tests {
     fn cjk_keywords() {
         let kw = keywords("东京是日本的首都。东京有很多人。", 3);
         assert_eq!(kw[0].term, "东京");
+    }
+
+    #[test]
+    fn chinese_keywords_are_whole_words() {
+        // gmw's keywords were "宇航" and "航员", halves of 宇航员 (bigrams of runs Chinese writes without spaces).
+        let text = "国际空间站上的宇航员不允许喝酒。宇航员在太空中工作很辛苦。\
+                    美国宇航局表示，宇航员飞行前十二小时禁止饮酒。一名宇航员曾在月球上喝过酒。\
+                    空间站的水回收系统会受到酒精的影响，所以宇航员只能喝水和果汁。";
+        let terms: Vec<String> = keywords(text, 5).into_iter().map(|k| k.term).collect();
+        assert!(terms.iter().any(|t| t == "宇航员"), "{terms:?}");
+        for fragment in ["宇航", "航员", "太空中"] {
+            assert!(!terms.iter().any(|t| t == fragment), "fragment {fragment} in {terms:?}");
+        }
     }
 
     #[test]
