@@ -376,9 +376,9 @@ fn retrieval_on_paraphrased_and_multilingual_questions() {
         &AskOptions::default(),
     );
     // Measured 2026-12-05 (MiniLM int8): R@1 0.404, R@3 0.825; at the old single threshold 0.42, 47 % of these
-    // answerable questions got "not on this page"; with the floor, 10.5 %.
+    // answerable questions got "not on this page"; with the floor at 0.28, 10.5 %; at 0.24, 1.8 % (one question).
     assert!(f.r1(DEFAULT) >= 0.35 && f.r3(DEFAULT) >= 0.8);
-    assert!(f.kept >= 0.85, "answerable kept {}", f.kept);
+    assert!(f.kept >= 0.96, "answerable kept {}", f.kept);
     assert!(
         f.hedge_recall >= 0.3,
         "unanswerable flagged or refused {}",
