@@ -62,14 +62,7 @@ fn main() {
             break;
         }
         let html = std::fs::read_to_string(corpus.join(&name).join("source.html")).unwrap_or_default();
-        let page = PageContent {
-            url: format!("https://example.com/{name}"),
-            title: String::new(),
-            html: Some(html),
-            text: None,
-            lang: None,
-            is_selection: false,
-        };
+        let page = PageContent::from_html(format!("https://example.com/{name}"), html);
         let Ok(read) = read_page(&page) else { continue };
         let text = read.text();
         let words: Vec<&str> = text.split_whitespace().take(700).collect();

@@ -91,14 +91,7 @@ fn main() {
         };
         let excerpt = meta["excerpt"].as_str().unwrap_or("").trim().to_string();
         let html = std::fs::read_to_string(corpus.join(&name).join("source.html")).unwrap_or_default();
-        let page = PageContent {
-            url: format!("https://example.com/{name}"),
-            title: String::new(),
-            html: Some(html),
-            text: None,
-            lang: None,
-            is_selection: false,
-        };
+        let page = PageContent::from_html(format!("https://example.com/{name}"), html);
         let Ok(read) = scout::core::page::read_page(&page) else {
             continue;
         };

@@ -50,14 +50,7 @@ fn corpus_dir() -> String {
 fn corpus_page(name: &str) -> PageContent {
     let corpus = corpus_dir();
     let html = std::fs::read_to_string(format!("{corpus}/{name}/source.html")).expect("source.html");
-    PageContent {
-        url: format!("https://example.com/{name}"),
-        title: String::new(),
-        html: Some(html),
-        text: None,
-        lang: None,
-        is_selection: false,
-    }
+    PageContent::from_html(format!("https://example.com/{name}"), html)
 }
 
 fn embedder() -> Embedder<NativeEncoder> {

@@ -33,6 +33,20 @@ pub struct PageContent {
     pub is_selection: bool,
 }
 
+impl PageContent {
+    /// A whole page from its HTML (no title or language given: the extractor reads them).
+    pub fn from_html(url: impl Into<String>, html: impl Into<String>) -> Self {
+        PageContent {
+            url: url.into(),
+            title: String::new(),
+            html: Some(html.into()),
+            text: None,
+            lang: None,
+            is_selection: false,
+        }
+    }
+}
+
 /// Which tier the user allows for this request. `Auto` picks the best tier available.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
