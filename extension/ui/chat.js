@@ -114,6 +114,7 @@ export class Chat {
       label: writerLabel(writer, r),
       timings: writtenTimings(r),
       sent: r.sent || [],
+      hint: r.hint || null,
     };
   }
 
@@ -182,6 +183,7 @@ export class Chat {
         t('invalidCitations', [a.invalid.map((/** @type {number} */ n) => `[${n}]`).join(' ')])]));
     }
     if (a.stop === 'cancelled') box.append(el('p', { class: 'note' }, [t('stopped')]));
+    if (a.hint) box.append(el('p', { class: 'note', 'data-testid': 'hint' }, [t('scoutSays', [phrase(a.hint)])]));
     if (a.citations.length) {
       box.append(el('details', { class: 'sources' }, [el('summary', {}, [t('sources', [a.citations.length])]),
         el('ol', {}, a.citations.map((/** @type {any} */ c) => el('li', { value: String(c.n) }, [c.text])))]));

@@ -317,6 +317,10 @@ pub struct WrittenReply {
     /// the model is auditable (`tests/e2e/hostile.test.mjs`); not shown.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub prompt: Vec<crate::core::generate::ChatMessage>,
+    /// Advice on a better reading of the page (a chat turn about a page not in English, retrieved by the English
+    /// embedder).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<Phrase>,
 }
 
 /// A request as it travels: version, settings and the request itself.

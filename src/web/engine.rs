@@ -297,7 +297,10 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                 crate::core::protocol::WriteJob::Chat { question, .. } => Some(question.as_str()),
                 _ => None,
             };
-            let use_multilingual = question.is_some() && choose_reader(&mut st, &page, question).await.0;
+            let (use_multilingual, hint) = match question {
+                Some(_) => choose_reader(&mut st, &page, question).await,
+                None => (false, None),
+            };
             let State {
                 loaded,
                 qa_cache,
@@ -331,7 +334,9 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                 }
                 (None, None) => return Err(ScoutError::new(ErrorCode::Internal, "no writer")),
             };
-            Ok(ReplyBody::Written(reply?))
+            let mut reply = reply?;
+            reply.hint = hint;
+            Ok(ReplyBody::Written(reply))
         }
         Request::EndpointModels { endpoint } => Ok(ReplyBody::EndpointModels {
             models: super::t3::models(&endpoint).await?,

