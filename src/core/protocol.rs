@@ -417,6 +417,9 @@ pub struct StatusReply {
     /// The T2 model loaded now, if any.
     #[serde(default)]
     pub writer: Option<String>,
+    /// The multilingual embedder, when it is loaded now.
+    #[serde(default)]
+    pub multilingual: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -79,6 +79,8 @@ struct State {
     writer_gpu_failed: bool,
     /// The downloaded multilingual embedder, once a page or a question not in English needed it.
     multilingual: Option<Multilingual>,
+    /// Questions it read so far: an idle unload scheduled after one drops it only if none came since.
+    multilingual_uses: u64,
 }
 
 /// What the request's sender knows about the device and the user's backend preference.
@@ -277,6 +279,9 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             reply.hint = hint;
             let entry = history::entry_for_answers(&reply, Some(&reader.id), js_sys::Date::now());
             record_history(&entry).await;
+            if use_multilingual {
+                unload_when_idle(&mut st, Held::Multilingual, env.settings.idle_unload_minutes);
+            }
             Ok(ReplyBody::Answers(reply))
         }
         Request::Write {
@@ -329,11 +334,14 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                 (Some(endpoint), _) => super::t3::write(&endpoint, &mut retrieval, &writing, &cancelled).await,
                 (None, Some(writer)) => {
                     let reply = super::t2::write(writer, &mut retrieval, &writing, &cancelled).await;
-                    unload_writer_when_idle(&mut st, env.settings.idle_unload_minutes);
+                    unload_when_idle(&mut st, Held::Writer, env.settings.idle_unload_minutes);
                     after_writer_job(&mut st, reply)
                 }
                 (None, None) => return Err(ScoutError::new(ErrorCode::Internal, "no writer")),
             };
+            if use_multilingual {
+                unload_when_idle(&mut st, Held::Multilingual, env.settings.idle_unload_minutes);
+            }
             let mut reply = reply?;
             reply.hint = hint;
             Ok(ReplyBody::Written(reply))
@@ -355,7 +363,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                 .ok_or_else(|| ScoutError::new(ErrorCode::Internal, "no writer"))?;
             let reply =
                 super::t2::generate(writer, &messages, max_new_tokens, min_new_tokens, load_ms, &cancelled).await;
-            unload_writer_when_idle(&mut st, env.settings.idle_unload_minutes);
+            unload_when_idle(&mut st, Held::Writer, env.settings.idle_unload_minutes);
             Ok(ReplyBody::Generated(after_writer_job(&mut st, reply)?))
         }
         Request::Extract { html, url } => {
@@ -634,6 +642,7 @@ fn status(st: &State) -> StatusReply {
         init_phases: st.loaded.as_ref().map(|l| l.init_phases.clone()).unwrap_or_default(),
         wasm_memory_bytes: (core::arch::wasm32::memory_size(0) as u64) * 65_536,
         writer: st.writer.as_ref().map(|w| w.model.clone()),
+        multilingual: st.multilingual.as_ref().map(|m| m.entry.id.clone()),
         error: st.load_error.clone(),
     }
 }
@@ -686,23 +695,34 @@ async fn preview_summary(
     Ok(ReplyBody::Summary(reply))
 }
 
-/// Load `model` as the engine's writer unless it is already (one writer at a time: another model replaces it).
-/// Returns the time the load took (0 when it was loaded).
-/// Drop the T2 model (its session, weights and cache: hundreds of MB) once it has not been used for `minutes`; the
-/// embedder stays (keep-ready keeps the document, so the service worker's idle close does not free it). `None` or
-/// 0: kept until the document closes.
-fn unload_writer_when_idle(st: &mut State, minutes: Option<f64>) {
-    st.writer_uses += 1;
+/// The downloaded models the engine holds beside the bundled embedder.
+#[derive(Clone, Copy)]
+enum Held {
+    Writer,
+    Multilingual,
+}
+
+/// Drop a downloaded model (the T2 model's session, weights and cache, or the multilingual embedder: hundreds of MB)
+/// once it has not been used for `minutes`; the bundled embedder stays (keep-ready keeps the document, so the
+/// service worker's idle close does not free it). `None` or 0: kept until the document closes.
+fn unload_when_idle(st: &mut State, held: Held, minutes: Option<f64>) {
+    let uses = match held {
+        Held::Writer => &mut st.writer_uses,
+        Held::Multilingual => &mut st.multilingual_uses,
+    };
+    *uses += 1;
+    let this_use = *uses;
     let Some(minutes) = minutes.filter(|m| *m > 0.0) else {
         return;
     };
-    let this_use = st.writer_uses;
     wasm_bindgen_futures::spawn_local(async move {
         super::js::sleep((minutes * 60_000.0).min(f64::from(i32::MAX)) as i32).await;
         let state = STATE.with(Rc::clone);
         let mut st = state.lock().await;
-        if st.writer_uses == this_use {
-            st.writer = None;
+        match held {
+            Held::Writer if st.writer_uses == this_use => st.writer = None,
+            Held::Multilingual if st.multilingual_uses == this_use => st.multilingual = None,
+            _ => {}
         }
     });
 }
@@ -726,6 +746,8 @@ fn after_writer_job<T>(st: &mut State, reply: Result<T, ScoutError>) -> Result<T
     ))
 }
 
+/// Load `model` as the engine's writer unless it is already (one writer at a time: another model replaces it).
+/// Returns the time the load took (0 when it was loaded).
 async fn ensure_writer(st: &mut State, model: &str) -> Result<f64, ScoutError> {
     if st.writer.as_ref().is_some_and(|w| w.model != model) {
         st.writer = None;

@@ -101,6 +101,17 @@ test('pages and questions not in English: a hint, then the downloaded multilingu
     assert.ok(after.answers.some((/** @type {any} */ a) => a.text.includes(GOLD)),
       `the answer is in the best passages: ${after.answers.map((/** @type {any} */ a) => a.text.slice(0, 60)).join(' | ')}`);
 
+    // Kept ready, the engine frees the multilingual embedder after the idle time as it frees a writer (here 3 s).
+    assert.equal((await ask(panel, { type: 'status' })).multilingual, MODEL);
+    await panel.evaluate(async () => {
+      const { settings } = await chrome.storage.local.get('settings');
+      await chrome.storage.local.set({ settings: { ...settings, idle_unload_minutes: 0.05 } });
+    });
+    assert.equal((await ask(panel, { type: 'ask', tabId, question: QUESTION })).model, E5);
+    await new Promise((r) => setTimeout(r, 5000));
+    assert.equal((await ask(panel, { type: 'status' })).multilingual, null, 'unloaded after the idle time');
+    assert.equal((await ask(panel, { type: 'ask', tabId, question: QUESTION })).model, E5, 'and loaded again when needed');
+
     // English stays on the bundled model.
     const english = `${server.base}/sample/article.html`;
     await openPage(b.ctx, english);
