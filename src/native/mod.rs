@@ -154,6 +154,29 @@ pub fn native_embedder(
     Ok(Embedder::new(tok, NativeEncoder::load(dylib, model, threads)?, 384))
 }
 
+/// A downloadable embedder of the catalog from a folder in the hub's layout (`{hub}/{repo}`), as the extension
+/// builds it: the entry's truncation, dimensions, prefixes and vector tag.
+pub fn catalog_embedder(
+    entry: &crate::core::catalog::ModelEntry,
+    dir: &Path,
+    threads: usize,
+) -> Result<Embedder<NativeEncoder>, ScoutError> {
+    let file = |role: &str| {
+        entry
+            .file(role)
+            .map(|f| dir.join(&f.path))
+            .ok_or_else(|| ScoutError::new(ErrorCode::ModelUnavailable, format!("{} has no {role} file", entry.id)))
+    };
+    let tokenizer_json = std::fs::read(file("tokenizer")?)
+        .map_err(|e| ScoutError::new(ErrorCode::ModelUnavailable, format!("{}: {e}", dir.display())))?;
+    let max_tokens = entry.max_tokens.unwrap_or(256);
+    let tok = EmbedTokenizer::from_bytes(&tokenizer_json, max_tokens)?;
+    let encoder = NativeEncoder::load(&ort_dylib_path(), &file("model")?, threads)?;
+    Ok(Embedder::new(tok, encoder, entry.dims.unwrap_or(384))
+        .with_model_tag(entry.vector_tag("model", max_tokens))
+        .with_prefixes(entry.prefixes.clone()))
+}
+
 pub struct NativeClock(Instant);
 
 impl Default for NativeClock {

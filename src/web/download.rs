@@ -426,13 +426,18 @@ async fn fetch_into(
 }
 
 /// Catalog entries with their storage state.
+/// The record of a downloaded model (`None`: not downloaded, or a record this version cannot read).
+async fn downloaded(store: &IdbStore, model: &str) -> Result<Option<ModelRecord>, ScoutError> {
+    Ok(store
+        .model_record(model)
+        .await?
+        .and_then(|json| serde_json::from_str::<ModelRecord>(&json).ok()))
+}
+
 pub async fn list(store: &IdbStore, catalog: &Catalog) -> Result<Vec<ModelStatus>, ScoutError> {
     let mut out = Vec::new();
     for m in &catalog.models {
-        let record = store
-            .model_record(&m.id)
-            .await?
-            .and_then(|json| serde_json::from_str::<ModelRecord>(&json).ok());
+        let record = downloaded(store, &m.id).await?;
         let ready = record.is_some();
         let mut stored = 0;
         for f in &m.files {
@@ -478,11 +483,7 @@ pub async fn list(store: &IdbStore, catalog: &Catalog) -> Result<Vec<ModelStatus
 /// none, what the hub declared), so that what depends on the weights (stored vectors' tags) follows a new upload.
 /// `None` when the model is not downloaded.
 pub async fn as_downloaded(store: &IdbStore, entry: &ModelEntry) -> Result<Option<ModelEntry>, ScoutError> {
-    let Some(record) = store
-        .model_record(&entry.id)
-        .await?
-        .and_then(|json| serde_json::from_str::<ModelRecord>(&json).ok())
-    else {
+    let Some(record) = downloaded(store, &entry.id).await? else {
         return Ok(None);
     };
     let mut entry = entry.clone();

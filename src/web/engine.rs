@@ -298,13 +298,12 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             if endpoint.is_none() {
                 ensure_writer(&mut st, &model).await?;
             }
-            let question = match &job {
-                crate::core::protocol::WriteJob::Chat { question, .. } => Some(question.as_str()),
-                _ => None,
-            };
-            let (use_multilingual, hint) = match question {
-                Some(_) => choose_reader(&mut st, &page, question).await,
-                None => (false, None),
+            // Only a chat turn retrieves passages.
+            let (use_multilingual, hint) = match &job {
+                crate::core::protocol::WriteJob::Chat { question, .. } => {
+                    choose_reader(&mut st, &page, Some(question)).await
+                }
+                _ => (false, None),
             };
             let State {
                 loaded,
@@ -999,8 +998,9 @@ async fn make_embedder(env: &Environment, config: &Config, ep: Ep) -> Result<Emb
     // The first session also starts ONNX Runtime's WASM module (compile, threads): the tokenizer is read meanwhile.
     let (tokenizer, encoder) = futures_util::future::join(tokenizer, OrtEncoder::create(env, &path(role)?, ep)).await;
     let (tokenizer, encoder) = (tokenizer?, encoder?);
-    let mut embedder =
-        Embedder::new(tokenizer, encoder, entry.dims.unwrap_or(384)).with_model_tag(entry.vector_tag(role, max_tokens));
+    let mut embedder = Embedder::new(tokenizer, encoder, entry.dims.unwrap_or(384))
+        .with_model_tag(entry.vector_tag(role, max_tokens))
+        .with_prefixes(entry.prefixes.clone());
     if role == WEBGPU_GRAPH {
         embedder.batch_size = WEBGPU_BATCH;
     }

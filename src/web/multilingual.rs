@@ -29,7 +29,7 @@ pub async fn load(env: &Environment, store: &IdbStore, entry: &ModelEntry) -> Re
             .map(|f| f.path.clone())
             .ok_or_else(|| ScoutError::new(ErrorCode::ModelUnavailable, format!("{} has no {role} file", entry.id)))
     };
-    let max_tokens = entry.max_tokens.unwrap_or(512);
+    let max_tokens = entry.max_tokens.unwrap_or(256);
     let tokenizer = EmbedTokenizer::from_bytes(
         &download::file_bytes(store, &entry.id, &path("tokenizer")?).await?,
         max_tokens,
@@ -37,8 +37,8 @@ pub async fn load(env: &Environment, store: &IdbStore, entry: &ModelEntry) -> Re
     let url = download::file_blob_url(store, &entry.id, &path("model")?).await?;
     let encoder = OrtEncoder::create(env, &url, Ep::Wasm).await;
     let _ = web_sys::Url::revoke_object_url(&url);
-    let mut embedder = Embedder::new(tokenizer, encoder?, entry.dims.unwrap_or(384))
-        .with_model_tag(entry.vector_tag("model", max_tokens));
-    embedder.prefixes = entry.prefixes.clone();
+    let embedder = Embedder::new(tokenizer, encoder?, entry.dims.unwrap_or(384))
+        .with_model_tag(entry.vector_tag("model", max_tokens))
+        .with_prefixes(entry.prefixes.clone());
     Ok(Some(Multilingual { entry, embedder }))
 }
