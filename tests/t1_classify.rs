@@ -10,6 +10,7 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::Instant;
 
+use scout::core::bert::BertBackend;
 use scout::core::classify::content_type::{self, CUE_NAMES, Cues, FormModel};
 use scout::core::classify::tone::{self, SentenceEvidence, ToneParams};
 use scout::core::classify::{
@@ -18,7 +19,6 @@ use scout::core::classify::{
 };
 use scout::core::embed::{Embedder, EncoderBackend};
 use scout::core::extract::{ExtractOptions, extract};
-use scout::native::NativeEncoder;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -78,20 +78,17 @@ fn load() -> Vec<Item> {
 }
 
 /// ONNX Runtime allows one environment per process: the tests share one embedder.
-fn minilm() -> MutexGuard<'static, Embedder<NativeEncoder>> {
-    static EMBEDDER: OnceLock<Mutex<Embedder<NativeEncoder>>> = OnceLock::new();
+fn minilm() -> MutexGuard<'static, Embedder<BertBackend>> {
+    static EMBEDDER: OnceLock<Mutex<Embedder<BertBackend>>> = OnceLock::new();
     EMBEDDER
         .get_or_init(|| Mutex::new(load_minilm()))
         .lock()
         .unwrap_or_else(|p| p.into_inner())
 }
 
-fn load_minilm() -> Embedder<NativeEncoder> {
-    let model = scout::native::cached_model_file("all-minilm-l6-v2-int8", "onnx/model_quantized.onnx");
-    let tok_path = scout::native::cached_model_file("all-minilm-l6-v2-int8", "tokenizer.json");
-    let tok =
-        std::fs::read(&tok_path).unwrap_or_else(|e| panic!("{}: {e}; run `cargo xtask setup`", tok_path.display()));
-    scout::native::native_embedder(&scout::native::ort_dylib_path(), &model, &tok, 2).expect("native embedder")
+fn load_minilm() -> Embedder<BertBackend> {
+    // As the extension runs it on the CPU: Scout's int8 encoder (the same vectors as the browser's).
+    scout::native::bundled_embedder().expect("bundled embedder (run `cargo xtask setup`)")
 }
 
 fn argmax(v: &[f32]) -> usize {
@@ -607,7 +604,7 @@ struct FormRow {
     written: bool,
 }
 
-fn form_rows(e: &mut Embedder<NativeEncoder>, index: &mut LabelIndex, items: &[Item]) -> Vec<FormRow> {
+fn form_rows(e: &mut Embedder<BertBackend>, index: &mut LabelIndex, items: &[Item]) -> Vec<FormRow> {
     let set = LabelSet::ContentType;
     let entry = pollster::block_on(index.get_or_embed(e, &set)).expect("labels").clone();
     items

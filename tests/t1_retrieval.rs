@@ -114,18 +114,9 @@ impl Figures {
     }
 }
 
-fn minilm() -> scout::core::embed::Embedder<scout::native::NativeEncoder> {
-    scout::native::native_embedder(
-        &scout::native::ort_dylib_path(),
-        &scout::native::cached_model_file("all-minilm-l6-v2-int8", "onnx/model_quantized.onnx"),
-        &std::fs::read(scout::native::cached_model_file(
-            "all-minilm-l6-v2-int8",
-            "tokenizer.json",
-        ))
-        .expect("tokenizer.json (run `cargo xtask setup`)"),
-        2,
-    )
-    .expect("native embedder")
+fn minilm() -> scout::core::embed::Embedder<scout::core::bert::BertBackend> {
+    // As the extension runs it on the CPU: Scout's int8 encoder (the same vectors as the browser's).
+    scout::native::bundled_embedder().expect("bundled embedder (run `cargo xtask setup`)")
 }
 
 /// The catalog's multilingual embedder as the extension builds it, from the test hub's copy of its repository:
@@ -146,10 +137,10 @@ const DEFAULT: &str = "engine's scoring";
 /// Rank every question of `items` on its page under each fusion, print the figures, return them. `engine`: the
 /// options the engine uses with this embedder (its fusion, threshold and floor), the "engine's scoring" row and the
 /// no-answer figures.
-fn evaluate(
+fn evaluate<B: scout::core::embed::EncoderBackend>(
     set: &str,
     items: &[Item],
-    emb: &mut scout::core::embed::Embedder<scout::native::NativeEncoder>,
+    emb: &mut scout::core::embed::Embedder<B>,
     engine: &AskOptions,
 ) -> (Figures, BTreeMap<String, PassageIndex>) {
     let pages: std::collections::BTreeSet<&str> = items.iter().map(|i| i.page.as_str()).collect();

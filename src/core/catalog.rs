@@ -111,8 +111,13 @@ impl ModelEntry {
         format!("{}@{}:{weights}/t{max_tokens}", self.id, self.revision)
     }
 
+    /// The bytes the model takes on the device: every file of a downloaded one, the shipped files of a bundled one.
     pub fn total_size(&self) -> u64 {
-        self.files.iter().map(|f| f.size).sum()
+        self.files
+            .iter()
+            .filter(|f| !self.bundled || f.bundle_path.is_some())
+            .map(|f| f.size)
+            .sum()
     }
 }
 
@@ -175,10 +180,26 @@ mod tests {
         assert!(c.models.len() >= 2);
         let e = c.bundled_embedder().expect("bundled embedder");
         assert_eq!(e.dims, Some(384));
+        // The ONNX graph is made at setup for native tools and peers but not shipped: the extension runs Scout's
+        // int8 encoder on the CPU and the WebGPU graph on a GPU.
         let model = e.file("model").expect("model file");
         assert_eq!(model.size, 22_850_126);
-        assert!(model.bundle_path.as_deref().unwrap_or("").ends_with(".onnx"));
+        assert_eq!(model.bundle_path, None);
+        assert!(
+            e.file("model_int8")
+                .and_then(|f| f.bundle_path.as_deref())
+                .is_some_and(|p| p.ends_with(".bin"))
+        );
+        assert!(e.file("model_webgpu").and_then(|f| f.bundle_path.as_deref()).is_some());
         assert!(e.file("tokenizer").is_some());
+        assert_eq!(
+            e.total_size(),
+            e.files
+                .iter()
+                .filter(|f| f.role != "model")
+                .map(|f| f.size)
+                .sum::<u64>()
+        );
     }
 
     #[test]

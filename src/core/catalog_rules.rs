@@ -52,9 +52,21 @@ pub fn validate_models(models: &[serde_json::Value]) -> Result<(), String> {
             if f["size"].as_u64().unwrap_or(0) == 0 {
                 return Err(format!("{id}/{path}: size must be a positive integer"));
             }
-            if bundled && f["bundle_path"].as_str().is_none() {
-                return Err(format!("{id}/{path}: bundled files need a bundle_path"));
+            if bundled && f["role"] == "tokenizer" && f["bundle_path"].as_str().is_none() {
+                return Err(format!(
+                    "{id}/{path}: a bundled model ships its tokenizer (bundle_path)"
+                ));
             }
+        }
+        // A bundled model's file without a bundle_path is not in the package: setup still makes it for native tools
+        // and the benchmarks' peers (the ONNX graph of the bundled embedder, which the extension does not run).
+        let ships_a_model = files
+            .iter()
+            .any(|f| f["role"].as_str().is_some_and(|r| r.starts_with("model")) && f["bundle_path"].as_str().is_some());
+        if bundled && !ships_a_model {
+            return Err(format!(
+                "{id}: a bundled model ships at least one model file (bundle_path)"
+            ));
         }
         let embeds = tasks.iter().any(|t| t == "embed");
         if m["multilingual"].as_bool() == Some(true) && !embeds {

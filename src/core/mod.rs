@@ -1,5 +1,6 @@
 //! The pure core: everything here is deterministic, does no IO and compiles for host and wasm32 alike.
 
+pub mod bert;
 pub mod catalog;
 pub mod catalog_rules;
 pub mod classify;

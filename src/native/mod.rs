@@ -154,6 +154,33 @@ pub fn native_embedder(
     Ok(Embedder::new(tok, NativeEncoder::load(dylib, model, threads)?, 384))
 }
 
+/// The bundled embedder as the extension runs it on the CPU: Scout's int8 encoder (`core::bert`) on the weights
+/// `cargo xtask setup` built, with the catalog's truncation, dimensions and vector tag. It computes the same vectors
+/// as the browser (the encoder's invariant), so native evaluations measure what ships.
+pub fn bundled_embedder() -> Result<Embedder<crate::core::bert::BertBackend>, ScoutError> {
+    let unavailable = |m: String| ScoutError::new(ErrorCode::ModelUnavailable, m);
+    let catalog = crate::core::catalog::Catalog::builtin();
+    let entry = catalog
+        .bundled_embedder()
+        .ok_or_else(|| unavailable("no bundled embedder".into()))?;
+    let read = |role: &str| {
+        let f = entry
+            .file(role)
+            .ok_or_else(|| unavailable(format!("the catalog has no bundled {role}")))?;
+        let path = cached_model_file(&entry.id, &f.path);
+        std::fs::read(&path).map_err(|e| unavailable(format!("{}: {e}; run cargo xtask setup", path.display())))
+    };
+    let max_tokens = entry.max_tokens.unwrap_or(256);
+    let tok = EmbedTokenizer::from_bytes(&read("tokenizer")?, max_tokens)?;
+    let encoder = crate::core::bert::BertBackend::from_bytes(&read(BUNDLED_INT8)?, "native-int8")?;
+    Ok(Embedder::new(tok, encoder, entry.dims.unwrap_or(384))
+        .with_model_tag(entry.vector_tag(BUNDLED_INT8, max_tokens))
+        .with_prefixes(entry.prefixes.clone()))
+}
+
+/// The catalog role of the bundled embedder's weights for Scout's int8 encoder.
+pub const BUNDLED_INT8: &str = "model_int8";
+
 /// A downloadable embedder of the catalog from a folder in the hub's layout (`{hub}/{repo}`), as the extension
 /// builds it: the entry's truncation, dimensions, prefixes and vector tag.
 pub fn catalog_embedder(

@@ -11,12 +11,14 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 use super::download;
+use super::encoder::WebEncoder;
 use super::js::{PerfClock, fetch_bytes};
 use super::multilingual::{self, Multilingual};
 use super::ort_backend::{OrtEncoder, init_runtime, loaded_bundle};
 use super::store::{IdbStore, RequestStore};
 use super::stream::Stream;
 use super::writing::{Retrieval, Writing};
+use crate::core::bert::BertBackend;
 use crate::core::catalog::Catalog;
 use crate::core::classify::{LabelIndex, classify_page};
 use crate::core::download::DEFAULT_HUB;
@@ -51,13 +53,28 @@ struct Config {
 }
 
 struct Loaded {
-    env: Environment,
+    /// ONNX Runtime, started when something first needs it (a WebGPU session, a downloaded model): the bundled
+    /// embedder on the CPU is Scout's own encoder and does not.
+    runtime: Option<Environment>,
     choice: BackendChoice,
-    embedder: Embedder<OrtEncoder>,
+    embedder: Embedder<WebEncoder>,
     /// A second session on the other EP, created on demand for parity checks.
-    alt: Option<Embedder<OrtEncoder>>,
+    alt: Option<Embedder<WebEncoder>>,
     /// The steps of the start, back to back: their sum is the start's duration.
     init_phases: Vec<InitPhase>,
+}
+
+impl Loaded {
+    /// ONNX Runtime, started now if nothing needed it before (its bundle is the one the backend choice names).
+    async fn runtime(&mut self, config: Option<&Config>) -> Result<&Environment, ScoutError> {
+        if self.runtime.is_none() {
+            let config = config.ok_or_else(not_configured)?;
+            self.runtime = Some(init_runtime(&config.ort_base, self.choice.ep, self.choice.threads).await?);
+        }
+        self.runtime
+            .as_ref()
+            .ok_or_else(|| ScoutError::new(ErrorCode::Internal, "ONNX Runtime not started"))
+    }
 }
 
 #[derive(Default)]
@@ -460,11 +477,12 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
         Request::LoadModel { model } => {
             let store = shared_store().await?;
             ensure_loaded(&mut st, &want).await;
-            let loaded = st.loaded.as_ref().ok_or_else(|| {
-                st.load_error
-                    .clone()
-                    .unwrap_or_else(|| ScoutError::new(ErrorCode::Internal, "runtime not loaded"))
+            let config = st.config.clone();
+            let load_error = st.load_error.clone();
+            let loaded = st.loaded.as_mut().ok_or_else(|| {
+                load_error.unwrap_or_else(|| ScoutError::new(ErrorCode::Internal, "runtime not loaded"))
             })?;
+            let env = loaded.runtime(config.as_ref()).await?;
             let entry = catalog()
                 .get(&model)
                 .cloned()
@@ -473,7 +491,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             let clock = PerfClock;
             let t = clock.now_ms();
             let url = download::file_blob_url(&store, &model, &path).await?;
-            let session = super::ort_backend::session_from_url(&loaded.env, &url, Ep::Wasm).await;
+            let session = super::ort_backend::session_from_url(env, &url, Ep::Wasm).await;
             let _ = web_sys::Url::revoke_object_url(&url);
             let session = session?;
             Ok(ReplyBody::ModelLoaded(ModelLoadedReply {
@@ -506,8 +524,12 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                 &mut loaded.embedder
             } else {
                 if loaded.alt.is_none() {
+                    let runtime = match want {
+                        Ep::Webgpu => Some(loaded.runtime(config.as_ref()).await?.clone()),
+                        Ep::Wasm => None,
+                    };
                     let config = config.ok_or_else(not_configured)?;
-                    loaded.alt = Some(make_embedder(&loaded.env, &config, want).await?);
+                    loaded.alt = Some(make_embedder(runtime.as_ref(), &config, want).await?);
                 }
                 loaded
                     .alt
@@ -531,7 +553,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
 
 /// The embedder a question is read with, how its scores are read, and its names (display, catalog id).
 struct Reader<'a> {
-    embedder: &'a mut Embedder<OrtEncoder>,
+    embedder: &'a mut Embedder<WebEncoder>,
     opts: AskOptions,
     name: String,
     id: String,
@@ -572,10 +594,15 @@ async fn choose_reader(st: &mut State, page: &PageContent, question: Option<&str
     if st.multilingual.as_ref().is_some_and(|m| m.entry.id == entry.id) {
         return (true, None);
     }
-    let (Some(loaded), Ok(store)) = (st.loaded.as_ref(), shared_store().await) else {
+    let config = st.config.clone();
+    let (Some(loaded), Ok(store)) = (st.loaded.as_mut(), shared_store().await) else {
         return (false, None);
     };
-    match multilingual::load(&loaded.env, &store, &entry).await {
+    let loaded = match loaded.runtime(config.as_ref()).await {
+        Ok(env) => multilingual::load(env, &store, &entry).await,
+        Err(e) => Err(e),
+    };
+    match loaded {
         Ok(Some(m)) => {
             st.multilingual = Some(m);
             (true, None)
@@ -681,7 +708,7 @@ async fn preview_summary(
     options: &crate::core::text::SummaryOptions,
 ) -> Result<ReplyBody, ScoutError> {
     let store = MemoryStore::default();
-    let ctx = SummarizeContext::<OrtEncoder, _, _> {
+    let ctx = SummarizeContext::<WebEncoder, _, _> {
         embedder: None,
         embedder_error: None,
         model_id: None,
@@ -754,9 +781,10 @@ async fn ensure_writer(st: &mut State, model: &str) -> Result<f64, ScoutError> {
     if st.writer.is_some() {
         return Ok(0.0);
     }
+    let config = st.config.clone();
     let loaded = st
         .loaded
-        .as_ref()
+        .as_mut()
         .ok_or_else(|| ScoutError::new(ErrorCode::Internal, "engine not loaded"))?;
     let entry = catalog()
         .get(model)
@@ -769,7 +797,8 @@ async fn ensure_writer(st: &mut State, model: &str) -> Result<f64, ScoutError> {
     } else {
         loaded.choice.ep
     };
-    st.writer = Some(super::t2::load(&loaded.env, ep, &*shared_store().await?, &entry).await?);
+    let env = loaded.runtime(config.as_ref()).await?;
+    st.writer = Some(super::t2::load(env, ep, &*shared_store().await?, &entry).await?);
     Ok(PerfClock.now_ms() - t)
 }
 
@@ -825,46 +854,52 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
         choice.reason = Phrase::new("engBackendWasmLoaded", vec![choice.reason.into()]);
     }
     let result = async {
-        // The WebGPU bundle also runs the WASM EP: a measurement needs it.
-        let bundle = if measure { Ep::Webgpu } else { choice.ep };
         let open_store = async {
             if !probe_matters {
                 let _ = shared_store().await;
             }
         };
-        let (env, ()) =
-            futures_util::future::join(init_runtime(&config.ort_base, bundle, choice.threads), open_store).await;
-        let env = env?;
-        phases.end("runtime script");
-        // Creating the session and the warm-up run hold the document's only thread for most of a second: let the
-        // requests that need no model (a stored result) that arrived meanwhile go first.
+        // ONNX Runtime starts now only for a WebGPU session (chosen, or measured against Scout's encoder); the
+        // bundled embedder on the CPU is Scout's own encoder, in the module that is already running.
+        let runtime = if measure || choice.ep == Ep::Webgpu {
+            let (env, ()) =
+                futures_util::future::join(init_runtime(&config.ort_base, Ep::Webgpu, choice.threads), open_store)
+                    .await;
+            phases.end("runtime script");
+            Some(env?)
+        } else {
+            open_store.await;
+            None
+        };
+        // Creating the session and the warm-up run hold the document's only thread for a while: let the requests
+        // that need no model (a stored result) that arrived meanwhile go first.
         super::js::yield_to_event_loop().await;
-        if measure {
-            let (probe, wasm, webgpu) = measure_backends(&env, &config, &want.hw).await?;
+        if let (true, Some(env)) = (measure, runtime.as_ref()) {
+            let (probe, wasm, webgpu) = measure_backends(env, &config, &want.hw).await?;
             phases.end("backend measurement and models");
             let choice = choose_backend(&want.hw, want.pref, Some(&probe));
             let embedder = match webgpu {
                 Some(gpu) if choice.ep == Ep::Webgpu => gpu,
                 _ => wasm,
             };
-            return Ok::<_, ScoutError>((env, embedder, choice, Some(probe)));
+            return Ok::<_, ScoutError>((runtime, embedder, choice, Some(probe)));
         }
-        let embedder = match make_embedder(&env, &config, choice.ep).await {
+        let embedder = match make_embedder(runtime.as_ref(), &config, choice.ep).await {
             Ok(e) => e,
             Err(e) if choice.ep == Ep::Webgpu => {
-                // Fall back, never crash: the WebGPU bundle also runs the WASM EP.
+                // Fall back, never crash: Scout's encoder runs wherever the extension does.
                 choice.ep = Ep::Wasm;
                 choice.reason = Phrase::new("engBackendFellBack", vec![e.message.into()]);
-                make_embedder(&env, &config, Ep::Wasm).await?
+                make_embedder(None, &config, Ep::Wasm).await?
             }
             Err(e) => return Err(e),
         };
-        phases.end("runtime start, tokenizer, model session");
-        Ok((env, embedder, choice, None))
+        phases.end("tokenizer, model");
+        Ok((runtime, embedder, choice, None))
     }
     .await;
     match result {
-        Ok((env, mut embedder, choice, probe)) => {
+        Ok((runtime, mut embedder, choice, probe)) => {
             if let Some(probe) = probe {
                 if let (Ok(store), Ok(json)) = (shared_store().await, serde_json::to_string(&probe)) {
                     // Kept so the next start skips the measurement; losing it only costs measuring again.
@@ -880,7 +915,7 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
                 phases.end("first run");
             }
             st.loaded = Some(Loaded {
-                env,
+                runtime,
                 choice,
                 embedder,
                 alt: None,
@@ -920,10 +955,10 @@ async fn measure_backends(
     env: &Environment,
     config: &Config,
     hw: &HardwareProfile,
-) -> Result<(BackendProbe, Embedder<OrtEncoder>, Option<Embedder<OrtEncoder>>), ScoutError> {
-    let mut wasm = make_embedder(env, config, Ep::Wasm).await?;
+) -> Result<(BackendProbe, Embedder<WebEncoder>, Option<Embedder<WebEncoder>>), ScoutError> {
+    let mut wasm = make_embedder(None, config, Ep::Wasm).await?;
     let wasm_ms = time_probe(&mut wasm, f64::INFINITY).await?;
-    let (webgpu, webgpu_ms, webgpu_error) = match make_embedder(env, config, Ep::Webgpu).await {
+    let (webgpu, webgpu_ms, webgpu_error) = match make_embedder(Some(env), config, Ep::Webgpu).await {
         // A software adapter is tens of times slower: one run that shows it is enough.
         Ok(mut gpu) => match time_probe(&mut gpu, 5.0 * wasm_ms).await {
             Ok(ms) => (Some(gpu), Some(ms), None),
@@ -942,7 +977,7 @@ async fn measure_backends(
 
 /// Median of three timed runs of the probe batch, after one untimed warm-up run; a first timed run slower than
 /// `enough_ms` is the answer (the others would only confirm it, slowly).
-async fn time_probe(embedder: &mut Embedder<OrtEncoder>, enough_ms: f64) -> Result<f64, ScoutError> {
+async fn time_probe(embedder: &mut Embedder<WebEncoder>, enough_ms: f64) -> Result<f64, ScoutError> {
     let clock = PerfClock;
     embedder.embed(&PROBE_TEXTS).await?;
     let mut runs = Vec::new();
@@ -962,8 +997,16 @@ async fn time_probe(embedder: &mut Embedder<OrtEncoder>, enough_ms: f64) -> Resu
 
 /// The catalog role of the embedder's graph for the WebGPU execution provider.
 const WEBGPU_GRAPH: &str = "model_webgpu";
+/// The catalog role of the weights of Scout's own encoder (`core::bert`), which runs the embedder on the CPU.
+const INT8_WEIGHTS: &str = "model_int8";
 
-async fn make_embedder(env: &Environment, config: &Config, ep: Ep) -> Result<Embedder<OrtEncoder>, ScoutError> {
+/// The bundled embedder on `ep`: Scout's int8 encoder on the CPU (no runtime), ONNX Runtime's WebGPU EP with the
+/// graph made for it on a GPU (`runtime` must be started).
+async fn make_embedder(
+    runtime: Option<&Environment>,
+    config: &Config,
+    ep: Ep,
+) -> Result<Embedder<WebEncoder>, ScoutError> {
     let catalog = Catalog::builtin();
     let entry = catalog
         .bundled_embedder()
@@ -988,15 +1031,27 @@ async fn make_embedder(env: &Environment, config: &Config, ep: Ep) -> Result<Emb
         };
         EmbedTokenizer::from_bytes(&bytes, max_tokens)
     };
-    // WebGPU has no kernels for the WASM graph's int8 matrix products and NaN guards: it gets its own graph of the
-    // same weights when the package has one (xtask/py/webgpu_embedder.py).
-    let role = if ep == Ep::Webgpu && entry.file(WEBGPU_GRAPH).is_some() {
-        WEBGPU_GRAPH
-    } else {
-        "model"
+    // WebGPU has no kernels for int8 matrix products: it gets a graph of the same weights that dequantizes them
+    // (xtask/py/webgpu_embedder.py).
+    let role = match ep {
+        Ep::Wasm => INT8_WEIGHTS,
+        Ep::Webgpu => WEBGPU_GRAPH,
     };
-    // The first session also starts ONNX Runtime's WASM module (compile, threads): the tokenizer is read meanwhile.
-    let (tokenizer, encoder) = futures_util::future::join(tokenizer, OrtEncoder::create(env, &path(role)?, ep)).await;
+    let url = path(role)?;
+    let encoder = async {
+        match (ep, runtime) {
+            (Ep::Wasm, _) => {
+                let weights = fetch_bytes(&url).await?;
+                Ok(WebEncoder::Int8(BertBackend::from_bytes(&weights, Ep::Wasm.as_str())?))
+            }
+            (Ep::Webgpu, Some(env)) => Ok(WebEncoder::Ort(OrtEncoder::create(env, &url, ep).await?)),
+            (Ep::Webgpu, None) => Err(ScoutError::new(
+                ErrorCode::Internal,
+                "WebGPU needs ONNX Runtime started",
+            )),
+        }
+    };
+    let (tokenizer, encoder) = futures_util::future::join(tokenizer, encoder).await;
     let (tokenizer, encoder) = (tokenizer?, encoder?);
     let mut embedder = Embedder::new(tokenizer, encoder, entry.dims.unwrap_or(384))
         .with_model_tag(entry.vector_tag(role, max_tokens))

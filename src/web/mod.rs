@@ -2,6 +2,7 @@
 //! It adds no product logic: decisions live in `core`.
 
 mod download;
+mod encoder;
 mod engine;
 mod js;
 mod multilingual;

@@ -4,6 +4,7 @@
 use ort::environment::Environment;
 
 use super::download;
+use super::encoder::WebEncoder;
 use super::ort_backend::OrtEncoder;
 use super::store::IdbStore;
 use crate::core::catalog::ModelEntry;
@@ -14,7 +15,7 @@ use crate::core::hardware::Ep;
 pub struct Multilingual {
     /// The catalog entry as downloaded (each file's sha256 is the one it was checked against).
     pub entry: ModelEntry,
-    pub embedder: Embedder<OrtEncoder>,
+    pub embedder: Embedder<WebEncoder>,
 }
 
 /// Load `entry` if it is downloaded (`Ok(None)` if not). Its graph is int8 (`MatMulInteger`), which has no WebGPU
@@ -37,7 +38,7 @@ pub async fn load(env: &Environment, store: &IdbStore, entry: &ModelEntry) -> Re
     let url = download::file_blob_url(store, &entry.id, &path("model")?).await?;
     let encoder = OrtEncoder::create(env, &url, Ep::Wasm).await;
     let _ = web_sys::Url::revoke_object_url(&url);
-    let embedder = Embedder::new(tokenizer, encoder?, entry.dims.unwrap_or(384))
+    let embedder = Embedder::new(tokenizer, WebEncoder::Ort(encoder?), entry.dims.unwrap_or(384))
         .with_model_tag(entry.vector_tag("model", max_tokens))
         .with_prefixes(entry.prefixes.clone());
     Ok(Some(Multilingual { entry, embedder }))

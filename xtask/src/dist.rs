@@ -37,6 +37,11 @@ const ORT_FILES: &[&str] = &[
     "ort-wasm-simd-threaded.asyncify.wasm",
 ];
 
+/// The release wasm uses SIMD and relaxed SIMD: Scout's int8 encoder (crates/scout-bert) is built on the relaxed
+/// byte dot product. Every browser the manifest allows has both (Chrome 114+; `minimum_chrome_version` is 116).
+/// Other builds (the wasm tests under node) compile the encoder's portable path.
+pub const WASM_FEATURES: &str = "-C target-feature=+simd128,+relaxed-simd";
+
 pub fn build_wasm() -> Result<PathBuf> {
     let root = root();
     step("building the release wasm");
@@ -50,6 +55,7 @@ pub fn build_wasm() -> Result<PathBuf> {
             "-p",
             "scout",
         ])
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", WASM_FEATURES)
         .current_dir(&root))?;
     let raw = root.join("target/wasm32-unknown-unknown/release/scout.wasm");
     let bindgen_out = root.join("target/wasm-bindgen");
@@ -77,6 +83,8 @@ pub fn build_wasm() -> Result<PathBuf> {
             "--enable-reference-types",
             "--enable-multivalue",
             "--enable-mutable-globals",
+            "--enable-simd",
+            "--enable-relaxed-simd",
         ])
         .arg(bindgen_out.join("scout_bg.wasm"))
         .arg("-o")

@@ -96,6 +96,20 @@ fn test() -> Result {
             "warnings",
         ])
         .current_dir(&root))?;
+    step("clippy (wasm32, the int8 encoder's relaxed SIMD path)");
+    run(Command::new("cargo")
+        .args([
+            "clippy",
+            "-p",
+            "scout-bert",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ])
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", dist::WASM_FEATURES)
+        .current_dir(&root))?;
     step("cargo test (native core, native ONNX Runtime)");
     run(Command::new("cargo")
         .args(["test", "--workspace"])

@@ -3,13 +3,15 @@
 use std::io::Read;
 use std::process::ExitCode;
 
+use scout::core::bert::BertBackend;
 use scout::core::catalog::Catalog;
+use scout::core::embed::EncoderBackend;
 use scout::core::error::{ErrorCode, ScoutError};
 use scout::core::pipeline::{SummarizeContext, summarize};
 use scout::core::protocol::{PageContent, Reply, ReplyBody, TierRequest, extract_reply};
 use scout::core::store::{Clock, MemoryStore};
 use scout::core::text::SummaryOptions;
-use scout::native::{NativeClock, NativeEncoder, cached_model_file, native_embedder, ort_dylib_path};
+use scout::native::{NativeClock, NativeEncoder, bundled_embedder, cached_model_file, native_embedder, ort_dylib_path};
 
 const USAGE: &str = "usage: scout extract PATH|- [--url URL]
        scout summarize PATH|- [--url URL] [--type key-points|tldr|teaser|headline] [--length short|medium|long] [--format markdown|plain] [--tier t0|t1|t2] [--model DIR] [--onnx PATH] [--context N] [--max-tokens N]
@@ -17,7 +19,7 @@ const USAGE: &str = "usage: scout extract PATH|- [--url URL]
        scout generate MESSAGES.json --model DIR [--max-tokens N] [--min-tokens N] [--threads N] [--json]
        scout classify PATH|- [--url URL] [--labels a,b,c]
        scout ask PATH|- QUESTION [--url URL] [--top K]
-       scout embed [--batch N] [--graph wasm|webgpu] < texts.json
+       scout embed [--batch N] [--graph wasm|webgpu|onnx] < texts.json
        scout protocol-js";
 
 pub fn main() -> ExitCode {
@@ -227,37 +229,52 @@ fn cmd_embed(args: &[String]) -> Result<ReplyBody, ScoutError> {
     let input = read_input("-")?;
     let texts: Vec<String> =
         serde_json::from_str(&input).map_err(|e| bad(format!("stdin must be a JSON array of strings: {e}")))?;
-    // `--graph webgpu`: the graph the extension runs on WebGPU (same weights, no CPU-only ops), here on the CPU.
-    let role = match flag(args, "--graph") {
-        None | Some("wasm") => "model",
-        Some("webgpu") => "model_webgpu",
-        Some(other) => return Err(bad(format!("--graph must be wasm or webgpu, not {other}"))),
-    };
-    let mut embedder = load_embedder_graph(role)?;
     // Texts per model run; the default is the extension's (see `Embedder::new`). The benchmark compares shapes.
-    if let Some(b) = flag(args, "--batch") {
-        embedder.batch_size = b
-            .parse::<usize>()
-            .ok()
-            .filter(|&b| (1..=256).contains(&b))
-            .ok_or_else(|| bad("--batch must be 1..256"))?;
-    }
+    let batch = flag(args, "--batch")
+        .map(|b| {
+            b.parse::<usize>()
+                .ok()
+                .filter(|&b| (1..=256).contains(&b))
+                .ok_or_else(|| bad("--batch must be 1..256"))
+        })
+        .transpose()?;
     let clock = NativeClock::default();
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let vectors = pollster::block_on(embedder.embed(&refs))?;
+    // The extension's CPU path (Scout's int8 encoder); `--graph webgpu`: the graph the extension runs on WebGPU
+    // (same weights, no CPU-only ops); `--graph onnx`: the same weights as an int8 ONNX graph (the benchmarks' native
+    // peer). Both ONNX graphs run on ONNX Runtime's CPU EP.
+    let (vectors, dims) = match flag(args, "--graph") {
+        None | Some("wasm") => embed_with(load_embedder()?, batch, &refs)?,
+        Some("webgpu") => embed_with(load_embedder_graph("model_webgpu")?, batch, &refs)?,
+        Some("onnx") => embed_with(load_embedder_graph("model")?, batch, &refs)?,
+        Some(other) => return Err(bad(format!("--graph must be wasm, webgpu or onnx, not {other}"))),
+    };
     Ok(ReplyBody::Embed(scout::core::protocol::EmbedReply {
         ep: "native-cpu".into(),
-        dims: embedder.dims,
+        dims,
         vectors,
         ms: clock.now_ms(),
     }))
 }
 
-pub fn load_embedder() -> Result<scout::core::embed::Embedder<NativeEncoder>, ScoutError> {
-    load_embedder_graph("model")
+fn embed_with<B: EncoderBackend>(
+    mut embedder: scout::core::embed::Embedder<B>,
+    batch: Option<usize>,
+    texts: &[&str],
+) -> Result<(Vec<Vec<f32>>, usize), ScoutError> {
+    if let Some(b) = batch {
+        embedder.batch_size = b;
+    }
+    Ok((pollster::block_on(embedder.embed(texts))?, embedder.dims))
 }
 
-/// The bundled embedder with the catalog's graph `role` ("model": the WASM graph, "model_webgpu": the GPU one).
+/// The bundled embedder as the extension runs it on the CPU (Scout's int8 encoder).
+pub fn load_embedder() -> Result<scout::core::embed::Embedder<BertBackend>, ScoutError> {
+    bundled_embedder()
+}
+
+/// The bundled embedder with an ONNX graph of the catalog (`role` "model": the int8 one, "model_webgpu": the GPU one)
+/// on ONNX Runtime.
 fn load_embedder_graph(role: &str) -> Result<scout::core::embed::Embedder<NativeEncoder>, ScoutError> {
     let unavailable = |m: String| ScoutError::new(ErrorCode::ModelUnavailable, m);
     let dylib = ort_dylib_path();

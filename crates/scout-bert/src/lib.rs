@@ -1,0 +1,230 @@
+//! Scout's own BERT encoder for the bundled MiniLM: int8 matrix products (see [`gemm`]) and float attention, layer
+//! norms and GELU, run on the sentences themselves without padding.
+//!
+//! Why not ONNX Runtime on WASM: in the browser its int8 kernels widen to 16 bits (8 multiply-adds per
+//! instruction), its ~14 MB module must be compiled and started before the first sentence, and a batch pays for
+//! its padding. This encoder uses the relaxed SIMD byte dot product (16 multiply-adds per instruction, one VNNI
+//! instruction where the CPU has it), starts with Scout's own module, and computes only real tokens. The weights are
+//! the PyPI file's own int8 weights and scales (`xtask/py/kernel_embedder.py`), not requantized.
+//!
+//! Invariant: the same inputs give the same bits natively and in the browser (integer products are exact; the float
+//! code is shared and uses no platform math), so the native evaluations measure what the extension computes.
+
+//!
+//! A crate of its own so that it is compiled optimized in every profile (the tests' debug builds included: see
+//! the workspace's Cargo.toml); it does no IO.
+
+mod gemm;
+mod math;
+mod weights;
+
+pub use gemm::{LinearParts, QuantLinear, Scratch};
+pub use weights::{BertConfig, WeightsFile};
+
+use weights::corrupt;
+
+/// Why a weights file cannot be used or an input cannot be encoded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BertError(pub String);
+
+impl std::fmt::Display for BertError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+struct Layer {
+    qkv: QuantLinear,
+    out: QuantLinear,
+    ffn_in: QuantLinear,
+    ffn_out: QuantLinear,
+    ln1: (Vec<f32>, Vec<f32>),
+    ln2: (Vec<f32>, Vec<f32>),
+}
+
+/// The encoder with its weights in memory (~23 MB for MiniLM-L6).
+pub struct Encoder {
+    config: BertConfig,
+    word_q: Vec<i8>,
+    word_scale: Vec<f32>,
+    pos_q: Vec<i8>,
+    pos_scale: Vec<f32>,
+    type0: Vec<f32>,
+    emb_ln: (Vec<f32>, Vec<f32>),
+    layers: Vec<Layer>,
+    scratch: Scratch,
+}
+
+impl Encoder {
+    /// Read the weights file.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, BertError> {
+        let file = WeightsFile::parse(bytes)?;
+        let c = file.config.clone();
+        let h = c.hidden;
+        if c.heads == 0 || h % c.heads != 0 || c.layers == 0 {
+            return Err(corrupt(format!("{} heads for {h} dimensions", c.heads)));
+        }
+        let vec_of = |name: &str, n: usize| file.f32s(name, &[n]);
+        let linear = |l: usize, role: &str, k: usize, n: usize| -> Result<LinearParts, BertError> {
+            Ok(LinearParts {
+                w: file.i8s(&format!("l{l}.{role}_w"), &[k, n])?,
+                scales: vec_of(&format!("l{l}.{role}_s"), n)?,
+                bias: vec_of(&format!("l{l}.{role}_b"), n)?,
+            })
+        };
+        let build = |parts: &[LinearParts], k: usize| {
+            QuantLinear::concat(parts, k).ok_or_else(|| corrupt(format!("a matrix of {k} rows cannot be packed")))
+        };
+        let mut layers = Vec::with_capacity(c.layers);
+        for l in 0..c.layers {
+            let (q, k, v) = (linear(l, "q", h, h)?, linear(l, "k", h, h)?, linear(l, "v", h, h)?);
+            layers.push(Layer {
+                qkv: build(&[q, k, v], h)?,
+                out: build(&[linear(l, "o", h, h)?], h)?,
+                ffn_in: build(&[linear(l, "f1", h, c.intermediate)?], h)?,
+                ffn_out: build(&[linear(l, "f2", c.intermediate, h)?], c.intermediate)?,
+                ln1: (vec_of(&format!("l{l}.ln1_w"), h)?, vec_of(&format!("l{l}.ln1_b"), h)?),
+                ln2: (vec_of(&format!("l{l}.ln2_w"), h)?, vec_of(&format!("l{l}.ln2_b"), h)?),
+            });
+        }
+        let types = file.f32s("type", &[c.type_vocab, h])?;
+        Ok(Encoder {
+            word_q: file.i8s("word_q", &[c.vocab, h])?,
+            word_scale: vec_of("word_scale", c.vocab)?,
+            pos_q: file.i8s("pos_q", &[c.max_positions, h])?,
+            pos_scale: vec_of("pos_scale", c.max_positions)?,
+            type0: types[..h].to_vec(),
+            emb_ln: (vec_of("emb_ln_w", h)?, vec_of("emb_ln_b", h)?),
+            layers,
+            scratch: Scratch::default(),
+            config: c,
+        })
+    }
+
+    pub fn config(&self) -> &BertConfig {
+        &self.config
+    }
+
+    /// The last hidden state of each sequence's tokens, the sequences one after another: `[Σ len, hidden]`.
+    pub fn hidden_states(&mut self, seqs: &[&[u32]]) -> Result<Vec<f32>, BertError> {
+        let h = self.config.hidden;
+        let mut x = self.embed_tokens(seqs)?;
+        let spans: Vec<(usize, usize)> = seqs
+            .iter()
+            .scan(0, |at, s| {
+                let span = (*at, s.len());
+                *at += s.len();
+                Some(span)
+            })
+            .collect();
+        for layer in &self.layers {
+            let qkv = layer.qkv.forward(&x, &mut self.scratch);
+            let ctx = attention(&qkv, &spans, h, self.config.heads);
+            let attended = layer.out.forward(&ctx, &mut self.scratch);
+            add_norm(&mut x, &attended, &layer.ln1, self.config.eps);
+            let mut inner = layer.ffn_in.forward(&x, &mut self.scratch);
+            math::gelu_in_place(&mut inner, self.config.intermediate);
+            let ffn = layer.ffn_out.forward(&inner, &mut self.scratch);
+            add_norm(&mut x, &ffn, &layer.ln2, self.config.eps);
+        }
+        Ok(x)
+    }
+
+    /// Word + position + token type (0) embeddings, normalized.
+    fn embed_tokens(&self, seqs: &[&[u32]]) -> Result<Vec<f32>, BertError> {
+        let h = self.config.hidden;
+        let mut x = Vec::with_capacity(seqs.iter().map(|s| s.len()).sum::<usize>() * h);
+        for seq in seqs {
+            if seq.len() > self.config.max_positions {
+                return Err(BertError(format!(
+                    "{} tokens exceed the model's {}",
+                    seq.len(),
+                    self.config.max_positions
+                )));
+            }
+            for (p, &id) in seq.iter().enumerate() {
+                let id = id as usize;
+                if id >= self.config.vocab {
+                    return Err(BertError(format!("token id {id} is outside the vocabulary")));
+                }
+                let (ws, ps) = (self.word_scale[id], self.pos_scale[p]);
+                let word = &self.word_q[id * h..(id + 1) * h];
+                let pos = &self.pos_q[p * h..(p + 1) * h];
+                x.extend(
+                    word.iter()
+                        .zip(pos)
+                        .zip(&self.type0)
+                        .map(|((&w, &q), &t)| f32::from(w) * ws + t + f32::from(q) * ps),
+                );
+            }
+        }
+        math::layer_norm(&mut x, &self.emb_ln.0, &self.emb_ln.1, self.config.eps);
+        Ok(x)
+    }
+}
+
+/// Self-attention of each sequence over its own tokens. `qkv` rows are `[q | k | v]` of `h` each.
+fn attention(qkv: &[f32], spans: &[(usize, usize)], h: usize, heads: usize) -> Vec<f32> {
+    let mut ctx = vec![0f32; qkv.len() / 3];
+    let mut work = HeadWork::default();
+    for &(start, len) in spans {
+        let rows = &qkv[start * 3 * h..(start + len) * 3 * h];
+        let out = &mut ctx[start * h..(start + len) * h];
+        for head in 0..heads {
+            attend_head(rows, out, h, head * (h / heads), h / heads, &mut work);
+        }
+    }
+    ctx
+}
+
+/// Buffers of one head: its keys transposed (`[d][len]`), its values (`[len][d]`), one query's scores.
+#[derive(Default)]
+struct HeadWork {
+    keys_t: Vec<f32>,
+    values: Vec<f32>,
+    scores: Vec<f32>,
+}
+
+/// One head of one sequence: `out[i][at..at+d] = softmax(q_i·K / √d)·V`. Scores are built a key dimension at a
+/// time over all keys (contiguous, so SIMD across keys, each score summed in the order of its dimensions); a
+/// function of its own, called once per head and sequence, because the browser compiles it optimized after its
+/// first calls (a long function stays in the baseline compiler's code until it returns).
+#[inline(never)]
+fn attend_head(rows: &[f32], out: &mut [f32], h: usize, at: usize, d: usize, w: &mut HeadWork) {
+    let row = 3 * h;
+    let len = rows.len() / row;
+    let scale = 1.0 / (d as f32).sqrt();
+    w.keys_t.clear();
+    w.keys_t.resize(d * len, 0.0);
+    w.values.clear();
+    for (j, r) in rows.chunks_exact(row).enumerate() {
+        for (c, &k) in r[h + at..h + at + d].iter().enumerate() {
+            w.keys_t[c * len + j] = k;
+        }
+        w.values.extend_from_slice(&r[2 * h + at..2 * h + at + d]);
+    }
+    for (r, o) in rows.chunks_exact(row).zip(out.chunks_exact_mut(h)) {
+        let q = &r[at..at + d];
+        w.scores.clear();
+        w.scores.resize(len, 0.0);
+        for (&qc, kc) in q.iter().zip(w.keys_t.chunks_exact(len)) {
+            for (s, &k) in w.scores.iter_mut().zip(kc) {
+                *s += qc * k;
+            }
+        }
+        w.scores.iter_mut().for_each(|s| *s *= scale);
+        math::softmax(&mut w.scores);
+        let o = &mut o[at..at + d];
+        for (v, &p) in w.values.chunks_exact(d).zip(w.scores.iter()) {
+            for (o, &v) in o.iter_mut().zip(v) {
+                *o += p * v;
+            }
+        }
+    }
+}
+
+/// `x = LayerNorm(x + y)`.
+fn add_norm(x: &mut [f32], y: &[f32], ln: &(Vec<f32>, Vec<f32>), eps: f32) {
+    x.iter_mut().zip(y).for_each(|(a, b)| *a += b);
+    math::layer_norm(x, &ln.0, &ln.1, eps);
+}
