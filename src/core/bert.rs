@@ -1,4 +1,4 @@
-//! The bundled embedder on Scout's own int8 encoder (crate `scout-bert`): the [`EncoderBackend`] the browser's WASM
+//! The bundled embedder on Scout's own int8 encoder (crate `scout-bert`): the [`EncoderBackend`] the browser's CPU
 //! path and the native evaluations both use, so they compute the same vectors.
 
 use scout_bert::Encoder;
@@ -8,7 +8,7 @@ use super::error::{ErrorCode, ScoutError};
 
 pub struct BertBackend {
     encoder: Encoder,
-    /// Reported as the execution provider: "wasm-int8" in the browser, "native-int8" natively.
+    /// Reported as the execution provider: "wasm" in the browser, "native-int8" natively.
     ep: String,
 }
 
@@ -21,36 +21,54 @@ impl BertBackend {
             ep: ep.to_string(),
         })
     }
+
+    pub fn hidden(&self) -> usize {
+        self.encoder.config().hidden
+    }
+
+    /// The last hidden state of each sequence's tokens, one sequence after another (`[Σ len, hidden]`).
+    pub fn hidden_states(&mut self, seqs: &[&[u32]]) -> Result<Vec<f32>, ScoutError> {
+        self.encoder
+            .hidden_states(seqs)
+            .map_err(|e| ScoutError::new(ErrorCode::BackendFailed, e.0))
+    }
+}
+
+/// The real tokens of each row of a padded batch: the mask is a prefix of ones (`pad_batch`), and the encoder needs
+/// no padding.
+pub fn unpadded_rows(batch: &EncodedBatch) -> Vec<Vec<u32>> {
+    (0..batch.batch)
+        .map(|b| {
+            let row = b * batch.seq..(b + 1) * batch.seq;
+            batch.input_ids[row.clone()]
+                .iter()
+                .zip(&batch.attention_mask[row])
+                .take_while(|(_, m)| **m != 0)
+                .map(|(id, _)| u32::try_from(*id).unwrap_or(u32::MAX))
+                .collect()
+        })
+        .collect()
+}
+
+/// Hidden states of the rows' tokens, one row after another, placed back in the batch's padded layout
+/// (`[batch, seq, hidden]`, zeros at padding).
+pub fn padded(batch: &EncodedBatch, rows: &[Vec<u32>], packed: &[f32], hidden: usize) -> Vec<f32> {
+    let mut out = vec![0f32; batch.batch * batch.seq * hidden];
+    let mut at = 0;
+    for (b, r) in rows.iter().enumerate() {
+        let n = r.len() * hidden;
+        out[b * batch.seq * hidden..b * batch.seq * hidden + n].copy_from_slice(&packed[at..at + n]);
+        at += n;
+    }
+    out
 }
 
 impl EncoderBackend for BertBackend {
     async fn last_hidden_state(&mut self, batch: &EncodedBatch) -> Result<Vec<f32>, ScoutError> {
-        let h = self.encoder.config().hidden;
-        // The real tokens of each row: the mask is a prefix of ones (`pad_batch`), and the encoder needs no padding.
-        let rows: Vec<Vec<u32>> = (0..batch.batch)
-            .map(|b| {
-                let row = b * batch.seq..(b + 1) * batch.seq;
-                batch.input_ids[row.clone()]
-                    .iter()
-                    .zip(&batch.attention_mask[row])
-                    .take_while(|(_, m)| **m != 0)
-                    .map(|(id, _)| u32::try_from(*id).unwrap_or(u32::MAX))
-                    .collect()
-            })
-            .collect();
+        let rows = unpadded_rows(batch);
         let seqs: Vec<&[u32]> = rows.iter().map(Vec::as_slice).collect();
-        let packed = self
-            .encoder
-            .hidden_states(&seqs)
-            .map_err(|e| ScoutError::new(ErrorCode::BackendFailed, e.0))?;
-        let mut out = vec![0f32; batch.batch * batch.seq * h];
-        let mut at = 0;
-        for (b, s) in seqs.iter().enumerate() {
-            let n = s.len() * h;
-            out[b * batch.seq * h..b * batch.seq * h + n].copy_from_slice(&packed[at..at + n]);
-            at += n;
-        }
-        Ok(out)
+        let packed = self.hidden_states(&seqs)?;
+        Ok(padded(batch, &rows, &packed, self.hidden()))
     }
 
     fn ep(&self) -> String {

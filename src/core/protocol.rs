@@ -420,6 +420,10 @@ pub struct StatusReply {
     /// The multilingual embedder, when it is loaded now.
     #[serde(default)]
     pub multilingual: Option<String>,
+    /// Threads the bundled embedder computes on when it runs on the CPU (Scout's encoder: 1, or 2 once its second
+    /// thread is ready); 0 on WebGPU or before the engine started.
+    #[serde(default)]
+    pub encoder_threads: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -12,6 +12,7 @@ use wasm_bindgen::prelude::*;
 
 use super::download;
 use super::encoder::WebEncoder;
+use super::encoder_helper::Helper;
 use super::js::{PerfClock, fetch_bytes};
 use super::multilingual::{self, Multilingual};
 use super::ort_backend::{OrtEncoder, init_runtime, loaded_bundle};
@@ -57,6 +58,8 @@ struct Loaded {
     /// embedder on the CPU is Scout's own encoder and does not.
     runtime: Option<Environment>,
     choice: BackendChoice,
+    /// The device's logical cores (the CPU encoder uses a second thread when there are two or more).
+    cores: u32,
     embedder: Embedder<WebEncoder>,
     /// A second session on the other EP, created on demand for parity checks.
     alt: Option<Embedder<WebEncoder>>,
@@ -529,7 +532,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                         Ep::Wasm => None,
                     };
                     let config = config.ok_or_else(not_configured)?;
-                    loaded.alt = Some(make_embedder(runtime.as_ref(), &config, want).await?);
+                    loaded.alt = Some(make_embedder(runtime.as_ref(), &config, want, loaded.cores).await?);
                 }
                 loaded
                     .alt
@@ -669,6 +672,7 @@ fn status(st: &State) -> StatusReply {
         wasm_memory_bytes: (core::arch::wasm32::memory_size(0) as u64) * 65_536,
         writer: st.writer.as_ref().map(|w| w.model.clone()),
         multilingual: st.multilingual.as_ref().map(|m| m.entry.id.clone()),
+        encoder_threads: st.loaded.as_ref().map_or(0, |l| l.embedder.backend.cpu_threads()),
         error: st.load_error.clone(),
     }
 }
@@ -853,6 +857,7 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
         choice.ep = Ep::Wasm;
         choice.reason = Phrase::new("engBackendWasmLoaded", vec![choice.reason.into()]);
     }
+    let cores = want.hw.hardware_concurrency.unwrap_or(1);
     let result = async {
         let open_store = async {
             if !probe_matters {
@@ -884,13 +889,13 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
             };
             return Ok::<_, ScoutError>((runtime, embedder, choice, Some(probe)));
         }
-        let embedder = match make_embedder(runtime.as_ref(), &config, choice.ep).await {
+        let embedder = match make_embedder(runtime.as_ref(), &config, choice.ep, cores).await {
             Ok(e) => e,
             Err(e) if choice.ep == Ep::Webgpu => {
                 // Fall back, never crash: Scout's encoder runs wherever the extension does.
                 choice.ep = Ep::Wasm;
                 choice.reason = Phrase::new("engBackendFellBack", vec![e.message.into()]);
-                make_embedder(None, &config, Ep::Wasm).await?
+                make_embedder(None, &config, Ep::Wasm, cores).await?
             }
             Err(e) => return Err(e),
         };
@@ -917,6 +922,7 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
             st.loaded = Some(Loaded {
                 runtime,
                 choice,
+                cores,
                 embedder,
                 alt: None,
                 init_phases: phases.done,
@@ -956,9 +962,10 @@ async fn measure_backends(
     config: &Config,
     hw: &HardwareProfile,
 ) -> Result<(BackendProbe, Embedder<WebEncoder>, Option<Embedder<WebEncoder>>), ScoutError> {
-    let mut wasm = make_embedder(None, config, Ep::Wasm).await?;
+    let cores = hw.hardware_concurrency.unwrap_or(1);
+    let mut wasm = make_embedder(None, config, Ep::Wasm, cores).await?;
     let wasm_ms = time_probe(&mut wasm, f64::INFINITY).await?;
-    let (webgpu, webgpu_ms, webgpu_error) = match make_embedder(Some(env), config, Ep::Webgpu).await {
+    let (webgpu, webgpu_ms, webgpu_error) = match make_embedder(Some(env), config, Ep::Webgpu, cores).await {
         // A software adapter is tens of times slower: one run that shows it is enough.
         Ok(mut gpu) => match time_probe(&mut gpu, 5.0 * wasm_ms).await {
             Ok(ms) => (Some(gpu), Some(ms), None),
@@ -1000,12 +1007,13 @@ const WEBGPU_GRAPH: &str = "model_webgpu";
 /// The catalog role of the weights of Scout's own encoder (`core::bert`), which runs the embedder on the CPU.
 const INT8_WEIGHTS: &str = "model_int8";
 
-/// The bundled embedder on `ep`: Scout's int8 encoder on the CPU (no runtime), ONNX Runtime's WebGPU EP with the
-/// graph made for it on a GPU (`runtime` must be started).
+/// The bundled embedder on `ep`: Scout's int8 encoder on the CPU (no runtime; a second thread where the device has
+/// `cores` ≥ 2), ONNX Runtime's WebGPU EP with the graph made for it on a GPU (`runtime` must be started).
 async fn make_embedder(
     runtime: Option<&Environment>,
     config: &Config,
     ep: Ep,
+    cores: u32,
 ) -> Result<Embedder<WebEncoder>, ScoutError> {
     let catalog = Catalog::builtin();
     let entry = catalog
@@ -1042,7 +1050,13 @@ async fn make_embedder(
         match (ep, runtime) {
             (Ep::Wasm, _) => {
                 let weights = fetch_bytes(&url).await?;
-                Ok(WebEncoder::Int8(BertBackend::from_bytes(&weights, Ep::Wasm.as_str())?))
+                let local = BertBackend::from_bytes(&weights, Ep::Wasm.as_str())?;
+                let helper = if cores >= 2 {
+                    Helper::start(&config.package_base, &url)
+                } else {
+                    Helper::default()
+                };
+                Ok(WebEncoder::Int8(local, helper))
             }
             (Ep::Webgpu, Some(env)) => Ok(WebEncoder::Ort(OrtEncoder::create(env, &url, ep).await?)),
             (Ep::Webgpu, None) => Err(ScoutError::new(

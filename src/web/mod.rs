@@ -3,6 +3,7 @@
 
 mod download;
 mod encoder;
+mod encoder_helper;
 mod engine;
 mod js;
 mod multilingual;

@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * The same sentences embedded by the extension on the CPU (Scout's int8 encoder, crates/scout-bert, compiled to
- * WASM with relaxed SIMD) and by the `scout` CLI natively (the same encoder with AVX2/VNNI or portable integer
+ * WASM with relaxed SIMD, on two threads: the engine's and a worker's) and by the `scout` CLI natively (the same encoder with AVX2/VNNI or portable integer
  * products) are the same vectors, and known similarity orderings hold.
  *
  * The encoder's integer products are exact on every path and its float code is shared and uses no platform math,
@@ -44,6 +44,15 @@ test('the extension (WASM) and the native CLI compute the same embeddings of 50 
   const b = await launch();
   try {
     const page = await openExtensionPage(b.ctx, b.extensionId, 'options.html');
+    // On two or more cores the encoder gets a second thread (a worker running the same wasm) that computes about
+    // half of each batch: wait until it is ready, so the comparison covers the split too.
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    let status = await ask(page, { type: 'status' });
+    for (let i = 0; i < 100 && cores >= 2 && status.encoder_threads < 2; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = await ask(page, { type: 'status' });
+    }
+    assert.equal(status.encoder_threads, cores >= 2 ? 2 : 1, JSON.stringify(status));
     const web = await ask(page, { type: 'embed', texts: sentences, ep: 'wasm' });
     assert.equal(web.ok, true, JSON.stringify(web.error));
     assert.equal(web.ep, 'wasm');
