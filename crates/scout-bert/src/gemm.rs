@@ -121,6 +121,25 @@ impl QuantLinear {
             .enumerate()
         {
             let (s, z) = (scratch.row_scale[r], scratch.row_zero[r]);
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            // SAFETY: acc, out, col_sums, scales and bias all hold n values, n a multiple of 8; unaligned loads and
+            // stores are allowed. The same operations, in the same order, as the portable loop below.
+            unsafe {
+                use core::arch::wasm32::*;
+                let (zv, sv) = (i32x4_splat(z), f32x4_splat(s));
+                for j in (0..self.n).step_by(4) {
+                    let a = v128_load(acc.as_ptr().add(j) as *const v128);
+                    let c = v128_load(self.col_sums.as_ptr().add(j) as *const v128);
+                    let exact = f32x4_convert_i32x4(i32x4_sub(a, i32x4_mul(zv, c)));
+                    let scale = f32x4_mul(sv, v128_load(self.scales.as_ptr().add(j) as *const v128));
+                    let bias = v128_load(self.bias.as_ptr().add(j) as *const v128);
+                    v128_store(
+                        out.as_mut_ptr().add(j) as *mut v128,
+                        f32x4_add(f32x4_mul(exact, scale), bias),
+                    );
+                }
+            }
+            #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
             for j in 0..self.n {
                 let exact = acc[j] - z * self.col_sums[j];
                 out[j] = exact as f32 * (s * self.scales[j]) + self.bias[j];
@@ -194,6 +213,34 @@ fn quantize_row(row: &[f32], inv: f32, zero: f32, out: &mut [u8]) {
 #[inline(always)]
 fn range_with_zero(row: &[f32]) -> (f32, f32) {
     let (mut lo, mut hi) = ([0f32; 8], [0f32; 8]);
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        use core::arch::wasm32::*;
+        let z = f32x4_splat(0.0);
+        let (mut l0, mut l1, mut h0, mut h1) = (z, z, z, z);
+        for c in row.chunks_exact(8) {
+            // SAFETY: `c` holds 8 f32; unaligned loads and stores are allowed. pmin(a, b) is `b < a ? b : a` and
+            // pmax(a, b) is `a < b ? b : a`: the selects of the portable loop below.
+            unsafe {
+                let (c0, c1) = (
+                    v128_load(c.as_ptr() as *const v128),
+                    v128_load(c.as_ptr().add(4) as *const v128),
+                );
+                l0 = f32x4_pmin(l0, c0);
+                l1 = f32x4_pmin(l1, c1);
+                h0 = f32x4_pmax(h0, c0);
+                h1 = f32x4_pmax(h1, c1);
+            }
+        }
+        // SAFETY: each array holds 8 f32.
+        unsafe {
+            v128_store(lo.as_mut_ptr() as *mut v128, l0);
+            v128_store(lo.as_mut_ptr().add(4) as *mut v128, l1);
+            v128_store(hi.as_mut_ptr() as *mut v128, h0);
+            v128_store(hi.as_mut_ptr().add(4) as *mut v128, h1);
+        }
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     for c in row.chunks_exact(8) {
         for l in 0..8 {
             lo[l] = if c[l] < lo[l] { c[l] } else { lo[l] };

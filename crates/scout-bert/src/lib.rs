@@ -193,35 +193,44 @@ struct HeadWork {
 fn attend_head(rows: &[f32], out: &mut [f32], h: usize, at: usize, d: usize, w: &mut HeadWork) {
     let row = 3 * h;
     let len = rows.len() / row;
+    // Keys transposed, each dimension's row padded to whole blocks of keys (the padding's scores are never read).
+    let padded = len.div_ceil(KEY_BLOCK) * KEY_BLOCK;
     let scale = 1.0 / (d as f32).sqrt();
     w.keys_t.clear();
-    w.keys_t.resize(d * len, 0.0);
+    w.keys_t.resize(d * padded, 0.0);
     w.values.clear();
     for (j, r) in rows.chunks_exact(row).enumerate() {
         for (c, &k) in r[h + at..h + at + d].iter().enumerate() {
-            w.keys_t[c * len + j] = k;
+            w.keys_t[c * padded + j] = k;
         }
         w.values.extend_from_slice(&r[2 * h + at..2 * h + at + d]);
     }
+    w.scores.resize(padded, 0.0);
     for (r, o) in rows.chunks_exact(row).zip(out.chunks_exact_mut(h)) {
         let q = &r[at..at + d];
-        w.scores.clear();
-        w.scores.resize(len, 0.0);
-        for (&qc, kc) in q.iter().zip(w.keys_t.chunks_exact(len)) {
-            for (s, &k) in w.scores.iter_mut().zip(kc) {
-                *s += qc * k;
-            }
+        for (block, scores) in w.scores.chunks_exact_mut(KEY_BLOCK).enumerate() {
+            math::scores16(q, &w.keys_t[block * KEY_BLOCK..], padded, scores);
         }
-        w.scores.iter_mut().for_each(|s| *s *= scale);
-        math::softmax(&mut w.scores);
+        let scores = &mut w.scores[..len];
+        scores.iter_mut().for_each(|s| *s *= scale);
+        math::softmax(scores);
         let o = &mut o[at..at + d];
-        for (v, &p) in w.values.chunks_exact(d).zip(w.scores.iter()) {
-            for (o, &v) in o.iter_mut().zip(v) {
-                *o += p * v;
+        if d == HEAD_DIM {
+            math::weighted_sum32(&w.values, scores, o);
+        } else {
+            for (v, &p) in w.values.chunks_exact(d).zip(scores.iter()) {
+                for (o, &v) in o.iter_mut().zip(v) {
+                    *o += p * v;
+                }
             }
         }
     }
 }
+
+/// Keys per block of scores kept in registers (four SIMD vectors).
+const KEY_BLOCK: usize = 16;
+/// The head size whose weighted sum of values is kept in registers (MiniLM's and e5-small's).
+const HEAD_DIM: usize = 32;
 
 /// `x = LayerNorm(x + y)`.
 fn add_norm(x: &mut [f32], y: &[f32], ln: &(Vec<f32>, Vec<f32>), eps: f32) {

@@ -224,6 +224,74 @@ pub fn gelu<L: Lanes>(x: L) -> L {
     L::splat(0.5) * x * (L::splat(1.0) + erf(x * L::splat(std::f32::consts::FRAC_1_SQRT_2)))
 }
 
+/// `out[l] = Σ_c q[c] · keys_t[c·stride + l]` for 16 keys, each sum taken in the order of `c` (registers, SIMD
+/// where the build has it; the same bits either way).
+#[inline(always)]
+pub fn scores16(q: &[f32], keys_t: &[f32], stride: usize, out: &mut [f32]) {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        use core::arch::wasm32::*;
+        let z = f32x4_splat(0.0);
+        let mut acc = [z; 4];
+        for (c, &qc) in q.iter().enumerate() {
+            let qv = f32x4_splat(qc);
+            let k = &keys_t[c * stride..c * stride + 16];
+            for (i, a) in acc.iter_mut().enumerate() {
+                // SAFETY: `k` holds 16 f32; unaligned loads are allowed.
+                let kv = unsafe { v128_load(k.as_ptr().add(4 * i) as *const v128) };
+                *a = f32x4_add(*a, f32x4_mul(qv, kv));
+            }
+        }
+        for (i, a) in acc.iter().enumerate() {
+            // SAFETY: `out` holds 16 f32.
+            unsafe { v128_store(out.as_mut_ptr().add(4 * i) as *mut v128, *a) };
+        }
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        let mut acc = [0f32; 16];
+        for (c, &qc) in q.iter().enumerate() {
+            for (a, &k) in acc.iter_mut().zip(&keys_t[c * stride..c * stride + 16]) {
+                *a += qc * k;
+            }
+        }
+        out[..16].copy_from_slice(&acc);
+    }
+}
+
+/// `out[l] = Σ_j p[j] · values[j·32 + l]` for a head of 32 dimensions, each sum taken in the order of `j`.
+#[inline(always)]
+pub fn weighted_sum32(values: &[f32], p: &[f32], out: &mut [f32]) {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        use core::arch::wasm32::*;
+        let z = f32x4_splat(0.0);
+        let mut acc = [z; 8];
+        for (v, &pj) in values.chunks_exact(32).zip(p) {
+            let pv = f32x4_splat(pj);
+            for (i, a) in acc.iter_mut().enumerate() {
+                // SAFETY: `v` holds 32 f32; unaligned loads are allowed.
+                let vv = unsafe { v128_load(v.as_ptr().add(4 * i) as *const v128) };
+                *a = f32x4_add(*a, f32x4_mul(pv, vv));
+            }
+        }
+        for (i, a) in acc.iter().enumerate() {
+            // SAFETY: `out` holds 32 f32.
+            unsafe { v128_store(out.as_mut_ptr().add(4 * i) as *mut v128, *a) };
+        }
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        let mut acc = [0f32; 32];
+        for (v, &pj) in values.chunks_exact(32).zip(p) {
+            for (a, &x) in acc.iter_mut().zip(v) {
+                *a += pj * x;
+            }
+        }
+        out[..32].copy_from_slice(&acc);
+    }
+}
+
 /// `v` on the 7-bit grid of a row quantized with `1/scale` = `inv` and `zero`: round(v·inv + zero) within 0..=127.
 #[inline(always)]
 pub fn quantize_step<L: Lanes>(v: L, inv: L, zero: L) -> L {
