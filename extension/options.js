@@ -34,7 +34,9 @@ async function showStatus() {
   if (r.error) { status.textContent = t('modelNotAvailable', [errorText(r.error)]); return; }
   const b = r.backend;
   const phases = (r.init_phases || []).map((/** @type {{name: string, ms: number}} */ p) => `${phaseName(p.name)} ${fmtDuration(p.ms)}`).join(', ');
-  if (b) status.replaceChildren(...tNodes('engineRunning', [r.model, b.ep.toUpperCase(), phrase(b.reason), fmtDuration(r.init_ms)]), ...(phases ? [` (${phases})`] : []));
+  // On the CPU the bundled embedder runs on Scout's own int8 encoder (one thread, or two once its worker is ready).
+  const backend = b && b.ep === 'wasm' && r.encoder_threads > 0 ? t('backendCpuEncoder', [String(r.encoder_threads)]) : b && b.ep.toUpperCase();
+  if (b) status.replaceChildren(...tNodes('engineRunning', [r.model, backend, phrase(b.reason), fmtDuration(r.init_ms)]), ...(phases ? [` (${phases})`] : []));
   else status.textContent = t('engineNotStarted');
   showProbe(r.probe);
   if (r.recommendation) {

@@ -9,7 +9,6 @@
 //!
 //! Invariant: the same inputs give the same bits natively and in the browser (integer products are exact; the float
 //! code is shared and uses no platform math), so the native evaluations measure what the extension computes.
-
 //!
 //! A crate of its own so that it is compiled optimized in every profile (the tests' debug builds included: see
 //! the workspace's Cargo.toml); it does no IO.
