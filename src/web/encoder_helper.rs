@@ -1,5 +1,6 @@
-//! A second thread for Scout's int8 encoder: a module worker (`extension/encoder_worker.js`) runs this same wasm and
-//! computes about half of each batch's sentences while the engine computes the rest. Each sentence is computed
+//! A second thread for Scout's int8 encoder: a module worker (`extension/encoder_worker.js`) runs the same encoder
+//! (`crates/scout-bert-worker`, a small wasm of its own) and computes about half of each batch's sentences while the
+//! engine computes the rest. Each sentence is computed
 //! alone and the encoder gives the same bits everywhere, so the split changes no vector. Until the worker has loaded
 //! its weights, or once it failed, the engine works alone.
 
@@ -45,7 +46,7 @@ impl Helper {
         let slot = helper.0.clone();
         let promise = start_helper(
             &format!("{package_base}encoder_worker.js"),
-            &format!("{package_base}wasm/scout_bg.wasm"),
+            &format!("{package_base}wasm/encoder.wasm"),
             weights_url,
         );
         wasm_bindgen_futures::spawn_local(async move {
@@ -105,35 +106,4 @@ fn half_of_the_tokens(rows: &[&[u32]]) -> usize {
             2 * sum <= total
         })
         .count()
-}
-
-thread_local! {
-    /// The worker's own encoder (in the worker's instance of this module).
-    static WORKER_ENCODER: RefCell<Option<BertBackend>> = const { RefCell::new(None) };
-}
-
-/// In the worker: load the encoder's weights.
-#[wasm_bindgen(js_name = helperLoad)]
-pub fn helper_load(weights: &[u8]) -> Result<(), JsError> {
-    let encoder = BertBackend::from_bytes(weights, "wasm").map_err(|e| JsError::new(&e.message))?;
-    WORKER_ENCODER.with(|w| *w.borrow_mut() = Some(encoder));
-    Ok(())
-}
-
-/// In the worker: the last hidden states of the sequences (`lens`, their `ids` one after another).
-#[wasm_bindgen(js_name = helperRun)]
-pub fn helper_run(ids: &[u32], lens: &[u32]) -> Result<Vec<f32>, JsError> {
-    if lens.iter().map(|&l| l as usize).sum::<usize>() != ids.len() {
-        return Err(JsError::new("the lengths do not add up to the ids"));
-    }
-    let mut seqs = Vec::with_capacity(lens.len());
-    let mut at = 0;
-    for &l in lens {
-        seqs.push(&ids[at..at + l as usize]);
-        at += l as usize;
-    }
-    WORKER_ENCODER.with(|w| match w.borrow_mut().as_mut() {
-        Some(e) => e.hidden_states(&seqs).map_err(|e| JsError::new(&e.message)),
-        None => Err(JsError::new("the encoder is not loaded")),
-    })
 }

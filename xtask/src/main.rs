@@ -96,12 +96,14 @@ fn test() -> Result {
             "warnings",
         ])
         .current_dir(&root))?;
-    step("clippy (wasm32, the int8 encoder's relaxed SIMD path)");
+    step("clippy (wasm32, the int8 encoder's relaxed SIMD path and its worker module)");
     run(Command::new("cargo")
         .args([
             "clippy",
             "-p",
             "scout-bert",
+            "-p",
+            "scout-bert-worker",
             "--target",
             "wasm32-unknown-unknown",
             "--",
