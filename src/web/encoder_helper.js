@@ -9,7 +9,9 @@
  * Start the worker and load the encoder in it; resolves to a handle once it can encode.
  * @param {string} workerUrl @param {string} wasmUrl @param {string} weightsUrl
  */
-export function startHelper(workerUrl, wasmUrl, weightsUrl) {
+export async function startHelper(workerUrl, wasmUrl, weightsUrl) {
+  // Async: a worker that cannot be made (a policy, a missing file) rejects the promise instead of throwing into the
+  // engine's wasm, which then works alone.
   const worker = new Worker(workerUrl, { type: 'module' });
   /** @type {Map<number, {resolve: (v: any) => void, reject: (e: Error) => void}>} */
   const pending = new Map();
@@ -44,7 +46,7 @@ export function startHelper(workerUrl, wasmUrl, weightsUrl) {
  * @param {Uint32Array} ids @param {Uint32Array} lens
  * @returns {Promise<Float32Array>}
  */
-export function helperEncode(helper, ids, lens) {
+export async function helperEncode(helper, ids, lens) {
   const copy = { ids: ids.slice(), lens: lens.slice() };
   return helper.call({ type: 'encode', ...copy }, [copy.ids.buffer, copy.lens.buffer]);
 }

@@ -188,7 +188,7 @@ async function coldStart(base) {
     rows.push(
       { metric: 'cold start: launch → first T1 summary', scout: millis(tFirst - t0) },
       { metric: '  launch → service worker up', scout: millis(tLaunched - t0) },
-      { metric: '  engine init (wasm + ORT session)', scout: status.init_ms == null ? '?' : millis(status.init_ms) },
+      { metric: '  engine init (wasm, tokenizer, model)', scout: status.init_ms == null ? '?' : millis(status.init_ms) },
       { metric: '  engine: extract / embed / rank / total', scout: engineTimings(first.timings) },
       { metric: 'warm summary (refresh: true), wall', scout: millis(warmWall) },
       { metric: '  engine: extract / embed / rank / total', scout: engineTimings(warm.timings) },

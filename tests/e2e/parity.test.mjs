@@ -12,8 +12,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { CORPUS, launch, openExtensionPage, ask, auditLaunched, nativeEmbed } from './harness.mjs';
+import { CORPUS, DIST, launch, openExtensionPage, ask, auditLaunched, nativeEmbed } from './harness.mjs';
 
 /** Sentences of 8–40 words from the expected articles of the corpus, in a fixed order. */
 function corpusSentences(n) {
@@ -76,6 +77,28 @@ test('the extension (WASM) and the native CLI compute the same embeddings of 50 
     assert.ok(cosine(a, p) > cosine(a, u) + 0.2, `paraphrase ${cosine(a, p)} vs unrelated ${cosine(a, u)}`);
   } finally {
     await b.ctx.close();
+  }
+});
+
+test('an encoder worker that cannot start leaves the engine working alone, with the same vectors', async () => {
+  // A copy of the extension whose worker script throws as it loads.
+  const dist = fs.mkdtempSync(path.join(os.tmpdir(), 'scout-broken-worker-'));
+  fs.cpSync(DIST, dist, { recursive: true });
+  fs.writeFileSync(path.join(dist, 'encoder_worker.js'), "throw new Error('broken on purpose');\n");
+  const b = await launch({ dist });
+  try {
+    const page = await openExtensionPage(b.ctx, b.extensionId, 'options.html');
+    const sentences = corpusSentences(20);
+    const web = await ask(page, { type: 'embed', texts: sentences, ep: 'wasm' });
+    assert.equal(web.ok, true, JSON.stringify(web.error));
+    await new Promise((r) => setTimeout(r, 500));
+    const status = await ask(page, { type: 'status' });
+    assert.equal(status.encoder_threads, 1, 'the engine works alone');
+    const native = nativeEmbed(sentences);
+    sentences.forEach((_, i) => assert.deepEqual(web.vectors[i], native[i]));
+  } finally {
+    await b.ctx.close();
+    fs.rmSync(dist, { recursive: true, force: true });
   }
 });
 
