@@ -10,9 +10,9 @@ use std::time::Instant;
 
 use scout::core::embed::{EmbedTokenizer, Embedder};
 use scout::core::page::read_page;
-use scout::core::pipeline::{MAX_RANKED_SENTENCES, summary_sentences};
+use scout::core::pipeline::ranked_sentences;
 use scout::core::protocol::PageContent;
-use scout::core::text::{self, MatrixSimilarity, SourceSentence, SummaryLength, SummaryOptions, SummaryType};
+use scout::core::text::{self, MatrixSimilarity, SummaryLength, SummaryOptions, SummaryType};
 use scout::native::{cache_dir, cached_model_file, native_embedder, ort_dylib_path};
 
 fn main() {
@@ -58,9 +58,7 @@ fn main() {
             ..Default::default()
         };
         let Ok(read) = read_page(&page) else { continue };
-        let all = summary_sentences(&read);
-        let keep = text::select_candidates(&all.iter().map(|s| s.text).collect::<Vec<_>>(), MAX_RANKED_SENTENCES);
-        let sentences: Vec<SourceSentence> = keep.iter().map(|&i| all[i]).collect();
+        let sentences = ranked_sentences(&read).sentences;
         if sentences.len() < 10 {
             continue;
         }

@@ -19,12 +19,11 @@ use std::time::Instant;
 
 use scout::core::embed::EmbedTokenizer;
 use scout::core::page::read_page;
-use scout::core::pipeline::{MAX_RANKED_SENTENCES, summary_sentences};
+use scout::core::pipeline::ranked_sentences;
 use scout::core::protocol::PageContent;
 use scout::core::static_embed::StaticTable;
 use scout::core::text::{
-    self, LexicalSimilarity, MatrixSimilarity, ScatteredSimilarity, SourceSentence, SummaryLength, SummaryOptions,
-    SummaryType,
+    self, LexicalSimilarity, MatrixSimilarity, ScatteredSimilarity, SummaryLength, SummaryOptions, SummaryType,
 };
 use scout::native::{cached_model_file, distill_static_table, native_embedder, ort_dylib_path};
 
@@ -98,9 +97,7 @@ fn main() {
             ..Default::default()
         };
         let Ok(read) = read_page(&page) else { continue };
-        let all = summary_sentences(&read);
-        let keep = text::select_candidates(&all.iter().map(|s| s.text).collect::<Vec<_>>(), MAX_RANKED_SENTENCES);
-        let sentences: Vec<SourceSentence> = keep.iter().map(|&i| all[i]).collect();
+        let sentences = ranked_sentences(&read).sentences;
         if sentences.len() < 40 {
             continue;
         }

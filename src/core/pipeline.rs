@@ -62,11 +62,8 @@ pub async fn summarize<B: EncoderBackend, S: ResultStore + VectorStore, C: Clock
         return Ok(reply);
     }
 
-    let all = summary_sentences(&pt);
-    let total = all.len();
     // Long pages: rank a bounded set of candidates chosen across the whole page, and say so (coverage).
-    let keep = text::select_candidates(&all.iter().map(|s| s.text).collect::<Vec<_>>(), MAX_RANKED_SENTENCES);
-    let sentences: Vec<SourceSentence> = keep.iter().filter_map(|&i| all.get(i).copied()).collect();
+    let RankedSentences { total, keep, sentences } = ranked_sentences(&pt);
     let t_extract = ctx.clock.now_ms();
 
     let mut fallback_reason = None;
@@ -197,6 +194,27 @@ pub async fn stored_summary<S: ResultStore>(
         }
     }
     Ok(None)
+}
+
+/// The sentences a summary ranks: on a long page a bounded set of candidates chosen across the whole page.
+pub struct RankedSentences<'a> {
+    /// The page's sentences a summary may quote ([`summary_sentences`]).
+    pub total: usize,
+    /// Each ranked sentence's index among those.
+    pub keep: Vec<usize>,
+    pub sentences: Vec<SourceSentence<'a>>,
+}
+
+/// The sentences the summary of `pt` ranks (at most [`MAX_RANKED_SENTENCES`]).
+pub fn ranked_sentences(pt: &ReadablePage) -> RankedSentences<'_> {
+    let all = summary_sentences(pt);
+    let keep = text::select_candidates(&all.iter().map(|s| s.text).collect::<Vec<_>>(), MAX_RANKED_SENTENCES);
+    let sentences = keep.iter().filter_map(|&i| all.get(i).copied()).collect();
+    RankedSentences {
+        total: all.len(),
+        keep,
+        sentences,
+    }
 }
 
 /// The sentences a summary may quote, in page order: those of the rankable blocks.
