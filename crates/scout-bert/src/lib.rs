@@ -208,14 +208,16 @@ fn attend_head(rows: &[f32], out: &mut [f32], h: usize, at: usize, d: usize, w: 
     for (r, o) in rows.chunks_exact(row).zip(out.chunks_exact_mut(h)) {
         let q = &r[at..at + d];
         for (block, scores) in w.scores.chunks_exact_mut(KEY_BLOCK).enumerate() {
-            math::scores16(q, &w.keys_t[block * KEY_BLOCK..], padded, scores);
+            let keys = w.keys_t.chunks_exact(padded).map(|k| &k[block * KEY_BLOCK..]);
+            math::weighted_rows::<KEY_BLOCK>(q.iter().copied().zip(keys), scores);
         }
         let scores = &mut w.scores[..len];
         scores.iter_mut().for_each(|s| *s *= scale);
         math::softmax(scores);
         let o = &mut o[at..at + d];
         if d == HEAD_DIM {
-            math::weighted_sum32(&w.values, scores, o);
+            let values = w.values.chunks_exact(HEAD_DIM);
+            math::weighted_rows::<HEAD_DIM>(scores.iter().copied().zip(values), o);
         } else {
             for (v, &p) in w.values.chunks_exact(d).zip(scores.iter()) {
                 for (o, &v) in o.iter_mut().zip(v) {

@@ -224,71 +224,39 @@ pub fn gelu<L: Lanes>(x: L) -> L {
     L::splat(0.5) * x * (L::splat(1.0) + erf(x * L::splat(std::f32::consts::FRAC_1_SQRT_2)))
 }
 
-/// `out[l] = Σ_c q[c] · keys_t[c·stride + l]` for 16 keys, each sum taken in the order of `c` (registers, SIMD
-/// where the build has it; the same bits either way).
+/// `out[l] = Σ_i w_i · row_i[l]` for the first `W` columns of each row (`W` a multiple of 4, at most 32), each sum
+/// taken in the order of the rows, in registers: attention's scores of 16 keys (rows: the query's dimensions) and
+/// its weighted sum of a head's values (rows: the keys). SIMD where the build has it; the same bits either way.
 #[inline(always)]
-pub fn scores16(q: &[f32], keys_t: &[f32], stride: usize, out: &mut [f32]) {
+pub fn weighted_rows<'a, const W: usize>(rows: impl Iterator<Item = (f32, &'a [f32])>, out: &mut [f32]) {
+    const { assert!(W.is_multiple_of(4) && W <= 32) };
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     {
         use core::arch::wasm32::*;
-        let z = f32x4_splat(0.0);
-        let mut acc = [z; 4];
-        for (c, &qc) in q.iter().enumerate() {
-            let qv = f32x4_splat(qc);
-            let k = &keys_t[c * stride..c * stride + 16];
-            for (i, a) in acc.iter_mut().enumerate() {
-                // SAFETY: `k` holds 16 f32; unaligned loads are allowed.
-                let kv = unsafe { v128_load(k.as_ptr().add(4 * i) as *const v128) };
-                *a = f32x4_add(*a, f32x4_mul(qv, kv));
+        let mut acc = [f32x4_splat(0.0); 8];
+        for (w, row) in rows {
+            let (wv, row) = (f32x4_splat(w), &row[..W]);
+            for (i, a) in acc.iter_mut().take(W / 4).enumerate() {
+                // SAFETY: `row` holds W ≥ 4·(i+1) f32; unaligned loads are allowed.
+                let x = unsafe { v128_load(row.as_ptr().add(4 * i) as *const v128) };
+                *a = f32x4_add(*a, f32x4_mul(wv, x));
             }
         }
-        for (i, a) in acc.iter().enumerate() {
-            // SAFETY: `out` holds 16 f32.
+        let out = &mut out[..W];
+        for (i, a) in acc.iter().take(W / 4).enumerate() {
+            // SAFETY: `out` holds W f32.
             unsafe { v128_store(out.as_mut_ptr().add(4 * i) as *mut v128, *a) };
         }
     }
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     {
-        let mut acc = [0f32; 16];
-        for (c, &qc) in q.iter().enumerate() {
-            for (a, &k) in acc.iter_mut().zip(&keys_t[c * stride..c * stride + 16]) {
-                *a += qc * k;
+        let mut acc = [0f32; W];
+        for (w, row) in rows {
+            for (a, &x) in acc.iter_mut().zip(&row[..W]) {
+                *a += w * x;
             }
         }
-        out[..16].copy_from_slice(&acc);
-    }
-}
-
-/// `out[l] = Σ_j p[j] · values[j·32 + l]` for a head of 32 dimensions, each sum taken in the order of `j`.
-#[inline(always)]
-pub fn weighted_sum32(values: &[f32], p: &[f32], out: &mut [f32]) {
-    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    {
-        use core::arch::wasm32::*;
-        let z = f32x4_splat(0.0);
-        let mut acc = [z; 8];
-        for (v, &pj) in values.chunks_exact(32).zip(p) {
-            let pv = f32x4_splat(pj);
-            for (i, a) in acc.iter_mut().enumerate() {
-                // SAFETY: `v` holds 32 f32; unaligned loads are allowed.
-                let vv = unsafe { v128_load(v.as_ptr().add(4 * i) as *const v128) };
-                *a = f32x4_add(*a, f32x4_mul(pv, vv));
-            }
-        }
-        for (i, a) in acc.iter().enumerate() {
-            // SAFETY: `out` holds 32 f32.
-            unsafe { v128_store(out.as_mut_ptr().add(4 * i) as *mut v128, *a) };
-        }
-    }
-    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-    {
-        let mut acc = [0f32; 32];
-        for (v, &pj) in values.chunks_exact(32).zip(p) {
-            for (a, &x) in acc.iter_mut().zip(v) {
-                *a += pj * x;
-            }
-        }
-        out[..32].copy_from_slice(&acc);
+        out[..W].copy_from_slice(&acc);
     }
 }
 
