@@ -42,9 +42,13 @@ const ORT_FILES: &[&str] = &[
 /// Other builds (the wasm tests under node) compile the encoder's portable path.
 pub const WASM_FEATURES: &str = "-C target-feature=+simd128,+relaxed-simd";
 
+/// The encoder's second thread runs a small wasm of its own (crates/scout-bert-worker: the encoder and a C ABI, no
+/// wasm-bindgen), so the worker starts fast and holds little besides the weights; built with the engine's.
+const WORKER_WASM: &str = "target/wasm32-unknown-unknown/release/scout_bert_worker.wasm";
+
 pub fn build_wasm() -> Result<PathBuf> {
     let root = root();
-    step("building the release wasm");
+    step("building the release wasm (the engine's and the encoder worker's)");
     run(Command::new("cargo")
         .args([
             "build",
@@ -54,6 +58,8 @@ pub fn build_wasm() -> Result<PathBuf> {
             "wasm32-unknown-unknown",
             "-p",
             "scout",
+            "-p",
+            "scout-bert-worker",
         ])
         .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", WASM_FEATURES)
         .current_dir(&root))?;
@@ -92,25 +98,6 @@ pub fn build_wasm() -> Result<PathBuf> {
     Ok(bindgen_out)
 }
 
-/// The encoder's second thread runs a small wasm of its own (crates/scout-bert-worker: the encoder and a C ABI, no
-/// wasm-bindgen), so the worker starts fast and holds little besides the weights.
-fn build_worker_wasm() -> Result<PathBuf> {
-    let root = root();
-    step("building the encoder worker's wasm");
-    run(Command::new("cargo")
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-unknown-unknown",
-            "-p",
-            "scout-bert-worker",
-        ])
-        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", WASM_FEATURES)
-        .current_dir(&root))?;
-    Ok(root.join("target/wasm32-unknown-unknown/release/scout_bert_worker.wasm"))
-}
-
 pub fn dist(variant: Variant) -> Result<PathBuf> {
     let root = root();
     let bindgen_out = build_wasm()?;
@@ -126,7 +113,7 @@ pub fn dist(variant: Variant) -> Result<PathBuf> {
         &root.join("target/wasm-opt/scout_bg.wasm"),
         &out.join("wasm/scout_bg.wasm"),
     )?;
-    copy(&build_worker_wasm()?, &out.join("wasm/encoder.wasm"))?;
+    copy(&root.join(WORKER_WASM), &out.join("wasm/encoder.wasm"))?;
     // ort-web imports its JS glue from snippets/; wasm-bindgen put them beside scout.js.
     if bindgen_out.join("snippets").exists() {
         copy_dir(&bindgen_out.join("snippets"), &out.join("wasm/snippets"))?;
