@@ -6,6 +6,9 @@ use scout_bert::Encoder;
 use super::embed::{EncodedBatch, EncoderBackend};
 use super::error::{ErrorCode, ScoutError};
 
+/// The catalog role of the bundled embedder's weights file for this encoder (`xtask/py/kernel_embedder.py`).
+pub const WEIGHTS_ROLE: &str = "model_int8";
+
 pub struct BertBackend {
     encoder: Encoder,
     /// Reported as the execution provider: "wasm" in the browser, "native-int8" natively.

@@ -172,14 +172,12 @@ pub fn bundled_embedder() -> Result<Embedder<crate::core::bert::BertBackend>, Sc
     };
     let max_tokens = entry.max_tokens.unwrap_or(256);
     let tok = EmbedTokenizer::from_bytes(&read("tokenizer")?, max_tokens)?;
-    let encoder = crate::core::bert::BertBackend::from_bytes(&read(BUNDLED_INT8)?, "native-int8")?;
+    let role = crate::core::bert::WEIGHTS_ROLE;
+    let encoder = crate::core::bert::BertBackend::from_bytes(&read(role)?, "native-int8")?;
     Ok(Embedder::new(tok, encoder, entry.dims.unwrap_or(384))
-        .with_model_tag(entry.vector_tag(BUNDLED_INT8, max_tokens))
+        .with_model_tag(entry.vector_tag(role, max_tokens))
         .with_prefixes(entry.prefixes.clone()))
 }
-
-/// The catalog role of the bundled embedder's weights for Scout's int8 encoder.
-pub const BUNDLED_INT8: &str = "model_int8";
 
 /// A downloadable embedder of the catalog from a folder in the hub's layout (`{hub}/{repo}`), as the extension
 /// builds it: the entry's truncation, dimensions, prefixes and vector tag.

@@ -425,7 +425,6 @@ async fn fetch_into(
     Ok(())
 }
 
-/// Catalog entries with their storage state.
 /// The record of a downloaded model (`None`: not downloaded, or a record this version cannot read).
 async fn downloaded(store: &IdbStore, model: &str) -> Result<Option<ModelRecord>, ScoutError> {
     Ok(store
@@ -434,6 +433,7 @@ async fn downloaded(store: &IdbStore, model: &str) -> Result<Option<ModelRecord>
         .and_then(|json| serde_json::from_str::<ModelRecord>(&json).ok()))
 }
 
+/// Catalog entries with their storage state.
 pub async fn list(store: &IdbStore, catalog: &Catalog) -> Result<Vec<ModelStatus>, ScoutError> {
     let mut out = Vec::new();
     for m in &catalog.models {

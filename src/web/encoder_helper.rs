@@ -1,8 +1,7 @@
 //! A second thread for Scout's int8 encoder: a module worker (`extension/encoder_worker.js`) runs the same encoder
 //! (`crates/scout-bert-worker`, a small wasm of its own) and computes about half of each batch's sentences while the
-//! engine computes the rest. Each sentence is computed
-//! alone and the encoder gives the same bits everywhere, so the split changes no vector. Until the worker has loaded
-//! its weights, or once it failed, the engine works alone.
+//! engine computes the rest. Each sentence is computed alone and the encoder gives the same bits everywhere, so the
+//! split changes no vector. Until the worker has loaded its weights, or once it failed, the engine works alone.
 
 use std::cell::RefCell;
 use std::rc::Rc;

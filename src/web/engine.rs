@@ -1004,8 +1004,6 @@ async fn time_probe(embedder: &mut Embedder<WebEncoder>, enough_ms: f64) -> Resu
 
 /// The catalog role of the embedder's graph for the WebGPU execution provider.
 const WEBGPU_GRAPH: &str = "model_webgpu";
-/// The catalog role of the weights of Scout's own encoder (`core::bert`), which runs the embedder on the CPU.
-const INT8_WEIGHTS: &str = "model_int8";
 
 /// The bundled embedder on `ep`: Scout's int8 encoder on the CPU (no runtime; a second thread where the device has
 /// `cores` ≥ 2), ONNX Runtime's WebGPU EP with the graph made for it on a GPU (`runtime` must be started).
@@ -1042,7 +1040,7 @@ async fn make_embedder(
     // WebGPU has no kernels for int8 matrix products: it gets a graph of the same weights that dequantizes them
     // (xtask/py/webgpu_embedder.py).
     let role = match ep {
-        Ep::Wasm => INT8_WEIGHTS,
+        Ep::Wasm => crate::core::bert::WEIGHTS_ROLE,
         Ep::Webgpu => WEBGPU_GRAPH,
     };
     let url = path(role)?;
