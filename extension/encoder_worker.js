@@ -14,7 +14,6 @@ function moduleError(len) {
   return new Error(new TextDecoder().decode(bytes));
 }
 
-
 self.onmessage = async (/** @type {MessageEvent} */ e) => {
   const { id, type } = e.data;
   try {

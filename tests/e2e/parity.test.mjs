@@ -1,8 +1,8 @@
 // @ts-check
 /**
  * The same sentences embedded by the extension on the CPU (Scout's int8 encoder, crates/scout-bert, compiled to
- * WASM with relaxed SIMD, on two threads: the engine's and a worker's) and by the `scout` CLI natively (the same encoder with AVX2/VNNI or portable integer
- * products) are the same vectors, and known similarity orderings hold.
+ * WASM with relaxed SIMD, on two threads: the engine's and a worker's) and by the `scout` CLI natively (the same
+ * encoder with AVX2/VNNI or portable integer products) are the same vectors, and known similarity orderings hold.
  *
  * The encoder's integer products are exact on every path and its float code is shared and uses no platform math,
  * so the two give the same bits (measured: every value equal). Any difference means the paths diverged: a packing,
