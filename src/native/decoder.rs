@@ -10,6 +10,7 @@ use crate::decoder_io;
 
 use super::{backend_err, decoder_session};
 use crate::core::error::{ErrorCode, ScoutError};
+use crate::core::generate::kernel::KernelDecoder;
 use crate::core::generate::last_logits::{assemble, last_position_logits};
 use crate::core::generate::{ChatTemplate, Date, DecoderBackend, DecoderConfig, Generator};
 
@@ -104,7 +105,7 @@ impl DecoderBackend for NativeDecoder {
 }
 
 /// A generator for a model folder in the hub layout (`config.json`, `generation_config.json`, `tokenizer.json`,
-/// `tokenizer_config.json`, and the ONNX file `model`, relative to it).
+/// `tokenizer_config.json`, and the ONNX file `model`, relative to it), on native ONNX Runtime.
 pub fn native_generator(
     dylib: &Path,
     dir: &Path,
@@ -112,6 +113,26 @@ pub fn native_generator(
     threads: usize,
     today: Date,
 ) -> Result<Generator<NativeDecoder>, ScoutError> {
+    hub_generator(dir, today, |config| {
+        NativeDecoder::load(dylib, &dir.join(model), config.clone(), threads)
+    })
+}
+
+/// The same on Scout's own int8 decoder (one thread), which reads the weights of the ONNX file `model`.
+pub fn kernel_generator(dir: &Path, model: &str, today: Date) -> Result<Generator<KernelDecoder>, ScoutError> {
+    hub_generator(dir, today, |config| {
+        let path = dir.join(model);
+        let bytes = std::fs::read(&path)
+            .map_err(|e| ScoutError::new(ErrorCode::ModelUnavailable, format!("{}: {e}", path.display())))?;
+        KernelDecoder::from_onnx(&bytes, config, "native-int8")
+    })
+}
+
+fn hub_generator<B: DecoderBackend>(
+    dir: &Path,
+    today: Date,
+    backend: impl FnOnce(&DecoderConfig) -> Result<B, ScoutError>,
+) -> Result<Generator<B>, ScoutError> {
     let read = |name: &str| {
         std::fs::read_to_string(dir.join(name)).map_err(|e| {
             ScoutError::new(
@@ -123,6 +144,6 @@ pub fn native_generator(
     let config = DecoderConfig::from_json(&read("config.json")?, read("generation_config.json").ok().as_deref())?;
     let template = ChatTemplate::from_tokenizer_config(&read("tokenizer_config.json")?, today)?;
     let tokenizer = read("tokenizer.json")?;
-    let backend = NativeDecoder::load(dylib, &dir.join(model), config.clone(), threads)?;
+    let backend = backend(&config)?;
     Generator::new(config, tokenizer.as_bytes(), template, backend)
 }

@@ -801,8 +801,16 @@ async fn ensure_writer(st: &mut State, model: &str) -> Result<f64, ScoutError> {
     } else {
         loaded.choice.ep
     };
+    let store = shared_store().await?;
+    // Scout's int8 decoder first where the model runs on the CPU: it needs no ONNX Runtime at all.
+    if !super::t2::runs_on_gpu(&entry, ep)
+        && let Some(writer) = super::t2::load_int8(&store, &entry).await?
+    {
+        st.writer = Some(writer);
+        return Ok(PerfClock.now_ms() - t);
+    }
     let env = loaded.runtime(config.as_ref()).await?;
-    st.writer = Some(super::t2::load(env, ep, &*shared_store().await?, &entry).await?);
+    st.writer = Some(super::t2::load(env, ep, &store, &entry).await?);
     Ok(PerfClock.now_ms() - t)
 }
 

@@ -1,9 +1,10 @@
-//! T2 in the offscreen document: loads a downloaded LLM (its JSON files and tokenizer from IndexedDB, the ONNX file
-//! as a `blob:` URL) into a [`Generator`] on ort-web, runs the core's summary and chat jobs, and streams their text
-//! on `BroadcastChannel("scout-stream")`.
+//! T2 in the offscreen document: loads a downloaded LLM (its JSON files and tokenizer from IndexedDB, the ONNX file's
+//! weights into Scout's int8 decoder, or the file into ort-web) into a [`Generator`], runs the core's summary and
+//! chat jobs, and streams their text on `BroadcastChannel("scout-stream")`.
 
 use ort::environment::Environment;
 
+use super::decoder::WebDecoder;
 use super::download;
 use super::js::PerfClock;
 use super::ort_backend::loaded_bundle;
@@ -13,6 +14,7 @@ use super::writing::{Retrieval, Writing};
 use crate::core::catalog::ModelEntry;
 use crate::core::embed::EncoderBackend;
 use crate::core::error::{ErrorCode, ScoutError};
+use crate::core::generate::kernel::KernelDecoder;
 use crate::core::generate::last_logits::last_position_logits;
 use crate::core::generate::{
     ChatMessage, ChatTemplate, Date, DecoderBackend, DecoderConfig, GenerateOptions, Generator,
@@ -29,7 +31,7 @@ use crate::core::writer::run::{Budget, Progress, write_answer, write_summary};
 /// A loaded LLM.
 pub struct Writer {
     pub model: String,
-    generator: Generator<OrtDecoder>,
+    generator: Generator<WebDecoder>,
     /// What loading took, step by step (ms), for the benchmark.
     load_steps: Vec<(String, f64)>,
     /// Why a graph made for WebGPU runs on WASM instead (its GPU session failed), if it does.
@@ -52,17 +54,29 @@ fn today() -> Date {
     }
 }
 
-/// Load `entry` (downloaded and verified) for an engine running on `ep`. Int8 graphs run on the WASM EP: their
-/// `MatMulInteger` has no WebGPU kernel, so WebGPU would run them on the CPU with copies in every layer. Graphs made
-/// for WebGPU (4-bit `MatMulNBits`) run there, with the cache on the GPU.
-pub async fn load(env: &Environment, ep: Ep, store: &IdbStore, entry: &ModelEntry) -> Result<Writer, ScoutError> {
-    let mut steps: Vec<(String, f64)> = Vec::new();
-    let mut last = PerfClock.now_ms();
-    let mut lap = |name: &str| {
+/// Load steps' times (ms), for the benchmark.
+struct Laps {
+    steps: Vec<(String, f64)>,
+    last: f64,
+}
+
+impl Laps {
+    fn new() -> Self {
+        Laps {
+            steps: Vec::new(),
+            last: PerfClock.now_ms(),
+        }
+    }
+
+    fn lap(&mut self, name: &str) {
         let now = PerfClock.now_ms();
-        steps.push((name.to_string(), now - last));
-        last = now;
-    };
+        self.steps.push((name.to_string(), now - self.last));
+        self.last = now;
+    }
+}
+
+/// The model's config, chat template and tokenizer (`tokenizer.json`'s text) from the store.
+async fn hub_files(store: &IdbStore, entry: &ModelEntry) -> Result<(DecoderConfig, ChatTemplate, String), ScoutError> {
     let text = |role: &'static str| async move {
         let f = entry
             .file(role)
@@ -77,45 +91,93 @@ pub async fn load(env: &Environment, ep: Ep, store: &IdbStore, entry: &ModelEntr
     };
     let config = DecoderConfig::from_json(&text("config").await?, text("generation_config").await.ok().as_deref())?;
     let template = ChatTemplate::from_tokenizer_config(&text("tokenizer_config").await?, today())?;
-    let tokenizer = text("tokenizer").await?;
-    lap("files");
+    Ok((config, template, text("tokenizer").await?))
+}
+
+/// Whether `entry` runs on ONNX Runtime's WebGPU EP for an engine on `ep`: a graph made for WebGPU (the catalog's
+/// entry needs a GPU), when the engine runs on WebGPU (the user's choice or the measured one).
+pub fn runs_on_gpu(entry: &ModelEntry, ep: Ep) -> bool {
+    entry.requires.webgpu && ep == Ep::Webgpu
+}
+
+/// Load `entry` (downloaded and verified) into Scout's int8 decoder on this thread's CPU, which needs no ONNX
+/// Runtime. `Ok(None)` when the decoder cannot run this graph (another architecture, 4-bit weights, another RoPE
+/// scaling): the caller loads it into ONNX Runtime instead ([`load`]).
+pub async fn load_int8(store: &IdbStore, entry: &ModelEntry) -> Result<Option<Writer>, ScoutError> {
+    let mut laps = Laps::new();
+    let (config, template, tokenizer) = hub_files(store, entry).await?;
+    laps.lap("files");
     let model_path = entry.file("model").map(|f| f.path.clone()).unwrap_or_default();
-    // A graph made for WebGPU (the catalog's entry needs a GPU) runs there when the engine runs on WebGPU (`ep`:
-    // the user's choice or the measured one); any other graph, and a GPU session that cannot start, runs on WASM.
-    let on_gpu = entry.requires.webgpu && ep == Ep::Webgpu && loaded_bundle() == Some(Ep::Webgpu);
+    let bytes = download::file_bytes(store, &entry.id, &model_path).await?;
+    laps.lap("model file");
+    let decoder = match KernelDecoder::from_onnx(&bytes, &config, Ep::Wasm.as_str()) {
+        Ok(d) => d,
+        Err(e) => {
+            web_sys::console::warn_1(
+                &format!(
+                    "{}: Scout's int8 decoder cannot run it ({}); ONNX Runtime will",
+                    entry.id, e.message
+                )
+                .into(),
+            );
+            return Ok(None);
+        }
+    };
+    drop(bytes);
+    laps.lap("int8 decoder");
+    let generator = Generator::new(config, tokenizer.as_bytes(), template, WebDecoder::Int8(decoder))?;
+    laps.lap("tokenizer");
+    Ok(Some(Writer {
+        model: entry.id.clone(),
+        generator,
+        load_steps: laps.steps,
+        gpu_error: None,
+    }))
+}
+
+/// Load `entry` (downloaded and verified) into ONNX Runtime for an engine running on `ep`. Int8 graphs run on the
+/// WASM EP: their `MatMulInteger` has no WebGPU kernel, so WebGPU would run them on the CPU with copies in every
+/// layer. Graphs made for WebGPU (4-bit `MatMulNBits`) run there, with the cache on the GPU.
+pub async fn load(env: &Environment, ep: Ep, store: &IdbStore, entry: &ModelEntry) -> Result<Writer, ScoutError> {
+    let mut laps = Laps::new();
+    let (config, template, tokenizer) = hub_files(store, entry).await?;
+    laps.lap("files");
+    let model_path = entry.file("model").map(|f| f.path.clone()).unwrap_or_default();
+    // Any graph but a WebGPU one on a WebGPU engine, and a GPU session that cannot start, runs on WASM.
+    let on_gpu = runs_on_gpu(entry, ep) && loaded_bundle() == Some(Ep::Webgpu);
     let mut gpu_error = None;
     let mut backend = Err(ScoutError::new(ErrorCode::BackendFailed, "no session"));
     if on_gpu {
         // The head computes the last position only (`core::generate::last_logits`): less work in prefill, and only
         // one row of logits read back.
         let bytes = download::edited_bytes(store, &entry.id, &model_path, last_position_logits).await?;
-        lap("model file");
+        laps.lap("model file");
         backend = OrtDecoder::create(env, ModelSource::Bytes(bytes), Ep::Webgpu, config.clone()).await;
         if let Err(e) = &backend {
             gpu_error = Some(e.message.clone());
-            lap("webgpu failed");
+            laps.lap("webgpu failed");
         }
     }
     if backend.is_err() {
         backend = if OrtDecoder::takes_bytes(Ep::Wasm) {
             let bytes = download::edited_bytes(store, &entry.id, &model_path, last_position_logits).await?;
-            lap("model file");
+            laps.lap("model file");
             OrtDecoder::create(env, ModelSource::Bytes(bytes), Ep::Wasm, config.clone()).await
         } else {
             let url = download::edited_blob_url(store, &entry.id, &model_path, last_position_logits).await?;
-            lap("model file");
+            laps.lap("model file");
             let made = OrtDecoder::create(env, ModelSource::Url(url.clone()), Ep::Wasm, config.clone()).await;
             let _ = web_sys::Url::revoke_object_url(&url);
             made
         };
     }
-    lap("session");
-    let generator = Generator::new(config, tokenizer.as_bytes(), template, backend?)?;
-    lap("tokenizer");
+    laps.lap("session");
+    let generator = Generator::new(config, tokenizer.as_bytes(), template, WebDecoder::Ort(backend?))?;
+    laps.lap("tokenizer");
     Ok(Writer {
         model: entry.id.clone(),
         generator,
-        load_steps: steps,
+        load_steps: laps.steps,
         gpu_error,
     })
 }

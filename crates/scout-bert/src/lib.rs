@@ -14,7 +14,8 @@
 //! the workspace's Cargo.toml); it does no IO.
 
 mod gemm;
-mod math;
+/// The float functions, public for `scout-llm` (the decoder), which shares them and the int8 products.
+pub mod math;
 mod weights;
 
 pub use gemm::{LinearParts, QuantLinear, Scratch};

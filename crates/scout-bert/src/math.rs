@@ -278,6 +278,18 @@ fn gelu_row(xs: &mut [f32]) {
     map_lanes!(xs, gelu);
 }
 
+/// x · sigmoid(x), the SiLU of Llama's feed-forward layers.
+#[inline(always)]
+pub fn silu<L: Lanes>(x: L) -> L {
+    x / (L::splat(1.0) + exp(x.neg()))
+}
+
+/// SiLU over a slice.
+#[inline(never)]
+pub fn silu_in_place(xs: &mut [f32]) {
+    map_lanes!(xs, silu);
+}
+
 #[inline(always)]
 fn exp_minus<L: Lanes>(x: L, m: L) -> L {
     exp(x - m)

@@ -17,6 +17,11 @@ pub struct DecoderConfig {
     pub bos: Option<u32>,
     /// Any of these ends generation.
     pub eos: Vec<u32>,
+    /// RoPE's base, its `rope_scaling` object as written (null when none) and RMSNorm's epsilon: what Scout's own
+    /// decoder needs beyond the shapes (ONNX Runtime reads them from the graph).
+    pub rope_theta: f64,
+    pub rope_scaling: Value,
+    pub rms_eps: f32,
 }
 
 fn bad(file: &str, what: &str) -> ScoutError {
@@ -70,6 +75,9 @@ impl DecoderConfig {
             max_positions: num("max_position_embeddings").unwrap_or(2048),
             bos,
             eos,
+            rope_theta: c["rope_theta"].as_f64().unwrap_or(10_000.0),
+            rope_scaling: c["rope_scaling"].clone(),
+            rms_eps: c["rms_norm_eps"].as_f64().unwrap_or(1e-6) as f32,
         })
     }
 

@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod detok;
+pub mod kernel;
 pub mod last_logits;
 pub mod sample;
 pub mod template;
@@ -149,6 +150,13 @@ impl<B: DecoderBackend> Generator<B> {
 
     pub fn backend(&self) -> &B {
         &self.backend
+    }
+
+    /// The backend itself: calls that bypass the generator (a benchmark's single step) must leave its cache as
+    /// the generator expects, so this also forgets which tokens the cache holds.
+    pub fn backend_mut(&mut self) -> &mut B {
+        self.cached_ids.clear();
+        &mut self.backend
     }
 
     /// Token ids of a rendered prompt. The template already wrote every special token, so the tokenizer adds none

@@ -71,6 +71,9 @@ fn config() -> DecoderConfig {
         max_positions: 64,
         bos: None,
         eos: vec![0],
+        rope_theta: 10_000.0,
+        rope_scaling: serde_json::Value::Null,
+        rms_eps: 1e-6,
     }
 }
 

@@ -1,0 +1,78 @@
+//! The decoder behind T2 in the offscreen document: Scout's own int8 decoder on the CPU (WASM) where it can read
+//! the model's graph, ONNX Runtime otherwise (WebGPU graphs, graphs the kernel does not know).
+
+use super::js::yield_to_event_loop;
+use super::ort_decoder::OrtDecoder;
+use crate::core::error::ScoutError;
+use crate::core::generate::DecoderBackend;
+use crate::core::generate::kernel::KernelDecoder;
+
+/// Prompt tokens the int8 decoder runs between turns of the event loop: it computes on the document's own thread,
+/// so a long prompt in one call would hold back `cancel` and every other message for seconds.
+const KERNEL_TOKENS_PER_TURN: usize = 64;
+
+pub enum WebDecoder {
+    Int8(KernelDecoder),
+    Ort(OrtDecoder),
+}
+
+impl WebDecoder {
+    /// Whether the cache lives where the runtime computes (the bridge's heap, the GPU, the kernel's own memory).
+    pub fn cache_in_runtime(&self) -> bool {
+        match self {
+            WebDecoder::Int8(_) => true,
+            WebDecoder::Ort(d) => d.cache_in_runtime(),
+        }
+    }
+
+    /// Time in the runtime's `run` (ms) and runs, where the runner counts them (GPU).
+    pub fn runtime_stats(&self) -> Option<(f64, u32)> {
+        match self {
+            WebDecoder::Int8(_) => None,
+            WebDecoder::Ort(d) => d.runtime_stats(),
+        }
+    }
+}
+
+impl DecoderBackend for WebDecoder {
+    async fn forward(&mut self, tokens: &[u32]) -> Result<Vec<f32>, ScoutError> {
+        match self {
+            WebDecoder::Int8(d) => {
+                let mut logits = Vec::new();
+                for (i, chunk) in tokens.chunks(KERNEL_TOKENS_PER_TURN).enumerate() {
+                    if i > 0 {
+                        yield_to_event_loop().await;
+                    }
+                    logits = d.forward(chunk).await?;
+                }
+                Ok(logits)
+            }
+            WebDecoder::Ort(d) => d.forward(tokens).await,
+        }
+    }
+
+    fn cached(&self) -> usize {
+        match self {
+            WebDecoder::Int8(d) => d.cached(),
+            WebDecoder::Ort(d) => d.cached(),
+        }
+    }
+
+    fn truncate(&mut self, len: usize) -> Result<(), ScoutError> {
+        match self {
+            WebDecoder::Int8(d) => d.truncate(len),
+            WebDecoder::Ort(d) => d.truncate(len),
+        }
+    }
+
+    fn ep(&self) -> String {
+        match self {
+            WebDecoder::Int8(d) => d.ep(),
+            WebDecoder::Ort(d) => d.ep(),
+        }
+    }
+
+    async fn yield_now(&mut self) {
+        yield_to_event_loop().await;
+    }
+}
