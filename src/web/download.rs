@@ -514,11 +514,16 @@ async fn verified_chunks(store: &IdbStore, model: &str, path: &str) -> Result<Ve
     store.get_chunks(model, path, fp.chunks).await
 }
 
-/// A small downloaded file (a model's JSON files) as bytes.
+/// A downloaded file as bytes in this module's memory (its JSON files; the weights for Scout's own decoder): each
+/// chunk copied once, straight into its place.
 pub async fn file_bytes(store: &IdbStore, model: &str, path: &str) -> Result<Vec<u8>, ScoutError> {
-    let mut out = Vec::new();
-    for chunk in verified_chunks(store, model, path).await? {
-        out.extend(chunk.to_vec());
+    let chunks = verified_chunks(store, model, path).await?;
+    let mut out = vec![0u8; chunks.iter().map(|c| c.length() as usize).sum()];
+    let mut at = 0;
+    for chunk in chunks {
+        let len = chunk.length() as usize;
+        chunk.copy_to(&mut out[at..at + len]);
+        at += len;
     }
     Ok(out)
 }

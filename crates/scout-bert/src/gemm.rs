@@ -63,6 +63,35 @@ impl QuantLinear {
         })
     }
 
+    /// The same from `W` stored by columns (`[n, k]`, each column's `k` values together: a tied embedding table is
+    /// its language model head by columns), packed without transposing it first.
+    pub fn from_columns(wt: &[i8], k: usize, n: usize, scales: Vec<f32>, bias: Vec<f32>) -> Option<Self> {
+        if !k.is_multiple_of(4) || !n.is_multiple_of(COLS) || wt.len() != k * n || scales.len() != n || bias.len() != n
+        {
+            return None;
+        }
+        let mut packed = Vec::with_capacity(k * n);
+        for cols in wt.chunks_exact(COLS * k) {
+            for k4 in (0..k).step_by(4) {
+                for c in 0..COLS {
+                    packed.extend_from_slice(&cols[c * k + k4..c * k + k4 + 4]);
+                }
+            }
+        }
+        let col_sums = wt
+            .chunks_exact(k)
+            .map(|col| col.iter().map(|&v| i32::from(v)).sum())
+            .collect();
+        Some(QuantLinear {
+            k,
+            n,
+            packed,
+            col_sums,
+            scales,
+            bias,
+        })
+    }
+
     /// Join layers that read the same input (Q, K and V) into one with their columns side by side.
     pub fn concat(parts: &[LinearParts], k: usize) -> Option<Self> {
         let n: usize = parts.iter().map(|p| p.scales.len()).sum();
@@ -480,6 +509,20 @@ mod tests {
         assert_eq!(fast, slow);
         let direct: i32 = (0..k).map(|i| i32::from(a[k + i]) * i32::from(w[i * n + 3])).sum();
         assert_eq!(slow[n + 3], direct);
+    }
+
+    #[test]
+    fn packing_by_columns_equals_packing_by_rows() {
+        let (k, n) = (12, 16);
+        let w: Vec<i8> = (0..k * n).map(|i| ((i * 53 + 3) % 251) as i8).collect();
+        let wt: Vec<i8> = (0..n)
+            .flat_map(|j| (0..k).map(move |r| (r, j)))
+            .map(|(r, j)| w[r * n + j])
+            .collect();
+        let a = QuantLinear::new(&w, k, n, vec![1.0; n], vec![0.0; n]).unwrap();
+        let b = QuantLinear::from_columns(&wt, k, n, vec![1.0; n], vec![0.0; n]).unwrap();
+        assert_eq!(a.packed, b.packed);
+        assert_eq!(a.col_sums, b.col_sums);
     }
 
     #[test]

@@ -93,16 +93,16 @@ fn matrix(graph: &Graph, node: &Node) -> Result<Matrix, LlmError> {
         Some(z) => per_column(graph.tensor(z).ok_or_else(|| missing(z))?, n, z)?,
         None => vec![0.0; n],
     };
-    let ints = t.ints()?;
     if t.dtype == INT8 && zeros.iter().all(|&z| z == 0.0) {
         // Symmetric int8: the export's own values and scales, not requantized.
         return Ok(Matrix {
             k,
             n,
-            w: ints.into_iter().map(|v| v as i8).collect(),
+            w: t.i8s()?,
             scales,
         });
     }
+    let ints = t.ints()?;
     let float: Vec<f32> = ints
         .chunks_exact(n)
         .flat_map(|row| {
@@ -165,6 +165,14 @@ fn layer_role(name: &str) -> Option<(usize, usize)> {
 
 fn pack(parts: &[Matrix], biases: &[Option<Vec<f32>>]) -> Result<QuantLinear, LlmError> {
     let k = parts[0].k;
+    let unpackable = |n: usize| {
+        LlmError(format!(
+            "a {k} × {n} matrix cannot be packed (k must be a multiple of 4, n of 8)"
+        ))
+    };
+    if let ([p], [None]) = (parts, biases) {
+        return QuantLinear::new(&p.w, k, p.n, p.scales.clone(), vec![0.0; p.n]).ok_or_else(|| unpackable(p.n));
+    }
     if parts.iter().any(|p| p.k != k) {
         return Err(LlmError("layers that read the same input have different widths".into()));
     }
@@ -265,28 +273,19 @@ impl Decoder {
                 .is_some_and(|w| !w.contains("embed_tokens") && graph.tensor(w).is_some())
         });
         let head = match own_head {
-            Some(node) => matrix(&graph, node)?,
-            None => {
-                let mut w = vec![0i8; embed_q.len()];
-                for (id, row) in embed_q.chunks_exact(hidden).enumerate() {
-                    for (c, &v) in row.iter().enumerate() {
-                        w[c * vocab + id] = v;
-                    }
+            Some(node) => {
+                let head = matrix(&graph, node)?;
+                if head.k != hidden || head.n != vocab {
+                    return Err(LlmError(format!(
+                        "the head is {} × {}, not {hidden} × {vocab}",
+                        head.k, head.n
+                    )));
                 }
-                Matrix {
-                    k: hidden,
-                    n: vocab,
-                    w,
-                    scales: embed_scale.clone(),
-                }
+                pack(&[head], &[None])?
             }
+            None => QuantLinear::from_columns(&embed_q, hidden, vocab, embed_scale.clone(), vec![0.0; vocab])
+                .ok_or_else(|| LlmError(format!("a head of {hidden} × {vocab} cannot be packed")))?,
         };
-        if head.k != hidden || head.n != vocab {
-            return Err(LlmError(format!(
-                "the head is {} × {}, not {hidden} × {vocab}",
-                head.k, head.n
-            )));
-        }
         let final_norm = vector(&graph, "model.norm.weight", hidden)?;
         let inv_freq = config.inv_freq();
         Ok(Decoder {
@@ -298,7 +297,7 @@ impl Decoder {
             embed_scale,
             layers,
             final_norm,
-            head: pack(&[head], &[None])?,
+            head,
             inv_freq,
             scratch: Default::default(),
             config,

@@ -253,6 +253,14 @@ impl Tensor<'_> {
         Ok(out)
     }
 
+    /// int8 values as they are (no widening), where the tensor is int8.
+    pub fn i8s(&self) -> Result<Vec<i8>, LlmError> {
+        if self.dtype == INT8 && self.raw.len() == self.len() {
+            return Ok(self.raw.iter().map(|&b| b as i8).collect());
+        }
+        Ok(self.ints()?.into_iter().map(|v| v as i8).collect())
+    }
+
     /// 8-bit values widened (int8 signed, uint8 unsigned).
     pub fn ints(&self) -> Result<Vec<i32>, LlmError> {
         let out: Vec<i32> = match (self.dtype, self.raw.is_empty()) {
