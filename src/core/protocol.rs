@@ -257,6 +257,9 @@ pub struct GeneratedReply {
     /// copied out and back in at every step.
     #[serde(default)]
     pub cache_in_runtime: bool,
+    /// Threads of Scout's int8 decoder (1 or 2); 0 where ONNX Runtime runs the model.
+    #[serde(default)]
+    pub decoder_threads: usize,
     /// Time inside the runtime's `run` over this generation (ms) and how many runs, where the runner counts them
     /// (WebGPU): what the loop around the runtime costs is the rest.
     #[serde(default)]

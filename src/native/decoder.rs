@@ -124,7 +124,7 @@ pub fn kernel_generator(dir: &Path, model: &str, today: Date) -> Result<Generato
         let path = dir.join(model);
         let bytes = std::fs::read(&path)
             .map_err(|e| ScoutError::new(ErrorCode::ModelUnavailable, format!("{}: {e}", path.display())))?;
-        KernelDecoder::from_onnx(&bytes, config, "native-int8")
+        KernelDecoder::from_onnx(&bytes, config, "native-int8", None)
     })
 }
 

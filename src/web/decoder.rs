@@ -1,22 +1,31 @@
 //! The decoder behind T2 in the offscreen document: Scout's own int8 decoder on the CPU (WASM) where it can read
 //! the model's graph, ONNX Runtime otherwise (WebGPU graphs, graphs the kernel does not know).
 
+use super::decoder_helper::DecoderHelper;
 use super::js::yield_to_event_loop;
 use super::ort_decoder::OrtDecoder;
 use crate::core::error::ScoutError;
 use crate::core::generate::DecoderBackend;
 use crate::core::generate::kernel::KernelDecoder;
 
-/// Prompt tokens the int8 decoder runs between turns of the event loop: it computes on the document's own thread,
-/// so a long prompt in one call would hold back `cancel` and every other message for seconds.
-const KERNEL_TOKENS_PER_TURN: usize = 64;
+/// Prompt tokens the int8 decoder runs between turns of the event loop: it computes on the document's own thread
+/// (and a worker), so a long prompt in one call would hold back `cancel` and every other message for seconds.
+pub const KERNEL_TOKENS_PER_TURN: usize = 64;
 
 pub enum WebDecoder {
-    Int8(KernelDecoder),
+    Int8(KernelDecoder<DecoderHelper>),
     Ort(OrtDecoder),
 }
 
 impl WebDecoder {
+    /// Threads computing: the int8 decoder's one or two, ONNX Runtime's own (not counted here: 0).
+    pub fn threads(&self) -> usize {
+        match self {
+            WebDecoder::Int8(d) => d.threads(),
+            WebDecoder::Ort(_) => 0,
+        }
+    }
+
     /// Whether the cache lives where the runtime computes (the bridge's heap, the GPU, the kernel's own memory).
     pub fn cache_in_runtime(&self) -> bool {
         match self {

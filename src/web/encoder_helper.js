@@ -5,38 +5,14 @@
  * then works alone.
  */
 
+import { startWorker } from './worker_rpc.js';
+
 /**
  * Start the worker and load the encoder in it; resolves to a handle once it can encode.
  * @param {string} workerUrl @param {string} wasmUrl @param {string} weightsUrl
  */
-export async function startHelper(workerUrl, wasmUrl, weightsUrl) {
-  // Async: a worker that cannot be made (a policy, a missing file) rejects the promise instead of throwing into the
-  // engine's wasm, which then works alone.
-  const worker = new Worker(workerUrl, { type: 'module' });
-  /** @type {Map<number, {resolve: (v: any) => void, reject: (e: Error) => void}>} */
-  const pending = new Map();
-  let next = 0;
-  worker.onmessage = (e) => {
-    const p = pending.get(e.data.id);
-    if (!p) return;
-    pending.delete(e.data.id);
-    if (e.data.ok) p.resolve(e.data.out);
-    else p.reject(new Error(e.data.error));
-  };
-  worker.onerror = (e) => {
-    for (const p of pending.values()) p.reject(new Error(e.message || 'the encoder worker failed'));
-    pending.clear();
-  };
-  /** @param {any} msg @param {Transferable[]} transfer */
-  const call = (msg, transfer = []) => new Promise((resolve, reject) => {
-    const id = next++;
-    pending.set(id, { resolve, reject });
-    worker.postMessage({ ...msg, id }, transfer);
-  });
-  return call({ type: 'load', wasmUrl, weightsUrl }).then(
-    () => ({ worker, call }),
-    (err) => { worker.terminate(); throw err; },
-  );
+export function startHelper(workerUrl, wasmUrl, weightsUrl) {
+  return startWorker(workerUrl, { type: 'load', wasmUrl, weightsUrl }, [], 'encoder worker');
 }
 
 /**
@@ -49,9 +25,4 @@ export async function startHelper(workerUrl, wasmUrl, weightsUrl) {
 export async function helperEncode(helper, ids, lens) {
   const copy = { ids: ids.slice(), lens: lens.slice() };
   return helper.call({ type: 'encode', ...copy }, [copy.ids.buffer, copy.lens.buffer]);
-}
-
-/** Stop the worker (the engine drops its embedder). @param {{worker: Worker}} helper */
-export function stopHelper(helper) {
-  helper.worker.terminate();
 }

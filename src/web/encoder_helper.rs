@@ -9,6 +9,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use super::worker_rpc::stop_worker;
 use crate::core::bert::BertBackend;
 use crate::core::error::ScoutError;
 
@@ -18,8 +19,6 @@ extern "C" {
     fn start_helper(worker_url: &str, wasm_url: &str, weights_url: &str) -> js_sys::Promise;
     #[wasm_bindgen(js_name = helperEncode)]
     fn helper_encode(helper: &JsValue, ids: &[u32], lens: &[u32]) -> js_sys::Promise;
-    #[wasm_bindgen(js_name = stopHelper)]
-    fn stop_helper(helper: &JsValue);
 }
 
 /// The worker's handle once it is ready; the worker stops when the last holder drops it.
@@ -29,7 +28,7 @@ struct Slot(RefCell<Option<JsValue>>);
 impl Drop for Slot {
     fn drop(&mut self) {
         if let Some(h) = self.0.borrow_mut().take() {
-            stop_helper(&h);
+            stop_worker(&h);
         }
     }
 }
@@ -86,7 +85,7 @@ impl Helper {
             None => {
                 // Work alone from now on, never fail the request for it.
                 if let Some(h) = self.0.0.borrow_mut().take() {
-                    stop_helper(&h);
+                    stop_worker(&h);
                 }
                 local.hidden_states(sent)?
             }

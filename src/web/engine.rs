@@ -802,9 +802,10 @@ async fn ensure_writer(st: &mut State, model: &str) -> Result<f64, ScoutError> {
         loaded.choice.ep
     };
     let store = shared_store().await?;
+    let package_base = config.as_ref().map(|c| c.package_base.clone()).unwrap_or_default();
     // Scout's int8 decoder first where the model runs on the CPU: it needs no ONNX Runtime at all.
     if !super::t2::runs_on_gpu(&entry, ep)
-        && let Some(writer) = super::t2::load_int8(&store, &entry).await?
+        && let Some(writer) = super::t2::load_int8(&store, &entry, &package_base, loaded.cores).await?
     {
         st.writer = Some(writer);
         return Ok(PerfClock.now_ms() - t);

@@ -2,6 +2,7 @@
 //! It adds no product logic: decisions live in `core`.
 
 mod decoder;
+mod decoder_helper;
 mod download;
 mod encoder;
 mod encoder_helper;
@@ -14,6 +15,7 @@ mod store;
 mod stream;
 mod t2;
 mod t3;
+mod worker_rpc;
 mod writing;
 
 pub use engine::{configure, handle};

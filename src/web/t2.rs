@@ -4,7 +4,8 @@
 
 use ort::environment::Environment;
 
-use super::decoder::WebDecoder;
+use super::decoder::{KERNEL_TOKENS_PER_TURN, WebDecoder};
+use super::decoder_helper::DecoderHelper;
 use super::download;
 use super::js::PerfClock;
 use super::ort_backend::loaded_bundle;
@@ -14,7 +15,7 @@ use super::writing::{Retrieval, Writing};
 use crate::core::catalog::ModelEntry;
 use crate::core::embed::EncoderBackend;
 use crate::core::error::{ErrorCode, ScoutError};
-use crate::core::generate::kernel::KernelDecoder;
+use crate::core::generate::kernel::{KernelDecoder, llm_config};
 use crate::core::generate::last_logits::last_position_logits;
 use crate::core::generate::{
     ChatMessage, ChatTemplate, Date, DecoderBackend, DecoderConfig, GenerateOptions, Generator,
@@ -103,27 +104,49 @@ pub fn runs_on_gpu(entry: &ModelEntry, ep: Ep) -> bool {
 /// Load `entry` (downloaded and verified) into Scout's int8 decoder on this thread's CPU, which needs no ONNX
 /// Runtime. `Ok(None)` when the decoder cannot run this graph (another architecture, 4-bit weights, another RoPE
 /// scaling): the caller loads it into ONNX Runtime instead ([`load`]).
-pub async fn load_int8(store: &IdbStore, entry: &ModelEntry) -> Result<Option<Writer>, ScoutError> {
+pub async fn load_int8(
+    store: &IdbStore,
+    entry: &ModelEntry,
+    package_base: &str,
+    threads: u32,
+) -> Result<Option<Writer>, ScoutError> {
     let mut laps = Laps::new();
     let (config, template, tokenizer) = hub_files(store, entry).await?;
     laps.lap("files");
     let model_path = entry.file("model").map(|f| f.path.clone()).unwrap_or_default();
     let bytes = download::file_bytes(store, &entry.id, &model_path).await?;
     laps.lap("model file");
-    let decoder = match KernelDecoder::from_onnx(&bytes, &config, Ep::Wasm.as_str()) {
-        Ok(d) => d,
-        Err(e) => {
-            web_sys::console::warn_1(
-                &format!(
-                    "{}: Scout's int8 decoder cannot run it ({}); ONNX Runtime will",
-                    entry.id, e.message
-                )
-                .into(),
-            );
-            return Ok(None);
-        }
+    let cannot = |why: &str| {
+        let text = format!(
+            "{}: Scout's int8 decoder cannot run it ({why}); ONNX Runtime will",
+            entry.id
+        );
+        web_sys::console::warn_1(&text.into());
+        Ok(None)
     };
+    let settings = match llm_config(&config) {
+        Ok(s) => s,
+        Err(e) => return cannot(&e.message),
+    };
+    // The second thread reads its half of the model from its own copy of the file while this one reads the rest.
+    let starting = (threads > 1)
+        .then(|| serde_json::to_string(&settings).ok())
+        .flatten()
+        .map(|json| DecoderHelper::start(package_base, &bytes, &json, KERNEL_TOKENS_PER_TURN * config.hidden));
+    let decoder = KernelDecoder::<DecoderHelper>::from_onnx(&bytes, &config, Ep::Wasm.as_str(), None);
     drop(bytes);
+    let mut decoder = match decoder {
+        Ok(d) => d,
+        Err(e) => return cannot(&e.message),
+    };
+    laps.lap("int8 decoder");
+    if let Some(starting) = starting {
+        match starting.ready().await {
+            Ok(helper) => decoder.set_helper(helper),
+            Err(e) => web_sys::console::warn_1(&format!("{}; one thread", e.message).into()),
+        }
+        laps.lap("second thread");
+    }
     laps.lap("int8 decoder");
     let generator = Generator::new(config, tokenizer.as_bytes(), template, WebDecoder::Int8(decoder))?;
     laps.lap("tokenizer");
@@ -306,6 +329,7 @@ pub async fn generate(
             Vec::new()
         },
         cache_in_runtime: writer.generator.backend().cache_in_runtime(),
+        decoder_threads: writer.generator.backend().threads(),
         runtime_ms: stats.map(|s| s.0),
         runtime_runs: stats.map(|s| s.1),
         gpu_error: writer.gpu_error.clone(),

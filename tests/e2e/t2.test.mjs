@@ -123,7 +123,8 @@ test('T2: a streamed summary and a cited answer from a downloaded SmolLM2, stop 
     const gen = { type: 'generate', model: MODEL, messages: [{ role: 'user', content: 'Say hi.' }], max_new_tokens: 2, min_new_tokens: 0 };
     const first = await ask(panel, gen);
     assert.equal(first.ok, true);
-    assert.equal(first.cache_in_runtime, true, 'the key/value cache stays in the runtime (the WASM bridge)');
+    assert.equal(first.cache_in_runtime, true, 'the key/value cache stays in the decoder');
+    assert.equal(first.decoder_threads, 2, 'Scout\'s int8 decoder runs on two threads (this machine has two cores)');
     assert.equal((await ask(panel, { type: 'status' })).writer, MODEL, 'loaded right after a job');
     await new Promise((r) => setTimeout(r, 5000));
     assert.equal((await ask(panel, { type: 'status' })).writer, null, 'unloaded after the idle time');

@@ -42,13 +42,15 @@ const ORT_FILES: &[&str] = &[
 /// Other builds (the wasm tests under node) compile the encoder's portable path.
 pub const WASM_FEATURES: &str = "-C target-feature=+simd128,+relaxed-simd";
 
-/// The encoder's second thread runs a small wasm of its own (crates/scout-bert-worker: the encoder and a C ABI, no
-/// wasm-bindgen), so the worker starts fast and holds little besides the weights; built with the engine's.
+/// The encoder's and the decoder's second threads run small wasms of their own (crates/scout-bert-worker,
+/// crates/scout-llm-worker: the kernels and a C ABI, no wasm-bindgen), so the workers start fast and hold little
+/// besides the weights; built with the engine's.
 const WORKER_WASM: &str = "target/wasm32-unknown-unknown/release/scout_bert_worker.wasm";
+const DECODER_WORKER_WASM: &str = "target/wasm32-unknown-unknown/release/scout_llm_worker.wasm";
 
 pub fn build_wasm() -> Result<PathBuf> {
     let root = root();
-    step("building the release wasm (the engine's and the encoder worker's)");
+    step("building the release wasm (the engine's and its workers')");
     run(Command::new("cargo")
         .args([
             "build",
@@ -60,6 +62,8 @@ pub fn build_wasm() -> Result<PathBuf> {
             "scout",
             "-p",
             "scout-bert-worker",
+            "-p",
+            "scout-llm-worker",
         ])
         .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", WASM_FEATURES)
         .current_dir(&root))?;
@@ -114,6 +118,7 @@ pub fn dist(variant: Variant) -> Result<PathBuf> {
         &out.join("wasm/scout_bg.wasm"),
     )?;
     copy(&root.join(WORKER_WASM), &out.join("wasm/encoder.wasm"))?;
+    copy(&root.join(DECODER_WORKER_WASM), &out.join("wasm/decoder.wasm"))?;
     // ort-web imports its JS glue from snippets/; wasm-bindgen put them beside scout.js.
     if bindgen_out.join("snippets").exists() {
         copy_dir(&bindgen_out.join("snippets"), &out.join("wasm/snippets"))?;

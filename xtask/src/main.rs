@@ -96,7 +96,7 @@ fn test() -> Result {
             "warnings",
         ])
         .current_dir(&root))?;
-    step("clippy (wasm32, the int8 encoder's relaxed SIMD path and its worker module)");
+    step("clippy (wasm32, the int8 kernels' relaxed SIMD paths and their worker modules)");
     run(Command::new("cargo")
         .args([
             "clippy",
@@ -104,6 +104,10 @@ fn test() -> Result {
             "scout-bert",
             "-p",
             "scout-bert-worker",
+            "-p",
+            "scout-llm",
+            "-p",
+            "scout-llm-worker",
             "--target",
             "wasm32-unknown-unknown",
             "--",

@@ -64,15 +64,22 @@ impl KvCache {
 
     /// Attention output of each new row (`rows` of `width`, queries first, `heads · d` of them), whose keys and
     /// values were pushed after the first `past` positions: `[rows, heads · d]`.
-    pub fn attend(&mut self, qkv: &[f32], width: usize, heads: usize, past: usize) -> Vec<f32> {
+    /// `kv_of(h)`: the key/value head (of this cache) that query head `h` reads.
+    pub fn attend(
+        &mut self,
+        qkv: &[f32],
+        width: usize,
+        heads: usize,
+        past: usize,
+        kv_of: &dyn Fn(usize) -> usize,
+    ) -> Vec<f32> {
         let d = self.d;
-        let group = heads / self.kv_heads;
         let scale = 1.0 / (d as f32).sqrt();
         let rows = qkv.len() / width;
         let mut out = vec![0f32; rows * heads * d];
         let mut q = vec![0f32; d];
         for h in 0..heads {
-            let kvh = h / group;
+            let kvh = kv_of(h);
             for i in 0..rows {
                 let seen = past + i + 1;
                 q.iter_mut()
@@ -140,7 +147,7 @@ mod tests {
             cache.push(&row[heads * d..(heads + kv_heads) * d], &row[(heads + kv_heads) * d..]);
         }
         // The last 5 rows as new ones after 32 cached.
-        let got = cache.attend(&qkv[32 * width..], width, heads, 32);
+        let got = cache.attend(&qkv[32 * width..], width, heads, 32, &|h| h / (heads / kv_heads));
         for i in 0..5 {
             let pos = 32 + i;
             for h in 0..heads {

@@ -13,11 +13,12 @@
 mod attention;
 mod load;
 pub mod onnx;
+mod shard;
 
 use scout_bert::math;
 use scout_bert::{QuantLinear, Scratch};
 
-use attention::KvCache;
+pub use shard::{SHARDS, Shard};
 
 /// Why a model cannot be loaded or run.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,7 +31,7 @@ impl std::fmt::Display for LlmError {
 }
 
 /// What the weights do not say (from the model's `config.json`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LlmConfig {
     pub layers: usize,
     pub heads: usize,
@@ -42,7 +43,7 @@ pub struct LlmConfig {
 }
 
 /// How RoPE's frequencies are scaled for long contexts (`rope_scaling` in `config.json`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Rope {
     Plain,
     /// Every frequency divided by the factor.
@@ -89,32 +90,20 @@ impl LlmConfig {
     }
 }
 
-struct Layer {
-    /// Q | K | V, side by side.
-    qkv: QuantLinear,
-    o: QuantLinear,
-    /// gate | up, side by side.
-    gate_up: QuantLinear,
-    down: QuantLinear,
-    attn_norm: Vec<f32>,
-    mlp_norm: Vec<f32>,
-}
-
-/// A loaded model and its key/value cache.
+/// A loaded model: the embedding table, the norms and the head here, the layers' weights and the key/value cache in
+/// its [`Shard`]s.
 pub struct Decoder {
     config: LlmConfig,
     hidden: usize,
-    intermediate: usize,
     vocab: usize,
     /// The token embeddings, int8 with a scale per token.
     embed_q: Vec<i8>,
     embed_scale: Vec<f32>,
-    layers: Vec<Layer>,
+    /// Per layer: the norms before attention and before the feed-forward layer.
+    norms: Vec<(Vec<f32>, Vec<f32>)>,
     final_norm: Vec<f32>,
     head: QuantLinear,
-    /// RoPE's inverse frequencies (`head_dim / 2`).
-    inv_freq: Vec<f64>,
-    cache: Vec<KvCache>,
+    shards: Vec<Shard>,
     scratch: Scratch,
 }
 
@@ -127,61 +116,61 @@ impl Decoder {
         self.hidden
     }
 
-    /// Tokens in the key/value cache.
-    pub fn cached(&self) -> usize {
-        self.cache.first().map_or(0, KvCache::len)
+    pub fn layers(&self) -> usize {
+        self.norms.len()
     }
 
-    /// Keep the first `len` cached tokens.
+    /// Tokens in the key/value cache of shard 0 (the one this thread always runs).
+    pub fn cached(&self) -> usize {
+        self.shards[0].cached()
+    }
+
+    pub fn shard_mut(&mut self, i: usize) -> &mut Shard {
+        &mut self.shards[i]
+    }
+
+    /// Keep the first `len` cached tokens in every shard.
     pub fn truncate(&mut self, len: usize) {
-        self.cache.iter_mut().for_each(|c| c.truncate(len));
+        self.shards.iter_mut().for_each(|s| s.truncate(len));
     }
 
     /// Bytes of weights held (the packed matrices and the embedding table).
     pub fn weight_bytes(&self) -> usize {
         let linear = |l: &QuantLinear| l.k * l.n;
-        self.layers
+        let layers: usize = self
+            .shards
             .iter()
+            .flat_map(|s| &s.layers)
             .map(|l| linear(&l.qkv) + linear(&l.o) + linear(&l.gate_up) + linear(&l.down))
-            .sum::<usize>()
-            + linear(&self.head)
-            + self.embed_q.len()
+            .sum();
+        layers + linear(&self.head) + self.embed_q.len()
     }
 
-    /// Run `tokens` after the cached ones, append them to the cache, and return the last position's logits.
+    /// Run `tokens` after the cached ones on this thread (every shard), append them to the cache, and return the
+    /// last position's logits.
     pub fn forward(&mut self, tokens: &[u32]) -> Result<Vec<f32>, LlmError> {
+        let past = self.cached();
+        let mut x = self.embed(tokens)?;
+        for l in 0..self.layers() {
+            let normed = self.attn_input(l, &x);
+            for s in 0..self.shards.len() {
+                let part = self.shards[s].attention(l, &normed, past)?;
+                add(&mut x, &part);
+            }
+            let normed = self.mlp_input(l, &x);
+            for s in 0..self.shards.len() {
+                let part = self.shards[s].mlp(l, &normed)?;
+                add(&mut x, &part);
+            }
+        }
+        Ok(self.logits(&x))
+    }
+
+    /// The residual stream of `tokens` before the first layer (`[n, hidden]`).
+    pub fn embed(&self, tokens: &[u32]) -> Result<Vec<f32>, LlmError> {
         if tokens.is_empty() {
             return Err(LlmError("no tokens to run".into()));
         }
-        let (h, past) = (self.hidden, self.cached());
-        let mut x = self.embed(tokens)?;
-        let (heads, kv, d) = (self.config.heads, self.config.kv_heads, self.config.head_dim);
-        let rope = self.rope_tables(past, tokens.len());
-        for (layer, cache) in self.layers.iter().zip(self.cache.iter_mut()) {
-            let normed = rms_norm(&x, &layer.attn_norm, self.config.eps);
-            let mut qkv = layer.qkv.forward(&normed, &mut self.scratch);
-            let width = (heads + 2 * kv) * d;
-            for (i, row) in qkv.chunks_exact_mut(width).enumerate() {
-                let (cos, sin) = (&rope.0[i * d / 2..(i + 1) * d / 2], &rope.1[i * d / 2..(i + 1) * d / 2]);
-                for head in row[..(heads + kv) * d].chunks_exact_mut(d) {
-                    apply_rope(head, cos, sin);
-                }
-                cache.push(&row[heads * d..(heads + kv) * d], &row[(heads + kv) * d..]);
-            }
-            let ctx = cache.attend(&qkv, width, heads, past);
-            let attended = layer.o.forward(&ctx, &mut self.scratch);
-            x.iter_mut().zip(&attended).for_each(|(a, b)| *a += b);
-            let normed = rms_norm(&x, &layer.mlp_norm, self.config.eps);
-            let gate_up = layer.gate_up.forward(&normed, &mut self.scratch);
-            let inner = swiglu(&gate_up, self.intermediate);
-            let out = layer.down.forward(&inner, &mut self.scratch);
-            x.iter_mut().zip(&out).for_each(|(a, b)| *a += b);
-        }
-        let last = rms_norm(&x[x.len() - h..], &self.final_norm, self.config.eps);
-        Ok(self.head.forward(&last, &mut self.scratch))
-    }
-
-    fn embed(&self, tokens: &[u32]) -> Result<Vec<f32>, LlmError> {
         let h = self.hidden;
         let mut x = Vec::with_capacity(tokens.len() * h);
         for &id in tokens {
@@ -195,31 +184,26 @@ impl Decoder {
         Ok(x)
     }
 
-    /// cos and sin of each position's angles, `[n][head_dim / 2]` each. Angles in f64 then rounded: the platform's
-    /// f64 functions differ by at most an ulp, which the rounding to f32 hides.
-    fn rope_tables(&self, past: usize, n: usize) -> (Vec<f32>, Vec<f32>) {
-        let half = self.inv_freq.len();
-        let (mut cos, mut sin) = (Vec::with_capacity(n * half), Vec::with_capacity(n * half));
-        for p in past..past + n {
-            for &f in &self.inv_freq {
-                let angle = p as f64 * f;
-                cos.push(angle.cos() as f32);
-                sin.push(angle.sin() as f32);
-            }
-        }
-        (cos, sin)
+    /// Layer `l`'s attention input: the residual stream normalized.
+    pub fn attn_input(&self, l: usize, x: &[f32]) -> Vec<f32> {
+        rms_norm(x, &self.norms[l].0, self.config.eps)
+    }
+
+    /// Layer `l`'s feed-forward input.
+    pub fn mlp_input(&self, l: usize, x: &[f32]) -> Vec<f32> {
+        rms_norm(x, &self.norms[l].1, self.config.eps)
+    }
+
+    /// The logits of the last row of the residual stream.
+    pub fn logits(&mut self, x: &[f32]) -> Vec<f32> {
+        let last = rms_norm(&x[x.len() - self.hidden..], &self.final_norm, self.config.eps);
+        self.head.forward(&last, &mut self.scratch)
     }
 }
 
-/// Rotate the halves of one head (the rotate-half layout of Hugging Face's Llama).
-fn apply_rope(x: &mut [f32], cos: &[f32], sin: &[f32]) {
-    let half = x.len() / 2;
-    let (a, b) = x.split_at_mut(half);
-    for i in 0..half {
-        let (x1, x2) = (a[i], b[i]);
-        a[i] = x1 * cos[i] - x2 * sin[i];
-        b[i] = x2 * cos[i] + x1 * sin[i];
-    }
+/// `x += part`, in the order the decoder always adds its shards' parts.
+pub fn add(x: &mut [f32], part: &[f32]) {
+    x.iter_mut().zip(part).for_each(|(a, b)| *a += b);
 }
 
 /// Each row scaled to unit root-mean-square, times the norm's weights.
@@ -229,19 +213,6 @@ fn rms_norm(x: &[f32], w: &[f32], eps: f32) -> Vec<f32> {
     for row in x.chunks_exact(n) {
         let inv = 1.0 / (math::dot(row, row) / n as f32 + eps).sqrt();
         out.extend(row.iter().zip(w).map(|(v, w)| v * inv * w));
-    }
-    out
-}
-
-/// `silu(gate) · up` per row of `gate | up`.
-fn swiglu(gate_up: &[f32], inter: usize) -> Vec<f32> {
-    let mut out = Vec::with_capacity(gate_up.len() / 2);
-    for row in gate_up.chunks_exact(2 * inter) {
-        let (g, u) = row.split_at(inter);
-        let at = out.len();
-        out.extend_from_slice(g);
-        math::silu_in_place(&mut out[at..]);
-        out[at..].iter_mut().zip(u).for_each(|(a, b)| *a *= b);
     }
     out
 }

@@ -10,9 +10,9 @@ use std::collections::HashMap;
 
 use scout_bert::QuantLinear;
 
-use crate::attention::KvCache;
 use crate::onnx::{Graph, INT8, Node, Tensor};
-use crate::{Decoder, Layer, LlmConfig, LlmError};
+use crate::shard::{SHARDS, Shard, ShardLayer};
+use crate::{Decoder, LlmConfig, LlmError};
 
 const ROLES: [&str; 7] = [
     "q_proj",
@@ -30,6 +30,34 @@ struct Matrix {
     n: usize,
     w: Vec<i8>,
     scales: Vec<f32>,
+}
+
+impl Matrix {
+    /// Columns `a..b`.
+    fn columns(&self, a: usize, b: usize) -> Matrix {
+        let w = self
+            .w
+            .chunks_exact(self.n)
+            .flat_map(|row| &row[a..b])
+            .copied()
+            .collect();
+        Matrix {
+            k: self.k,
+            n: b - a,
+            w,
+            scales: self.scales[a..b].to_vec(),
+        }
+    }
+
+    /// Rows `a..b` (the scales are per column: unchanged).
+    fn rows(&self, a: usize, b: usize) -> Matrix {
+        Matrix {
+            k: b - a,
+            n: self.n,
+            w: self.w[a * self.n..b * self.n].to_vec(),
+            scales: self.scales.clone(),
+        }
+    }
 }
 
 fn missing(what: &str) -> LlmError {
@@ -117,18 +145,10 @@ fn matrix(graph: &Graph, node: &Node) -> Result<Matrix, LlmError> {
 
 /// The embedding table `[vocab, hidden]` as floats (the int8 export stores it as uint8 with a zero point).
 fn embedding(graph: &Graph) -> Result<(Vec<f32>, usize, usize), LlmError> {
-    let gather = graph
-        .nodes
-        .iter()
-        .find(|n| n.op == "Gather" && n.name.contains("embed_tokens"))
-        .ok_or_else(|| missing("embedding lookup (a Gather node named embed_tokens)"))?;
-    let name = &gather.inputs[0];
+    let (name, vocab, hidden) = embedding_shape(graph)?;
     let t = graph
         .tensor(name)
         .ok_or_else(|| missing(&format!("initializer {name}")))?;
-    let [vocab, hidden] = t.dims[..] else {
-        return Err(LlmError(format!("{name}: an embedding of shape {:?}", t.dims)));
-    };
     let mut values = t.f32s()?;
     if let Some(base) = name.strip_suffix("_quantized") {
         let scalar = |suffix: &str| -> Result<f32, LlmError> {
@@ -199,64 +219,137 @@ fn pack(parts: &[Matrix], biases: &[Option<Vec<f32>>]) -> Result<QuantLinear, Ll
     })
 }
 
+/// The graph's linear-layer nodes by (layer, role), and the head's node if it has one.
+struct Linears<'g> {
+    by_layer: HashMap<(usize, usize), &'g Node>,
+    head: Option<&'g Node>,
+}
+
+fn linears<'g>(graph: &'g Graph) -> Linears<'g> {
+    let mut by_layer = HashMap::new();
+    let mut head = None;
+    for node in graph
+        .nodes
+        .iter()
+        .filter(|n| n.op == "MatMul" || n.op == "MatMulInteger")
+    {
+        if let Some(key) = layer_role(&node.name) {
+            by_layer.insert(key, node);
+        } else if node.name.contains("lm_head") {
+            head = Some(node);
+        }
+    }
+    Linears { by_layer, head }
+}
+
+fn check_heads(config: &LlmConfig) -> Result<(), LlmError> {
+    let (heads, kv, d) = (config.heads, config.kv_heads, config.head_dim);
+    if heads < SHARDS || kv == 0 || !heads.is_multiple_of(kv) || d == 0 || !d.is_multiple_of(8) {
+        return Err(LlmError(format!(
+            "{heads} heads, {kv} key/value heads of {d} dimensions are not supported"
+        )));
+    }
+    Ok(())
+}
+
+/// Shard `index`'s part of every layer: its query heads (the first shard takes the larger half), its key/value
+/// heads, its half of the feed-forward columns (a multiple of 8).
+fn shard(graph: &Graph, lin: &Linears, config: &LlmConfig, hidden: usize, index: usize) -> Result<Shard, LlmError> {
+    let (heads, kv, d) = (config.heads, config.kv_heads, config.head_dim);
+    let group = heads / kv;
+    let split = heads.div_ceil(SHARDS);
+    let (h0, h1) = if index == 0 { (0, split) } else { (split, heads) };
+    let (k0, k1) = (h0 / group, h1.div_ceil(group));
+    let mut layers = Vec::with_capacity(config.layers);
+    let mut inner = 0;
+    for l in 0..config.layers {
+        let get = |role: usize| -> Result<Matrix, LlmError> {
+            let node = lin
+                .by_layer
+                .get(&(l, role))
+                .ok_or_else(|| missing(&format!("layers.{l}/{}", ROLES[role])))?;
+            matrix(graph, node)
+        };
+        let bias = |p: &str, a: usize, b: usize| -> Option<Vec<f32>> {
+            let t = graph.tensor(&format!("model.layers.{l}.self_attn.{p}.bias"))?;
+            t.f32s().ok().and_then(|v| v.get(a..b).map(<[f32]>::to_vec))
+        };
+        let [q, k, v, o, gate, up, down] = [0, 1, 2, 3, 4, 5, 6].map(get);
+        let (q, k, v, gate) = (q?, k?, v?, gate?);
+        if q.k != hidden || q.n != heads * d || k.n != kv * d || v.n != kv * d {
+            return Err(LlmError(format!(
+                "layer {l}: attention weights do not match {heads} heads of {d}"
+            )));
+        }
+        let full = gate.n;
+        let half = (full / 2).div_ceil(8) * 8;
+        let (i0, i1) = if index == 0 { (0, half) } else { (half, full) };
+        inner = i1 - i0;
+        let qkv = pack(
+            &[
+                q.columns(h0 * d, h1 * d),
+                k.columns(k0 * d, k1 * d),
+                v.columns(k0 * d, k1 * d),
+            ],
+            &[
+                bias("q_proj", h0 * d, h1 * d),
+                bias("k_proj", k0 * d, k1 * d),
+                bias("v_proj", k0 * d, k1 * d),
+            ],
+        )?;
+        layers.push(ShardLayer {
+            qkv,
+            o: pack(&[o?.rows(h0 * d, h1 * d)], &[None])?,
+            gate_up: pack(&[gate.columns(i0, i1), up?.columns(i0, i1)], &[None, None])?,
+            down: pack(&[down?.rows(i0, i1)], &[None])?,
+        });
+    }
+    Ok(Shard::new((h0, h1), group, d, inner, layers, config.inv_freq()))
+}
+
+impl Shard {
+    /// Shard `index` alone from the model's ONNX export (a second thread's copy).
+    pub fn from_onnx(model: &[u8], config: &LlmConfig, index: usize) -> Result<Self, LlmError> {
+        check_heads(config)?;
+        let graph = Graph::parse(model)?;
+        let (_, _, hidden) = embedding_shape(&graph)?;
+        shard(&graph, &linears(&graph), config, hidden, index)
+    }
+}
+
+/// The embedding lookup's table: its name, vocabulary and width.
+fn embedding_shape<'g>(graph: &'g Graph) -> Result<(&'g str, usize, usize), LlmError> {
+    let gather = graph
+        .nodes
+        .iter()
+        .find(|n| n.op == "Gather" && n.name.contains("embed_tokens"))
+        .ok_or_else(|| missing("embedding lookup (a Gather node named embed_tokens)"))?;
+    let name = gather.inputs.first().ok_or_else(|| missing("embedding table"))?;
+    let t = graph
+        .tensor(name)
+        .ok_or_else(|| missing(&format!("initializer {name}")))?;
+    let [vocab, hidden] = t.dims[..] else {
+        return Err(LlmError(format!("{name}: an embedding of shape {:?}", t.dims)));
+    };
+    Ok((name, vocab, hidden))
+}
+
 impl Decoder {
     /// Load a model from its ONNX export. `config` gives what the weights do not (heads, RoPE, norm epsilon).
     pub fn from_onnx(model: &[u8], config: LlmConfig) -> Result<Self, LlmError> {
+        check_heads(&config)?;
         let graph = Graph::parse(model)?;
-        let mut linears: HashMap<(usize, usize), &Node> = HashMap::new();
-        let mut head_node = None;
-        for node in graph
-            .nodes
-            .iter()
-            .filter(|n| n.op == "MatMul" || n.op == "MatMulInteger")
-        {
-            if let Some(key) = layer_role(&node.name) {
-                linears.insert(key, node);
-            } else if node.name.contains("lm_head") {
-                head_node = Some(node);
-            }
-        }
+        let lin = linears(&graph);
         let (table, vocab, hidden) = embedding(&graph)?;
-        let (heads, kv, d) = (config.heads, config.kv_heads, config.head_dim);
-        if heads == 0 || kv == 0 || !heads.is_multiple_of(kv) || d == 0 || !d.is_multiple_of(8) {
-            return Err(LlmError(format!(
-                "{heads} heads, {kv} key/value heads of {d} dimensions are not supported"
-            )));
-        }
-        let mut layers = Vec::with_capacity(config.layers);
-        let mut intermediate = 0;
+        let shards = (0..SHARDS)
+            .map(|i| shard(&graph, &lin, &config, hidden, i))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut norms = Vec::with_capacity(config.layers);
         for l in 0..config.layers {
-            let get = |role: usize| -> Result<Matrix, LlmError> {
-                let node = linears
-                    .get(&(l, role))
-                    .ok_or_else(|| missing(&format!("layers.{l}/{}", ROLES[role])))?;
-                matrix(&graph, node)
-            };
-            let bias = |p: &str| -> Option<Vec<f32>> {
-                graph
-                    .tensor(&format!("model.layers.{l}.self_attn.{p}.bias"))
-                    .and_then(|t| t.f32s().ok())
-            };
-            let [q, k, v, o, gate, up, down] = [0, 1, 2, 3, 4, 5, 6].map(get);
-            let (q, k, v) = (q?, k?, v?);
-            if q.k != hidden || q.n != heads * d || k.n != kv * d || v.n != kv * d {
-                return Err(LlmError(format!(
-                    "layer {l}: attention weights do not match {heads} heads of {d}"
-                )));
-            }
-            let (gate, up) = (gate?, up?);
-            intermediate = gate.n;
             let norm = |which: &str| vector(&graph, &format!("model.layers.{l}.{which}.weight"), hidden);
-            layers.push(Layer {
-                qkv: pack(&[q, k, v], &[bias("q_proj"), bias("k_proj"), bias("v_proj")])?,
-                o: pack(&[o?], &[None])?,
-                gate_up: pack(&[gate, up], &[None, None])?,
-                down: pack(&[down?], &[None])?,
-                attn_norm: norm("input_layernorm")?,
-                mlp_norm: norm("post_attention_layernorm")?,
-            });
+            norms.push((norm("input_layernorm")?, norm("post_attention_layernorm")?));
         }
-        // The embedding table per token, int8 (a quarter of the floats' memory); transposed, it is a tied head.
+        // The embedding table per token, int8 (a quarter of the floats' memory); by columns, it is a tied head.
         let (mut embed_q, mut embed_scale) = (Vec::with_capacity(table.len()), Vec::with_capacity(vocab));
         for row in table.chunks_exact(hidden) {
             let top = row.iter().fold(0f32, |a, v| a.max(v.abs()));
@@ -267,7 +360,7 @@ impl Decoder {
         drop(table);
         // A head of its own reads an initializer; a tied one reads the table (often through a Transpose or a
         // DequantizeLinear of it).
-        let own_head = head_node.filter(|n| {
+        let own_head = lin.head.filter(|n| {
             n.inputs
                 .get(1)
                 .is_some_and(|w| !w.contains("embed_tokens") && graph.tensor(w).is_some())
@@ -286,19 +379,15 @@ impl Decoder {
             None => QuantLinear::from_columns(&embed_q, hidden, vocab, embed_scale.clone(), vec![0.0; vocab])
                 .ok_or_else(|| LlmError(format!("a head of {hidden} × {vocab} cannot be packed")))?,
         };
-        let final_norm = vector(&graph, "model.norm.weight", hidden)?;
-        let inv_freq = config.inv_freq();
         Ok(Decoder {
-            cache: (0..config.layers).map(|_| KvCache::new(kv, d)).collect(),
+            final_norm: vector(&graph, "model.norm.weight", hidden)?,
             hidden,
-            intermediate,
             vocab,
             embed_q,
             embed_scale,
-            layers,
-            final_norm,
+            norms,
             head,
-            inv_freq,
+            shards,
             scratch: Default::default(),
             config,
         })

@@ -8,6 +8,8 @@ use crate::core::error::{ErrorCode, ScoutError};
 #[derive(Debug, Clone, PartialEq)]
 pub struct DecoderConfig {
     pub layers: usize,
+    /// Width of the residual stream.
+    pub hidden: usize,
     pub heads: usize,
     pub kv_heads: usize,
     pub head_dim: usize,
@@ -68,6 +70,7 @@ impl DecoderConfig {
             .copied();
         Ok(DecoderConfig {
             layers: need("num_hidden_layers")?,
+            hidden,
             heads,
             kv_heads: num("num_key_value_heads").filter(|&n| n > 0).unwrap_or(heads),
             head_dim,

@@ -1,5 +1,10 @@
 //! T2 on Scout's own int8 decoder (crate `scout-llm`): the [`DecoderBackend`] of the browser's WASM path and of the
 //! native evaluations, so both compute the same tokens. It reads the weights of the model's ONNX export itself.
+//!
+//! The decoder's layers are in two shards (half the heads, half the feed-forward columns each). This thread runs
+//! shard 0; shard 1 runs here too, or on a [`ShardHelper`] (the browser's worker) that computes it meanwhile: each
+//! layer's input is posted to the helper, shard 0 computed here, then the helper's partial sum awaited and added
+//! after this thread's. The sums are added in the same order either way, so the helper changes no bit.
 
 use serde_json::Value;
 
@@ -8,10 +13,48 @@ use scout_llm::{Decoder, LlmConfig, Rope};
 use super::{DecoderBackend, DecoderConfig};
 use crate::core::error::{ErrorCode, ScoutError};
 
-pub struct KernelDecoder {
+pub struct KernelDecoder<H = NoHelper> {
     decoder: Decoder,
-    /// Reported as the execution provider: "wasm-int8" in the browser, "native-int8" natively.
+    /// The second thread running shard 1, from the first call on (its cache grows with shard 0's).
+    helper: Option<H>,
+    /// Reported as the execution provider: "wasm" in the browser, "native-int8" natively.
     ep: String,
+}
+
+/// A layer's half that shard 1 computes.
+pub enum ShardJob<'a> {
+    Attention {
+        layer: usize,
+        input: &'a [f32],
+        past: usize,
+    },
+    Mlp {
+        layer: usize,
+        input: &'a [f32],
+    },
+    Truncate(usize),
+}
+
+/// A second thread that runs shard 1: jobs are posted at once (and answered in order) and awaited later.
+#[allow(async_fn_in_trait)]
+pub trait ShardHelper {
+    type Pending;
+    fn post(&self, job: ShardJob<'_>) -> Self::Pending;
+    /// The job's partial sum (empty for a truncation).
+    async fn wait(&self, pending: Self::Pending) -> Result<Vec<f32>, ScoutError>;
+}
+
+/// No second thread.
+pub enum NoHelper {}
+
+impl ShardHelper for NoHelper {
+    type Pending = ();
+    fn post(&self, _: ShardJob<'_>) {
+        match *self {}
+    }
+    async fn wait(&self, _: ()) -> Result<Vec<f32>, ScoutError> {
+        match *self {}
+    }
 }
 
 /// The decoder's settings from the model's config, or why this decoder cannot run the model (another RoPE scaling:
@@ -50,9 +93,10 @@ pub fn llm_config(config: &DecoderConfig) -> Result<LlmConfig, ScoutError> {
     })
 }
 
-impl KernelDecoder {
-    /// The decoder from the model's ONNX file (int8 or float; external weights files are not read).
-    pub fn from_onnx(model: &[u8], config: &DecoderConfig, ep: &str) -> Result<Self, ScoutError> {
+impl<H: ShardHelper> KernelDecoder<H> {
+    /// The decoder from the model's ONNX file (int8 or float; external weights files are not read), with shard 1
+    /// on `helper` if there is one (it must have loaded the same file, with an empty cache).
+    pub fn from_onnx(model: &[u8], config: &DecoderConfig, ep: &str, helper: Option<H>) -> Result<Self, ScoutError> {
         let decoder = Decoder::from_onnx(model, llm_config(config)?)
             .map_err(|e| ScoutError::new(ErrorCode::ModelUnavailable, e.0))?;
         if decoder.vocab() < config.vocab {
@@ -67,8 +111,46 @@ impl KernelDecoder {
         }
         Ok(KernelDecoder {
             decoder,
+            helper,
             ep: ep.to_string(),
         })
+    }
+
+    /// Run shard 1 on `helper` from now on: only before the first call (the helper's cache starts empty).
+    pub fn set_helper(&mut self, helper: H) {
+        if self.decoder.cached() == 0 {
+            self.helper = Some(helper);
+        }
+    }
+
+    /// Whether a second thread runs shard 1.
+    pub fn threads(&self) -> usize {
+        1 + usize::from(self.helper.is_some())
+    }
+
+    /// One call with shard 1 on the helper.
+    async fn forward_with(decoder: &mut Decoder, helper: &H, tokens: &[u32]) -> Result<Vec<f32>, ScoutError> {
+        let past = decoder.cached();
+        let mut x = decoder.embed(tokens).map_err(failed)?;
+        for layer in 0..decoder.layers() {
+            let input = decoder.attn_input(layer, &x);
+            let theirs = helper.post(ShardJob::Attention {
+                layer,
+                input: &input,
+                past,
+            });
+            let mine = decoder.shard_mut(0).attention(layer, &input, past).map_err(failed)?;
+            let theirs = helper.wait(theirs).await?;
+            scout_llm::add(&mut x, &mine);
+            scout_llm::add(&mut x, &theirs);
+            let input = decoder.mlp_input(layer, &x);
+            let theirs = helper.post(ShardJob::Mlp { layer, input: &input });
+            let mine = decoder.shard_mut(0).mlp(layer, &input).map_err(failed)?;
+            let theirs = helper.wait(theirs).await?;
+            scout_llm::add(&mut x, &mine);
+            scout_llm::add(&mut x, &theirs);
+        }
+        Ok(decoder.logits(&x))
     }
 
     pub fn weight_bytes(&self) -> usize {
@@ -76,11 +158,28 @@ impl KernelDecoder {
     }
 }
 
-impl DecoderBackend for KernelDecoder {
+fn failed(e: scout_llm::LlmError) -> ScoutError {
+    ScoutError::new(ErrorCode::BackendFailed, e.0)
+}
+
+impl<H: ShardHelper> DecoderBackend for KernelDecoder<H> {
     async fn forward(&mut self, tokens: &[u32]) -> Result<Vec<f32>, ScoutError> {
-        self.decoder
-            .forward(tokens)
-            .map_err(|e| ScoutError::new(ErrorCode::BackendFailed, e.0))
+        let Some(helper) = &self.helper else {
+            return self.decoder.forward(tokens).map_err(failed);
+        };
+        match Self::forward_with(&mut self.decoder, helper, tokens).await {
+            Ok(logits) => Ok(logits),
+            Err(e) => {
+                // The helper held shard 1's cache: without it the cache starts again (the generator feeds the
+                // whole prompt at the next request), on this thread alone.
+                self.helper = None;
+                self.decoder.truncate(0);
+                Err(ScoutError::new(
+                    ErrorCode::BackendFailed,
+                    format!("the decoder's second thread stopped ({}); ask again", e.message),
+                ))
+            }
+        }
     }
 
     fn cached(&self) -> usize {
@@ -89,6 +188,10 @@ impl DecoderBackend for KernelDecoder {
 
     fn truncate(&mut self, len: usize) -> Result<(), ScoutError> {
         self.decoder.truncate(len);
+        if let Some(h) = &self.helper {
+            // Answered in order, before the next call's jobs.
+            let _ = h.post(ShardJob::Truncate(len));
+        }
         Ok(())
     }
 

@@ -64,6 +64,7 @@ impl DecoderBackend for ScriptedDecoder {
 fn config() -> DecoderConfig {
     DecoderConfig {
         layers: 1,
+        hidden: 1,
         heads: 1,
         kv_heads: 1,
         head_dim: 1,
