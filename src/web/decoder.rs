@@ -34,6 +34,14 @@ impl WebDecoder {
         }
     }
 
+    /// Whether it can run; false after the int8 decoder's second thread stopped (the model must be loaded again).
+    pub fn usable(&self) -> bool {
+        match self {
+            WebDecoder::Int8(d) => d.usable(),
+            WebDecoder::Ort(_) => true,
+        }
+    }
+
     /// Time in the runtime's `run` (ms) and runs, where the runner counts them (GPU).
     pub fn runtime_stats(&self) -> Option<(f64, u32)> {
         match self {

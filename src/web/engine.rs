@@ -758,9 +758,14 @@ fn unload_when_idle(st: &mut State, held: Held, minutes: Option<f64>) {
 }
 
 /// A writer whose GPU failed in the middle of a job is dropped, and later ones run on WASM: the next request writes
-/// (slower) instead of failing the same way. A stopped job is not a failure.
+/// (slower) instead of failing the same way. A stopped job is not a failure. A writer that cannot run any more (its
+/// second thread stopped) is dropped too: the next request loads the model again.
 fn after_writer_job<T>(st: &mut State, reply: Result<T, ScoutError>) -> Result<T, ScoutError> {
     let Err(e) = &reply else { return reply };
+    if st.writer.as_ref().is_some_and(|w| !w.usable()) {
+        st.writer = None;
+        return reply;
+    }
     let on_gpu = st.writer.as_ref().is_some_and(|w| w.on_gpu());
     if !on_gpu || e.code == ErrorCode::Cancelled {
         return reply;

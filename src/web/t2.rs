@@ -40,6 +40,11 @@ pub struct Writer {
 }
 
 impl Writer {
+    /// Whether it can still run (see [`WebDecoder::usable`]).
+    pub fn usable(&self) -> bool {
+        self.generator.backend().usable()
+    }
+
     /// Whether it runs on the WebGPU EP.
     pub fn on_gpu(&self) -> bool {
         self.generator.backend().ep() == Ep::Webgpu.as_str()
@@ -133,21 +138,29 @@ pub async fn load_int8(
         .then(|| serde_json::to_string(&settings).ok())
         .flatten()
         .map(|json| DecoderHelper::start(package_base, &bytes, &json, KERNEL_TOKENS_PER_TURN * config.hidden));
-    let decoder = KernelDecoder::<DecoderHelper>::from_onnx(&bytes, &config, Ep::Wasm.as_str(), None);
-    drop(bytes);
-    let mut decoder = match decoder {
+    let mut decoder = match KernelDecoder::<DecoderHelper>::without_shard_1(&bytes, &config, Ep::Wasm.as_str()) {
         Ok(d) => d,
         Err(e) => return cannot(&e.message),
     };
     laps.lap("int8 decoder");
-    if let Some(starting) = starting {
-        match starting.ready().await {
-            Ok(helper) => decoder.set_helper(helper),
-            Err(e) => web_sys::console::warn_1(&format!("{}; one thread", e.message).into()),
+    let helper = match starting {
+        Some(starting) => {
+            let ready = starting.ready().await;
+            laps.lap("second thread");
+            ready
+                .map_err(|e| web_sys::console::warn_1(&format!("{}; one thread", e.message).into()))
+                .ok()
         }
-        laps.lap("second thread");
+        None => None,
+    };
+    match helper {
+        Some(helper) => decoder.set_helper(helper),
+        None => {
+            decoder.load_shard_1(&bytes)?;
+            laps.lap("int8 decoder, second half");
+        }
     }
-    laps.lap("int8 decoder");
+    drop(bytes);
     let generator = Generator::new(config, tokenizer.as_bytes(), template, WebDecoder::Int8(decoder))?;
     laps.lap("tokenizer");
     Ok(Some(Writer {

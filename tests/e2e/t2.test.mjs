@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * T2 in the real extension: SmolLM2-135M (int8, built at setup from PyPI) downloaded with consent from the local
- * hub, then a summary and a chat answer written by it in the offscreen document on ort-web. The text streams on
+ * hub, then a summary and a chat answer written by it in the offscreen document on Scout's int8 decoder (two threads:
+ * the document and a worker; one with the same text when the worker cannot start). The text streams on
  * BroadcastChannel('scout-stream') in several chunks before the reply; Stop ends generation within a token step;
  * citations are only passages the model was given, and each one's nodes highlight the page; nothing leaves
  * 127.0.0.1.
@@ -9,6 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { launch, openPage, tabIdOf, openExtensionPage, ask, startHub, startServer, recordProgress, auditLaunched, ROOT } from './harness.mjs';
 
@@ -136,6 +138,43 @@ test('T2: a streamed summary and a cited answer from a downloaded SmolLM2, stop 
     await b.ctx.close();
   }
   assert.ok(auditLaunched() >= 1, 'the net log was audited (it throws on any request outside 127.0.0.1)');
+});
+
+test('a decoder worker that cannot start leaves the engine writing alone, the same greedy text', async () => {
+  // Scout's decoder gives the same bits on one thread or two, so the same greedy tokens; here the second browser's
+  // extension is a copy whose decoder worker throws as it loads.
+  const dist = fs.mkdtempSync(path.join(os.tmpdir(), 'scout-broken-decoder-worker-'));
+  fs.cpSync(process.env.SCOUT_DIST || path.join(ROOT, 'target/dist-test'), dist, { recursive: true });
+  fs.writeFileSync(path.join(dist, 'decoder_worker.js'), "throw new Error('broken on purpose');\n");
+  const request = {
+    type: 'generate', model: MODEL, max_new_tokens: 24, min_new_tokens: 24,
+    messages: [{ role: 'user', content: 'Write two sentences about rivers and the towns built beside them.' }],
+  };
+  /** @param {string | undefined} dist */
+  const generate = async (dist) => {
+    const b = await launch(dist ? { dist } : {});
+    try {
+      await downloadModel(b);
+      const page = await openExtensionPage(b.ctx, b.extensionId, 'options.html');
+      const r = await ask(page, request);
+      assert.equal(r.ok, true, JSON.stringify(r.error));
+      return r;
+    } finally {
+      await b.ctx.close();
+    }
+  };
+  try {
+    const two = await generate(undefined);
+    const one = await generate(dist);
+    console.log(`two threads: first token ${Math.round(two.time_to_first_token_ms)} ms, ${two.decode_tokens_per_s.toFixed(1)} tok/s; ` +
+      `one: ${Math.round(one.time_to_first_token_ms)} ms, ${one.decode_tokens_per_s.toFixed(1)} tok/s; ${JSON.stringify(two.text)}`);
+    assert.equal(two.decoder_threads, 2);
+    assert.equal(one.decoder_threads, 1, 'the engine writes alone');
+    assert.equal(one.generated_tokens, 24);
+    assert.equal(one.text, two.text);
+  } finally {
+    fs.rmSync(dist, { recursive: true, force: true });
+  }
 });
 
 test('T2 on a page longer than the model reads: the popup says how much it read, and still summarizes', async () => {

@@ -125,6 +125,11 @@ impl Decoder {
         self.shards[0].cached()
     }
 
+    /// Whether every shard is here (this thread can run the whole model).
+    pub fn complete(&self) -> bool {
+        self.shards.len() == SHARDS
+    }
+
     pub fn shard_mut(&mut self, i: usize) -> &mut Shard {
         &mut self.shards[i]
     }
@@ -149,6 +154,11 @@ impl Decoder {
     /// Run `tokens` after the cached ones on this thread (every shard), append them to the cache, and return the
     /// last position's logits.
     pub fn forward(&mut self, tokens: &[u32]) -> Result<Vec<f32>, LlmError> {
+        if !self.complete() {
+            return Err(LlmError(
+                "part of the model runs on another thread that stopped: load it again".into(),
+            ));
+        }
         let past = self.cached();
         let mut x = self.embed(tokens)?;
         for l in 0..self.layers() {

@@ -143,13 +143,14 @@ fn matrix(graph: &Graph, node: &Node) -> Result<Matrix, LlmError> {
     Ok(quantize_columns(&float, k, n))
 }
 
-/// The embedding table `[vocab, hidden]` as floats (the int8 export stores it as uint8 with a zero point).
-fn embedding(graph: &Graph) -> Result<(Vec<f32>, usize, usize), LlmError> {
+/// The embedding table `[vocab, hidden]` as int8 with a scale per token, read a row at a time (the int8 export
+/// stores it as uint8 with one zero point; a float copy of the whole table would be four times its size).
+fn embedding(graph: &Graph) -> Result<(Vec<i8>, Vec<f32>, usize, usize), LlmError> {
     let (name, vocab, hidden) = embedding_shape(graph)?;
     let t = graph
         .tensor(name)
         .ok_or_else(|| missing(&format!("initializer {name}")))?;
-    let mut values = t.f32s()?;
+    let (mut s, mut z) = (1.0, 0.0);
     if let Some(base) = name.strip_suffix("_quantized") {
         let scalar = |suffix: &str| -> Result<f32, LlmError> {
             let t = graph
@@ -160,10 +161,24 @@ fn embedding(graph: &Graph) -> Result<(Vec<f32>, usize, usize), LlmError> {
                 .copied()
                 .ok_or_else(|| missing(&format!("{base}{suffix} value")))
         };
-        let (s, z) = (scalar("_scale")?, scalar("_zero_point").unwrap_or(0.0));
-        values.iter_mut().for_each(|v| *v = (*v - z) * s);
+        (s, z) = (scalar("_scale")?, scalar("_zero_point").unwrap_or(0.0));
     }
-    Ok((values, vocab, hidden))
+    let (mut table, mut scales) = (Vec::with_capacity(vocab * hidden), Vec::with_capacity(vocab));
+    let mut row = vec![0f32; hidden];
+    // Typed fields (no raw_data) are converted whole.
+    let all = if t.has_raw() { None } else { Some(t.f32s()?) };
+    for r in 0..vocab {
+        match &all {
+            Some(all) => row.copy_from_slice(&all[r * hidden..(r + 1) * hidden]),
+            None => t.row_f32(r, hidden, &mut row)?,
+        }
+        row.iter_mut().for_each(|v| *v = (*v - z) * s);
+        let top = row.iter().fold(0f32, |a, v| a.max(v.abs()));
+        let scale = if top > 0.0 { top / 127.0 } else { 1.0 };
+        table.extend(row.iter().map(|&v| (v / scale).round().clamp(-127.0, 127.0) as i8));
+        scales.push(scale);
+    }
+    Ok((table, scales, vocab, hidden))
 }
 
 fn vector(graph: &Graph, name: &str, n: usize) -> Result<Vec<f32>, LlmError> {
@@ -307,6 +322,19 @@ fn shard(graph: &Graph, lin: &Linears, config: &LlmConfig, hidden: usize, index:
     Ok(Shard::new((h0, h1), group, d, inner, layers, config.inv_freq()))
 }
 
+impl Decoder {
+    /// Load the next shard here (after [`Decoder::from_onnx_shards`] left it to another thread that did not come),
+    /// with an empty cache: the caller starts the cache again.
+    pub fn load_shard(&mut self, model: &[u8]) -> Result<(), LlmError> {
+        let index = self.shards.len();
+        if index < SHARDS {
+            let shard = Shard::from_onnx(model, &self.config, index)?;
+            self.shards.push(shard);
+        }
+        Ok(())
+    }
+}
+
 impl Shard {
     /// Shard `index` alone from the model's ONNX export (a second thread's copy).
     pub fn from_onnx(model: &[u8], config: &LlmConfig, index: usize) -> Result<Self, LlmError> {
@@ -337,11 +365,17 @@ fn embedding_shape<'g>(graph: &'g Graph) -> Result<(&'g str, usize, usize), LlmE
 impl Decoder {
     /// Load a model from its ONNX export. `config` gives what the weights do not (heads, RoPE, norm epsilon).
     pub fn from_onnx(model: &[u8], config: LlmConfig) -> Result<Self, LlmError> {
+        Self::from_onnx_shards(model, config, SHARDS)
+    }
+
+    /// The same with only the first `shards` shards here (the others on other threads, or loaded later with
+    /// [`Decoder::load_shard`]).
+    pub fn from_onnx_shards(model: &[u8], config: LlmConfig, shards: usize) -> Result<Self, LlmError> {
         check_heads(&config)?;
         let graph = Graph::parse(model)?;
         let lin = linears(&graph);
-        let (table, vocab, hidden) = embedding(&graph)?;
-        let shards = (0..SHARDS)
+        let (embed_q, embed_scale, vocab, hidden) = embedding(&graph)?;
+        let shards = (0..shards.min(SHARDS))
             .map(|i| shard(&graph, &lin, &config, hidden, i))
             .collect::<Result<Vec<_>, _>>()?;
         let mut norms = Vec::with_capacity(config.layers);
@@ -349,15 +383,7 @@ impl Decoder {
             let norm = |which: &str| vector(&graph, &format!("model.layers.{l}.{which}.weight"), hidden);
             norms.push((norm("input_layernorm")?, norm("post_attention_layernorm")?));
         }
-        // The embedding table per token, int8 (a quarter of the floats' memory); by columns, it is a tied head.
-        let (mut embed_q, mut embed_scale) = (Vec::with_capacity(table.len()), Vec::with_capacity(vocab));
-        for row in table.chunks_exact(hidden) {
-            let top = row.iter().fold(0f32, |a, v| a.max(v.abs()));
-            let s = if top > 0.0 { top / 127.0 } else { 1.0 };
-            embed_q.extend(row.iter().map(|&v| (v / s).round().clamp(-127.0, 127.0) as i8));
-            embed_scale.push(s);
-        }
-        drop(table);
+        // The embedding table by columns is a tied head.
         // A head of its own reads an initializer; a tied one reads the table (often through a Transpose or a
         // DequantizeLinear of it).
         let own_head = lin.head.filter(|n| {

@@ -253,6 +253,35 @@ impl Tensor<'_> {
         Ok(out)
     }
 
+    /// Whether the values are in `raw_data` (what [`Tensor::row_f32`] reads).
+    pub fn has_raw(&self) -> bool {
+        !self.raw.is_empty()
+    }
+
+    /// Row `r` of a matrix of `cols` columns in `raw_data` as f32 (float, float16 or 8-bit values), without
+    /// converting the rest.
+    pub fn row_f32(&self, r: usize, cols: usize, out: &mut [f32]) -> Result<(), LlmError> {
+        let width = match self.dtype {
+            FLOAT => 4,
+            FLOAT16 => 2,
+            INT8 | UINT8 => 1,
+            t => return Err(bad(&format!("tensor type {t}"))),
+        };
+        let bytes = self
+            .raw
+            .get(r * cols * width..(r + 1) * cols * width)
+            .ok_or_else(|| bad("row"))?;
+        for (o, c) in out.iter_mut().zip(bytes.chunks_exact(width)) {
+            *o = match self.dtype {
+                FLOAT => f32::from_le_bytes([c[0], c[1], c[2], c[3]]),
+                FLOAT16 => f16_to_f32(u16::from_le_bytes([c[0], c[1]])),
+                INT8 => f32::from(c[0] as i8),
+                _ => f32::from(c[0]),
+            };
+        }
+        Ok(())
+    }
+
     /// int8 values as they are (no widening), where the tensor is int8.
     pub fn i8s(&self) -> Result<Vec<i8>, LlmError> {
         if self.dtype == INT8 && self.raw.len() == self.len() {

@@ -97,7 +97,18 @@ impl<H: ShardHelper> KernelDecoder<H> {
     /// The decoder from the model's ONNX file (int8 or float; external weights files are not read), with shard 1
     /// on `helper` if there is one (it must have loaded the same file, with an empty cache).
     pub fn from_onnx(model: &[u8], config: &DecoderConfig, ep: &str, helper: Option<H>) -> Result<Self, ScoutError> {
-        let decoder = Decoder::from_onnx(model, llm_config(config)?)
+        let mut d = Self::without_shard_1(model, config, ep)?;
+        match helper {
+            Some(h) => d.set_helper(h),
+            None => d.load_shard_1(model)?,
+        }
+        Ok(d)
+    }
+
+    /// The decoder with shard 1 left to a helper still starting: then [`Self::set_helper`], or, if it does not
+    /// come, [`Self::load_shard_1`] (saves this thread the time and memory of shard 1 while the helper reads it).
+    pub fn without_shard_1(model: &[u8], config: &DecoderConfig, ep: &str) -> Result<Self, ScoutError> {
+        let decoder = Decoder::from_onnx_shards(model, llm_config(config)?, 1)
             .map_err(|e| ScoutError::new(ErrorCode::ModelUnavailable, e.0))?;
         if decoder.vocab() < config.vocab {
             return Err(ScoutError::new(
@@ -111,7 +122,7 @@ impl<H: ShardHelper> KernelDecoder<H> {
         }
         Ok(KernelDecoder {
             decoder,
-            helper,
+            helper: None,
             ep: ep.to_string(),
         })
     }
@@ -121,6 +132,21 @@ impl<H: ShardHelper> KernelDecoder<H> {
         if self.decoder.cached() == 0 {
             self.helper = Some(helper);
         }
+    }
+
+    /// Run shard 1 on this thread (its weights from the model file).
+    pub fn load_shard_1(&mut self, model: &[u8]) -> Result<(), ScoutError> {
+        self.decoder
+            .load_shard(model)
+            .map_err(|e| ScoutError::new(ErrorCode::ModelUnavailable, e.0))?;
+        self.decoder.truncate(0);
+        Ok(())
+    }
+
+    /// Whether it can run: shard 1 on a helper or here. False after its helper stopped: the model must be loaded
+    /// again.
+    pub fn usable(&self) -> bool {
+        self.helper.is_some() || self.decoder.complete()
     }
 
     /// Whether a second thread runs shard 1.
@@ -170,8 +196,7 @@ impl<H: ShardHelper> DecoderBackend for KernelDecoder<H> {
         match Self::forward_with(&mut self.decoder, helper, tokens).await {
             Ok(logits) => Ok(logits),
             Err(e) => {
-                // The helper held shard 1's cache: without it the cache starts again (the generator feeds the
-                // whole prompt at the next request), on this thread alone.
+                // The helper held shard 1 and its cache: the model must be loaded again ([`Self::usable`]).
                 self.helper = None;
                 self.decoder.truncate(0);
                 Err(ScoutError::new(
