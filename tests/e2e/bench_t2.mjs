@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * The T2 section of `cargo xtask bench`: SmolLM2-135M (int8, the test hub's file) writing on the WASM EP in the
- * extension, against Transformers.js on the very same files in the same browser (its own page, 2 threads, `dtype:
+ * The T2 section of `cargo xtask bench`: SmolLM2-135M (int8, the test hub's file) writing on the CPU in the
+ * extension (Scout's int8 decoder, which reads that file's weights), against Transformers.js on the very same files in the same browser (its own page, 2 threads, `dtype:
  * 'q8'`), and against native ONNX Runtime through the CLI. Both browser sides get the same chat messages (a page of
  * ~1,000 tokens to summarize), rendered by the model's own chat template, and decode greedily a fixed number of
  * tokens (EOS suppressed until then, so both decode the same count). Each pair of runs is back to back with a
@@ -200,7 +200,8 @@ export async function t2Bench(ctx, extPage, rows, out, articleUrl, openTab) {
     row('  session ready (load → can run)', ready, tjs.setup.load_ms, millis, GOALS.ready, false, native?.ready);
     const steps = /** @type {[string, number][]} */ (scoutRuns[0].load_steps_ms || []);
     if (steps.length) rows.push({ metric: '    its steps', scout: steps.map(([name, ms]) => `${name} ${millis(ms)}`).join(', ') });
-    rows.push({ metric: '    key/value cache between tokens', scout: scoutRuns[0].cache_in_runtime ? 'kept in the runtime\'s heap (the WASM bridge)' : 'copied out and back in by onnxruntime-web' });
+    const threads = scoutRuns[0].decoder_threads || 0;
+    rows.push({ metric: '    runtime', scout: threads ? `Scout's int8 decoder, ${threads} thread${threads > 1 ? 's' : ''} (key/value cache in its own memory)` : `ONNX Runtime Web (key/value cache ${scoutRuns[0].cache_in_runtime ? 'kept in its heap by the WASM bridge' : 'copied out and back in'})` });
     row('  time to first token', S.ttft, J.ttft, millis, GOALS.ttft, false, native?.ttft);
     row('  decode', S.decode, J.decode, tps, GOALS.decode, true, native?.decode);
     const mb = (/** @type {number} */ x) => `${(x / 1e6).toFixed(0)} MB`;
