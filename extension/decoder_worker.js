@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * The second thread of Scout's int8 decoder: the engine (offscreen document) sends this module worker the model file
- * once, then a shared buffer to serve jobs from (`src/web/decoder_helper.js` describes it): for every layer of every
+ * (as its stored chunks) once, then a shared buffer to serve jobs from (`src/web/decoder_helper.js` describes it): for every layer of every
  * call, the layer's normalized input; it runs `wasm/decoder.wasm` (crates/scout-llm-worker: shard 1 of the decoder,
  * the other half of the heads and of the feed-forward layer, with its own key/value cache) and writes back its
  * partial sum. It decides nothing. Once serving it waits on the buffer only (no more messages).
@@ -32,9 +32,16 @@ self.onmessage = async (/** @type {MessageEvent} */ e) => {
     if (type === 'load') {
       const module = await WebAssembly.instantiateStreaming(fetch(e.data.wasmUrl), {});
       wasm = module.instance.exports;
-      /** @type {Uint8Array} */ const model = e.data.model;
+      /** @type {Uint8Array[]} */ const chunks = e.data.chunks;
+      const length = chunks.reduce((n, c) => n + c.length, 0);
+      const model = wasm.scout_alloc(length);
+      let at = 0;
+      for (const c of chunks) {
+        new Uint8Array(wasm.memory.buffer, model + at, c.length).set(c);
+        at += c.length;
+      }
       const config = new TextEncoder().encode(e.data.config);
-      const failed = wasm.scout_load(copyIn(model), model.length, copyIn(config), config.length); // frees both
+      const failed = wasm.scout_load(model, length, copyIn(config), config.length); // frees both
       if (failed) throw moduleError(failed);
       self.postMessage({ id, ok: true });
     } else if (type === 'serve') {

@@ -118,14 +118,76 @@ pub fn native_generator(
     })
 }
 
+/// Either native decoder, for the CLI's `--decoder int8|onnx` (one per run: its size does not matter).
+#[allow(clippy::large_enum_variant)]
+pub enum AnyDecoder {
+    /// Scout's own int8 decoder: the extension's CPU path, the same bits.
+    Int8(KernelDecoder),
+    Onnx(NativeDecoder),
+}
+
+impl DecoderBackend for AnyDecoder {
+    async fn forward(&mut self, tokens: &[u32]) -> Result<Vec<f32>, ScoutError> {
+        match self {
+            AnyDecoder::Int8(d) => d.forward(tokens).await,
+            AnyDecoder::Onnx(d) => d.forward(tokens).await,
+        }
+    }
+
+    fn cached(&self) -> usize {
+        match self {
+            AnyDecoder::Int8(d) => d.cached(),
+            AnyDecoder::Onnx(d) => d.cached(),
+        }
+    }
+
+    fn truncate(&mut self, len: usize) -> Result<(), ScoutError> {
+        match self {
+            AnyDecoder::Int8(d) => d.truncate(len),
+            AnyDecoder::Onnx(d) => d.truncate(len),
+        }
+    }
+
+    fn ep(&self) -> String {
+        match self {
+            AnyDecoder::Int8(d) => d.ep(),
+            AnyDecoder::Onnx(d) => d.ep(),
+        }
+    }
+}
+
+/// A generator for a model folder on `decoder` ("int8": Scout's; "onnx": ONNX Runtime with `threads`).
+pub fn any_generator(
+    decoder: &str,
+    dir: &Path,
+    model: &str,
+    threads: usize,
+    today: Date,
+) -> Result<Generator<AnyDecoder>, ScoutError> {
+    match decoder {
+        "int8" => hub_generator(dir, today, |config| {
+            kernel_decoder(&dir.join(model), config).map(AnyDecoder::Int8)
+        }),
+        "onnx" => hub_generator(dir, today, |config| {
+            NativeDecoder::load(&super::ort_dylib_path(), &dir.join(model), config.clone(), threads)
+                .map(AnyDecoder::Onnx)
+        }),
+        other => Err(ScoutError::new(
+            ErrorCode::BadRequest,
+            format!("--decoder is int8 or onnx, not {other}"),
+        )),
+    }
+}
+
+fn kernel_decoder(path: &Path, config: &DecoderConfig) -> Result<KernelDecoder, ScoutError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| ScoutError::new(ErrorCode::ModelUnavailable, format!("{}: {e}", path.display())))?;
+    KernelDecoder::from_onnx(&bytes, config, "native-int8", None)
+}
+
 /// The same on Scout's own int8 decoder (one thread), which reads the weights of the ONNX file `model`.
 pub fn kernel_generator(dir: &Path, model: &str, today: Date) -> Result<Generator<KernelDecoder>, ScoutError> {
-    hub_generator(dir, today, |config| {
-        let path = dir.join(model);
-        let bytes = std::fs::read(&path)
-            .map_err(|e| ScoutError::new(ErrorCode::ModelUnavailable, format!("{}: {e}", path.display())))?;
-        KernelDecoder::from_onnx(&bytes, config, "native-int8", None)
-    })
+    hub_generator(dir, today, |config| kernel_decoder(&dir.join(model), config))
 }
 
 fn hub_generator<B: DecoderBackend>(

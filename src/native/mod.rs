@@ -44,7 +44,7 @@ pub fn cached_model_file(model_id: &str, file_path: &str) -> PathBuf {
         .join(file_path.rsplit('/').next().unwrap_or(file_path))
 }
 
-pub use decoder::{NativeDecoder, kernel_generator, native_generator};
+pub use decoder::{AnyDecoder, NativeDecoder, any_generator, kernel_generator, native_generator};
 pub use distill::distill_static_table;
 
 pub struct NativeEncoder {

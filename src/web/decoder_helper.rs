@@ -17,7 +17,7 @@ extern "C" {
     fn start_decoder_helper(
         worker_url: &str,
         wasm_url: &str,
-        model: &[u8],
+        chunks: js_sys::Array,
         config: &str,
         floats: u32,
     ) -> js_sys::Promise;
@@ -39,13 +39,13 @@ impl Drop for DecoderHelper {
 pub struct StartingHelper(js_sys::Promise);
 
 impl DecoderHelper {
-    /// Start the worker on the model file; `config` is the decoder's settings as JSON (`scout_llm::LlmConfig`);
-    /// a job holds at most `floats` values (rows × hidden size).
-    pub fn start(package_base: &str, model: &[u8], config: &str, floats: usize) -> StartingHelper {
+    /// Start the worker on the model file (its stored chunks); `config` is the decoder's settings as JSON
+    /// (`scout_llm::LlmConfig`); a job holds at most `floats` values (rows × hidden size).
+    pub fn start(package_base: &str, chunks: &[js_sys::Uint8Array], config: &str, floats: usize) -> StartingHelper {
         StartingHelper(start_decoder_helper(
             &format!("{package_base}decoder_worker.js"),
             &format!("{package_base}wasm/decoder.wasm"),
-            model,
+            chunks.iter().collect(),
             config,
             floats as u32,
         ))

@@ -498,7 +498,8 @@ pub async fn as_downloaded(store: &IdbStore, entry: &ModelEntry) -> Result<Optio
 }
 
 /// The chunks of a downloaded, verified model file, in order.
-async fn verified_chunks(store: &IdbStore, model: &str, path: &str) -> Result<Vec<js_sys::Uint8Array>, ScoutError> {
+/// A downloaded, verified file's chunks as stored (JS memory, not copied).
+pub async fn verified_chunks(store: &IdbStore, model: &str, path: &str) -> Result<Vec<js_sys::Uint8Array>, ScoutError> {
     let json = store
         .get_progress(model, path)
         .await?
@@ -514,10 +515,13 @@ async fn verified_chunks(store: &IdbStore, model: &str, path: &str) -> Result<Ve
     store.get_chunks(model, path, fp.chunks).await
 }
 
-/// A downloaded file as bytes in this module's memory (its JSON files; the weights for Scout's own decoder): each
-/// chunk copied once, straight into its place.
+/// A downloaded file as bytes in this module's memory (its JSON files).
 pub async fn file_bytes(store: &IdbStore, model: &str, path: &str) -> Result<Vec<u8>, ScoutError> {
-    let chunks = verified_chunks(store, model, path).await?;
+    Ok(chunks_bytes(&verified_chunks(store, model, path).await?))
+}
+
+/// Chunks joined in this module's memory, each copied once, straight into its place.
+pub fn chunks_bytes(chunks: &[js_sys::Uint8Array]) -> Vec<u8> {
     let mut out = vec![0u8; chunks.iter().map(|c| c.length() as usize).sum()];
     let mut at = 0;
     for chunk in chunks {
@@ -525,7 +529,7 @@ pub async fn file_bytes(store: &IdbStore, model: &str, path: &str) -> Result<Vec
         chunk.copy_to(&mut out[at..at + len]);
         at += len;
     }
-    Ok(out)
+    out
 }
 
 /// A `blob:` URL of a downloaded model file, assembled from its chunks (the bytes never enter the Rust heap

@@ -119,7 +119,7 @@ pub async fn load_int8(
     let (config, template, tokenizer) = hub_files(store, entry).await?;
     laps.lap("files");
     let model_path = entry.file("model").map(|f| f.path.clone()).unwrap_or_default();
-    let bytes = download::file_bytes(store, &entry.id, &model_path).await?;
+    let chunks = download::verified_chunks(store, &entry.id, &model_path).await?;
     laps.lap("model file");
     let cannot = |why: &str| {
         let text = format!(
@@ -133,11 +133,14 @@ pub async fn load_int8(
         Ok(s) => s,
         Err(e) => return cannot(&e.message),
     };
-    // The second thread reads its half of the model from its own copy of the file while this one reads the rest.
+    // The second thread reads its half of the model from its own copy of the file (sent as the stored chunks, before
+    // this thread copies them) while this one reads the rest.
     let starting = (threads > 1)
         .then(|| serde_json::to_string(&settings).ok())
         .flatten()
-        .map(|json| DecoderHelper::start(package_base, &bytes, &json, KERNEL_TOKENS_PER_TURN * config.hidden));
+        .map(|json| DecoderHelper::start(package_base, &chunks, &json, KERNEL_TOKENS_PER_TURN * config.hidden));
+    let bytes = download::chunks_bytes(&chunks);
+    drop(chunks);
     let mut decoder = match KernelDecoder::<DecoderHelper>::without_shard_1(&bytes, &config, Ep::Wasm.as_str()) {
         Ok(d) => d,
         Err(e) => return cannot(&e.message),

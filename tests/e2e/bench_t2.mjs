@@ -1,9 +1,9 @@
 // @ts-check
 /**
  * The T2 section of `cargo xtask bench`: SmolLM2-135M (int8, the test hub's file) writing on the CPU in the
- * extension (Scout's int8 decoder, which reads that file's weights), against Transformers.js on the very same files in the same browser (its own page, 2 threads, `dtype:
- * 'q8'`), and against native ONNX Runtime through the CLI. Both browser sides get the same chat messages (a page of
- * ~1,000 tokens to summarize), rendered by the model's own chat template, and decode greedily a fixed number of
+ * extension (Scout's int8 decoder, which reads that file's weights), against Transformers.js on the very same files
+ * in the same browser (its own page, 2 threads, `dtype: 'q8'`), and against native ONNX Runtime through the CLI.
+ * Both browser sides get the same chat messages (a page of ~1,000 tokens to summarize), rendered by the model's own chat template, and decode greedily a fixed number of
  * tokens (EOS suppressed until then, so both decode the same count). Each pair of runs is back to back with a
  * fresh prompt (a run number at the start: no cached prefix helps either side); the best of the runs is kept.
  *
@@ -118,7 +118,7 @@ function nativeGenerate(msgs) {
   const { bin } = nativeCli();
   const file = path.join(os.tmpdir(), `scout-bench-messages-${process.pid}.json`);
   fs.writeFileSync(file, JSON.stringify(msgs));
-  const r = spawnSync(bin, ['generate', file, '--model', path.join(HUB_DIR, HUB_REPO), '--max-tokens', String(NEW_TOKENS), '--min-tokens', String(NEW_TOKENS), '--threads', '2', '--json'], { encoding: 'utf8' });
+  const r = spawnSync(bin, ['generate', file, '--model', path.join(HUB_DIR, HUB_REPO), '--max-tokens', String(NEW_TOKENS), '--min-tokens', String(NEW_TOKENS), '--threads', '2', '--decoder', 'onnx', '--json'], { encoding: 'utf8' });
   fs.rmSync(file, { force: true });
   if (r.status !== 0) throw new Error(`scout generate: ${(r.stderr || '').slice(-400)}`);
   return JSON.parse(r.stdout);

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { launch, openPage, tabIdOf, openExtensionPage, ask, startHub, startServer, recordProgress, auditLaunched, ROOT } from './harness.mjs';
+import { launch, openPage, tabIdOf, openExtensionPage, ask, startHub, startServer, recordProgress, auditLaunched, nativeGenerate, ROOT } from './harness.mjs';
 
 const MODEL = 'smollm2-135m-instruct-int8';
 /** @type {Awaited<ReturnType<typeof startHub>>} */
@@ -140,9 +140,9 @@ test('T2: a streamed summary and a cited answer from a downloaded SmolLM2, stop 
   assert.ok(auditLaunched() >= 1, 'the net log was audited (it throws on any request outside 127.0.0.1)');
 });
 
-test('a decoder worker that cannot start leaves the engine writing alone, the same greedy text', async () => {
-  // Scout's decoder gives the same bits on one thread or two, so the same greedy tokens; here the second browser's
-  // extension is a copy whose decoder worker throws as it loads.
+test('a decoder worker that cannot start leaves the engine writing alone: the same greedy text, as natively', async () => {
+  // Scout's decoder gives the same bits on one thread or two, in the browser or natively, so the same greedy tokens;
+  // here the second browser's extension is a copy whose decoder worker throws as it loads.
   const dist = fs.mkdtempSync(path.join(os.tmpdir(), 'scout-broken-decoder-worker-'));
   fs.cpSync(process.env.SCOUT_DIST || path.join(ROOT, 'target/dist-test'), dist, { recursive: true });
   fs.writeFileSync(path.join(dist, 'decoder_worker.js'), "throw new Error('broken on purpose');\n");
@@ -172,6 +172,9 @@ test('a decoder worker that cannot start leaves the engine writing alone, the sa
     assert.equal(one.decoder_threads, 1, 'the engine writes alone');
     assert.equal(one.generated_tokens, 24);
     assert.equal(one.text, two.text);
+    const native = nativeGenerate('HuggingFaceTB/SmolLM2-135M-Instruct', request.messages, 24);
+    assert.equal(native.ep, 'native-int8');
+    assert.equal(native.text, two.text, 'the native decoder writes the same tokens');
   } finally {
     fs.rmSync(dist, { recursive: true, force: true });
   }

@@ -290,13 +290,19 @@ fn shard(graph: &Graph, lin: &Linears, config: &LlmConfig, hidden: usize, index:
             t.f32s().ok().and_then(|v| v.get(a..b).map(<[f32]>::to_vec))
         };
         let [q, k, v, o, gate, up, down] = [0, 1, 2, 3, 4, 5, 6].map(get);
-        let (q, k, v, gate) = (q?, k?, v?, gate?);
-        if q.k != hidden || q.n != heads * d || k.n != kv * d || v.n != kv * d {
+        let (q, k, v, o, gate, up, down) = (q?, k?, v?, o?, gate?, up?, down?);
+        if q.k != hidden || q.n != heads * d || k.n != kv * d || v.n != kv * d || o.k != heads * d || o.n != hidden {
             return Err(LlmError(format!(
                 "layer {l}: attention weights do not match {heads} heads of {d}"
             )));
         }
         let full = gate.n;
+        let same = |m: &Matrix, k: usize, n: usize| m.k == k && m.n == n;
+        if !same(&gate, hidden, full) || !same(&up, hidden, full) || !same(&down, full, hidden) || full < 16 {
+            return Err(LlmError(format!(
+                "layer {l}: feed-forward weights of mismatched shapes"
+            )));
+        }
         let half = (full / 2).div_ceil(8) * 8;
         let (i0, i1) = if index == 0 { (0, half) } else { (half, full) };
         inner = i1 - i0;
@@ -314,9 +320,9 @@ fn shard(graph: &Graph, lin: &Linears, config: &LlmConfig, hidden: usize, index:
         )?;
         layers.push(ShardLayer {
             qkv,
-            o: pack(&[o?.rows(h0 * d, h1 * d)], &[None])?,
-            gate_up: pack(&[gate.columns(i0, i1), up?.columns(i0, i1)], &[None, None])?,
-            down: pack(&[down?.rows(i0, i1)], &[None])?,
+            o: pack(&[o.rows(h0 * d, h1 * d)], &[None])?,
+            gate_up: pack(&[gate.columns(i0, i1), up.columns(i0, i1)], &[None, None])?,
+            down: pack(&[down.rows(i0, i1)], &[None])?,
         });
     }
     Ok(Shard::new((h0, h1), group, d, inner, layers, config.inv_freq()))

@@ -1,11 +1,12 @@
-//! T2 commands: a summary and a grounded answer written by a local LLM (a model folder in the hub layout) on native
-//! ONNX Runtime, through the same core functions the extension runs.
+//! T2 commands: a summary and a grounded answer written by a local LLM (a model folder in the hub layout) on Scout's
+//! int8 decoder (the extension's CPU path, the same bits) or native ONNX Runtime (`--decoder onnx`), through the
+//! same core functions the extension runs.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use scout::core::error::{ErrorCode, ScoutError};
-use scout::core::generate::{ChatMessage, Date, GenerateOptions, Generator};
+use scout::core::generate::{ChatMessage, Date, DecoderBackend, GenerateOptions, Generator};
 use scout::core::page::read_page;
 use scout::core::protocol::PageContent;
 use scout::core::store::{Clock, MemoryStore};
@@ -13,13 +14,13 @@ use scout::core::text::SummaryOptions;
 use scout::core::text::lang::detect_language;
 use scout::core::writer::chat::Source;
 use scout::core::writer::run::{Budget, Progress, write_answer, write_summary};
-use scout::native::{NativeClock, NativeDecoder, native_generator, ort_dylib_path};
+use scout::native::{AnyDecoder, NativeClock, any_generator};
 
 use super::cli::{bad, flag, load_embedder};
 
 /// The model folder (`--model DIR`) and its ONNX file: `--onnx PATH` (relative to the folder), else the int8 file,
-/// else the fp32 one.
-fn generator(args: &[String]) -> Result<Generator<NativeDecoder>, ScoutError> {
+/// else the fp32 one; `--decoder int8` (default) or `onnx` (`--threads N`, default 2).
+fn generator(args: &[String]) -> Result<Generator<AnyDecoder>, ScoutError> {
     let dir = PathBuf::from(flag(args, "--model").ok_or_else(|| bad("--model DIR is required for T2"))?);
     let onnx = match flag(args, "--onnx") {
         Some(p) => p.to_string(),
@@ -38,11 +39,13 @@ fn generator(args: &[String]) -> Result<Generator<NativeDecoder>, ScoutError> {
         Some(t) => t.parse().map_err(|_| bad("--threads needs a number"))?,
         None => 2,
     };
-    native_generator(&ort_dylib_path(), Path::new(&dir), &onnx, threads, today())
+    let decoder = flag(args, "--decoder").unwrap_or("int8");
+    any_generator(decoder, Path::new(&dir), &onnx, threads, today())
 }
 
-/// `scout generate MESSAGES.json --model DIR [--max-tokens N] [--min-tokens N] [--threads N]`: a reply to chat
-/// messages (`[{role, content}]`), decoded greedily and timed (the benchmark's native peer).
+/// `scout generate MESSAGES.json --model DIR [--decoder int8|onnx] [--max-tokens N] [--min-tokens N] [--threads N]`:
+/// a reply to chat messages (`[{role, content}]`), decoded greedily and timed (with `--decoder onnx`, the
+/// benchmark's native peer).
 pub fn generate(args: &[String]) -> Result<serde_json::Value, ScoutError> {
     let file = args
         .first()
@@ -65,7 +68,7 @@ pub fn generate(args: &[String]) -> Result<serde_json::Value, ScoutError> {
     let load_ms = clock.now_ms() - t0;
     let out = pollster::block_on(g.chat(&messages, &opts, &clock, &|| false, &mut |_| {}))?;
     Ok(serde_json::json!({
-        "ep": "native-cpu",
+        "ep": g.backend().ep(),
         "text": out.text,
         "stop": out.stop,
         "prompt_tokens": out.prompt_tokens,
@@ -140,7 +143,7 @@ pub fn summarize(
     eprintln!();
     Ok(serde_json::json!({
         "tier": "t2",
-        "ep": "native-cpu",
+        "ep": g.backend().ep(),
         "text": out.text,
         "coverage": out.coverage,
         "parts": out.parts,
@@ -187,7 +190,7 @@ pub fn chat(page: &PageContent, question: &str, args: &[String]) -> Result<serde
     eprintln!();
     Ok(serde_json::json!({
         "tier": "t2",
-        "ep": "native-cpu",
+        "ep": g.backend().ep(),
         "answer": out.answer.text,
         "citations": out.citations(),
         "invalid_citations": out.answer.invalid,
