@@ -10,7 +10,34 @@
 use crate::math::quantize_step;
 
 /// Output columns per packed block: two 4-lane vectors.
-const COLS: usize = 8;
+pub const COLS: usize = 8;
+
+/// Int8 columns packed for the kernels: in blocks of [`COLS`] columns, for each group of 4 rows of `W`, the block's
+/// columns' 4 bytes (`k` a multiple of 4, `n` of 8, `data` `k · n` bytes).
+#[derive(Clone, Copy)]
+pub struct Packed<'a> {
+    pub k: usize,
+    pub n: usize,
+    pub data: &'a [i8],
+}
+
+/// Write column `c` of a block (`k · COLS` bytes) of [`Packed`] columns.
+pub fn pack_column(column: &[i8], c: usize, block: &mut [i8]) {
+    for (g, four) in column.chunks_exact(4).enumerate() {
+        block[g * 4 * COLS + c * 4..g * 4 * COLS + c * 4 + 4].copy_from_slice(four);
+    }
+}
+
+/// `acc[r][j] = Σ_k a[r][k] · W[k][j]` exactly, for rows of 7-bit values (`quantize_rows`) and packed columns:
+/// the products of [`QuantLinear`] for callers that keep their own columns (the decoder's key cache).
+pub fn products(a: &[u8], rows: usize, w: Packed<'_>, acc: &mut [i32]) {
+    assert!(
+        a.len() >= rows * w.k && acc.len() >= rows * w.n && w.data.len() >= w.k * w.n,
+        "products: inputs shorter than their shapes"
+    );
+    assert!(w.k.is_multiple_of(4) && w.n.is_multiple_of(COLS));
+    int_products(a, rows, w, acc);
+}
 
 /// A linear layer as stored: `W` as `[k, n]` int8, a scale per column, a bias per column.
 pub struct LinearParts {
@@ -134,7 +161,12 @@ impl QuantLinear {
             );
             scratch.acc.clear();
             scratch.acc.resize(rows * self.n, 0);
-            int_products(&scratch.q, rows, self, &mut scratch.acc);
+            let w = Packed {
+                k: self.k,
+                n: self.n,
+                data: &self.packed,
+            };
+            int_products(&scratch.q, rows, w, &mut scratch.acc);
             self.dequantize(scratch, yb);
         }
         y
@@ -191,7 +223,7 @@ pub struct Scratch {
 
 /// Each row of `x` (rows of `k`) to 0..=127 with its own scale and zero point (0 itself is exactly representable).
 #[inline(never)]
-fn quantize_rows(x: &[f32], k: usize, q: &mut Vec<u8>, scales: &mut Vec<f32>, zeros: &mut Vec<i32>) {
+pub fn quantize_rows(x: &[f32], k: usize, q: &mut Vec<u8>, scales: &mut Vec<f32>, zeros: &mut Vec<i32>) {
     q.clear();
     scales.clear();
     zeros.clear();
@@ -284,7 +316,7 @@ fn range_with_zero(row: &[f32]) -> (f32, f32) {
 
 /// `acc[r][j] = Σ_k a[r][k] · W[k][j]`, exactly.
 #[inline(never)]
-fn int_products(a: &[u8], rows: usize, w: &QuantLinear, acc: &mut [i32]) {
+fn int_products(a: &[u8], rows: usize, w: Packed<'_>, acc: &mut [i32]) {
     #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
     // SAFETY: the slices' lengths are checked by the constructor and `forward` (a: rows·k, acc: rows·n, packed: k·n).
     unsafe {
@@ -313,13 +345,13 @@ fn int_products(a: &[u8], rows: usize, w: &QuantLinear, acc: &mut [i32]) {
 mod x86 {
     use std::arch::x86_64::*;
 
-    use super::{COLS, QuantLinear};
+    use super::{COLS, Packed};
 
     /// One kernel per instruction set: 4 rows × 8 columns in registers, a 32-byte load of weights per group of 4 `k`.
     macro_rules! kernel {
         ($name:ident, $features:literal, |$s:ident, $x:ident, $w:ident| $step:expr) => {
             #[target_feature(enable = $features)]
-            pub unsafe fn $name(a: &[u8], rows: usize, w: &QuantLinear, acc: &mut [i32]) {
+            pub unsafe fn $name(a: &[u8], rows: usize, w: Packed<'_>, acc: &mut [i32]) {
                 let (k, n) = (w.k, w.n);
                 let dot = |$s: __m256i, $x: __m256i, $w: __m256i| $step;
                 // SAFETY (all pointer reads and writes): rows·k activations, rows·n sums and k·n packed weights,
@@ -328,7 +360,7 @@ mod x86 {
                 let ap = a.as_ptr();
                 let cp = acc.as_mut_ptr();
                 for block in 0..n / COLS {
-                    let wb = unsafe { w.packed.as_ptr().add(block * k * COLS) } as *const u8;
+                    let wb = unsafe { w.data.as_ptr().add(block * k * COLS) } as *const u8;
                     let wv = |g: usize| unsafe { _mm256_loadu_si256(wb.add(g * 32) as *const __m256i) };
                     let store = |r: usize, v: __m256i| unsafe {
                         _mm256_storeu_si256(cp.add(r * n + block * COLS) as *mut __m256i, v)
@@ -358,7 +390,7 @@ mod x86 {
                 // The last rows (fewer than 4: every decode step's one row) four column blocks at a time: four
                 // independent sums, where one would wait on its own latency at every step.
                 let blocks = n / COLS;
-                let wb = |block: usize| unsafe { w.packed.as_ptr().add(block * k * COLS) } as *const u8;
+                let wb = |block: usize| unsafe { w.data.as_ptr().add(block * k * COLS) } as *const u8;
                 let wv = |b: *const u8, g: usize| unsafe { _mm256_loadu_si256(b.add(g * 32) as *const __m256i) };
                 let store = |r: usize, block: usize, v: __m256i| unsafe {
                     _mm256_storeu_si256(cp.add(r * n + block * COLS) as *mut __m256i, v)
@@ -406,9 +438,9 @@ mod x86 {
 }
 
 #[cfg_attr(all(target_arch = "wasm32", target_feature = "relaxed-simd"), allow(dead_code))]
-fn portable_int_products(a: &[u8], rows: usize, w: &QuantLinear, acc: &mut [i32]) {
+fn portable_int_products(a: &[u8], rows: usize, w: Packed<'_>, acc: &mut [i32]) {
     let (k, n) = (w.k, w.n);
-    for (block, wb) in w.packed.chunks_exact(k * COLS).enumerate() {
+    for (block, wb) in w.data.chunks_exact(k * COLS).enumerate() {
         for r in 0..rows {
             let ar = &a[r * k..(r + 1) * k];
             let mut sums = [0i32; COLS];
@@ -428,7 +460,7 @@ fn portable_int_products(a: &[u8], rows: usize, w: &QuantLinear, acc: &mut [i32]
 mod relaxed {
     use core::arch::wasm32::*;
 
-    use super::{COLS, QuantLinear};
+    use super::{COLS, Packed};
 
     #[inline(always)]
     unsafe fn splat4(p: *const u8) -> v128 {
@@ -438,7 +470,7 @@ mod relaxed {
 
     /// The kernel: 4 rows × 8 columns of accumulators; per group of 4 `k`, two loads of weights, four broadcasts of
     /// activations, eight dot products.
-    pub unsafe fn int_products(a: &[u8], rows: usize, w: &QuantLinear, acc: &mut [i32]) {
+    pub unsafe fn int_products(a: &[u8], rows: usize, w: Packed<'_>, acc: &mut [i32]) {
         let (k, n) = (w.k, w.n);
         let groups = k / 4;
         let ap = a.as_ptr();
@@ -446,7 +478,7 @@ mod relaxed {
         for block in 0..n / COLS {
             // SAFETY (whole block): every pointer stays within a (rows·k), acc (rows·n) or packed (k·n).
             unsafe {
-                let wb = w.packed.as_ptr().add(block * k * COLS) as *const u8;
+                let wb = w.data.as_ptr().add(block * k * COLS) as *const u8;
                 let mut r = 0;
                 while r + 4 <= rows {
                     let a0 = ap.add(r * k);
@@ -484,7 +516,7 @@ mod relaxed {
         let blocks = n / COLS;
         // SAFETY (whole loop): as above.
         unsafe {
-            let wb = |block: usize| w.packed.as_ptr().add(block * k * COLS) as *const u8;
+            let wb = |block: usize| w.data.as_ptr().add(block * k * COLS) as *const u8;
             let store = |r: usize, block: usize, lo: v128, hi: v128| {
                 let out = cp.add(r * n + block * COLS) as *mut v128;
                 v128_store(out, lo);
@@ -560,8 +592,13 @@ mod tests {
         let layer = QuantLinear::new(&w, k, n, vec![1.0; n], vec![0.0; n]).unwrap();
         let a: Vec<u8> = (0..rows * k).map(|i| ((i * 31 + 7) % 128) as u8).collect();
         let (mut fast, mut slow) = (vec![0; rows * n], vec![0; rows * n]);
-        int_products(&a, rows, &layer, &mut fast);
-        portable_int_products(&a, rows, &layer, &mut slow);
+        let packed = Packed {
+            k,
+            n,
+            data: &layer.packed,
+        };
+        int_products(&a, rows, packed, &mut fast);
+        portable_int_products(&a, rows, packed, &mut slow);
         assert_eq!(fast, slow);
         let direct: i32 = (0..k).map(|i| i32::from(a[k + i]) * i32::from(w[i * n + 3])).sum();
         assert_eq!(slow[n + 3], direct);

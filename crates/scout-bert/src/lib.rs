@@ -18,7 +18,7 @@ mod gemm;
 pub mod math;
 mod weights;
 
-pub use gemm::{LinearParts, QuantLinear, Scratch};
+pub use gemm::{COLS, LinearParts, Packed, QuantLinear, Scratch, pack_column, products, quantize_rows};
 pub use weights::{BertConfig, WeightsFile};
 
 use weights::corrupt;
