@@ -1,7 +1,8 @@
 //! Mutation fuzzing of the code that reads untrusted input, for a time budget: the extractor and the page reader
 //! (pages), the sentence splitter and summarizer (page text), the protocol decoder (messages), the SSE reader and
 //! the endpoint's replies (a server), history import (a file), the page fence and the citation check (model input
-//! and output). Each target starts from real seeds (corpus pages, valid messages, real streams) and mutates them
+//! and output), a model file (Scout's decoder reading an ONNX graph: a hub that declares its own hashes may serve
+//! anything). Each target starts from real seeds (corpus pages, valid messages, real streams) and mutates them
 //! with byte edits, splices and tokens of the input's own grammar; besides "no panic" each checks a property that
 //! must hold for every input (see the targets).
 //!
@@ -128,6 +129,20 @@ const HTML_TOKENS: &[&str] = &[
     "<noscript>",
     "<frameset>",
 ];
+/// Names the decoder looks for, and protobuf bytes that start fields (as text: the mutator splices them in).
+const ONNX_TOKENS: &[&str] = &[
+    "layers.0",
+    "layers.1",
+    "/q_proj/",
+    "embed_tokens",
+    "_quantized",
+    "_scale",
+    "MatMulInteger",
+    "\u{8}\u{1}",
+    "\u{12}\u{0}",
+    "\u{4a}\u{7f}",
+];
+
 const JSON_TOKENS: &[&str] = &[
     "{",
     "}",
@@ -407,6 +422,127 @@ fn check_fence_and_citations(bytes: &[u8]) {
     );
 }
 
+/// Protobuf writing, just enough for a small ONNX decoder graph.
+fn varint(out: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(b);
+            return;
+        }
+        out.push(b | 0x80);
+    }
+}
+
+fn field(out: &mut Vec<u8>, number: u64, bytes: &[u8]) {
+    varint(out, number << 3 | 2);
+    varint(out, bytes.len() as u64);
+    out.extend_from_slice(bytes);
+}
+
+fn onnx_node(op: &str, name: &str, inputs: &[&str]) -> Vec<u8> {
+    let mut n = Vec::new();
+    for i in inputs {
+        field(&mut n, 1, i.as_bytes());
+    }
+    field(&mut n, 3, name.as_bytes());
+    field(&mut n, 4, op.as_bytes());
+    n
+}
+
+fn onnx_tensor(name: &str, dims: &[usize], seed: usize) -> Vec<u8> {
+    let mut t = Vec::new();
+    for &d in dims {
+        varint(&mut t, 1 << 3);
+        varint(&mut t, d as u64);
+    }
+    varint(&mut t, 2 << 3);
+    varint(&mut t, 1); // FLOAT
+    field(&mut t, 8, name.as_bytes());
+    let raw: Vec<u8> = (0..dims.iter().product::<usize>())
+        .flat_map(|i| ((((i * 7919 + seed * 104_729) % 2001) as f32 - 1000.0) / 4000.0).to_le_bytes())
+        .collect();
+    field(&mut t, 9, &raw);
+    t
+}
+
+/// The settings of [`small_decoder`]: 2 heads and 1 key/value head of 8, hidden 16, 1 layer.
+fn small_config() -> scout_llm::LlmConfig {
+    scout_llm::LlmConfig {
+        layers: 1,
+        heads: 2,
+        kv_heads: 1,
+        head_dim: 8,
+        rope_theta: 10_000.0,
+        rope: scout_llm::Rope::Plain,
+        eps: 1e-5,
+    }
+}
+
+/// A float decoder graph in the exporter's naming, small enough to mutate quickly (vocabulary 24, hidden 16,
+/// feed-forward 32, one layer, tied head).
+fn small_decoder() -> Vec<u8> {
+    let (vocab, hidden, inner) = (24, 16, 32);
+    let mut graph = Vec::new();
+    field(
+        &mut graph,
+        1,
+        &onnx_node(
+            "Gather",
+            "/model/embed_tokens/Gather",
+            &["model.embed_tokens.weight", "input_ids"],
+        ),
+    );
+    field(
+        &mut graph,
+        5,
+        &onnx_tensor("model.embed_tokens.weight", &[vocab, hidden], 1),
+    );
+    let linears = [
+        ("self_attn", "q_proj", hidden, 16),
+        ("self_attn", "k_proj", hidden, 8),
+        ("self_attn", "v_proj", hidden, 8),
+        ("self_attn", "o_proj", 16, hidden),
+        ("mlp", "gate_proj", hidden, inner),
+        ("mlp", "up_proj", hidden, inner),
+        ("mlp", "down_proj", inner, hidden),
+    ];
+    for (i, (block, role, k, n)) in linears.into_iter().enumerate() {
+        let w = format!("onnx::MatMul_{i}");
+        let name = format!("/model/layers.0/{block}/{role}/MatMul");
+        field(&mut graph, 1, &onnx_node("MatMul", &name, &["x", &w]));
+        field(&mut graph, 5, &onnx_tensor(&w, &[k, n], i + 2));
+    }
+    for (j, norm) in [
+        "model.layers.0.input_layernorm.weight",
+        "model.layers.0.post_attention_layernorm.weight",
+        "model.norm.weight",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        field(&mut graph, 5, &onnx_tensor(norm, &[hidden], 20 + j));
+    }
+    field(
+        &mut graph,
+        1,
+        &onnx_node("MatMul", "/lm_head/MatMul", &["h", "/lm_head/Transpose_output_0"]),
+    );
+    let mut model = Vec::new();
+    field(&mut model, 7, &graph);
+    model
+}
+
+/// Scout's decoder reads any model file to a clear error or to a model whose logits are one finite value per token.
+fn check_model(bytes: &[u8]) {
+    if let Ok(mut d) = scout_llm::Decoder::from_onnx(bytes, small_config()) {
+        let logits = d.forward(&[1, 2, 3]).expect("a loaded model runs");
+        assert_eq!(logits.len(), d.vocab());
+        assert!(logits.iter().all(|v| v.is_finite()), "non-finite logits");
+    }
+}
+
 fn targets() -> Vec<Target> {
     let pages = corpus_pages(12);
     let texts = corpus_texts(6);
@@ -416,6 +552,9 @@ fn targets() -> Vec<Target> {
         parse_envelope(&lossy(e)).unwrap_or_else(|err| panic!("seed envelope no longer parses: {err:?}\n{}", lossy(e)));
     }
     let export = scout::core::history::export_json(Vec::new()).into_bytes();
+    let model = small_decoder();
+    let mut seed_model = scout_llm::Decoder::from_onnx(&model, small_config()).expect("the seed model loads");
+    assert_eq!(seed_model.forward(&[1, 2, 3]).expect("and runs").len(), 24);
     vec![
         Target {
             name: "extract",
@@ -458,6 +597,12 @@ fn targets() -> Vec<Target> {
             seeds: texts,
             tokens: TEXT_TOKENS,
             check: check_fence_and_citations,
+        },
+        Target {
+            name: "model (onnx)",
+            seeds: vec![model],
+            tokens: ONNX_TOKENS,
+            check: check_model,
         },
     ]
 }

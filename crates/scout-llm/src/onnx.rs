@@ -216,8 +216,9 @@ fn f16_to_f32(h: u16) -> f32 {
 }
 
 impl Tensor<'_> {
+    /// Values the dimensions promise (saturating: a file may claim any shape; the data never matches then).
     pub fn len(&self) -> usize {
-        self.dims.iter().product()
+        self.dims.iter().fold(1usize, |a, &d| a.saturating_mul(d))
     }
 
     pub fn is_empty(&self) -> bool {
