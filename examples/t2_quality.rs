@@ -1,4 +1,5 @@
-//! T2 quality, measured on native ONNX Runtime with the same core functions the extension runs:
+//! T2 quality, measured natively on Scout's int8 decoder (the extension's CPU path, the same bits) or ONNX Runtime
+//! (`--decoder onnx`), with the same core functions the extension runs:
 //!
 //! - **Chat citations**: for each question of `tests/t1/retrieval_eval.json`, T1 retrieval gives the passages, the
 //!   LLM answers; counted: answers that show a source (cited by the model, or matched by Scout when it cites none),
@@ -10,7 +11,7 @@
 //!
 //! ```text
 //! cargo run --release --example t2_quality -- --model ~/.cache/scout/hub/HuggingFaceTB/SmolLM2-135M-Instruct
-//!     [--pages 20] [--summaries-only] [--examples] [--context N]
+//!     [--pages 20] [--summaries-only] [--examples] [--context N] [--decoder int8|onnx]
 //! ```
 
 use std::path::Path;
@@ -27,7 +28,7 @@ use scout::core::text::{SummaryLength, SummaryOptions, SummaryType, split_senten
 use scout::core::writer::chat::{NOT_FOUND, Source, writer_sources};
 use scout::core::writer::run::{Budget, WrittenAnswer, write_answer, write_summary};
 use scout::native::{
-    NativeClock, NativeDecoder, NativeEncoder, cached_model_file, native_embedder, native_generator, ort_dylib_path,
+    AnyDecoder, NativeClock, NativeEncoder, any_generator, cached_model_file, native_embedder, ort_dylib_path,
 };
 
 /// A summary sentence whose best page sentence has at least this cosine (MiniLM) is counted as supported: the best
@@ -71,7 +72,7 @@ fn cosine(a: &[f32], b: &[f32]) -> f32 {
 
 /// T1 retrieval's passages for `question`, and the LLM's answer written from them (the extension's chat turn).
 fn ask_model(
-    g: &mut Generator<NativeDecoder>,
+    g: &mut Generator<AnyDecoder>,
     emb: &mut Embedder<NativeEncoder>,
     page: &PageContent,
     question: &str,
@@ -122,7 +123,9 @@ fn main() {
         month: 12,
         day: 4,
     };
-    let mut g = native_generator(&ort_dylib_path(), Path::new(&model), onnx, 2, today).expect("generator");
+    // `--decoder onnx`: native ONNX Runtime; else Scout's decoder, the extension's CPU path (the same bits).
+    let decoder = flag(&args, "--decoder").unwrap_or_else(|| "int8".to_string());
+    let mut g = any_generator(&decoder, Path::new(&model), onnx, 2, today).expect("generator");
     let mut emb = embedder();
     let clock = NativeClock::default();
     // `--context N`: the one-pass limit of summaries (the default budget's otherwise), to compare budgets.

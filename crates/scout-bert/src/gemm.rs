@@ -119,6 +119,19 @@ impl QuantLinear {
         })
     }
 
+    /// Column `j` of `W` times its scale (a tied language model head's column is a token's embedding).
+    pub fn column(&self, j: usize, out: &mut [f32]) {
+        let (block, c) = (j / COLS, j % COLS);
+        let base = &self.packed[block * self.k * COLS..(block + 1) * self.k * COLS];
+        let s = self.scales[j];
+        for (g, four) in out.chunks_exact_mut(4).enumerate() {
+            let at = g * 4 * COLS + c * 4;
+            for (o, &v) in four.iter_mut().zip(&base[at..at + 4]) {
+                *o = f32::from(v) * s;
+            }
+        }
+    }
+
     /// Join layers that read the same input (Q, K and V) into one with their columns side by side.
     pub fn concat(parts: &[LinearParts], k: usize) -> Option<Self> {
         let n: usize = parts.iter().map(|p| p.scales.len()).sum();
@@ -616,6 +629,9 @@ mod tests {
         let b = QuantLinear::from_columns(&wt, k, n, vec![1.0; n], vec![0.0; n]).unwrap();
         assert_eq!(a.packed, b.packed);
         assert_eq!(a.col_sums, b.col_sums);
+        let mut col = vec![0f32; k];
+        a.column(5, &mut col);
+        assert_eq!(col, (0..k).map(|r| f32::from(w[r * n + 5])).collect::<Vec<_>>());
     }
 
     #[test]

@@ -96,9 +96,9 @@ pub struct Decoder {
     config: LlmConfig,
     hidden: usize,
     vocab: usize,
-    /// The token embeddings, int8 with a scale per token.
-    embed_q: Vec<i8>,
-    embed_scale: Vec<f32>,
+    /// The token embeddings, int8 with a scale per token, where the head is not tied to them (a tied head is the
+    /// table, by columns: [`QuantLinear::column`]).
+    table: Option<(Vec<i8>, Vec<f32>)>,
     /// Per layer: the norms before attention and before the feed-forward layer.
     norms: Vec<(Vec<f32>, Vec<f32>)>,
     final_norm: Vec<f32>,
@@ -148,7 +148,7 @@ impl Decoder {
             .flat_map(|s| &s.layers)
             .map(|l| linear(&l.qkv) + linear(&l.o) + linear(&l.gate_up) + linear(&l.down))
             .sum();
-        layers + linear(&self.head) + self.embed_q.len()
+        layers + linear(&self.head) + self.table.as_ref().map_or(0, |t| t.0.len())
     }
 
     /// Run `tokens` after the cached ones on this thread (every shard), append them to the cache, and return the
@@ -188,8 +188,14 @@ impl Decoder {
             if id >= self.vocab {
                 return Err(LlmError(format!("token id {id} is outside the vocabulary")));
             }
-            let s = self.embed_scale[id];
-            x.extend(self.embed_q[id * h..(id + 1) * h].iter().map(|&q| f32::from(q) * s));
+            match &self.table {
+                Some((q, scale)) => x.extend(q[id * h..(id + 1) * h].iter().map(|&v| f32::from(v) * scale[id])),
+                None => {
+                    let at = x.len();
+                    x.resize(at + h, 0.0);
+                    self.head.column(id, &mut x[at..]);
+                }
+            }
         }
         Ok(x)
     }

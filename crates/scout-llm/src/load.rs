@@ -411,12 +411,16 @@ impl Decoder {
             None => QuantLinear::from_columns(&embed_q, hidden, vocab, embed_scale.clone(), vec![0.0; vocab])
                 .ok_or_else(|| LlmError(format!("a head of {hidden} × {vocab} cannot be packed")))?,
         };
+        // A tied head holds the table: the lookups read it there, and the table's own copy goes.
+        let table = match own_head {
+            Some(_) => Some((embed_q, embed_scale)),
+            None => None,
+        };
         Ok(Decoder {
             final_norm: vector(&graph, "model.norm.weight", hidden)?,
             hidden,
             vocab,
-            embed_q,
-            embed_scale,
+            table,
             norms,
             head,
             shards,
