@@ -6,6 +6,7 @@
 //! `{weight}_zero_point` (the weight itself `{weight}_quantized`). Norms, biases and the embedding table are found
 //! by their PyTorch names.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use scout_bert::QuantLinear;
@@ -25,37 +26,41 @@ const ROLES: [&str; 7] = [
 ];
 
 /// An int8 matrix `[k, n]` with a scale per column.
-struct Matrix {
+struct Matrix<'g> {
     k: usize,
     n: usize,
-    w: Vec<i8>,
+    /// The export's own bytes where they are usable as they are (symmetric int8), else a converted copy.
+    w: Cow<'g, [i8]>,
     scales: Vec<f32>,
 }
 
-impl Matrix {
-    /// Columns `a..b`.
-    fn columns(&self, a: usize, b: usize) -> Matrix {
-        let w = self
-            .w
-            .chunks_exact(self.n)
-            .flat_map(|row| &row[a..b])
-            .copied()
-            .collect();
+impl<'g> Matrix<'g> {
+    /// Columns `a..b` (a copy).
+    fn columns(&self, a: usize, b: usize) -> Matrix<'static> {
+        let mut w = Vec::with_capacity(self.k * (b - a));
+        for row in self.w.chunks_exact(self.n) {
+            w.extend_from_slice(&row[a..b]);
+        }
         Matrix {
             k: self.k,
             n: b - a,
-            w,
+            w: Cow::Owned(w),
             scales: self.scales[a..b].to_vec(),
         }
     }
 
-    /// Rows `a..b` (the scales are per column: unchanged).
-    fn rows(&self, a: usize, b: usize) -> Matrix {
+    /// Rows `a..b` (the scales are per column: unchanged; borrowed where the whole is).
+    fn rows(self, a: usize, b: usize) -> Matrix<'g> {
+        let n = self.n;
+        let w = match self.w {
+            Cow::Borrowed(all) => Cow::Borrowed(&all[a * n..b * n]),
+            Cow::Owned(all) => Cow::Owned(all[a * n..b * n].to_vec()),
+        };
         Matrix {
             k: b - a,
-            n: self.n,
-            w: self.w[a * self.n..b * self.n].to_vec(),
-            scales: self.scales.clone(),
+            n,
+            w,
+            scales: self.scales,
         }
     }
 }
@@ -65,7 +70,7 @@ fn missing(what: &str) -> LlmError {
 }
 
 /// Float values to int8 per column (symmetric, the largest magnitude to 127).
-fn quantize_columns(w: &[f32], k: usize, n: usize) -> Matrix {
+fn quantize_columns(w: &[f32], k: usize, n: usize) -> Matrix<'static> {
     let mut scales = vec![0f32; n];
     for row in w.chunks_exact(n) {
         for (s, &v) in scales.iter_mut().zip(row) {
@@ -84,7 +89,12 @@ fn quantize_columns(w: &[f32], k: usize, n: usize) -> Matrix {
                 .map(|(&v, &i)| (v * i).round().clamp(-127.0, 127.0) as i8),
         );
     }
-    Matrix { k, n, w: q, scales }
+    Matrix {
+        k,
+        n,
+        w: Cow::Owned(q),
+        scales,
+    }
 }
 
 /// Per-tensor or per-column parameters of an 8-bit weight, one value per column.
@@ -98,7 +108,7 @@ fn per_column(t: &Tensor, n: usize, what: &str) -> Result<Vec<f32>, LlmError> {
 }
 
 /// The weight of a `MatMul` or `MatMulInteger` node as an int8 matrix.
-fn matrix(graph: &Graph, node: &Node) -> Result<Matrix, LlmError> {
+fn matrix<'g>(graph: &'g Graph, node: &Node) -> Result<Matrix<'g>, LlmError> {
     let name = node
         .inputs
         .get(1)
@@ -123,12 +133,11 @@ fn matrix(graph: &Graph, node: &Node) -> Result<Matrix, LlmError> {
     };
     if t.dtype == INT8 && zeros.iter().all(|&z| z == 0.0) {
         // Symmetric int8: the export's own values and scales, not requantized.
-        return Ok(Matrix {
-            k,
-            n,
-            w: t.i8s()?,
-            scales,
-        });
+        let w = match t.i8_slice() {
+            Some(raw) => Cow::Borrowed(raw),
+            None => Cow::Owned(t.i8s()?),
+        };
+        return Ok(Matrix { k, n, w, scales });
     }
     let ints = t.ints()?;
     let float: Vec<f32> = ints
@@ -412,10 +421,7 @@ impl Decoder {
                 .ok_or_else(|| LlmError(format!("a head of {hidden} × {vocab} cannot be packed")))?,
         };
         // A tied head holds the table: the lookups read it there, and the table's own copy goes.
-        let table = match own_head {
-            Some(_) => Some((embed_q, embed_scale)),
-            None => None,
-        };
+        let table = own_head.map(|_| (embed_q, embed_scale));
         Ok(Decoder {
             final_norm: vector(&graph, "model.norm.weight", hidden)?,
             hidden,

@@ -215,7 +215,7 @@ fn f16_to_f32(h: u16) -> f32 {
     f32::from_bits(bits)
 }
 
-impl Tensor<'_> {
+impl<'a> Tensor<'a> {
     /// Values the dimensions promise (saturating: a file may claim any shape; the data never matches then).
     pub fn len(&self) -> usize {
         self.dims.iter().fold(1usize, |a, &d| a.saturating_mul(d))
@@ -281,6 +281,15 @@ impl Tensor<'_> {
             };
         }
         Ok(())
+    }
+
+    /// The int8 values in the file itself, where the tensor is int8 in `raw_data` of the promised size.
+    pub fn i8_slice(&self) -> Option<&'a [i8]> {
+        if self.dtype != INT8 || self.raw.len() != self.len() {
+            return None;
+        }
+        // SAFETY: i8 and u8 have the same size and alignment, and every bit pattern is valid for both.
+        Some(unsafe { std::slice::from_raw_parts(self.raw.as_ptr() as *const i8, self.raw.len()) })
     }
 
     /// int8 values as they are (no widening), where the tensor is int8.
