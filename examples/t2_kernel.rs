@@ -6,8 +6,9 @@
 //!   DIR         a hub folder, e.g. ~/.cache/scout/hub/HuggingFaceTB/SmolLM2-135M-Instruct
 //!   MODEL_FILE  default onnx/model_quantized.onnx
 //!   PAGE        a corpus page name (tests/corpus/readability), default "wikipedia"
-//! SCOUT_REFERENCE=onnx/model.onnx (an fp32 graph of the same weights in DIR) also compares both int8 runtimes'
-//! first-step logits with the float model's on native ONNX Runtime.
+//! SCOUT_WORDS=N takes the first N words of the page (650). SCOUT_REFERENCE=onnx/model.onnx (an fp32 graph of the
+//! same weights in DIR) also compares both int8 runtimes' first-step logits with the float model's on native ONNX
+//! Runtime.
 //! ```
 
 use std::path::Path;
@@ -37,7 +38,11 @@ fn main() {
     let text = scout::core::page::read_page(&PageContent::from_html(format!("https://example.com/{page}"), html))
         .map(|p| p.text())
         .expect("readable page");
-    let words: Vec<&str> = text.split_whitespace().take(650).collect();
+    let count = std::env::var("SCOUT_WORDS")
+        .ok()
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(650);
+    let words: Vec<&str> = text.split_whitespace().take(count).collect();
     let messages = [ChatMessage::new(
         "user",
         format!("Summarize this page in three bullet points.\n\n{}", words.join(" ")),

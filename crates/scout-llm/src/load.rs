@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use scout_bert::QuantLinear;
 
-use crate::onnx::{Graph, INT8, Node, Tensor};
+use crate::onnx::{Graph, INT8, Node, Tensor, UINT8};
 use crate::shard::{SHARDS, Shard, ShardLayer};
 use crate::{Decoder, LlmConfig, LlmError};
 
@@ -160,6 +160,7 @@ fn embedding(graph: &Graph) -> Result<(Vec<i8>, Vec<f32>, usize, usize), LlmErro
         .tensor(name)
         .ok_or_else(|| missing(&format!("initializer {name}")))?;
     let (mut s, mut z) = (1.0, 0.0);
+    let quantized = matches!(t.dtype, INT8 | UINT8);
     if let Some(base) = name.strip_suffix("_quantized") {
         let scalar = |suffix: &str| -> Result<f32, LlmError> {
             let t = graph
@@ -180,6 +181,12 @@ fn embedding(graph: &Graph) -> Result<(Vec<i8>, Vec<f32>, usize, usize), LlmErro
         match &all {
             Some(all) => row.copy_from_slice(&all[r * hidden..(r + 1) * hidden]),
             None => t.row_f32(r, hidden, &mut row)?,
+        }
+        if quantized && row.iter().all(|&q| (q - z).abs() <= 127.0) {
+            // The export's own 8-bit values fit int8 around their zero point: kept exactly, with its scale.
+            table.extend(row.iter().map(|&q| (q - z) as i8));
+            scales.push(s);
+            continue;
         }
         row.iter_mut().for_each(|v| *v = (*v - z) * s);
         let top = row.iter().fold(0f32, |a, v| a.max(v.abs()));
