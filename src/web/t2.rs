@@ -143,7 +143,15 @@ pub async fn load_int8(
     drop(chunks);
     let mut decoder = match KernelDecoder::<DecoderHelper>::without_shard_1(&bytes, &config, Ep::Wasm.as_str()) {
         Ok(d) => d,
-        Err(e) => return cannot(&e.message),
+        Err(e) => {
+            if let Some(starting) = starting {
+                // Stopped once it answers (a worker that loaded its half is dropped, which stops it).
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = starting.ready().await;
+                });
+            }
+            return cannot(&e.message);
+        }
     };
     laps.lap("int8 decoder");
     let helper = match starting {
