@@ -72,11 +72,9 @@ impl KvCache {
         let (block, c) = (p / COLS, p % COLS);
         for h in 0..self.kv_heads {
             let key = &k[h * d..(h + 1) * d];
-            let top = key.iter().fold(0f32, |a, x| a.max(x.abs()));
-            let scale = if top > 0.0 { top / 127.0 } else { 1.0 };
             let q = &mut self.work.key;
             q.clear();
-            q.extend(key.iter().map(|&x| (x / scale).round().clamp(-127.0, 127.0) as i8));
+            let scale = crate::quantize_symmetric(key, q);
             let keys = &mut self.keys[h];
             if c == 0 {
                 keys.resize((block + 1) * COLS * d, 0);

@@ -217,6 +217,14 @@ impl Decoder {
     }
 }
 
+/// `values` as int8 appended to `out`, the largest magnitude to 127 (symmetric); returns their scale.
+pub(crate) fn quantize_symmetric(values: &[f32], out: &mut Vec<i8>) -> f32 {
+    let top = values.iter().fold(0f32, |a, v| a.max(v.abs()));
+    let scale = if top > 0.0 { top / 127.0 } else { 1.0 };
+    out.extend(values.iter().map(|&v| (v / scale).round().clamp(-127.0, 127.0) as i8));
+    scale
+}
+
 /// `x += part`, in the order the decoder always adds its shards' parts.
 pub fn add(x: &mut [f32], part: &[f32]) {
     x.iter_mut().zip(part).for_each(|(a, b)| *a += b);

@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use scout_bert::QuantLinear;
+use scout_bert::{LinearParts, QuantLinear};
 
 use crate::onnx::{Graph, INT8, Node, Tensor, UINT8};
 use crate::shard::{SHARDS, Shard, ShardLayer};
@@ -189,10 +189,7 @@ fn embedding(graph: &Graph) -> Result<(Vec<i8>, Vec<f32>, usize, usize), LlmErro
             continue;
         }
         row.iter_mut().for_each(|v| *v = (*v - z) * s);
-        let top = row.iter().fold(0f32, |a, v| a.max(v.abs()));
-        let scale = if top > 0.0 { top / 127.0 } else { 1.0 };
-        table.extend(row.iter().map(|&v| (v / scale).round().clamp(-127.0, 127.0) as i8));
-        scales.push(scale);
+        scales.push(crate::quantize_symmetric(&row, &mut table));
     }
     Ok((table, scales, vocab, hidden))
 }
@@ -214,40 +211,39 @@ fn layer_role(name: &str) -> Option<(usize, usize)> {
     Some((layer, role))
 }
 
-fn pack(parts: &[Matrix], biases: &[Option<Vec<f32>>]) -> Result<QuantLinear, LlmError> {
-    let k = parts[0].k;
-    let unpackable = |n: usize| {
-        LlmError(format!(
-            "a {k} × {n} matrix cannot be packed (k must be a multiple of 4, n of 8)"
-        ))
-    };
-    if let ([p], [None]) = (parts, biases) {
-        return QuantLinear::new(&p.w, k, p.n, p.scales.clone(), vec![0.0; p.n]).ok_or_else(|| unpackable(p.n));
-    }
-    if parts.iter().any(|p| p.k != k) {
+/// One matrix packed for the kernels (read where the export's bytes are, without a copy of them first).
+fn pack(m: &Matrix) -> Result<QuantLinear, LlmError> {
+    QuantLinear::new(&m.w, m.k, m.n, m.scales.clone(), vec![0.0; m.n]).ok_or_else(|| unpackable(m.k, m.n))
+}
+
+/// Matrices that read the same input (Q, K and V; gate and up) side by side, each with its bias if it has one.
+fn pack_side_by_side(parts: Vec<(Matrix, Option<Vec<f32>>)>) -> Result<QuantLinear, LlmError> {
+    let k = parts[0].0.k;
+    if parts.iter().any(|(m, _)| m.k != k) {
         return Err(LlmError("layers that read the same input have different widths".into()));
     }
-    let n: usize = parts.iter().map(|p| p.n).sum();
-    let mut w = vec![0i8; k * n];
-    let (mut scales, mut bias) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    let mut at = 0;
-    for (p, b) in parts.iter().zip(biases) {
-        for r in 0..k {
-            w[r * n + at..r * n + at + p.n].copy_from_slice(&p.w[r * p.n..(r + 1) * p.n]);
-        }
-        scales.extend_from_slice(&p.scales);
-        match b {
-            Some(b) if b.len() == p.n => bias.extend_from_slice(b),
-            Some(_) => return Err(LlmError("a bias of the wrong length".into())),
-            None => bias.extend(std::iter::repeat_n(0.0, p.n)),
-        }
-        at += p.n;
-    }
-    QuantLinear::new(&w, k, n, scales, bias).ok_or_else(|| {
-        LlmError(format!(
-            "a {k} × {n} matrix cannot be packed (k must be a multiple of 4, n of 8)"
-        ))
-    })
+    let n = parts.iter().map(|(m, _)| m.n).sum();
+    let parts = parts
+        .into_iter()
+        .map(|(m, bias)| {
+            let bias = bias.unwrap_or_else(|| vec![0.0; m.n]);
+            if bias.len() != m.n {
+                return Err(LlmError("a bias of the wrong length".into()));
+            }
+            Ok(LinearParts {
+                w: m.w.into_owned(),
+                scales: m.scales,
+                bias,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    QuantLinear::concat(&parts, k).ok_or_else(|| unpackable(k, n))
+}
+
+fn unpackable(k: usize, n: usize) -> LlmError {
+    LlmError(format!(
+        "a {k} × {n} matrix cannot be packed (k must be a multiple of 4, n of 8)"
+    ))
 }
 
 /// The graph's linear-layer nodes by (layer, role), and the head's node if it has one.
@@ -322,23 +318,16 @@ fn shard(graph: &Graph, lin: &Linears, config: &LlmConfig, hidden: usize, index:
         let half = (full / 2).div_ceil(8) * 8;
         let (i0, i1) = if index == 0 { (0, half) } else { (half, full) };
         inner = i1 - i0;
-        let qkv = pack(
-            &[
-                q.columns(h0 * d, h1 * d),
-                k.columns(k0 * d, k1 * d),
-                v.columns(k0 * d, k1 * d),
-            ],
-            &[
-                bias("q_proj", h0 * d, h1 * d),
-                bias("k_proj", k0 * d, k1 * d),
-                bias("v_proj", k0 * d, k1 * d),
-            ],
-        )?;
+        let qkv = pack_side_by_side(vec![
+            (q.columns(h0 * d, h1 * d), bias("q_proj", h0 * d, h1 * d)),
+            (k.columns(k0 * d, k1 * d), bias("k_proj", k0 * d, k1 * d)),
+            (v.columns(k0 * d, k1 * d), bias("v_proj", k0 * d, k1 * d)),
+        ])?;
         layers.push(ShardLayer {
             qkv,
-            o: pack(&[o.rows(h0 * d, h1 * d)], &[None])?,
-            gate_up: pack(&[gate.columns(i0, i1), up.columns(i0, i1)], &[None, None])?,
-            down: pack(&[down.rows(i0, i1)], &[None])?,
+            o: pack(&o.rows(h0 * d, h1 * d))?,
+            gate_up: pack_side_by_side(vec![(gate.columns(i0, i1), None), (up.columns(i0, i1), None)])?,
+            down: pack(&down.rows(i0, i1))?,
         });
     }
     Ok(Shard::new((h0, h1), group, d, inner, layers, config.inv_freq()))
@@ -422,7 +411,7 @@ impl Decoder {
                         head.k, head.n
                     )));
                 }
-                pack(&[head], &[None])?
+                pack(&head)?
             }
             None => QuantLinear::from_columns(&embed_q, hidden, vocab, embed_scale.clone(), vec![0.0; vocab])
                 .ok_or_else(|| LlmError(format!("a head of {hidden} × {vocab} cannot be packed")))?,
