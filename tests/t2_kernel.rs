@@ -16,6 +16,7 @@ use scout::core::generate::kernel::{KernelDecoder, ShardHelper, ShardJob, llm_co
 use scout::core::generate::{DecoderBackend, DecoderConfig};
 use scout::native::cache_dir;
 use scout_llm::Shard;
+use scout_llm::plain::{PlainCache, PlainModel};
 
 fn tiny_dir() -> PathBuf {
     cache_dir().join("hub/scout-test/tiny-llama")
@@ -73,6 +74,24 @@ fn argmax(v: &[f32]) -> u32 {
         .map_or(0, |(i, _)| i as u32)
 }
 
+/// Cosine, largest difference and the reference's span.
+fn closeness(logits: &[f32], want: &[f32]) -> (f64, f32, f32) {
+    assert_eq!(logits.len(), want.len());
+    let dot: f64 = logits
+        .iter()
+        .zip(want)
+        .map(|(a, b)| f64::from(*a) * f64::from(*b))
+        .sum();
+    let norm = |v: &[f32]| v.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
+    let worst = logits
+        .iter()
+        .zip(want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
+    let spread = want.iter().fold(f32::MIN, |a, &b| a.max(b)) - want.iter().fold(f32::MAX, |a, &b| a.min(b));
+    (dot / (norm(logits) * norm(want)), worst, spread)
+}
+
 #[test]
 fn the_tiny_decoder_follows_the_float_reference() {
     let python = std::env::var("SCOUT_PYTHONPATH")
@@ -99,26 +118,28 @@ fn the_tiny_decoder_follows_the_float_reference() {
 
     let mut d = decoder(None);
     let logits = pollster::block_on(d.forward(&PROMPT)).unwrap();
-    assert_eq!(logits.len(), want.len());
-    let dot: f64 = logits
-        .iter()
-        .zip(&want)
-        .map(|(a, b)| f64::from(*a) * f64::from(*b))
-        .sum();
-    let norm = |v: &[f32]| v.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
-    let cosine = dot / (norm(&logits) * norm(&want));
-    let worst = logits
-        .iter()
-        .zip(&want)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0f32, f32::max);
-    let spread = want.iter().fold(f32::MIN, |a, &b| a.max(b)) - want.iter().fold(f32::MAX, |a, &b| a.min(b));
+    let (cosine, worst, spread) = closeness(&logits, &want);
     println!("tiny decoder, first step: cosine {cosine:.6}, largest difference {worst:.4} (logits span {spread:.2})");
     assert!(cosine > 0.995, "cosine {cosine}");
     assert!(
         worst < 0.05 * spread,
         "largest difference {worst} of a span of {spread}"
     );
+
+    // The GPU decoder's arithmetic (int8 weights, float activations) on the CPU: closer still.
+    let plain = PlainModel::from_onnx(&tiny_model(), llm_config(&tiny_config()).unwrap()).expect("plain model");
+    let mut cache = PlainCache::default();
+    let plain_logits = plain.forward(&mut cache, &PROMPT).unwrap();
+    let (cosine, worst, _) = closeness(&plain_logits, &want);
+    println!("the GPU decoder's arithmetic, first step: cosine {cosine:.6}, largest difference {worst:.4}");
+    assert!(cosine > 0.999, "cosine {cosine}");
+    // Its cache: one token at a time gives the prompt's logits.
+    let mut cache = PlainCache::default();
+    let mut stepped = Vec::new();
+    for t in PROMPT {
+        stepped = plain.forward(&mut cache, &[t]).unwrap();
+    }
+    assert!(closeness(&stepped, &plain_logits).1 < 1e-4);
 
     // Greedy ids: int8 is not token-exact, but a random model's ids follow the float ones for a while.
     let mut ids = vec![argmax(&logits)];

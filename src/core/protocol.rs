@@ -260,6 +260,9 @@ pub struct GeneratedReply {
     /// Threads of Scout's int8 decoder (1 or 2); 0 where ONNX Runtime runs the model.
     #[serde(default)]
     pub decoder_threads: usize,
+    /// Which decoder ran: "scout-gpu (ADAPTER)", "scout-int8" or "onnxruntime".
+    #[serde(default)]
+    pub decoder: String,
     /// Time inside the runtime's `run` over this generation (ms) and how many runs, where the runner counts them
     /// (WebGPU): what the loop around the runtime costs is the rest.
     #[serde(default)]

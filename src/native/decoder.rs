@@ -10,7 +10,7 @@ use crate::decoder_io;
 
 use super::{backend_err, decoder_session};
 use crate::core::error::{ErrorCode, ScoutError};
-use crate::core::generate::kernel::KernelDecoder;
+use crate::core::generate::kernel::{KernelDecoder, PlainDecoder};
 use crate::core::generate::last_logits::{assemble, last_position_logits};
 use crate::core::generate::{ChatTemplate, Date, DecoderBackend, DecoderConfig, Generator};
 
@@ -123,6 +123,8 @@ pub fn native_generator(
 pub enum AnyDecoder {
     /// Scout's own int8 decoder: the extension's CPU path, the same bits.
     Int8(KernelDecoder),
+    /// The WebGPU decoder's arithmetic on the CPU (its reference).
+    Gpu(PlainDecoder),
     Onnx(NativeDecoder),
 }
 
@@ -130,6 +132,7 @@ impl DecoderBackend for AnyDecoder {
     async fn forward(&mut self, tokens: &[u32]) -> Result<Vec<f32>, ScoutError> {
         match self {
             AnyDecoder::Int8(d) => d.forward(tokens).await,
+            AnyDecoder::Gpu(d) => d.forward(tokens).await,
             AnyDecoder::Onnx(d) => d.forward(tokens).await,
         }
     }
@@ -137,6 +140,7 @@ impl DecoderBackend for AnyDecoder {
     fn cached(&self) -> usize {
         match self {
             AnyDecoder::Int8(d) => d.cached(),
+            AnyDecoder::Gpu(d) => d.cached(),
             AnyDecoder::Onnx(d) => d.cached(),
         }
     }
@@ -144,6 +148,7 @@ impl DecoderBackend for AnyDecoder {
     fn truncate(&mut self, len: usize) -> Result<(), ScoutError> {
         match self {
             AnyDecoder::Int8(d) => d.truncate(len),
+            AnyDecoder::Gpu(d) => d.truncate(len),
             AnyDecoder::Onnx(d) => d.truncate(len),
         }
     }
@@ -151,6 +156,7 @@ impl DecoderBackend for AnyDecoder {
     fn ep(&self) -> String {
         match self {
             AnyDecoder::Int8(d) => d.ep(),
+            AnyDecoder::Gpu(d) => d.ep(),
             AnyDecoder::Onnx(d) => d.ep(),
         }
     }
@@ -168,13 +174,19 @@ pub fn any_generator(
         "int8" => hub_generator(dir, today, |config| {
             kernel_decoder(&dir.join(model), config).map(AnyDecoder::Int8)
         }),
+        "gpu" => hub_generator(dir, today, |config| {
+            let path = dir.join(model);
+            let bytes = std::fs::read(&path)
+                .map_err(|e| ScoutError::new(ErrorCode::ModelUnavailable, format!("{}: {e}", path.display())))?;
+            PlainDecoder::from_onnx(&bytes, config).map(AnyDecoder::Gpu)
+        }),
         "onnx" => hub_generator(dir, today, |config| {
             NativeDecoder::load(&super::ort_dylib_path(), &dir.join(model), config.clone(), threads)
                 .map(AnyDecoder::Onnx)
         }),
         other => Err(ScoutError::new(
             ErrorCode::BadRequest,
-            format!("--decoder is int8 or onnx, not {other}"),
+            format!("--decoder is int8, gpu or onnx, not {other}"),
         )),
     }
 }

@@ -1,7 +1,9 @@
-//! The decoder behind T2 in the offscreen document: Scout's own int8 decoder on the CPU (WASM) where it can read
-//! the model's graph, ONNX Runtime otherwise (WebGPU graphs, graphs the kernel does not know).
+//! The decoder behind T2 in the offscreen document: Scout's own decoder where it can read the model's graph, on the
+//! GPU (WebGPU engines) or the CPU (WASM), ONNX Runtime otherwise (4-bit graphs made for WebGPU, graphs it does not
+//! know).
 
 use super::decoder_helper::DecoderHelper;
+use super::gpu_decoder::GpuDecoder;
 use super::js::yield_to_event_loop;
 use super::ort_decoder::OrtDecoder;
 use crate::core::error::ScoutError;
@@ -14,6 +16,7 @@ pub const KERNEL_TOKENS_PER_TURN: usize = 64;
 
 pub enum WebDecoder {
     Int8(KernelDecoder<DecoderHelper>),
+    Gpu(GpuDecoder),
     Ort(OrtDecoder),
 }
 
@@ -22,14 +25,23 @@ impl WebDecoder {
     pub fn threads(&self) -> usize {
         match self {
             WebDecoder::Int8(d) => d.threads(),
-            WebDecoder::Ort(_) => 0,
+            WebDecoder::Gpu(_) | WebDecoder::Ort(_) => 0,
+        }
+    }
+
+    /// Which decoder runs, for the reply.
+    pub fn name(&self) -> String {
+        match self {
+            WebDecoder::Int8(_) => "scout-int8".into(),
+            WebDecoder::Gpu(d) => format!("scout-gpu ({})", d.adapter),
+            WebDecoder::Ort(_) => "onnxruntime".into(),
         }
     }
 
     /// Whether the cache lives where the runtime computes (the bridge's heap, the GPU, the kernel's own memory).
     pub fn cache_in_runtime(&self) -> bool {
         match self {
-            WebDecoder::Int8(_) => true,
+            WebDecoder::Int8(_) | WebDecoder::Gpu(_) => true,
             WebDecoder::Ort(d) => d.cache_in_runtime(),
         }
     }
@@ -38,7 +50,7 @@ impl WebDecoder {
     pub fn usable(&self) -> bool {
         match self {
             WebDecoder::Int8(d) => d.usable(),
-            WebDecoder::Ort(_) => true,
+            WebDecoder::Gpu(_) | WebDecoder::Ort(_) => true,
         }
     }
 
@@ -46,6 +58,7 @@ impl WebDecoder {
     pub fn runtime_stats(&self) -> Option<(f64, u32)> {
         match self {
             WebDecoder::Int8(_) => None,
+            WebDecoder::Gpu(d) => d.runtime_stats(),
             WebDecoder::Ort(d) => d.runtime_stats(),
         }
     }
@@ -64,6 +77,7 @@ impl DecoderBackend for WebDecoder {
                 }
                 Ok(logits)
             }
+            WebDecoder::Gpu(d) => d.forward(tokens).await,
             WebDecoder::Ort(d) => d.forward(tokens).await,
         }
     }
@@ -71,6 +85,7 @@ impl DecoderBackend for WebDecoder {
     fn cached(&self) -> usize {
         match self {
             WebDecoder::Int8(d) => d.cached(),
+            WebDecoder::Gpu(d) => d.cached(),
             WebDecoder::Ort(d) => d.cached(),
         }
     }
@@ -78,6 +93,7 @@ impl DecoderBackend for WebDecoder {
     fn truncate(&mut self, len: usize) -> Result<(), ScoutError> {
         match self {
             WebDecoder::Int8(d) => d.truncate(len),
+            WebDecoder::Gpu(d) => d.truncate(len),
             WebDecoder::Ort(d) => d.truncate(len),
         }
     }
@@ -85,6 +101,7 @@ impl DecoderBackend for WebDecoder {
     fn ep(&self) -> String {
         match self {
             WebDecoder::Int8(d) => d.ep(),
+            WebDecoder::Gpu(d) => d.ep(),
             WebDecoder::Ort(d) => d.ep(),
         }
     }

@@ -808,10 +808,22 @@ async fn ensure_writer(st: &mut State, model: &str) -> Result<f64, ScoutError> {
     };
     let store = shared_store().await?;
     let package_base = config.as_ref().map(|c| c.package_base.clone()).unwrap_or_default();
-    // Scout's int8 decoder first where the model runs on the CPU: it needs no ONNX Runtime at all.
+    // Scout's own decoder first, on the GPU of a WebGPU engine, else on the CPU: it needs no ONNX Runtime at all.
+    let mut gpu_error = None;
+    if ep == Ep::Webgpu && !entry.requires.webgpu {
+        match super::t2::load_gpu(&store, &entry).await {
+            Ok(Some(writer)) => {
+                st.writer = Some(writer);
+                return Ok(PerfClock.now_ms() - t);
+            }
+            Ok(None) => {}
+            Err(e) => gpu_error = Some(e.message),
+        }
+    }
     if !super::t2::runs_on_gpu(&entry, ep)
-        && let Some(writer) = super::t2::load_int8(&store, &entry, &package_base, loaded.cores).await?
+        && let Some(mut writer) = super::t2::load_int8(&store, &entry, &package_base, loaded.cores).await?
     {
+        writer.gpu_error = gpu_error;
         st.writer = Some(writer);
         return Ok(PerfClock.now_ms() - t);
     }

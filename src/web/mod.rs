@@ -7,6 +7,7 @@ mod download;
 mod encoder;
 mod encoder_helper;
 mod engine;
+mod gpu_decoder;
 mod js;
 mod multilingual;
 mod ort_backend;

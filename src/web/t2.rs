@@ -7,6 +7,7 @@ use ort::environment::Environment;
 use super::decoder::{KERNEL_TOKENS_PER_TURN, WebDecoder};
 use super::decoder_helper::DecoderHelper;
 use super::download;
+use super::gpu_decoder::GpuDecoder;
 use super::js::PerfClock;
 use super::ort_backend::loaded_bundle;
 use super::ort_decoder::{ModelSource, OrtDecoder};
@@ -173,6 +174,41 @@ pub async fn load_int8(
     }
     drop(bytes);
     let generator = Generator::new(config, tokenizer.as_bytes(), template, WebDecoder::Int8(decoder))?;
+    laps.lap("tokenizer");
+    Ok(Some(Writer {
+        model: entry.id.clone(),
+        generator,
+        load_steps: laps.steps,
+        gpu_error: None,
+    }))
+}
+
+/// Load `entry` (downloaded and verified) into Scout's decoder on WebGPU (a device of its own, the weights copied
+/// there once). `Ok(None)` when the decoder cannot read this graph (as [`load_int8`]); an error when the GPU cannot
+/// run it (no adapter, buffers refused): the caller loads the CPU decoder with that reason.
+pub async fn load_gpu(store: &IdbStore, entry: &ModelEntry) -> Result<Option<Writer>, ScoutError> {
+    let mut laps = Laps::new();
+    let (config, template, tokenizer) = hub_files(store, entry).await?;
+    laps.lap("files");
+    let Ok(settings) = llm_config(&config) else {
+        return Ok(None);
+    };
+    let model_path = entry.file("model").map(|f| f.path.clone()).unwrap_or_default();
+    let chunks = download::verified_chunks(store, &entry.id, &model_path).await?;
+    let bytes = download::chunks_bytes(&chunks);
+    drop(chunks);
+    laps.lap("model file");
+    let decoder = match GpuDecoder::load(&bytes, settings, &config).await {
+        Ok(d) => d,
+        Err(e) if e.code == ErrorCode::ModelUnavailable => {
+            web_sys::console::warn_1(&format!("{}: {}; not on the GPU decoder", entry.id, e.message).into());
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    drop(bytes);
+    laps.lap("gpu decoder");
+    let generator = Generator::new(config, tokenizer.as_bytes(), template, WebDecoder::Gpu(decoder))?;
     laps.lap("tokenizer");
     Ok(Some(Writer {
         model: entry.id.clone(),
@@ -354,6 +390,7 @@ pub async fn generate(
         },
         cache_in_runtime: writer.generator.backend().cache_in_runtime(),
         decoder_threads: writer.generator.backend().threads(),
+        decoder: writer.generator.backend().name(),
         runtime_ms: stats.map(|s| s.0),
         runtime_runs: stats.map(|s| s.1),
         gpu_error: writer.gpu_error.clone(),

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openExtensionPage, ask, auditLaunched, tempProfile, nativeEmbed, startHub, recordProgress } from './harness.mjs';
+import { launch, openExtensionPage, ask, auditLaunched, tempProfile, nativeEmbed, startHub, recordProgress, nativeGenerate } from './harness.mjs';
 
 test('WebGPU EP runs its own graph when chosen: equal to that graph on native ONNX Runtime within 1e-3, close to the WASM graph', async () => {
   const b = await launch({ webgpu: true });
@@ -134,6 +134,43 @@ test('a decoder graph made for WebGPU writes on the WebGPU EP with its cache on 
     assert.equal(cpu.ep, 'wasm');
     console.log(`WASM: ${JSON.stringify(cpu.text)}`);
     assert.equal(gpu.text, cpu.text);
+  } finally {
+    await b.ctx.close();
+    await hub.close();
+  }
+});
+
+test('a decoder graph Scout reads writes on Scout\'s own WebGPU decoder: the tokens of its native reference', async () => {
+  const hub = await startHub();
+  const b = await launch({ webgpu: true });
+  const model = 'tiny-llama-unpinned'; // the tiny fp32 decoder: a graph scout-llm reads
+  try {
+    const page = await openExtensionPage(b.ctx, b.extensionId, 'options.html');
+    await page.evaluate((h) => chrome.storage.local.set({ settings: { backend: 'webgpu', hub: h } }), hub.base);
+    assert.equal((await ask(page, { type: 'settings_changed' })).ok, true);
+    assert.equal((await ask(page, { type: 'status' })).backend.ep, 'webgpu');
+    const progress = await recordProgress(page);
+    assert.equal((await ask(page, { type: 'download', model, consent: true })).ok, true);
+    assert.equal((await progress.final(model)).state, 'ready');
+    const messages = [{ role: 'user', content: 'Name three rivers of Europe.' }];
+    const tokens = 16;
+    const request = { type: 'generate', model, messages, max_new_tokens: tokens, min_new_tokens: tokens };
+    const gpu = await ask(page, request);
+    assert.equal(gpu.ok, true, JSON.stringify(gpu.error));
+    console.log(`Scout's GPU decoder (${gpu.decoder}): ${JSON.stringify(gpu.text)}; first token ${gpu.time_to_first_token_ms.toFixed(0)} ms, ${gpu.decode_tokens_per_s.toFixed(1)} tok/s`);
+    assert.equal(gpu.ep, 'webgpu');
+    assert.match(gpu.decoder, /^scout-gpu/);
+    assert.equal(gpu.gpu_error, null);
+    assert.equal(gpu.generated_tokens, tokens);
+    // The same greedy tokens as its arithmetic natively (int8 weights, float activations), and as float ONNX Runtime
+    // (the model is float: only the weights' int8 rounding differs).
+    const native = nativeGenerate('scout-test/tiny-llama', messages, tokens, 'gpu');
+    assert.equal(gpu.text, native.text);
+    // A second request with the same prompt: the cache is cut to the shared prefix, the text is the same.
+    const again = await ask(page, request);
+    assert.equal(again.ok, true, JSON.stringify(again.error));
+    assert.ok(again.reused_tokens >= again.prompt_tokens - 1, `reused ${again.reused_tokens} of ${again.prompt_tokens}`);
+    assert.equal(again.text, gpu.text);
   } finally {
     await b.ctx.close();
     await hub.close();

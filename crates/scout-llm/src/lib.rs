@@ -13,6 +13,7 @@
 mod attention;
 mod load;
 pub mod onnx;
+pub mod plain;
 mod shard;
 
 use scout_bert::math;

@@ -15,7 +15,7 @@ use crate::onnx::{Graph, INT8, Node, Tensor, UINT8};
 use crate::shard::{SHARDS, Shard, ShardLayer};
 use crate::{Decoder, LlmConfig, LlmError};
 
-const ROLES: [&str; 7] = [
+pub(crate) const ROLES: [&str; 7] = [
     "q_proj",
     "k_proj",
     "v_proj",
@@ -26,12 +26,12 @@ const ROLES: [&str; 7] = [
 ];
 
 /// An int8 matrix `[k, n]` with a scale per column.
-struct Matrix<'g> {
-    k: usize,
-    n: usize,
+pub(crate) struct Matrix<'g> {
+    pub(crate) k: usize,
+    pub(crate) n: usize,
     /// The export's own bytes where they are usable as they are (symmetric int8), else a converted copy.
-    w: Cow<'g, [i8]>,
-    scales: Vec<f32>,
+    pub(crate) w: Cow<'g, [i8]>,
+    pub(crate) scales: Vec<f32>,
 }
 
 impl<'g> Matrix<'g> {
@@ -65,7 +65,7 @@ impl<'g> Matrix<'g> {
     }
 }
 
-fn missing(what: &str) -> LlmError {
+pub(crate) fn missing(what: &str) -> LlmError {
     LlmError(format!("the model graph has no {what}"))
 }
 
@@ -108,7 +108,7 @@ fn per_column(t: &Tensor, n: usize, what: &str) -> Result<Vec<f32>, LlmError> {
 }
 
 /// The weight of a `MatMul` or `MatMulInteger` node as an int8 matrix.
-fn matrix<'g>(graph: &'g Graph, node: &Node) -> Result<Matrix<'g>, LlmError> {
+pub(crate) fn matrix<'g>(graph: &'g Graph, node: &Node) -> Result<Matrix<'g>, LlmError> {
     let name = node
         .inputs
         .get(1)
@@ -154,7 +154,7 @@ fn matrix<'g>(graph: &'g Graph, node: &Node) -> Result<Matrix<'g>, LlmError> {
 
 /// The embedding table `[vocab, hidden]` as int8 with a scale per token, read a row at a time (the int8 export
 /// stores it as uint8 with one zero point; a float copy of the whole table would be four times its size).
-fn embedding(graph: &Graph) -> Result<(Vec<i8>, Vec<f32>, usize, usize), LlmError> {
+pub(crate) fn embedding(graph: &Graph) -> Result<(Vec<i8>, Vec<f32>, usize, usize), LlmError> {
     let (name, vocab, hidden) = embedding_shape(graph)?;
     let t = graph
         .tensor(name)
@@ -194,7 +194,7 @@ fn embedding(graph: &Graph) -> Result<(Vec<i8>, Vec<f32>, usize, usize), LlmErro
     Ok((table, scales, vocab, hidden))
 }
 
-fn vector(graph: &Graph, name: &str, n: usize) -> Result<Vec<f32>, LlmError> {
+pub(crate) fn vector(graph: &Graph, name: &str, n: usize) -> Result<Vec<f32>, LlmError> {
     let v = graph.tensor(name).ok_or_else(|| missing(name))?.f32s()?;
     if v.len() != n {
         return Err(LlmError(format!("{name}: {} values, expected {n}", v.len())));
@@ -247,12 +247,12 @@ fn unpackable(k: usize, n: usize) -> LlmError {
 }
 
 /// The graph's linear-layer nodes by (layer, role), and the head's node if it has one.
-struct Linears<'g> {
-    by_layer: HashMap<(usize, usize), &'g Node>,
+pub(crate) struct Linears<'g> {
+    pub(crate) by_layer: HashMap<(usize, usize), &'g Node>,
     head: Option<&'g Node>,
 }
 
-fn linears<'g>(graph: &'g Graph) -> Linears<'g> {
+pub(crate) fn linears<'g>(graph: &'g Graph) -> Linears<'g> {
     let mut by_layer = HashMap::new();
     let mut head = None;
     for node in graph
@@ -269,7 +269,7 @@ fn linears<'g>(graph: &'g Graph) -> Linears<'g> {
     Linears { by_layer, head }
 }
 
-fn check_heads(config: &LlmConfig) -> Result<(), LlmError> {
+pub(crate) fn check_heads(config: &LlmConfig) -> Result<(), LlmError> {
     let (heads, kv, d) = (config.heads, config.kv_heads, config.head_dim);
     if heads < SHARDS || kv == 0 || !heads.is_multiple_of(kv) || d == 0 || !d.is_multiple_of(8) {
         return Err(LlmError(format!(
@@ -356,6 +356,16 @@ impl Shard {
     }
 }
 
+/// The head's node where the model has a head of its own (it reads an initializer); a tied one reads the embedding
+/// table (often through a Transpose or a DequantizeLinear of it).
+pub(crate) fn own_head<'g>(graph: &Graph, lin: &Linears<'g>) -> Option<&'g Node> {
+    lin.head.filter(|n| {
+        n.inputs
+            .get(1)
+            .is_some_and(|w| !w.contains("embed_tokens") && graph.tensor(w).is_some())
+    })
+}
+
 /// The embedding lookup's table: its name, vocabulary and width.
 fn embedding_shape<'g>(graph: &'g Graph) -> Result<(&'g str, usize, usize), LlmError> {
     let gather = graph
@@ -395,13 +405,7 @@ impl Decoder {
             norms.push((norm("input_layernorm")?, norm("post_attention_layernorm")?));
         }
         // The embedding table by columns is a tied head.
-        // A head of its own reads an initializer; a tied one reads the table (often through a Transpose or a
-        // DequantizeLinear of it).
-        let own_head = lin.head.filter(|n| {
-            n.inputs
-                .get(1)
-                .is_some_and(|w| !w.contains("embed_tokens") && graph.tensor(w).is_some())
-        });
+        let own_head = own_head(&graph, &lin);
         let head = match own_head {
             Some(node) => {
                 let head = matrix(&graph, node)?;

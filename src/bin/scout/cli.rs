@@ -14,9 +14,9 @@ use scout::core::text::SummaryOptions;
 use scout::native::{NativeClock, NativeEncoder, bundled_embedder, cached_model_file, native_embedder, ort_dylib_path};
 
 const USAGE: &str = "usage: scout extract PATH|- [--url URL]
-       scout summarize PATH|- [--url URL] [--type key-points|tldr|teaser|headline] [--length short|medium|long] [--format markdown|plain] [--tier t0|t1|t2] [--model DIR] [--onnx PATH] [--decoder int8|onnx] [--context N] [--max-tokens N]
-       scout chat PATH|- QUESTION --model DIR [--decoder int8|onnx] [--url URL] [--json]
-       scout generate MESSAGES.json --model DIR [--decoder int8|onnx] [--max-tokens N] [--min-tokens N] [--threads N] [--json]
+       scout summarize PATH|- [--url URL] [--type key-points|tldr|teaser|headline] [--length short|medium|long] [--format markdown|plain] [--tier t0|t1|t2] [--model DIR] [--onnx PATH] [--decoder int8|gpu|onnx] [--context N] [--max-tokens N]
+       scout chat PATH|- QUESTION --model DIR [--decoder int8|gpu|onnx] [--url URL] [--json]
+       scout generate MESSAGES.json --model DIR [--decoder int8|gpu|onnx] [--max-tokens N] [--min-tokens N] [--threads N] [--json]
        scout classify PATH|- [--url URL] [--labels a,b,c]
        scout ask PATH|- QUESTION [--url URL] [--top K]
        scout embed [--batch N] [--graph wasm|webgpu|onnx] < texts.json

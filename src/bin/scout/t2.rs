@@ -43,7 +43,7 @@ fn generator(args: &[String]) -> Result<Generator<AnyDecoder>, ScoutError> {
     any_generator(decoder, Path::new(&dir), &onnx, threads, today())
 }
 
-/// `scout generate MESSAGES.json --model DIR [--decoder int8|onnx] [--max-tokens N] [--min-tokens N] [--threads N]`:
+/// `scout generate MESSAGES.json --model DIR [--decoder int8|gpu|onnx] [--max-tokens N] [--min-tokens N] [--threads N]`:
 /// a reply to chat messages (`[{role, content}]`), decoded greedily and timed (with `--decoder onnx`, the
 /// benchmark's native peer).
 pub fn generate(args: &[String]) -> Result<serde_json::Value, ScoutError> {

@@ -8,6 +8,7 @@
 
 use serde_json::Value;
 
+use scout_llm::plain::{PlainCache, PlainModel};
 use scout_llm::{Decoder, LlmConfig, Rope};
 
 use super::{DecoderBackend, DecoderConfig};
@@ -222,5 +223,47 @@ impl<H: ShardHelper> DecoderBackend for KernelDecoder<H> {
 
     fn ep(&self) -> String {
         self.ep.clone()
+    }
+}
+
+/// The WebGPU decoder's arithmetic on the CPU (`scout_llm::plain`: int8 weights, float activations): its native
+/// reference, for the CLI's `--decoder gpu` and the tests that compare the browser's GPU tokens with it.
+pub struct PlainDecoder {
+    model: PlainModel,
+    cache: PlainCache,
+}
+
+impl PlainDecoder {
+    pub fn from_onnx(model: &[u8], config: &DecoderConfig) -> Result<Self, ScoutError> {
+        let model = PlainModel::from_onnx(model, llm_config(config)?)
+            .map_err(|e| ScoutError::new(ErrorCode::ModelUnavailable, e.0))?;
+        Ok(PlainDecoder {
+            model,
+            cache: PlainCache::default(),
+        })
+    }
+
+    fn width(&self) -> usize {
+        self.model.config.kv_heads * self.model.config.head_dim
+    }
+}
+
+impl DecoderBackend for PlainDecoder {
+    async fn forward(&mut self, tokens: &[u32]) -> Result<Vec<f32>, ScoutError> {
+        self.model.forward(&mut self.cache, tokens).map_err(failed)
+    }
+
+    fn cached(&self) -> usize {
+        self.cache.len(self.width())
+    }
+
+    fn truncate(&mut self, len: usize) -> Result<(), ScoutError> {
+        let width = self.width();
+        self.cache.truncate(len, width);
+        Ok(())
+    }
+
+    fn ep(&self) -> String {
+        "native-gpu-reference".into()
     }
 }

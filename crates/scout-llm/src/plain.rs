@@ -1,0 +1,311 @@
+//! The model's weights laid out plainly for another runtime (the WebGPU decoder): every linear layer an int8
+//! matrix `[k, n]` by rows with a scale per column, Q|K|V and gate|up side by side, the head `[hidden, vocab]` (a
+//! tied head is the embedding table by columns, so the lookups read it too). Read from the same ONNX export as
+//! [`crate::Decoder`], with the same int8 values and scales.
+//!
+//! [`PlainModel::forward`] is that runtime's arithmetic on the CPU (float activations, int8 weights times their
+//! scales, attention in float): the reference its output is checked against.
+
+use crate::load::{Matrix, ROLES, check_heads, embedding, linears, matrix, missing, own_head, vector};
+use crate::onnx::Graph;
+use crate::{LlmConfig, LlmError};
+
+/// An int8 matrix `[k, n]` by rows, a scale per column, and a bias per column (zeros where the layer has none).
+pub struct PlainLinear {
+    pub k: usize,
+    pub n: usize,
+    pub w: Vec<i8>,
+    pub scales: Vec<f32>,
+    pub bias: Vec<f32>,
+}
+
+pub struct PlainLayer {
+    pub attn_norm: Vec<f32>,
+    pub mlp_norm: Vec<f32>,
+    /// Q | K | V.
+    pub qkv: PlainLinear,
+    pub o: PlainLinear,
+    /// Gate | up.
+    pub gate_up: PlainLinear,
+    pub down: PlainLinear,
+}
+
+pub struct PlainModel {
+    pub config: LlmConfig,
+    pub hidden: usize,
+    pub vocab: usize,
+    /// Feed-forward width.
+    pub inner: usize,
+    pub layers: Vec<PlainLayer>,
+    pub final_norm: Vec<f32>,
+    /// `[hidden, vocab]`; column `t` times its scale is token `t`'s embedding.
+    pub head: PlainLinear,
+    /// The token embeddings `[hidden, vocab]` where the head is not tied to them.
+    pub table: Option<PlainLinear>,
+}
+
+/// Matrices with the same rows side by side (row by row), each with its bias.
+fn side_by_side(parts: Vec<(Matrix, Vec<f32>)>) -> Result<PlainLinear, LlmError> {
+    let k = parts[0].0.k;
+    if parts.iter().any(|(m, b)| m.k != k || b.len() != m.n) {
+        return Err(LlmError("layers that read the same input have different shapes".into()));
+    }
+    let n = parts.iter().map(|(m, _)| m.n).sum();
+    let mut w = Vec::with_capacity(k * n);
+    for r in 0..k {
+        for (m, _) in &parts {
+            w.extend_from_slice(&m.w[r * m.n..(r + 1) * m.n]);
+        }
+    }
+    let (mut scales, mut bias) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for (m, b) in parts {
+        scales.extend_from_slice(&m.scales);
+        bias.extend(b);
+    }
+    Ok(PlainLinear { k, n, w, scales, bias })
+}
+
+fn plain(m: Matrix) -> PlainLinear {
+    let n = m.n;
+    PlainLinear {
+        k: m.k,
+        n,
+        w: m.w.into_owned(),
+        scales: m.scales,
+        bias: vec![0.0; n],
+    }
+}
+
+/// An int8 table `[rows, cols]` with a scale per row, as a matrix by columns (`[cols, rows]`).
+fn by_columns(table: &[i8], scales: Vec<f32>, rows: usize, cols: usize) -> PlainLinear {
+    let mut w = vec![0i8; rows * cols];
+    for (r, row) in table.chunks_exact(cols).enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            w[c * rows + r] = v;
+        }
+    }
+    PlainLinear {
+        k: cols,
+        n: rows,
+        w,
+        scales,
+        bias: vec![0.0; rows],
+    }
+}
+
+impl PlainModel {
+    /// Read a model from its ONNX export, as [`crate::Decoder::from_onnx`] does.
+    pub fn from_onnx(model: &[u8], config: LlmConfig) -> Result<Self, LlmError> {
+        check_heads(&config)?;
+        let graph = Graph::parse(model)?;
+        let lin = linears(&graph);
+        let (table, table_scales, vocab, hidden) = embedding(&graph)?;
+        let (heads, kv, d) = (config.heads, config.kv_heads, config.head_dim);
+        let mut layers = Vec::with_capacity(config.layers);
+        let mut inner = 0;
+        for l in 0..config.layers {
+            let get = |role: usize| -> Result<Matrix, LlmError> {
+                let node = lin
+                    .by_layer
+                    .get(&(l, role))
+                    .ok_or_else(|| missing(&format!("layers.{l}/{}", ROLES[role])))?;
+                matrix(&graph, node)
+            };
+            let bias = |p: &str, n: usize| -> Vec<f32> {
+                graph
+                    .tensor(&format!("model.layers.{l}.self_attn.{p}.bias"))
+                    .and_then(|t| t.f32s().ok())
+                    .filter(|v| v.len() == n)
+                    .unwrap_or_else(|| vec![0.0; n])
+            };
+            let [q, k, v, o, gate, up, down] = [0, 1, 2, 3, 4, 5, 6].map(get);
+            let (q, k, v, o, gate, up, down) = (q?, k?, v?, o?, gate?, up?, down?);
+            if q.k != hidden || q.n != heads * d || k.n != kv * d || v.n != kv * d || o.k != heads * d || o.n != hidden {
+                return Err(LlmError(format!(
+                    "layer {l}: attention weights do not match {heads} heads of {d}"
+                )));
+            }
+            inner = gate.n;
+            if up.n != inner || up.k != hidden || gate.k != hidden || down.k != inner || down.n != hidden {
+                return Err(LlmError(format!(
+                    "layer {l}: feed-forward weights of mismatched shapes"
+                )));
+            }
+            let norm = |which: &str| vector(&graph, &format!("model.layers.{l}.{which}.weight"), hidden);
+            let no_bias = |n: usize| vec![0.0; n];
+            layers.push(PlainLayer {
+                attn_norm: norm("input_layernorm")?,
+                mlp_norm: norm("post_attention_layernorm")?,
+                qkv: side_by_side(vec![
+                    (q, bias("q_proj", heads * d)),
+                    (k, bias("k_proj", kv * d)),
+                    (v, bias("v_proj", kv * d)),
+                ])?,
+                o: plain(o),
+                gate_up: side_by_side(vec![(gate, no_bias(inner)), (up, no_bias(inner))])?,
+                down: plain(down),
+            });
+        }
+        let (head, table) = match own_head(&graph, &lin) {
+            Some(node) => {
+                let head = matrix(&graph, node)?;
+                if head.k != hidden || head.n != vocab {
+                    return Err(LlmError(format!(
+                        "the head is {} × {}, not {hidden} × {vocab}",
+                        head.k, head.n
+                    )));
+                }
+                (plain(head), Some(by_columns(&table, table_scales, vocab, hidden)))
+            }
+            None => (by_columns(&table, table_scales, vocab, hidden), None),
+        };
+        Ok(PlainModel {
+            final_norm: vector(&graph, "model.norm.weight", hidden)?,
+            config,
+            hidden,
+            vocab,
+            inner,
+            layers,
+            head,
+            table,
+        })
+    }
+
+    /// The table the lookups read (`[hidden, vocab]`).
+    pub fn lookup(&self) -> &PlainLinear {
+        self.table.as_ref().unwrap_or(&self.head)
+    }
+}
+
+impl PlainLinear {
+    /// `x [rows, k]` times the matrix, plus the bias: `[rows, n]`.
+    pub fn forward(&self, x: &[f32]) -> Vec<f32> {
+        let rows = x.len() / self.k;
+        let mut out = vec![0f32; rows * self.n];
+        for (xr, yr) in x.chunks_exact(self.k).zip(out.chunks_exact_mut(self.n)) {
+            for (&xv, wr) in xr.iter().zip(self.w.chunks_exact(self.n)) {
+                yr.iter_mut().zip(wr).for_each(|(y, &w)| *y += xv * f32::from(w));
+            }
+            for ((y, s), b) in yr.iter_mut().zip(&self.scales).zip(&self.bias) {
+                *y = *y * s + b;
+            }
+        }
+        out
+    }
+}
+
+/// The reference's key/value cache: per layer, keys and values `[position, kv_heads × head_dim]`.
+#[derive(Default)]
+pub struct PlainCache {
+    keys: Vec<Vec<f32>>,
+    values: Vec<Vec<f32>>,
+}
+
+impl PlainCache {
+    pub fn len(&self, width: usize) -> usize {
+        self.keys.first().map_or(0, |k| k.len() / width.max(1))
+    }
+
+    pub fn truncate(&mut self, len: usize, width: usize) {
+        for c in self.keys.iter_mut().chain(self.values.iter_mut()) {
+            c.truncate(len * width);
+        }
+    }
+}
+
+fn rms_norm(x: &[f32], w: &[f32], eps: f32) -> Vec<f32> {
+    let n = w.len();
+    let mut out = Vec::with_capacity(x.len());
+    for row in x.chunks_exact(n) {
+        let inv = 1.0 / (row.iter().map(|v| v * v).sum::<f32>() / n as f32 + eps).sqrt();
+        out.extend(row.iter().zip(w).map(|(v, w)| v * inv * w));
+    }
+    out
+}
+
+impl PlainModel {
+    /// Run `tokens` after the cached ones (float activations; the GPU decoder's arithmetic), append them to
+    /// `cache`, return the last position's logits.
+    pub fn forward(&self, cache: &mut PlainCache, tokens: &[u32]) -> Result<Vec<f32>, LlmError> {
+        let c = &self.config;
+        let (h, d, heads, kv) = (self.hidden, c.head_dim, c.heads, c.kv_heads);
+        let kvw = kv * d;
+        if cache.keys.is_empty() {
+            cache.keys = vec![Vec::new(); c.layers];
+            cache.values = vec![Vec::new(); c.layers];
+        }
+        let past = cache.len(kvw);
+        let lookup = self.lookup();
+        let mut x = Vec::with_capacity(tokens.len() * h);
+        for &t in tokens {
+            let t = t as usize;
+            if t >= self.vocab {
+                return Err(LlmError(format!("token id {t} is outside the vocabulary")));
+            }
+            x.extend((0..h).map(|r| f32::from(lookup.w[r * self.vocab + t]) * lookup.scales[t]));
+        }
+        let inv_freq = c.inv_freq();
+        let half = d / 2;
+        let rope = |v: &mut [f32], pos: usize| {
+            for (i, f) in inv_freq.iter().enumerate() {
+                let a = pos as f64 * f;
+                let (cos, sin) = (a.cos() as f32, a.sin() as f32);
+                let (x1, x2) = (v[i], v[i + half]);
+                v[i] = x1 * cos - x2 * sin;
+                v[i + half] = x2 * cos + x1 * sin;
+            }
+        };
+        let group = heads / kv;
+        let scale = 1.0 / (d as f32).sqrt();
+        for (l, layer) in self.layers.iter().enumerate() {
+            let qkv = layer.qkv.forward(&rms_norm(&x, &layer.attn_norm, c.eps));
+            let width = layer.qkv.n;
+            let mut q = Vec::with_capacity(tokens.len() * heads * d);
+            for (r, row) in qkv.chunks_exact(width).enumerate() {
+                let pos = past + r;
+                let mut qr = row[..heads * d].to_vec();
+                qr.chunks_exact_mut(d).for_each(|v| rope(v, pos));
+                q.extend(qr);
+                let mut kr = row[heads * d..heads * d + kvw].to_vec();
+                kr.chunks_exact_mut(d).for_each(|v| rope(v, pos));
+                cache.keys[l].extend(kr);
+                cache.values[l].extend_from_slice(&row[heads * d + kvw..]);
+            }
+            let (keys, values) = (&cache.keys[l], &cache.values[l]);
+            let mut att = vec![0f32; tokens.len() * heads * d];
+            for r in 0..tokens.len() {
+                let len = past + r + 1;
+                for hd in 0..heads {
+                    let qh = &q[(r * heads + hd) * d..][..d];
+                    let kh = hd / group;
+                    let scores: Vec<f32> = (0..len)
+                        .map(|p| {
+                            let k = &keys[p * kvw + kh * d..][..d];
+                            qh.iter().zip(k).map(|(a, b)| a * b).sum::<f32>() * scale
+                        })
+                        .collect();
+                    let top = scores.iter().fold(f32::MIN, |a, &b| a.max(b));
+                    let e: Vec<f32> = scores.iter().map(|s| (s - top).exp()).collect();
+                    let sum: f32 = e.iter().sum();
+                    let out = &mut att[(r * heads + hd) * d..][..d];
+                    for (p, w) in e.iter().enumerate() {
+                        let v = &values[p * kvw + kh * d..][..d];
+                        out.iter_mut().zip(v).for_each(|(o, v)| *o += w / sum * v);
+                    }
+                }
+            }
+            crate::add(&mut x, &layer.o.forward(&att));
+            let gu = layer.gate_up.forward(&rms_norm(&x, &layer.mlp_norm, c.eps));
+            let act: Vec<f32> = gu
+                .chunks_exact(2 * self.inner)
+                .flat_map(|row| {
+                    let (g, u) = row.split_at(self.inner);
+                    g.iter().zip(u).map(|(&g, &u)| g / (1.0 + (-g).exp()) * u).collect::<Vec<_>>()
+                })
+                .collect();
+            crate::add(&mut x, &layer.down.forward(&act));
+        }
+        let last = rms_norm(&x[x.len() - h..], &self.final_norm, c.eps);
+        Ok(self.head.forward(&last))
+    }
+}

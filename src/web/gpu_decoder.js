@@ -1,0 +1,528 @@
+// @ts-check
+/**
+ * Scout's decoder on WebGPU: the runner of the core's decode loop (`DecoderBackend` in Rust, src/web/gpu_decoder.rs)
+ * for Llama-architecture models, with WGSL kernels of its own.
+ *
+ * Why not ONNX Runtime's WebGPU EP: a decode step is ~2 ms of GPU work, but onnxruntime-web spends 15+ ms of CPU time
+ * around each run (its graph walked op by op, shapes computed on the CPU, outputs allocated), so it decoded no faster
+ * than Transformers.js. Here every token is one command buffer recorded from bind groups made once: ~9 dispatches a
+ * layer, then only the last position's logits are read back.
+ *
+ * The weights are the ones Rust read from the model's ONNX export (`scout_llm::plain`): int8 matrices `[k, n]` by
+ * rows (four columns to a u32), a scale and a bias per column; activations, norms, RoPE, attention and the key/value
+ * cache are f32. The cache is `[kv_heads, capacity, head_dim]` per layer and grows by doubling. What to run and
+ * when (prompt, steps, truncation) is the core's; this module only computes.
+ */
+
+const WG = 256;
+
+/** Four signed bytes of a u32 as floats (lowest byte first). */
+const UNPACK = /* wgsl */ `
+fn unpack(w: u32) -> vec4f {
+  return vec4f(bitcast<vec4i>(vec4u(w << 24u, w << 16u, w << 8u, w)) >> vec4u(24u));
+}`;
+
+/** Per forward call: rows in this call and the position of the first. */
+const DYN = /* wgsl */ `struct Dyn { m: u32, start: u32, p0: u32, p1: u32 }`;
+
+const EMBED = /* wgsl */ `${DYN}${UNPACK}
+struct P { hidden: u32, nq: u32, p0: u32, p1: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<uniform> d: Dyn;
+@group(0) @binding(2) var<storage, read> ids: array<u32>;
+@group(0) @binding(3) var<storage, read> w: array<u32>;
+@group(0) @binding(4) var<storage, read> scale: array<f32>;
+@group(0) @binding(5) var<storage, read_write> x: array<f32>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) g: vec3u) {
+  let i = g.x;
+  if (i >= d.m * p.hidden) { return; }
+  let id = ids[i / p.hidden];
+  let v = unpack(w[(i % p.hidden) * p.nq + id / 4u]);
+  x[i] = v[id % 4u] * scale[id];
+}`;
+
+/** RMSNorm of each row (or only the last, written as row 0). */
+const NORM = /* wgsl */ `${DYN}
+struct P { n: u32, last: u32, eps: f32, p0: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<uniform> d: Dyn;
+@group(0) @binding(2) var<storage, read> x: array<f32>;
+@group(0) @binding(3) var<storage, read> w: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+var<workgroup> red: array<f32, ${WG}>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
+  var row = wg.x;
+  var out = row * p.n;
+  if (p.last == 1u) { row = d.m - 1u; out = 0u; }
+  let base = row * p.n;
+  var s = 0.0;
+  for (var i = t; i < p.n; i += ${WG}u) { let v = x[base + i]; s += v * v; }
+  red[t] = s;
+  workgroupBarrier();
+  for (var k = ${WG / 2}u; k > 0u; k >>= 1u) {
+    if (t < k) { red[t] += red[t + k]; }
+    workgroupBarrier();
+  }
+  let inv = 1.0 / sqrt(red[0] / f32(p.n) + p.eps);
+  for (var i = t; i < p.n; i += ${WG}u) { y[out + i] = x[base + i] * inv * w[i]; }
+}`;
+
+/** The epilogue of both products: scale and bias per column, written or added to the output. */
+const LINEAR_IO = /* wgsl */ `${DYN}${UNPACK}
+struct P { k: u32, nq: u32, add: u32, rows: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<uniform> d: Dyn;
+@group(0) @binding(2) var<storage, read> x: array<f32>;
+@group(0) @binding(3) var<storage, read> w: array<u32>;
+@group(0) @binding(4) var<storage, read> scale: array<vec4f>;
+@group(0) @binding(5) var<storage, read> bias: array<vec4f>;
+@group(0) @binding(6) var<storage, read_write> y: array<vec4f>;
+fn rows() -> u32 { return select(d.m, p.rows, p.rows > 0u); }
+fn store(row: u32, q: u32, acc: vec4f) {
+  let v = acc * scale[q] + bias[q];
+  let i = row * p.nq + q;
+  if (p.add == 1u) { y[i] += v; } else { y[i] = v; }
+}`;
+
+/**
+ * Few rows (decode): 64 groups of four columns × 4 slices of the inner dimension per workgroup; a warp reads
+ * consecutive words of one weight row.
+ */
+const LINEAR_FEW = /* wgsl */ `${LINEAR_IO}
+var<workgroup> part: array<vec4f, ${WG}>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
+  let q = wg.x * 64u + t % 64u;
+  let slice = t / 64u;
+  let m = rows();
+  for (var r = 0u; r < m; r++) {
+    var acc = vec4f(0.0);
+    if (q < p.nq) {
+      let xb = r * p.k;
+      for (var k = slice; k < p.k; k += 4u) { acc += x[xb + k] * unpack(w[k * p.nq + q]); }
+    }
+    part[t] = acc;
+    workgroupBarrier();
+    if (t < 64u && q < p.nq) { store(r, q, part[t] + part[t + 64u] + part[t + 128u] + part[t + 192u]); }
+    workgroupBarrier();
+  }
+}`;
+
+/** Many rows (prompts): tiles of 64 rows × 64 columns, 16 of the inner dimension at a time. */
+const LINEAR_MANY = /* wgsl */ `${LINEAR_IO}
+var<workgroup> xs: array<f32, 1024>;
+var<workgroup> ws: array<u32, 256>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
+  let q0 = wg.x * 16u;
+  let r0 = wg.y * 64u;
+  let tq = t % 16u;
+  let tr = (t / 16u) * 4u;
+  let m = rows();
+  var acc: array<vec4f, 4>;
+  for (var k0 = 0u; k0 < p.k; k0 += 16u) {
+    for (var i = 0u; i < 4u; i++) {
+      let e = t + i * ${WG}u;
+      let row = r0 + e / 16u;
+      let k = k0 + e % 16u;
+      var v = 0.0;
+      if (row < m && k < p.k) { v = x[row * p.k + k]; }
+      xs[e] = v;
+    }
+    let k = k0 + t / 16u;
+    var wv = 0u;
+    if (k < p.k && q0 + tq < p.nq) { wv = w[k * p.nq + q0 + tq]; }
+    ws[t] = wv;
+    workgroupBarrier();
+    for (var kk = 0u; kk < 16u; kk++) {
+      let wf = unpack(ws[kk * 16u + tq]);
+      for (var i = 0u; i < 4u; i++) { acc[i] += xs[(tr + i) * 16u + kk] * wf; }
+    }
+    workgroupBarrier();
+  }
+  let q = q0 + tq;
+  if (q < p.nq) {
+    for (var i = 0u; i < 4u; i++) {
+      if (r0 + tr + i < m) { store(r0 + tr + i, q, acc[i]); }
+    }
+  }
+}`;
+
+/** RoPE on Q and K (pairs i, i + half: the Llama layout), K and V into the cache at their positions. */
+const ROPE = /* wgsl */ `${DYN}
+struct P { heads: u32, kv: u32, hd: u32, cap: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<uniform> d: Dyn;
+@group(0) @binding(2) var<storage, read> qkv: array<f32>;
+@group(0) @binding(3) var<storage, read> cs: array<vec2f>;
+@group(0) @binding(4) var<storage, read_write> q: array<f32>;
+@group(0) @binding(5) var<storage, read_write> kc: array<f32>;
+@group(0) @binding(6) var<storage, read_write> vc: array<f32>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) g: vec3u) {
+  let half = p.hd / 2u;
+  let slots = p.heads + 2u * p.kv;
+  let per = slots * half;
+  if (g.x >= d.m * per) { return; }
+  let row = g.x / per;
+  let slot = (g.x % per) / half;
+  let i = g.x % half;
+  let pos = d.start + row;
+  let src = row * slots * p.hd + slot * p.hd;
+  let a = qkv[src + i];
+  let b = qkv[src + i + half];
+  let c = cs[pos * half + i];
+  if (slot < p.heads) {
+    let o = (row * p.heads + slot) * p.hd;
+    q[o + i] = a * c.x - b * c.y;
+    q[o + i + half] = b * c.x + a * c.y;
+  } else if (slot < p.heads + p.kv) {
+    let o = ((slot - p.heads) * p.cap + pos) * p.hd;
+    kc[o + i] = a * c.x - b * c.y;
+    kc[o + i + half] = b * c.x + a * c.y;
+  } else {
+    let o = ((slot - p.heads - p.kv) * p.cap + pos) * p.hd;
+    vc[o + i] = a;
+    vc[o + i + half] = b;
+  }
+}`;
+
+/**
+ * Causal attention, a workgroup per (query head, row): positions in tiles of 256 (a score each), softmax kept
+ * online (running maximum and sum), values summed by head_dim lanes × (256 / head_dim) groups of positions.
+ */
+const ATTENTION = /* wgsl */ `${DYN}
+struct P { heads: u32, group: u32, hd: u32, cap: u32, scale: f32, p0: u32, p1: u32, p2: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<uniform> d: Dyn;
+@group(0) @binding(2) var<storage, read> q: array<f32>;
+@group(0) @binding(3) var<storage, read> kc: array<f32>;
+@group(0) @binding(4) var<storage, read> vc: array<f32>;
+@group(0) @binding(5) var<storage, read_write> out: array<f32>;
+var<workgroup> qs: array<f32, ${WG}>;
+var<workgroup> ps: array<f32, ${WG}>;
+var<workgroup> red: array<f32, ${WG}>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
+  let h = wg.x;
+  let row = wg.y;
+  let len = d.start + row + 1u;
+  let qb = (row * p.heads + h) * p.hd;
+  if (t < p.hd) { qs[t] = q[qb + t] * p.scale; }
+  workgroupBarrier();
+  let kb = (h / p.group) * p.cap * p.hd;
+  let lane = t % p.hd;
+  let groups = ${WG}u / p.hd;
+  let span = ${WG}u / groups;
+  let first = (t / p.hd) * span;
+  var run_max = -3.0e38;
+  var run_sum = 0.0;
+  var acc = 0.0;
+  for (var t0 = 0u; t0 < len; t0 += ${WG}u) {
+    let pos = t0 + t;
+    var s = -3.0e38;
+    if (pos < len) {
+      let b = kb + pos * p.hd;
+      var dot = 0.0;
+      for (var j = 0u; j < p.hd; j++) { dot += qs[j] * kc[b + j]; }
+      s = dot;
+    }
+    red[t] = s;
+    workgroupBarrier();
+    for (var k = ${WG / 2}u; k > 0u; k >>= 1u) {
+      if (t < k) { red[t] = max(red[t], red[t + k]); }
+      workgroupBarrier();
+    }
+    let new_max = max(run_max, red[0]);
+    workgroupBarrier();
+    var e = 0.0;
+    if (pos < len) { e = exp(s - new_max); }
+    ps[t] = e;
+    red[t] = e;
+    workgroupBarrier();
+    for (var k = ${WG / 2}u; k > 0u; k >>= 1u) {
+      if (t < k) { red[t] += red[t + k]; }
+      workgroupBarrier();
+    }
+    let fix = exp(run_max - new_max);
+    run_sum = run_sum * fix + red[0];
+    acc *= fix;
+    let last = min(first + span, len - t0);
+    for (var j = first; j < last; j++) { acc += ps[j] * vc[kb + (t0 + j) * p.hd + lane]; }
+    run_max = new_max;
+    workgroupBarrier();
+  }
+  ps[t] = acc;
+  workgroupBarrier();
+  if (t < p.hd) {
+    var sum = 0.0;
+    for (var g = 0u; g < groups; g++) { sum += ps[g * p.hd + t]; }
+    out[qb + t] = sum / run_sum;
+  }
+}`;
+
+/** SiLU(gate) × up. */
+const SILU = /* wgsl */ `${DYN}
+struct P { inner: u32, p0: u32, p1: u32, p2: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<uniform> d: Dyn;
+@group(0) @binding(2) var<storage, read> gu: array<f32>;
+@group(0) @binding(3) var<storage, read_write> act: array<f32>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) g: vec3u) {
+  if (g.x >= d.m * p.inner) { return; }
+  let row = g.x / p.inner;
+  let i = g.x % p.inner;
+  let v = gu[row * 2u * p.inner + i];
+  act[g.x] = v / (1.0 + exp(-v)) * gu[row * 2u * p.inner + p.inner + i];
+}`;
+
+/** Rows of a call the activation buffers hold; longer prompts go in several. */
+const MAX_ROWS = 256;
+/** Rows up to which the products take the decode kernel. */
+const FEW_ROWS = 4;
+
+/**
+ * @typedef {{ layers: number, hidden: number, heads: number, kv_heads: number, head_dim: number, inner: number,
+ *   vocab: number, eps: number, max_positions: number, inv_freq: number[] }} Dims
+ */
+
+/** A WebGPU device for the decoder, with the adapter's largest buffers, or an error saying why there is none. */
+async function gpuDevice() {
+  const gpu = /** @type {any} */ (navigator).gpu;
+  if (!gpu) throw new Error('this browser has no WebGPU');
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new Error('no WebGPU adapter');
+  const limits = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredLimits: {
+      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+      maxBufferSize: limits.maxBufferSize,
+    },
+  });
+  return { adapter, device };
+}
+
+/** @param {Dims} dims */
+export async function createGpuDecoder(dims) {
+  const { adapter, device } = await gpuDevice();
+  return new GpuDecoder(device, adapter, dims);
+}
+
+const S = () => /** @type {any} */ (globalThis).GPUBufferUsage;
+
+export class GpuDecoder {
+  /** @param {any} device @param {any} adapter @param {Dims} dims */
+  constructor(device, adapter, dims) {
+    this.device = device;
+    this.adapter = adapter;
+    this.dims = dims;
+    if (256 % dims.head_dim !== 0 || dims.hidden % 4 || dims.inner % 4 || dims.vocab % 4) {
+      throw new Error(`the GPU decoder needs head_dim dividing 256 and widths in fours (${JSON.stringify(dims)})`);
+    }
+    /** @type {Map<string, any>} */
+    this.weights = new Map();
+    this.lost = null;
+    device.lost.then((/** @type {any} */ info) => { this.lost = info.message || 'device lost'; });
+    const module = (/** @type {string} */ code) => device.createShaderModule({ code });
+    const pipeline = (/** @type {string} */ code) => device.createComputePipeline({ layout: 'auto', compute: { module: module(code), entryPoint: 'main' } });
+    this.pipes = {
+      embed: pipeline(EMBED), norm: pipeline(NORM), few: pipeline(LINEAR_FEW), many: pipeline(LINEAR_MANY),
+      rope: pipeline(ROPE), attention: pipeline(ATTENTION), silu: pipeline(SILU),
+    };
+    const { hidden, heads, kv_heads: kv, head_dim: hd, inner, vocab } = dims;
+    const f32s = (/** @type {number} */ n) => this.buffer(n * 4, S().STORAGE | S().COPY_SRC | S().COPY_DST);
+    this.ids = this.buffer(MAX_ROWS * 4, S().STORAGE | S().COPY_DST);
+    this.dyn = this.buffer(16, S().UNIFORM | S().COPY_DST);
+    this.x = f32s(MAX_ROWS * hidden);
+    this.xn = f32s(MAX_ROWS * hidden);
+    this.qkv = f32s(MAX_ROWS * (heads + 2 * kv) * hd);
+    this.q = f32s(MAX_ROWS * heads * hd);
+    this.att = f32s(MAX_ROWS * heads * hd);
+    this.gu = f32s(MAX_ROWS * 2 * inner);
+    this.act = f32s(MAX_ROWS * inner);
+    this.last = f32s(hidden);
+    this.logits = f32s(vocab);
+    this.readback = this.buffer(vocab * 4, S().MAP_READ | S().COPY_DST);
+    this.capacity = 0;
+    /** @type {any[]} */
+    this.keys = [];
+    /** @type {any[]} */
+    this.values = [];
+    /** For the benchmark: time from a call's first submit to its logits (ms, summed), calls. */
+    this.stats = new Float64Array(2);
+  }
+
+  /** @param {number} size @param {number} usage */
+  buffer(size, usage) {
+    return this.device.createBuffer({ size: Math.max(16, Math.ceil(size / 4) * 4), usage });
+  }
+
+  /** A weight (`name` as gpu_decoder.rs names them) from bytes, copied to the GPU. @param {string} name @param {Uint8Array} bytes */
+  upload(name, bytes) {
+    const padded = Math.ceil(bytes.byteLength / 4) * 4;
+    const b = this.buffer(padded, S().STORAGE | S().COPY_DST);
+    if (padded === bytes.byteLength) {
+      this.device.queue.writeBuffer(b, 0, bytes);
+    } else {
+      const copy = new Uint8Array(padded);
+      copy.set(bytes);
+      this.device.queue.writeBuffer(b, 0, copy);
+    }
+    this.weights.get(name)?.destroy();
+    this.weights.set(name, b);
+  }
+
+  /** The uniform buffer of a kernel's fixed parameters. @param {number[]} u32s @param {number[]} [f32At] */
+  params(u32s, f32At = []) {
+    const words = new Uint32Array(Math.max(4, Math.ceil(u32s.length / 4) * 4));
+    words.set(u32s);
+    const f = new Float32Array(words.buffer);
+    for (const i of f32At) f[i] = u32s[i];
+    const b = this.buffer(words.byteLength, S().UNIFORM | S().COPY_DST);
+    this.device.queue.writeBuffer(b, 0, words);
+    return b;
+  }
+
+  /** @param {string} pipe @param {any[]} buffers */
+  group(pipe, buffers) {
+    const p = /** @type {any} */ (this.pipes)[pipe];
+    return { pipe: p, group: this.device.createBindGroup({ layout: p.getBindGroupLayout(0), entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })) }) };
+  }
+
+  /** Room in the cache for `len` positions (doubling; the cached ones copied) and the bind groups that read it. @param {number} len */
+  reserve(len) {
+    if (len <= this.capacity) return;
+    const { layers, kv_heads: kv, head_dim: hd, max_positions: maxPos } = this.dims;
+    let cap = Math.max(this.capacity, 512);
+    while (cap < len) cap *= 2;
+    cap = Math.min(cap, Math.max(maxPos, len));
+    const enc = this.device.createCommandEncoder();
+    const grow = (/** @type {any[]} */ old) => Array.from({ length: layers }, (_, l) => {
+      const b = this.buffer(kv * cap * hd * 4, S().STORAGE | S().COPY_SRC | S().COPY_DST);
+      if (old[l]) {
+        for (let h = 0; h < kv; h++) enc.copyBufferToBuffer(old[l], h * this.capacity * hd * 4, b, h * cap * hd * 4, this.capacity * hd * 4);
+      }
+      return b;
+    });
+    const keys = grow(this.keys);
+    const values = grow(this.values);
+    this.device.queue.submit([enc.finish()]);
+    for (const b of [...this.keys, ...this.values]) b.destroy();
+    this.keys = keys;
+    this.values = values;
+    // RoPE's cos and sin per position and pair, computed in double precision.
+    const half = hd / 2;
+    const cs = new Float32Array(cap * half * 2);
+    for (let pos = 0; pos < cap; pos++) {
+      for (let i = 0; i < half; i++) {
+        const a = pos * this.dims.inv_freq[i];
+        cs[(pos * half + i) * 2] = Math.cos(a);
+        cs[(pos * half + i) * 2 + 1] = Math.sin(a);
+      }
+    }
+    this.cs?.destroy();
+    this.cs = this.buffer(cs.byteLength, S().STORAGE | S().COPY_DST);
+    this.device.queue.writeBuffer(this.cs, 0, cs);
+    this.capacity = cap;
+    this.plan = this.record();
+  }
+
+  /** Every kernel's bind group, in the order of a forward call. */
+  record() {
+    const { layers, hidden, heads, kv_heads: kv, head_dim: hd, inner, vocab, eps } = this.dims;
+    const w = (/** @type {string} */ n) => {
+      const b = this.weights.get(n);
+      if (!b) throw new Error(`GPU decoder: weight ${n} was not uploaded`);
+      return b;
+    };
+    const norm = (/** @type {any} */ x, /** @type {any} */ weight, /** @type {any} */ y, last = 0) =>
+      ({ kind: last ? 'last' : 'rows', ...this.group('norm', [this.params([hidden, last, eps, 0], [2]), this.dyn, x, weight, y]) });
+    /** @param {any} x @param {string} name @param {number} k @param {number} n @param {any} y @param {number} add @param {number} [rows] */
+    const linear = (x, name, k, n, y, add, rows = 0) => {
+      const args = [this.params([k, n / 4, add, rows]), this.dyn, x, w(`${name}.w`), w(`${name}.scales`), w(`${name}.bias`), y];
+      return { kind: 'linear', n, rows, few: this.group('few', args), many: this.group('many', args) };
+    };
+    /** @type {any[]} */
+    const plan = [];
+    plan.push({ kind: 'rows-flat', per: hidden, ...this.group('embed', [this.params([hidden, vocab / 4, 0, 0]), this.dyn, this.ids, w('lookup.w'), w('lookup.scales'), this.x]) });
+    const qkvN = (heads + 2 * kv) * hd;
+    for (let l = 0; l < layers; l++) {
+      plan.push(norm(this.x, w(`${l}.attn_norm`), this.xn));
+      plan.push(linear(this.xn, `${l}.qkv`, hidden, qkvN, this.qkv, 0));
+      plan.push({ kind: 'rows-flat', per: (heads + 2 * kv) * hd / 2, ...this.group('rope', [this.params([heads, kv, hd, this.capacity]), this.dyn, this.qkv, this.cs, this.q, this.keys[l], this.values[l]]) });
+      plan.push({ kind: 'attention', ...this.group('attention', [this.params([heads, heads / kv, hd, this.capacity, 1 / Math.sqrt(hd), 0, 0, 0], [4]), this.dyn, this.q, this.keys[l], this.values[l], this.att]) });
+      plan.push(linear(this.att, `${l}.o`, heads * hd, hidden, this.x, 1));
+      plan.push(norm(this.x, w(`${l}.mlp_norm`), this.xn));
+      plan.push(linear(this.xn, `${l}.gate_up`, hidden, 2 * inner, this.gu, 0));
+      plan.push({ kind: 'rows-flat', per: inner, ...this.group('silu', [this.params([inner, 0, 0, 0]), this.dyn, this.gu, this.act]) });
+      plan.push(linear(this.act, `${l}.down`, inner, hidden, this.x, 1));
+    }
+    plan.push(norm(this.x, w('final_norm'), this.last, 1));
+    plan.push(linear(this.last, 'head', hidden, vocab, this.logits, 0, 1));
+    return plan;
+  }
+
+  /**
+   * Run `ids` at positions `start..` (appending to the cache); resolves to the last position's logits.
+   * @param {Uint32Array} ids @param {number} start
+   */
+  async forward(ids, start) {
+    if (this.lost) throw new Error(`the GPU device was lost: ${this.lost}`);
+    this.reserve(start + ids.length);
+    const queue = this.device.queue;
+    const t0 = performance.now();
+    for (let at = 0; at < ids.length; at += MAX_ROWS) {
+      const part = ids.subarray(at, at + MAX_ROWS);
+      const m = part.length;
+      queue.writeBuffer(this.ids, 0, part);
+      queue.writeBuffer(this.dyn, 0, new Uint32Array([m, start + at, 0, 0]));
+      const enc = this.device.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      const last = at + MAX_ROWS >= ids.length;
+      for (const step of /** @type {any[]} */ (this.plan)) {
+        if (step.kind === 'last' && !last) break;
+        if (step.kind === 'linear') {
+          const rows = step.rows || m;
+          const few = rows <= FEW_ROWS;
+          pass.setPipeline((few ? step.few : step.many).pipe);
+          pass.setBindGroup(0, (few ? step.few : step.many).group);
+          if (few) pass.dispatchWorkgroups(Math.ceil(step.n / 4 / 64));
+          else pass.dispatchWorkgroups(Math.ceil(step.n / 4 / 16), Math.ceil(rows / 64));
+          continue;
+        }
+        pass.setPipeline(step.pipe);
+        pass.setBindGroup(0, step.group);
+        if (step.kind === 'rows-flat') pass.dispatchWorkgroups(Math.ceil(m * step.per / WG));
+        else if (step.kind === 'attention') pass.dispatchWorkgroups(this.dims.heads, m);
+        else if (step.kind === 'rows') pass.dispatchWorkgroups(m);
+        else pass.dispatchWorkgroups(1);
+      }
+      pass.end();
+      if (last) enc.copyBufferToBuffer(this.logits, 0, this.readback, 0, this.dims.vocab * 4);
+      queue.submit([enc.finish()]);
+    }
+    const MAP_READ = /** @type {any} */ (globalThis).GPUMapMode.READ;
+    await this.readback.mapAsync(MAP_READ);
+    const logits = new Float32Array(this.readback.getMappedRange().slice(0));
+    this.readback.unmap();
+    this.stats[0] += performance.now() - t0;
+    this.stats[1] += 1;
+    if (this.lost) throw new Error(`the GPU device was lost: ${this.lost}`);
+    return logits;
+  }
+
+  /** The adapter's vendor and architecture, for the reply's label. */
+  describe() {
+    const info = this.adapter.info || {};
+    return `${info.vendor || 'gpu'} ${info.architecture || ''}`.trim();
+  }
+
+  destroy() {
+    for (const b of this.weights.values()) b.destroy();
+    this.weights.clear();
+    this.device.destroy();
+  }
+}
