@@ -171,6 +171,13 @@ test('a decoder graph Scout reads writes on Scout\'s own WebGPU decoder: the tok
     assert.equal(again.ok, true, JSON.stringify(again.error));
     assert.ok(again.reused_tokens >= again.prompt_tokens - 1, `reused ${again.reused_tokens} of ${again.prompt_tokens}`);
     assert.equal(again.text, gpu.text);
+    // A prompt longer than one call's rows (256: two calls) and than the first cache (512 positions: it grows), whose
+    // attention spans several tiles of 256 positions.
+    const long = [{ role: 'user', content: `${'The river flows past the old mill and the bridge. '.repeat(60)}Where does it flow?` }];
+    const far = await ask(page, { type: 'generate', model, messages: long, max_new_tokens: 8, min_new_tokens: 8 });
+    assert.equal(far.ok, true, JSON.stringify(far.error));
+    assert.ok(far.prompt_tokens > 600, `${far.prompt_tokens} prompt tokens`);
+    assert.equal(far.text, nativeGenerate('scout-test/tiny-llama', long, 8, 'gpu').text);
   } finally {
     await b.ctx.close();
     await hub.close();
