@@ -351,8 +351,13 @@ export class GpuDecoder {
     this.keys = [];
     /** @type {any[]} */
     this.values = [];
-    /** For the benchmark: time from a call's first submit to its logits (ms, summed), calls. */
-    this.stats = new Float64Array(2);
+    /**
+     * For the benchmark (summed over calls): ms from a call's start to its logits, calls, ms recording and submitting
+     * the commands (CPU), ms waiting for the logits (GPU work and the read-back). The page of tests/gpu reads it as
+     * `globalThis.scoutGpuDecoderStats`.
+     */
+    this.stats = new Float64Array(4);
+    /** @type {any} */ (globalThis).scoutGpuDecoderStats = this.stats;
   }
 
   /** @param {number} size @param {number} usage */
@@ -505,7 +510,10 @@ export class GpuDecoder {
       queue.submit([enc.finish()]);
     }
     const MAP_READ = /** @type {any} */ (globalThis).GPUMapMode.READ;
+    const t1 = performance.now();
     await this.readback.mapAsync(MAP_READ);
+    this.stats[2] += t1 - t0;
+    this.stats[3] += performance.now() - t1;
     const logits = new Float32Array(this.readback.getMappedRange().slice(0));
     this.readback.unmap();
     this.stats[0] += performance.now() - t0;

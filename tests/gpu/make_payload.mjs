@@ -48,10 +48,11 @@ const pages = corpusPages().map((name) => {
 if (pages.length < 4) throw new Error(`word counts need ${cli} (cargo build --release --bin scout)`);
 fs.writeFileSync(path.join(www, 'inputs.json'), JSON.stringify({ texts, pages, llm_text: pageText() }));
 
-// The writer: SmolLM2-135M's GPU graph and its JSON files in the hub's layout (`/hub/{repo}/{path}`; serve.py also
+// The writer: SmolLM2-135M's GPU graph, its int8 graph (Scout's own GPU decoder reads it) and their JSON files in the
+// hub's layout (`/hub/{repo}/{path}`; serve.py also
 // answers `/hub/{repo}/resolve/{revision}/{path}`, where the engine downloads from), for Scout and the peer alike.
 const smol = 'HuggingFaceTB/SmolLM2-135M-Instruct';
-for (const f of ['config.json', 'generation_config.json', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model_q4.onnx']) {
+for (const f of ['config.json', 'generation_config.json', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model_q4.onnx', 'onnx/model_quantized.onnx']) {
   fs.mkdirSync(path.dirname(path.join(www, 'hub', smol, f)), { recursive: true });
   fs.linkSync(path.join(HUB_DIR, smol, f), path.join(www, 'hub', smol, f));
 }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # On the GPU machine, from the folder make_payload.mjs wrote: open each page in headless Chromium with WebGPU and
 # wait for its result. Env: CHROME (the browser), CHFLAGS (its WebGPU flags: see the lab recipe in DEVELOPERS.md),
-# OUT (results), PORT, PAGES (all, or llm for the writer's pages only). Pages: Scout's engine (auto: the measured choice, cold then again with the same profile;
+# OUT (results), PORT, PAGES (all; llm: the writer's pages only; gpudec: Scout's own GPU decoder beside the peer). Pages: Scout's engine (auto: the measured choice, cold then again with the same profile;
 # forced WASM), then Transformers.js on the same graph (webgpu); then the same for the writer (T2).
 set -u
 H=$(cd "$(dirname "$0")" && pwd)
@@ -20,11 +20,17 @@ page() {  # page NAME PROFILE URLPATH TIMEOUT_S
   [ -f "$OUT/$name.json" ] && echo "[run] $name done in $((SECONDS - t0)) s" || { echo "[run] $name FAILED"; tail -5 "$OUT/chrome_$name.log"; }
 }
 P=$(mktemp -d)
-if [ "${PAGES:-all}" != llm ]; then  # PAGES=llm: the writer's pages only
+if [ "${PAGES:-all}" != llm ] && [ "${PAGES:-all}" != gpudec ]; then  # PAGES=llm: the writer's pages only
 page scout_auto_first "$P" "scout_engine.html?backend=auto&phase=first" 200
 page scout_auto_again "$P" "scout_engine.html?backend=auto&phase=again" 90
 page scout_wasm "$(mktemp -d)" "scout_engine.html?backend=wasm&phase=first" 200
 page tjs_webgpu "$(mktemp -d)" "tjs_embed.html?device=webgpu" 150
+fi
+if [ "${PAGES:-all}" = gpudec ]; then  # Scout's own GPU decoder (the int8 file), then the peer on its fastest graph (q4)
+  page scout_gpudec "$(mktemp -d)" "scout_llm.html?backend=webgpu&model=smollm2-135m-instruct-int8" 240
+  page tjs_llm_webgpu "$(mktemp -d)" "tjs_llm.html?device=webgpu" 240
+  page scout_llm_ort "$(mktemp -d)" "scout_llm.html?backend=webgpu" 240
+  exit 0
 fi
 # The writer: SmolLM2-135M's GPU graph through Scout's engine (the measured backend choice, then WASM on the same
 # graph), and Transformers.js on the same files on WebGPU.

@@ -57,6 +57,9 @@ async function placement() {
   return { lines: lines.length, cpu: lines.filter((l) => /CPUExecutionProvider|fallback|Node\(s\) placed|not assigned/i.test(l)).slice(0, 120) };
 }
 
+/** Scout's GPU decoder's own counters (src/web/gpu_decoder.js): [ms in calls, calls, ms recording, ms waiting]. */
+const gpuStats = () => Array.from(/** @type {any} */ (globalThis).scoutGpuDecoderStats || [0, 0, 0, 0]);
+
 try {
   await init({ module_or_path: '/wasm/scout_bg.wasm' });
   await configure(JSON.stringify({ ortBase: `${location.origin}/ort/`, packageBase: `${location.origin}/` }));
@@ -78,13 +81,18 @@ try {
   log(`downloaded in ${out.download_ms.toFixed(0)} ms; backend ${JSON.stringify(out.backend_choice)}`);
   out.runs = [];
   for (let n = 1; n <= Number(q.get('runs') || 3); n++) {
+    const before = gpuStats();
     const r = await ask({ type: 'generate', model, messages: messages(inputs.llm_text, n), max_new_tokens: newTokens, min_new_tokens: newTokens });
+    r.gpu_decoder_ms = gpuStats().map((v, i) => v - before[i]);
     out.runs.push(r);
-    log(`run ${n}: ep ${r.ep}, prompt ${r.prompt_tokens}, first token ${r.time_to_first_token_ms.toFixed(0)} ms, decode ${r.decode_tokens_per_s.toFixed(1)} tok/s, run ${JSON.stringify([r.runtime_ms, r.runtime_runs])}, load ${r.load_ms.toFixed(0)} ms ${JSON.stringify(r.load_steps_ms)} ${r.gpu_error || ''}`);
+    log(`run ${n}: ${r.decoder} ep ${r.ep} ${JSON.stringify(r.gpu_decoder_ms)}, prompt ${r.prompt_tokens}, first token ${r.time_to_first_token_ms.toFixed(0)} ms, decode ${r.decode_tokens_per_s.toFixed(1)} tok/s, run ${JSON.stringify([r.runtime_ms, r.runtime_runs])}, load ${r.load_ms.toFixed(0)} ms ${JSON.stringify(r.load_steps_ms)} ${r.gpu_error || ''}`);
   }
   // Decode at a short context too: the per-token cost without the long cache.
+  const before = gpuStats();
   const short = await ask({ type: 'generate', model, messages: [{ role: 'user', content: 'Write a short story about a lighthouse keeper.' }], max_new_tokens: newTokens, min_new_tokens: newTokens });
+  short.gpu_decoder_ms = gpuStats().map((v, i) => v - before[i]);
   out.short = short;
+  log(`short: ${short.decoder}, first token ${short.time_to_first_token_ms.toFixed(0)} ms, decode ${short.decode_tokens_per_s.toFixed(1)} tok/s ${JSON.stringify(short.gpu_decoder_ms)}`);
   if (q.get('placement') === '1') out.placement = await placement();
   await send('done');
 } catch (e) {
