@@ -5,8 +5,8 @@
  *
  * Why not ONNX Runtime's WebGPU EP: a decode step is ~2 ms of GPU work, but onnxruntime-web spends 15+ ms of CPU time
  * around each run (its graph walked op by op, shapes computed on the CPU, outputs allocated), so it decoded no faster
- * than Transformers.js. Here every token is one command buffer recorded from bind groups made once: ~9 dispatches a
- * layer, then only the last position's logits are read back.
+ * than Transformers.js. Here every token is one command buffer recorded from bind groups made once: 6 dispatches a
+ * layer (norms and the activation folded into the products), then only the last position's logits are read back.
  *
  * The weights are the ones Rust read from the model's ONNX export (`scout_llm::plain`): int8 matrices `[k, n]` by
  * rows (four columns to a u32), a scale and a bias per column; activations, norms, RoPE, attention and the key/value
@@ -42,36 +42,14 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
   x[i] = v[id % 4u] * scale[id];
 }`;
 
-/** RMSNorm of each row (or only the last, written as row 0). */
-const NORM = /* wgsl */ `${DYN}
-struct P { n: u32, last: u32, eps: f32, p0: u32 }
-@group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<uniform> d: Dyn;
-@group(0) @binding(2) var<storage, read> x: array<f32>;
-@group(0) @binding(3) var<storage, read> w: array<f32>;
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;
-var<workgroup> red: array<f32, ${WG}>;
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
-  var row = wg.x;
-  var out = row * p.n;
-  if (p.last == 1u) { row = d.m - 1u; out = 0u; }
-  let base = row * p.n;
-  var s = 0.0;
-  for (var i = t; i < p.n; i += ${WG}u) { let v = x[base + i]; s += v * v; }
-  red[t] = s;
-  workgroupBarrier();
-  for (var k = ${WG / 2}u; k > 0u; k >>= 1u) {
-    if (t < k) { red[t] += red[t + k]; }
-    workgroupBarrier();
-  }
-  let inv = 1.0 / sqrt(red[0] / f32(p.n) + p.eps);
-  for (var i = t; i < p.n; i += ${WG}u) { y[out + i] = x[base + i] * inv * w[i]; }
-}`;
-
-/** The epilogue of both products: scale and bias per column, written or added to the output. */
+/**
+ * Both products' inputs and epilogue. The input row is read as it is, or RMS-normalized (`norm`: times the norm's
+ * weights here, times the row's inverse RMS in the epilogue), or as SiLU(gate) × up of a gate|up row (`glu`), so no
+ * norm or activation needs a dispatch of its own; `last` reads only the last row (the head). The output is scaled
+ * and biased per column, written or added (`add`: the residual stream).
+ */
 const LINEAR_IO = /* wgsl */ `${DYN}${UNPACK}
-struct P { k: u32, nq: u32, add: u32, rows: u32 }
+struct P { k: u32, nq: u32, add: u32, rows: u32, norm: u32, glu: u32, last: u32, eps: f32 }
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<uniform> d: Dyn;
 @group(0) @binding(2) var<storage, read> x: array<f32>;
@@ -79,7 +57,20 @@ struct P { k: u32, nq: u32, add: u32, rows: u32 }
 @group(0) @binding(4) var<storage, read> scale: array<vec4f>;
 @group(0) @binding(5) var<storage, read> bias: array<vec4f>;
 @group(0) @binding(6) var<storage, read_write> y: array<vec4f>;
+@group(0) @binding(7) var<storage, read> nw: array<f32>;
 fn rows() -> u32 { return select(d.m, p.rows, p.rows > 0u); }
+fn source(r: u32) -> u32 { return select(r, d.m - 1u, p.last == 1u); }
+fn raw(r: u32, k: u32) -> f32 { return x[source(r) * p.k + k]; }
+fn xin(r: u32, k: u32) -> f32 {
+  if (p.glu == 1u) {
+    let b = source(r) * 2u * p.k;
+    let g = x[b + k];
+    return g / (1.0 + exp(-g)) * x[b + p.k + k];
+  }
+  let v = raw(r, k);
+  return select(v, v * nw[k], p.norm == 1u);
+}
+fn inv_rms(sum_sq: f32) -> f32 { return 1.0 / sqrt(sum_sq / f32(p.k) + p.eps); }
 fn store(row: u32, q: u32, acc: vec4f) {
   let v = acc * scale[q] + bias[q];
   let i = row * p.nq + q;
@@ -88,24 +79,32 @@ fn store(row: u32, q: u32, acc: vec4f) {
 
 /**
  * Few rows (decode): 64 groups of four columns × 4 slices of the inner dimension per workgroup; a warp reads
- * consecutive words of one weight row.
+ * consecutive words of one weight row. A normalized row's sum of squares comes from the same loop.
  */
 const LINEAR_FEW = /* wgsl */ `${LINEAR_IO}
 var<workgroup> part: array<vec4f, ${WG}>;
+var<workgroup> sq: array<f32, 4>;
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
   let q = wg.x * 64u + t % 64u;
   let slice = t / 64u;
   let m = rows();
+  let live = q < p.nq;
   for (var r = 0u; r < m; r++) {
     var acc = vec4f(0.0);
-    if (q < p.nq) {
-      let xb = r * p.k;
-      for (var k = slice; k < p.k; k += 4u) { acc += x[xb + k] * unpack(w[k * p.nq + q]); }
+    var ss = 0.0;
+    for (var k = slice; k < p.k; k += 4u) {
+      if (p.norm == 1u) { let v = raw(r, k); ss += v * v; }
+      if (live) { acc += xin(r, k) * unpack(w[k * p.nq + q]); }
     }
     part[t] = acc;
+    if (t % 64u == 0u) { sq[slice] = ss; }
     workgroupBarrier();
-    if (t < 64u && q < p.nq) { store(r, q, part[t] + part[t + 64u] + part[t + 128u] + part[t + 192u]); }
+    if (t < 64u && live) {
+      var v = part[t] + part[t + 64u] + part[t + 128u] + part[t + 192u];
+      if (p.norm == 1u) { v *= inv_rms(sq[0] + sq[1] + sq[2] + sq[3]); }
+      store(r, q, v);
+    }
     workgroupBarrier();
   }
 }`;
@@ -114,6 +113,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
 const LINEAR_MANY = /* wgsl */ `${LINEAR_IO}
 var<workgroup> xs: array<f32, 1024>;
 var<workgroup> ws: array<u32, 256>;
+var<workgroup> sq: array<f32, ${WG}>;
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
   let q0 = wg.x * 16u;
@@ -128,7 +128,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
       let row = r0 + e / 16u;
       let k = k0 + e % 16u;
       var v = 0.0;
-      if (row < m && k < p.k) { v = x[row * p.k + k]; }
+      if (row < m && k < p.k) { v = xin(row, k); }
       xs[e] = v;
     }
     let k = k0 + t / 16u;
@@ -141,6 +141,19 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
       for (var i = 0u; i < 4u; i++) { acc[i] += xs[(tr + i) * 16u + kk] * wf; }
     }
     workgroupBarrier();
+  }
+  if (p.norm == 1u) {
+    // Each row's sum of squares: 4 threads a row.
+    var s = 0.0;
+    if (r0 + t / 4u < m) {
+      for (var k = t % 4u; k < p.k; k += 4u) { let v = raw(r0 + t / 4u, k); s += v * v; }
+    }
+    sq[t] = s;
+    workgroupBarrier();
+    for (var i = 0u; i < 4u; i++) {
+      let b = (tr + i) * 4u;
+      acc[i] *= inv_rms(sq[b] + sq[b + 1u] + sq[b + 2u] + sq[b + 3u]);
+    }
   }
   let q = q0 + tq;
   if (q < p.nq) {
@@ -263,22 +276,6 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
   }
 }`;
 
-/** SiLU(gate) × up. */
-const SILU = /* wgsl */ `${DYN}
-struct P { inner: u32, p0: u32, p1: u32, p2: u32 }
-@group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<uniform> d: Dyn;
-@group(0) @binding(2) var<storage, read> gu: array<f32>;
-@group(0) @binding(3) var<storage, read_write> act: array<f32>;
-@compute @workgroup_size(${WG})
-fn main(@builtin(global_invocation_id) g: vec3u) {
-  if (g.x >= d.m * p.inner) { return; }
-  let row = g.x / p.inner;
-  let i = g.x % p.inner;
-  let v = gu[row * 2u * p.inner + i];
-  act[g.x] = v / (1.0 + exp(-v)) * gu[row * 2u * p.inner + p.inner + i];
-}`;
-
 /** Rows of a call the activation buffers hold; longer prompts go in several. */
 const MAX_ROWS = 256;
 /** Rows up to which the products take the decode kernel. */
@@ -329,21 +326,18 @@ export class GpuDecoder {
     const module = (/** @type {string} */ code) => device.createShaderModule({ code });
     const pipeline = (/** @type {string} */ code) => device.createComputePipeline({ layout: 'auto', compute: { module: module(code), entryPoint: 'main' } });
     this.pipes = {
-      embed: pipeline(EMBED), norm: pipeline(NORM), few: pipeline(LINEAR_FEW), many: pipeline(LINEAR_MANY),
-      rope: pipeline(ROPE), attention: pipeline(ATTENTION), silu: pipeline(SILU),
+      embed: pipeline(EMBED), few: pipeline(LINEAR_FEW), many: pipeline(LINEAR_MANY), rope: pipeline(ROPE),
+      attention: pipeline(ATTENTION),
     };
     const { hidden, heads, kv_heads: kv, head_dim: hd, inner, vocab } = dims;
     const f32s = (/** @type {number} */ n) => this.buffer(n * 4, S().STORAGE | S().COPY_SRC | S().COPY_DST);
     this.ids = this.buffer(MAX_ROWS * 4, S().STORAGE | S().COPY_DST);
     this.dyn = this.buffer(16, S().UNIFORM | S().COPY_DST);
     this.x = f32s(MAX_ROWS * hidden);
-    this.xn = f32s(MAX_ROWS * hidden);
     this.qkv = f32s(MAX_ROWS * (heads + 2 * kv) * hd);
     this.q = f32s(MAX_ROWS * heads * hd);
     this.att = f32s(MAX_ROWS * heads * hd);
     this.gu = f32s(MAX_ROWS * 2 * inner);
-    this.act = f32s(MAX_ROWS * inner);
-    this.last = f32s(hidden);
     this.logits = f32s(vocab);
     this.readback = this.buffer(vocab * 4, S().MAP_READ | S().COPY_DST);
     this.capacity = 0;
@@ -443,30 +437,32 @@ export class GpuDecoder {
       if (!b) throw new Error(`GPU decoder: weight ${n} was not uploaded`);
       return b;
     };
-    const norm = (/** @type {any} */ x, /** @type {any} */ weight, /** @type {any} */ y, last = 0) =>
-      ({ kind: last ? 'last' : 'rows', ...this.group('norm', [this.params([hidden, last, eps, 0], [2]), this.dyn, x, weight, y]) });
-    /** @param {any} x @param {string} name @param {number} k @param {number} n @param {any} y @param {number} add @param {number} [rows] */
-    const linear = (x, name, k, n, y, add, rows = 0) => {
-      const args = [this.params([k, n / 4, add, rows]), this.dyn, x, w(`${name}.w`), w(`${name}.scales`), w(`${name}.bias`), y];
-      return { kind: 'linear', n, rows, few: this.group('few', args), many: this.group('many', args) };
+    const none = this.buffer(16, S().STORAGE);
+    /**
+     * A product `x [rows, k]` → `y [rows, n]`; `opts`: add (to y), norm (the norm weights' name: the input
+     * RMS-normalized), glu (x is gate|up, 2k wide: SiLU(gate) × up), last (the last row only).
+     * @param {any} x @param {string} name @param {number} k @param {number} n @param {any} y
+     * @param {{ add?: boolean, norm?: string, glu?: boolean, last?: boolean }} opts
+     */
+    const linear = (x, name, k, n, y, opts) => {
+      const last = opts.last ? 1 : 0;
+      const flags = [k, n / 4, opts.add ? 1 : 0, last, opts.norm ? 1 : 0, opts.glu ? 1 : 0, last, eps];
+      const args = [this.params(flags, [7]), this.dyn, x, w(`${name}.w`), w(`${name}.scales`), w(`${name}.bias`), y, opts.norm ? w(opts.norm) : none];
+      return { kind: 'linear', n, rows: last, last: !!last, few: this.group('few', args), many: this.group('many', args) };
     };
     /** @type {any[]} */
     const plan = [];
     plan.push({ kind: 'rows-flat', per: hidden, ...this.group('embed', [this.params([hidden, vocab / 4, 0, 0]), this.dyn, this.ids, w('lookup.w'), w('lookup.scales'), this.x]) });
     const qkvN = (heads + 2 * kv) * hd;
     for (let l = 0; l < layers; l++) {
-      plan.push(norm(this.x, w(`${l}.attn_norm`), this.xn));
-      plan.push(linear(this.xn, `${l}.qkv`, hidden, qkvN, this.qkv, 0));
+      plan.push(linear(this.x, `${l}.qkv`, hidden, qkvN, this.qkv, { norm: `${l}.attn_norm` }));
       plan.push({ kind: 'rows-flat', per: (heads + 2 * kv) * hd / 2, ...this.group('rope', [this.params([heads, kv, hd, this.capacity]), this.dyn, this.qkv, this.cs, this.q, this.keys[l], this.values[l]]) });
       plan.push({ kind: 'attention', ...this.group('attention', [this.params([heads, heads / kv, hd, this.capacity, 1 / Math.sqrt(hd), 0, 0, 0], [4]), this.dyn, this.q, this.keys[l], this.values[l], this.att]) });
-      plan.push(linear(this.att, `${l}.o`, heads * hd, hidden, this.x, 1));
-      plan.push(norm(this.x, w(`${l}.mlp_norm`), this.xn));
-      plan.push(linear(this.xn, `${l}.gate_up`, hidden, 2 * inner, this.gu, 0));
-      plan.push({ kind: 'rows-flat', per: inner, ...this.group('silu', [this.params([inner, 0, 0, 0]), this.dyn, this.gu, this.act]) });
-      plan.push(linear(this.act, `${l}.down`, inner, hidden, this.x, 1));
+      plan.push(linear(this.att, `${l}.o`, heads * hd, hidden, this.x, { add: true }));
+      plan.push(linear(this.x, `${l}.gate_up`, hidden, 2 * inner, this.gu, { norm: `${l}.mlp_norm` }));
+      plan.push(linear(this.gu, `${l}.down`, inner, hidden, this.x, { add: true, glu: true }));
     }
-    plan.push(norm(this.x, w('final_norm'), this.last, 1));
-    plan.push(linear(this.last, 'head', hidden, vocab, this.logits, 0, 1));
+    plan.push(linear(this.x, 'head', hidden, vocab, this.logits, { norm: 'final_norm', last: true }));
     return plan;
   }
 
@@ -488,7 +484,7 @@ export class GpuDecoder {
       const pass = enc.beginComputePass();
       const last = at + MAX_ROWS >= ids.length;
       for (const step of /** @type {any[]} */ (this.plan)) {
-        if (step.kind === 'last' && !last) break;
+        if (step.last && !last) break;
         if (step.kind === 'linear') {
           const rows = step.rows || m;
           const few = rows <= FEW_ROWS;
@@ -501,9 +497,7 @@ export class GpuDecoder {
         pass.setPipeline(step.pipe);
         pass.setBindGroup(0, step.group);
         if (step.kind === 'rows-flat') pass.dispatchWorkgroups(Math.ceil(m * step.per / WG));
-        else if (step.kind === 'attention') pass.dispatchWorkgroups(this.dims.heads, m);
-        else if (step.kind === 'rows') pass.dispatchWorkgroups(m);
-        else pass.dispatchWorkgroups(1);
+        else pass.dispatchWorkgroups(this.dims.heads, m);
       }
       pass.end();
       if (last) enc.copyBufferToBuffer(this.logits, 0, this.readback, 0, this.dims.vocab * 4);
