@@ -43,5 +43,7 @@ export CHFLAGS="--no-sandbox --headless=new --enable-unsafe-webgpu --enable-feat
 echo "chrome: $($CHROME --version 2>&1 | tail -1); missing libs: $(ldd "$CHROME" | grep -c 'not found')"
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>&1 | head -2
 cp tests/gpu/run.sh tests/gpu/serve.py "$X/gp/"
+# Files newer than the archive (a rebuilt engine: .gpulab/overlay/wasm/...) replace its own.
+[ -d .gpulab/overlay ] && cp -r .gpulab/overlay/. "$X/gp/www/"
 rm -rf "$D/out"; (cd "$X/gp" && OUT=$D/out PORT=8231 bash run.sh)
 tar -czf "${OUT:-$D}/res.tgz" -C "$D" out
