@@ -78,31 +78,36 @@ fn store(row: u32, q: u32, acc: vec4f) {
 }`;
 
 /**
- * Few rows (decode): 64 groups of four columns × 4 slices of the inner dimension per workgroup; a warp reads
- * consecutive words of one weight row. A normalized row's sum of squares comes from the same loop.
+ * Few rows (decode): per workgroup 8 groups of four columns × 32 slices of the inner dimension (enough workgroups
+ * and short loops even for 576 columns: the loads' latency, not the bandwidth, bounds a step); the 8 threads of a
+ * row read 32 consecutive bytes. A normalized row's sum of squares comes from the same loop.
  */
 const LINEAR_FEW = /* wgsl */ `${LINEAR_IO}
 var<workgroup> part: array<vec4f, ${WG}>;
-var<workgroup> sq: array<f32, 4>;
+var<workgroup> sq: array<f32, ${WG}>;
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
-  let q = wg.x * 64u + t % 64u;
-  let slice = t / 64u;
+  let q = wg.x * 8u + t % 8u;
+  let slice = t / 8u;
   let m = rows();
   let live = q < p.nq;
   for (var r = 0u; r < m; r++) {
     var acc = vec4f(0.0);
     var ss = 0.0;
-    for (var k = slice; k < p.k; k += 4u) {
+    for (var k = slice; k < p.k; k += 32u) {
       if (p.norm == 1u) { let v = raw(r, k); ss += v * v; }
       if (live) { acc += xin(r, k) * unpack(w[k * p.nq + q]); }
     }
     part[t] = acc;
-    if (t % 64u == 0u) { sq[slice] = ss; }
+    sq[t] = ss;
     workgroupBarrier();
-    if (t < 64u && live) {
-      var v = part[t] + part[t + 64u] + part[t + 128u] + part[t + 192u];
-      if (p.norm == 1u) { v *= inv_rms(sq[0] + sq[1] + sq[2] + sq[3]); }
+    for (var s = ${WG / 2}u; s >= 8u; s >>= 1u) {
+      if (t < s) { part[t] += part[t + s]; sq[t] += sq[t + s]; }
+      workgroupBarrier();
+    }
+    if (t < 8u && live) {
+      var v = part[t];
+      if (p.norm == 1u) { v *= inv_rms(sq[t]); }
       store(r, q, v);
     }
     workgroupBarrier();
@@ -203,7 +208,7 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
 }`;
 
 /**
- * Causal attention, a workgroup per (query head, row): positions in tiles of 256 (a score each), softmax kept
+ * Prompt attention, a workgroup per (query head, row): positions in tiles of 256 (a score each), softmax kept
  * online (running maximum and sum), values summed by head_dim lanes × (256 / head_dim) groups of positions.
  */
 const ATTENTION = /* wgsl */ `${DYN}
@@ -276,6 +281,117 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
   }
 }`;
 
+/**
+ * Decode attention, split over the cache (a workgroup per query head, chunk of 64 positions and row): each chunk's
+ * scores (4 threads a position), their maximum and sum of exponentials, and the values they weight go to `part`;
+ * ATTENTION_JOIN rescales and adds the chunks. Enough workgroups at any context, and short loops.
+ */
+const ATTENTION_SPLIT = /* wgsl */ `${DYN}
+struct P { heads: u32, group: u32, hd: u32, cap: u32, scale: f32, chunks: u32, p1: u32, p2: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<uniform> d: Dyn;
+@group(0) @binding(2) var<storage, read> q: array<vec4f>;
+@group(0) @binding(3) var<storage, read> kc: array<vec4f>;
+@group(0) @binding(4) var<storage, read> vc: array<f32>;
+@group(0) @binding(5) var<storage, read_write> part: array<f32>;
+var<workgroup> red: array<f32, ${WG}>;
+var<workgroup> sc: array<f32, 64>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
+  let h = wg.x;
+  let c0 = wg.y * 64u;
+  let row = wg.z;
+  let len = d.start + row + 1u;
+  if (c0 >= len) { return; }
+  let out = ((row * p.heads + h) * p.chunks + wg.y) * (p.hd + 2u);
+  let kb = (h / p.group) * p.cap * p.hd;
+  let qb = (row * p.heads + h) * p.hd;
+  let at = t / 4u;
+  let pos = c0 + at;
+  let quarter = p.hd / 4u;
+  var s = 0.0;
+  if (pos < len) {
+    for (var j = (t % 4u) * quarter; j < (t % 4u + 1u) * quarter; j += 4u) {
+      s += dot(q[(qb + j) / 4u], kc[(kb + pos * p.hd + j) / 4u]);
+    }
+  }
+  red[t] = s;
+  workgroupBarrier();
+  if (t < 64u) {
+    var v = -3.0e38;
+    if (c0 + t < len) { v = (red[4u * t] + red[4u * t + 1u] + red[4u * t + 2u] + red[4u * t + 3u]) * p.scale; }
+    sc[t] = v;
+    red[t] = v;
+  }
+  workgroupBarrier();
+  for (var k = 32u; k > 0u; k >>= 1u) {
+    if (t < k) { red[t] = max(red[t], red[t + k]); }
+    workgroupBarrier();
+  }
+  let top = red[0];
+  workgroupBarrier();
+  if (t < 64u) {
+    var e = 0.0;
+    if (c0 + t < len) { e = exp(sc[t] - top); }
+    sc[t] = e;
+    red[t] = e;
+  }
+  workgroupBarrier();
+  for (var k = 32u; k > 0u; k >>= 1u) {
+    if (t < k) { red[t] += red[t + k]; }
+    workgroupBarrier();
+  }
+  let total = red[0];
+  workgroupBarrier();
+  // Values: head_dim lanes × (256 / head_dim) groups of positions.
+  let lane = t % p.hd;
+  let groups = ${WG}u / p.hd;
+  let span = 64u / groups;
+  let first = (t / p.hd) * span;
+  var acc = 0.0;
+  for (var j = first; j < first + span; j++) {
+    if (c0 + j < len) { acc += sc[j] * vc[kb + (c0 + j) * p.hd + lane]; }
+  }
+  red[t] = acc;
+  workgroupBarrier();
+  if (t < p.hd) {
+    var sum = 0.0;
+    for (var g = 0u; g < groups; g++) { sum += red[g * p.hd + t]; }
+    part[out + 2u + t] = sum;
+  }
+  if (t == 0u) {
+    part[out] = top;
+    part[out + 1u] = total;
+  }
+}`;
+
+/** The chunks of ATTENTION_SPLIT joined: each rescaled to the largest maximum. */
+const ATTENTION_JOIN = /* wgsl */ `${DYN}
+struct P { heads: u32, hd: u32, chunks: u32, p0: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<uniform> d: Dyn;
+@group(0) @binding(2) var<storage, read> part: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
+  let h = wg.x;
+  let row = wg.y;
+  if (t >= p.hd) { return; }
+  let n = (d.start + row + 64u) / 64u;
+  let base = (row * p.heads + h) * p.chunks * (p.hd + 2u);
+  var top = -3.0e38;
+  for (var c = 0u; c < n; c++) { top = max(top, part[base + c * (p.hd + 2u)]); }
+  var total = 0.0;
+  var acc = 0.0;
+  for (var c = 0u; c < n; c++) {
+    let b = base + c * (p.hd + 2u);
+    let f = exp(part[b] - top);
+    total += part[b + 1u] * f;
+    acc += part[b + 2u + t] * f;
+  }
+  out[(row * p.heads + h) * p.hd + t] = acc / total;
+}`;
+
 /** Rows of a call the activation buffers hold; longer prompts go in several. */
 const MAX_ROWS = 256;
 /** Rows up to which the products take the decode kernel. */
@@ -327,7 +443,7 @@ export class GpuDecoder {
     const pipeline = (/** @type {string} */ code) => device.createComputePipeline({ layout: 'auto', compute: { module: module(code), entryPoint: 'main' } });
     this.pipes = {
       embed: pipeline(EMBED), few: pipeline(LINEAR_FEW), many: pipeline(LINEAR_MANY), rope: pipeline(ROPE),
-      attention: pipeline(ATTENTION),
+      attention: pipeline(ATTENTION), split: pipeline(ATTENTION_SPLIT), join: pipeline(ATTENTION_JOIN),
     };
     const { hidden, heads, kv_heads: kv, head_dim: hd, inner, vocab } = dims;
     const f32s = (/** @type {number} */ n) => this.buffer(n * 4, S().STORAGE | S().COPY_SRC | S().COPY_DST);
@@ -426,6 +542,9 @@ export class GpuDecoder {
     this.cs = this.buffer(cs.byteLength, S().STORAGE | S().COPY_DST);
     this.device.queue.writeBuffer(this.cs, 0, cs);
     this.capacity = cap;
+    // Decode attention's chunks: per row, head and 64 positions, a maximum, a sum and head_dim values.
+    this.part?.destroy();
+    this.part = this.buffer(FEW_ROWS * this.dims.heads * Math.ceil(cap / 64) * (hd + 2) * 4, S().STORAGE);
     this.plan = this.record();
   }
 
@@ -454,10 +573,16 @@ export class GpuDecoder {
     const plan = [];
     plan.push({ kind: 'rows-flat', per: hidden, ...this.group('embed', [this.params([hidden, vocab / 4, 0, 0]), this.dyn, this.ids, w('lookup.w'), w('lookup.scales'), this.x]) });
     const qkvN = (heads + 2 * kv) * hd;
+    const chunks = Math.ceil(this.capacity / 64);
     for (let l = 0; l < layers; l++) {
       plan.push(linear(this.x, `${l}.qkv`, hidden, qkvN, this.qkv, { norm: `${l}.attn_norm` }));
       plan.push({ kind: 'rows-flat', per: (heads + 2 * kv) * hd / 2, ...this.group('rope', [this.params([heads, kv, hd, this.capacity]), this.dyn, this.qkv, this.cs, this.q, this.keys[l], this.values[l]]) });
-      plan.push({ kind: 'attention', ...this.group('attention', [this.params([heads, heads / kv, hd, this.capacity, 1 / Math.sqrt(hd), 0, 0, 0], [4]), this.dyn, this.q, this.keys[l], this.values[l], this.att]) });
+      plan.push({
+        kind: 'attention',
+        whole: this.group('attention', [this.params([heads, heads / kv, hd, this.capacity, 1 / Math.sqrt(hd), 0, 0, 0], [4]), this.dyn, this.q, this.keys[l], this.values[l], this.att]),
+        split: this.group('split', [this.params([heads, heads / kv, hd, this.capacity, 1 / Math.sqrt(hd), chunks, 0, 0], [4]), this.dyn, this.q, this.keys[l], this.values[l], this.part]),
+        join: this.group('join', [this.params([heads, hd, chunks, 0]), this.dyn, this.part, this.att]),
+      });
       plan.push(linear(this.att, `${l}.o`, heads * hd, hidden, this.x, { add: true }));
       plan.push(linear(this.x, `${l}.gate_up`, hidden, 2 * inner, this.gu, { norm: `${l}.mlp_norm` }));
       plan.push(linear(this.gu, `${l}.down`, inner, hidden, this.x, { add: true, glu: true }));
@@ -490,14 +615,27 @@ export class GpuDecoder {
           const few = rows <= FEW_ROWS;
           pass.setPipeline((few ? step.few : step.many).pipe);
           pass.setBindGroup(0, (few ? step.few : step.many).group);
-          if (few) pass.dispatchWorkgroups(Math.ceil(step.n / 4 / 64));
+          if (few) pass.dispatchWorkgroups(Math.ceil(step.n / 4 / 8));
           else pass.dispatchWorkgroups(Math.ceil(step.n / 4 / 16), Math.ceil(rows / 64));
+          continue;
+        }
+        if (step.kind === 'attention') {
+          if (m <= FEW_ROWS) {
+            pass.setPipeline(step.split.pipe);
+            pass.setBindGroup(0, step.split.group);
+            pass.dispatchWorkgroups(this.dims.heads, Math.ceil((start + at + m) / 64), m);
+            pass.setPipeline(step.join.pipe);
+            pass.setBindGroup(0, step.join.group);
+          } else {
+            pass.setPipeline(step.whole.pipe);
+            pass.setBindGroup(0, step.whole.group);
+          }
+          pass.dispatchWorkgroups(this.dims.heads, m);
           continue;
         }
         pass.setPipeline(step.pipe);
         pass.setBindGroup(0, step.group);
-        if (step.kind === 'rows-flat') pass.dispatchWorkgroups(Math.ceil(m * step.per / WG));
-        else pass.dispatchWorkgroups(this.dims.heads, m);
+        pass.dispatchWorkgroups(Math.ceil(m * step.per / WG));
       }
       pass.end();
       if (last) enc.copyBufferToBuffer(this.logits, 0, this.readback, 0, this.dims.vocab * 4);
