@@ -78,34 +78,35 @@ fn store(row: u32, q: u32, acc: vec4f) {
 }`;
 
 /**
- * Few rows (decode): per workgroup 8 groups of four columns × 32 slices of the inner dimension (enough workgroups
- * and short loops even for 576 columns: the loads' latency, not the bandwidth, bounds a step); the 8 threads of a
- * row read 32 consecutive bytes. A normalized row's sum of squares comes from the same loop.
+ * Few rows (decode): per workgroup 4 groups of four columns × 64 slices of the inner dimension, so that even 576
+ * columns make enough workgroups and every thread's loop is short (a decode step is bound by the loads' latency,
+ * not by bandwidth: 8 column groups × 32 slices ran SmolLM2 at 144–171 tokens/s on an H100, 1 × 256 at 48–58). A
+ * normalized row's sum of squares comes from the same loop.
  */
 const LINEAR_FEW = /* wgsl */ `${LINEAR_IO}
 var<workgroup> part: array<vec4f, ${WG}>;
 var<workgroup> sq: array<f32, ${WG}>;
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
-  let q = wg.x * 8u + t % 8u;
-  let slice = t / 8u;
+  let q = wg.x * 4u + t % 4u;
+  let slice = t / 4u;
   let m = rows();
   let live = q < p.nq;
   for (var r = 0u; r < m; r++) {
     var acc = vec4f(0.0);
     var ss = 0.0;
-    for (var k = slice; k < p.k; k += 32u) {
+    for (var k = slice; k < p.k; k += 64u) {
       if (p.norm == 1u) { let v = raw(r, k); ss += v * v; }
       if (live) { acc += xin(r, k) * unpack(w[k * p.nq + q]); }
     }
     part[t] = acc;
     sq[t] = ss;
     workgroupBarrier();
-    for (var s = ${WG / 2}u; s >= 8u; s >>= 1u) {
+    for (var s = ${WG / 2}u; s >= 4u; s >>= 1u) {
       if (t < s) { part[t] += part[t + s]; sq[t] += sq[t + s]; }
       workgroupBarrier();
     }
-    if (t < 8u && live) {
+    if (t < 4u && live) {
       var v = part[t];
       if (p.norm == 1u) { v *= inv_rms(sq[t]); }
       store(r, q, v);
@@ -409,7 +410,9 @@ async function gpuDevice() {
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error('no WebGPU adapter');
   const limits = adapter.limits;
+  const profile = /** @type {any} */ (globalThis).scoutGpuProfile && adapter.features.has('timestamp-query');
   const device = await adapter.requestDevice({
+    requiredFeatures: profile ? ['timestamp-query'] : [],
     requiredLimits: {
       maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
       maxBufferSize: limits.maxBufferSize,
@@ -467,6 +470,16 @@ export class GpuDecoder {
      * `globalThis.scoutGpuDecoderStats`.
      */
     this.stats = new Float64Array(4);
+    /** Per-kernel GPU times of decode steps, where the page asked for them (`globalThis.scoutGpuProfile`). */
+    this.profiler = null;
+    if (device.features.has('timestamp-query')) {
+      const slots = 2 * (2 + 6 * dims.layers);
+      this.profiler = {
+        set: device.createQuerySet({ type: 'timestamp', count: slots }),
+        resolve: this.buffer(slots * 8, S().QUERY_RESOLVE | S().COPY_SRC),
+        read: this.buffer(slots * 8, S().MAP_READ | S().COPY_DST),
+      };
+    }
     /** @type {any} */ (globalThis).scoutGpuDecoderStats = this.stats;
   }
 
@@ -567,18 +580,19 @@ export class GpuDecoder {
       const last = opts.last ? 1 : 0;
       const flags = [k, n / 4, opts.add ? 1 : 0, last, opts.norm ? 1 : 0, opts.glu ? 1 : 0, last, eps];
       const args = [this.params(flags, [7]), this.dyn, x, w(`${name}.w`), w(`${name}.scales`), w(`${name}.bias`), y, opts.norm ? w(opts.norm) : none];
-      return { kind: 'linear', n, rows: last, last: !!last, few: this.group('few', args), many: this.group('many', args) };
+      return { kind: 'linear', name: name.replace(/^\d+\./, ''), n, rows: last, last: !!last, few: this.group('few', args), many: this.group('many', args) };
     };
     /** @type {any[]} */
     const plan = [];
-    plan.push({ kind: 'rows-flat', per: hidden, ...this.group('embed', [this.params([hidden, vocab / 4, 0, 0]), this.dyn, this.ids, w('lookup.w'), w('lookup.scales'), this.x]) });
+    plan.push({ kind: 'rows-flat', name: 'embed', per: hidden, ...this.group('embed', [this.params([hidden, vocab / 4, 0, 0]), this.dyn, this.ids, w('lookup.w'), w('lookup.scales'), this.x]) });
     const qkvN = (heads + 2 * kv) * hd;
     const chunks = Math.ceil(this.capacity / 64);
     for (let l = 0; l < layers; l++) {
       plan.push(linear(this.x, `${l}.qkv`, hidden, qkvN, this.qkv, { norm: `${l}.attn_norm` }));
-      plan.push({ kind: 'rows-flat', per: (heads + 2 * kv) * hd / 2, ...this.group('rope', [this.params([heads, kv, hd, this.capacity]), this.dyn, this.qkv, this.cs, this.q, this.keys[l], this.values[l]]) });
+      plan.push({ kind: 'rows-flat', name: 'rope', per: (heads + 2 * kv) * hd / 2, ...this.group('rope', [this.params([heads, kv, hd, this.capacity]), this.dyn, this.qkv, this.cs, this.q, this.keys[l], this.values[l]]) });
       plan.push({
         kind: 'attention',
+        name: 'attention',
         whole: this.group('attention', [this.params([heads, heads / kv, hd, this.capacity, 1 / Math.sqrt(hd), 0, 0, 0], [4]), this.dyn, this.q, this.keys[l], this.values[l], this.att]),
         split: this.group('split', [this.params([heads, heads / kv, hd, this.capacity, 1 / Math.sqrt(hd), chunks, 0, 0], [4]), this.dyn, this.q, this.keys[l], this.values[l], this.part]),
         join: this.group('join', [this.params([heads, hd, chunks, 0]), this.dyn, this.part, this.att]),
@@ -606,38 +620,21 @@ export class GpuDecoder {
       queue.writeBuffer(this.ids, 0, part);
       queue.writeBuffer(this.dyn, 0, new Uint32Array([m, start + at, 0, 0]));
       const enc = this.device.createCommandEncoder();
-      const pass = enc.beginComputePass();
       const last = at + MAX_ROWS >= ids.length;
-      for (const step of /** @type {any[]} */ (this.plan)) {
-        if (step.last && !last) break;
-        if (step.kind === 'linear') {
-          const rows = step.rows || m;
-          const few = rows <= FEW_ROWS;
-          pass.setPipeline((few ? step.few : step.many).pipe);
-          pass.setBindGroup(0, (few ? step.few : step.many).group);
-          if (few) pass.dispatchWorkgroups(Math.ceil(step.n / 4 / 8));
-          else pass.dispatchWorkgroups(Math.ceil(step.n / 4 / 16), Math.ceil(rows / 64));
-          continue;
-        }
-        if (step.kind === 'attention') {
-          if (m <= FEW_ROWS) {
-            pass.setPipeline(step.split.pipe);
-            pass.setBindGroup(0, step.split.group);
-            pass.dispatchWorkgroups(this.dims.heads, Math.ceil((start + at + m) / 64), m);
-            pass.setPipeline(step.join.pipe);
-            pass.setBindGroup(0, step.join.group);
-          } else {
-            pass.setPipeline(step.whole.pipe);
-            pass.setBindGroup(0, step.whole.group);
-          }
-          pass.dispatchWorkgroups(this.dims.heads, m);
-          continue;
-        }
-        pass.setPipeline(step.pipe);
-        pass.setBindGroup(0, step.group);
-        pass.dispatchWorkgroups(Math.ceil(m * step.per / WG));
+      const steps = /** @type {any[]} */ (this.plan).filter((step) => last || !step.last);
+      // Profiling (the benchmark page's choice): each decode step's kernels in a pass of their own, timed on the GPU.
+      const timed = this.profiler && m <= FEW_ROWS;
+      let pass = timed ? null : enc.beginComputePass();
+      steps.forEach((step, i) => {
+        if (timed) pass = enc.beginComputePass({ timestampWrites: { querySet: this.profiler.set, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+        this.dispatch(pass, step, m, start + at);
+        if (timed) pass.end();
+      });
+      if (!timed) pass.end();
+      if (timed) {
+        enc.resolveQuerySet(this.profiler.set, 0, 2 * steps.length, this.profiler.resolve, 0);
+        enc.copyBufferToBuffer(this.profiler.resolve, 0, this.profiler.read, 0, 16 * steps.length);
       }
-      pass.end();
       if (last) enc.copyBufferToBuffer(this.logits, 0, this.readback, 0, this.dims.vocab * 4);
       queue.submit([enc.finish()]);
     }
@@ -646,12 +643,56 @@ export class GpuDecoder {
     await this.readback.mapAsync(MAP_READ);
     this.stats[2] += t1 - t0;
     this.stats[3] += performance.now() - t1;
+    if (this.profiler && ids.length <= FEW_ROWS) await this.readProfile();
     const logits = new Float32Array(this.readback.getMappedRange().slice(0));
     this.readback.unmap();
     this.stats[0] += performance.now() - t0;
     this.stats[1] += 1;
     if (this.lost) throw new Error(`the GPU device was lost: ${this.lost}`);
     return logits;
+  }
+
+  /** Record `step`'s kernels for `m` rows from position `first`. @param {any} pass @param {any} step @param {number} m @param {number} first */
+  dispatch(pass, step, m, first) {
+    const heads = this.dims.heads;
+    if (step.kind === 'linear') {
+      const rows = step.rows || m;
+      const few = rows <= FEW_ROWS;
+      pass.setPipeline((few ? step.few : step.many).pipe);
+      pass.setBindGroup(0, (few ? step.few : step.many).group);
+      if (few) pass.dispatchWorkgroups(Math.ceil(step.n / 16));
+      else pass.dispatchWorkgroups(Math.ceil(step.n / 64), Math.ceil(rows / 64));
+    } else if (step.kind === 'attention' && m <= FEW_ROWS) {
+      pass.setPipeline(step.split.pipe);
+      pass.setBindGroup(0, step.split.group);
+      pass.dispatchWorkgroups(heads, Math.ceil((first + m) / 64), m);
+      pass.setPipeline(step.join.pipe);
+      pass.setBindGroup(0, step.join.group);
+      pass.dispatchWorkgroups(heads, m);
+    } else if (step.kind === 'attention') {
+      pass.setPipeline(step.whole.pipe);
+      pass.setBindGroup(0, step.whole.group);
+      pass.dispatchWorkgroups(heads, m);
+    } else {
+      pass.setPipeline(step.pipe);
+      pass.setBindGroup(0, step.group);
+      pass.dispatchWorkgroups(Math.ceil(m * step.per / WG));
+    }
+  }
+
+  /** The last decode step's GPU time per kernel kind, added to `globalThis.scoutGpuProfile` ({name: [ms, steps]}). */
+  async readProfile() {
+    const MAP_READ = /** @type {any} */ (globalThis).GPUMapMode.READ;
+    await this.profiler.read.mapAsync(MAP_READ);
+    const ns = new BigInt64Array(this.profiler.read.getMappedRange().slice(0));
+    this.profiler.read.unmap();
+    const into = /** @type {any} */ (globalThis).scoutGpuProfile;
+    /** @type {any[]} */ (this.plan).forEach((step, i) => {
+      const ms = Number(ns[2 * i + 1] - ns[2 * i]) / 1e6;
+      const slot = (into[step.name] ||= [0, 0]);
+      slot[0] += ms;
+      slot[1] += 1;
+    });
   }
 
   /** The adapter's vendor and architecture, for the reply's label. */

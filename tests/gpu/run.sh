@@ -28,6 +28,7 @@ page tjs_webgpu "$(mktemp -d)" "tjs_embed.html?device=webgpu" 150
 fi
 if [ "${PAGES:-all}" = gpudec ]; then  # Scout's own GPU decoder (the int8 file), then the peer on its fastest graph (q4)
   page scout_gpudec "$(mktemp -d)" "scout_llm.html?backend=webgpu&model=smollm2-135m-instruct-int8" 240
+  page scout_gpudec_profile "$(mktemp -d)" "scout_llm.html?backend=webgpu&model=smollm2-135m-instruct-int8&runs=1&profile=1" 240
   page tjs_llm_webgpu "$(mktemp -d)" "tjs_llm.html?device=webgpu" 240
   page scout_llm_ort "$(mktemp -d)" "scout_llm.html?backend=webgpu" 240
   exit 0

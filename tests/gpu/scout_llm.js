@@ -57,6 +57,9 @@ async function placement() {
   return { lines: lines.length, cpu: lines.filter((l) => /CPUExecutionProvider|fallback|Node\(s\) placed|not assigned/i.test(l)).slice(0, 120) };
 }
 
+// `profile=1`: Scout's GPU decoder times each kernel of every decode step on the GPU (src/web/gpu_decoder.js).
+if (q.get('profile') === '1') /** @type {any} */ (globalThis).scoutGpuProfile = {};
+
 /** Scout's GPU decoder's own counters (src/web/gpu_decoder.js): [ms in calls, calls, ms recording, ms waiting]. */
 const gpuStats = () => Array.from(/** @type {any} */ (globalThis).scoutGpuDecoderStats || [0, 0, 0, 0]);
 
@@ -93,6 +96,8 @@ try {
   short.gpu_decoder_ms = gpuStats().map((v, i) => v - before[i]);
   out.short = short;
   log(`short: ${short.decoder}, first token ${short.time_to_first_token_ms.toFixed(0)} ms, decode ${short.decode_tokens_per_s.toFixed(1)} tok/s ${JSON.stringify(short.gpu_decoder_ms)}`);
+  out.gpu_profile = /** @type {any} */ (globalThis).scoutGpuProfile;
+  if (out.gpu_profile) log(`GPU time per decode step (ms, steps): ${JSON.stringify(out.gpu_profile)}`);
   if (q.get('placement') === '1') out.placement = await placement();
   await send('done');
 } catch (e) {
