@@ -393,6 +393,49 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
   out[(row * p.heads + h) * p.hd + t] = acc / total;
 }`;
 
+/**
+ * The largest logit's index (the lowest index among equals, as `argmax` below) into the next call's token: the
+ * greedy guess that lets a decode step start on the GPU before the CPU has read the last one's logits.
+ */
+const ARGMAX = /* wgsl */ `
+struct P { vocab: u32, p0: u32, p1: u32, p2: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read> logits: array<f32>;
+@group(0) @binding(2) var<storage, read_write> next: array<u32>;
+var<workgroup> bv: array<f32, ${WG}>;
+var<workgroup> bi: array<u32, ${WG}>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(local_invocation_index) t: u32) {
+  var best = -3.4e38;
+  var at = 0xffffffffu;
+  for (var i = t; i < p.vocab; i += ${WG}u) { let v = logits[i]; if (v > best) { best = v; at = i; } }
+  bv[t] = best;
+  bi[t] = at;
+  workgroupBarrier();
+  for (var s = ${WG / 2}u; s > 0u; s >>= 1u) {
+    if (t < s) {
+      let v = bv[t + s];
+      let i = bi[t + s];
+      if (v > bv[t] || (v == bv[t] && i < bi[t])) { bv[t] = v; bi[t] = i; }
+    }
+    workgroupBarrier();
+  }
+  if (t == 0u) { next[0] = bi[0]; }
+}`;
+
+/** The index of the largest value (the lowest among equals), -1 if none is above -3.4e38: ARGMAX's choice. @param {Float32Array} v */
+function argmax(v) {
+  let best = -3.4e38;
+  let at = -1;
+  for (let i = 0; i < v.length; i++) {
+    if (v[i] > best) {
+      best = v[i];
+      at = i;
+    }
+  }
+  return at;
+}
+
 /** Rows of a call the activation buffers hold; longer prompts go in several. */
 const MAX_ROWS = 256;
 /** Rows up to which the products take the decode kernel. */
@@ -447,6 +490,7 @@ export class GpuDecoder {
     this.pipes = {
       embed: pipeline(EMBED), few: pipeline(LINEAR_FEW), many: pipeline(LINEAR_MANY), rope: pipeline(ROPE),
       attention: pipeline(ATTENTION), split: pipeline(ATTENTION_SPLIT), join: pipeline(ATTENTION_JOIN),
+      argmax: pipeline(ARGMAX),
     };
     const { hidden, heads, kv_heads: kv, head_dim: hd, inner, vocab } = dims;
     const f32s = (/** @type {number} */ n) => this.buffer(n * 4, S().STORAGE | S().COPY_SRC | S().COPY_DST);
@@ -458,7 +502,12 @@ export class GpuDecoder {
     this.att = f32s(MAX_ROWS * heads * hd);
     this.gu = f32s(MAX_ROWS * 2 * inner);
     this.logits = f32s(vocab);
-    this.readback = this.buffer(vocab * 4, S().MAP_READ | S().COPY_DST);
+    // Two read-back buffers: a call's logits, and those of the decode step guessed after it (see `guess`).
+    this.readbacks = [0, 1].map(() => this.buffer(vocab * 4, S().MAP_READ | S().COPY_DST));
+    /** @type {{ start: number, token: number, logits: Promise<Float32Array> } | null} */
+    this.guessed = null;
+    /** Decode steps to run without guessing (after a wrong guess: sampling is not greedy there). */
+    this.coolDown = 0;
     this.capacity = 0;
     /** @type {any[]} */
     this.keys = [];
@@ -467,9 +516,9 @@ export class GpuDecoder {
     /**
      * For the benchmark (summed over calls): ms from a call's start to its logits, calls, ms recording and submitting
      * the commands (CPU), ms waiting for the logits (GPU work and the read-back). The page of tests/gpu reads it as
-     * `globalThis.scoutGpuDecoderStats`.
+     * `globalThis.scoutGpuDecoderStats`. Then guessed steps used and wasted.
      */
-    this.stats = new Float64Array(4);
+    this.stats = new Float64Array(6);
     /** Per-kernel GPU times of decode steps, where the page asked for them (`globalThis.scoutGpuProfile`). */
     this.profiler = null;
     if (device.features.has('timestamp-query')) {
@@ -602,6 +651,7 @@ export class GpuDecoder {
       plan.push(linear(this.gu, `${l}.down`, inner, hidden, this.x, { add: true, glu: true }));
     }
     plan.push(linear(this.x, 'head', hidden, vocab, this.logits, { norm: 'final_norm', last: true }));
+    this.pick = this.group('argmax', [this.params([vocab, 0, 0, 0]), this.logits, this.ids]);
     return plan;
   }
 
@@ -611,9 +661,23 @@ export class GpuDecoder {
    */
   async forward(ids, start) {
     if (this.lost) throw new Error(`the GPU device was lost: ${this.lost}`);
+    const t0 = performance.now();
+    // A guessed step is always waited for (it holds a read-back buffer, and its cache write comes before ours).
+    const guessed = this.guessed;
+    this.guessed = null;
+    if (guessed) {
+      const logits = await guessed.logits;
+      if (ids.length === 1 && start === guessed.start && ids[0] === guessed.token) {
+        this.stats[4] += 1;
+        this.guess(logits, start + 1);
+        this.count(t0, t0);
+        return logits;
+      }
+      this.stats[5] += 1;
+      this.coolDown = 8;
+    }
     this.reserve(start + ids.length);
     const queue = this.device.queue;
-    const t0 = performance.now();
     for (let at = 0; at < ids.length; at += MAX_ROWS) {
       const part = ids.subarray(at, at + MAX_ROWS);
       const m = part.length;
@@ -621,35 +685,83 @@ export class GpuDecoder {
       queue.writeBuffer(this.dyn, 0, new Uint32Array([m, start + at, 0, 0]));
       const enc = this.device.createCommandEncoder();
       const last = at + MAX_ROWS >= ids.length;
-      const steps = /** @type {any[]} */ (this.plan).filter((step) => last || !step.last);
-      // Profiling (the benchmark page's choice): each decode step's kernels in a pass of their own, timed on the GPU.
-      const timed = this.profiler && m <= FEW_ROWS;
-      let pass = timed ? null : enc.beginComputePass();
-      steps.forEach((step, i) => {
-        if (timed) pass = enc.beginComputePass({ timestampWrites: { querySet: this.profiler.set, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
-        this.dispatch(pass, step, m, start + at);
-        if (timed) pass.end();
-      });
-      if (!timed) pass.end();
-      if (timed) {
-        enc.resolveQuerySet(this.profiler.set, 0, 2 * steps.length, this.profiler.resolve, 0);
-        enc.copyBufferToBuffer(this.profiler.resolve, 0, this.profiler.read, 0, 16 * steps.length);
-      }
-      if (last) enc.copyBufferToBuffer(this.logits, 0, this.readback, 0, this.dims.vocab * 4);
+      this.encode(enc, m, start + at, last);
+      if (last) enc.copyBufferToBuffer(this.logits, 0, this.readbacks[0], 0, this.dims.vocab * 4);
       queue.submit([enc.finish()]);
     }
-    const MAP_READ = /** @type {any} */ (globalThis).GPUMapMode.READ;
     const t1 = performance.now();
-    await this.readback.mapAsync(MAP_READ);
-    this.stats[2] += t1 - t0;
-    this.stats[3] += performance.now() - t1;
+    const logits = await this.read(this.readbacks[0]);
     if (this.profiler && ids.length <= FEW_ROWS) await this.readProfile();
-    const logits = new Float32Array(this.readback.getMappedRange().slice(0));
-    this.readback.unmap();
-    this.stats[0] += performance.now() - t0;
-    this.stats[1] += 1;
-    if (this.lost) throw new Error(`the GPU device was lost: ${this.lost}`);
+    this.guess(logits, start + ids.length);
+    this.count(t0, t1);
     return logits;
+  }
+
+  /** The benchmark's counters for a call from `t0` whose commands were submitted by `t1`. @param {number} t0 @param {number} t1 */
+  count(t0, t1) {
+    const now = performance.now();
+    this.stats[0] += now - t0;
+    this.stats[1] += 1;
+    this.stats[2] += t1 - t0;
+    this.stats[3] += now - t1;
+    if (this.lost) throw new Error(`the GPU device was lost: ${this.lost}`);
+  }
+
+  /** A copy of a read-back buffer's logits. @param {any} buffer */
+  async read(buffer) {
+    await buffer.mapAsync(/** @type {any} */ (globalThis).GPUMapMode.READ);
+    const logits = new Float32Array(buffer.getMappedRange().slice(0));
+    buffer.unmap();
+    return logits;
+  }
+
+  /**
+   * Start the decode step of the greedy next token at `position` before the caller chose it: the token is taken on
+   * the GPU (ARGMAX) from the logits still there, so the GPU does not wait for this read-back, the caller's sampling
+   * and its next call. If the caller then asks for that token at that position (greedy decoding), the step is done
+   * or under way; otherwise it is waited out and the caller's step runs after it (rewriting the same cache slot).
+   * @param {Float32Array} logits @param {number} position
+   */
+  guess(logits, position) {
+    if (this.profiler) return;
+    if (this.coolDown > 0) {
+      this.coolDown -= 1;
+      return;
+    }
+    const token = argmax(logits);
+    if (token < 0) return;
+    this.reserve(position + 1);
+    this.device.queue.writeBuffer(this.dyn, 0, new Uint32Array([1, position, 0, 0]));
+    const enc = this.device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    pass.setPipeline(this.pick.pipe);
+    pass.setBindGroup(0, this.pick.group);
+    pass.dispatchWorkgroups(1);
+    pass.end();
+    this.encode(enc, 1, position, true);
+    enc.copyBufferToBuffer(this.logits, 0, this.readbacks[1], 0, this.dims.vocab * 4);
+    this.device.queue.submit([enc.finish()]);
+    this.guessed = { start: position, token, logits: this.read(this.readbacks[1]) };
+  }
+
+  /**
+   * Record a call's kernels for `m` rows from `first` (with the head when `last`); in profiling, decode steps get a
+   * pass per step, timed on the GPU. @param {any} enc @param {number} m @param {number} first @param {boolean} last
+   */
+  encode(enc, m, first, last) {
+    const steps = /** @type {any[]} */ (this.plan).filter((step) => last || !step.last);
+    const timed = this.profiler && m <= FEW_ROWS;
+    let pass = timed ? null : enc.beginComputePass();
+    steps.forEach((step, i) => {
+      if (timed) pass = enc.beginComputePass({ timestampWrites: { querySet: this.profiler.set, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+      this.dispatch(pass, step, m, first);
+      if (timed) pass.end();
+    });
+    if (!timed) pass.end();
+    if (timed) {
+      enc.resolveQuerySet(this.profiler.set, 0, 2 * steps.length, this.profiler.resolve, 0);
+      enc.copyBufferToBuffer(this.profiler.resolve, 0, this.profiler.read, 0, 16 * steps.length);
+    }
   }
 
   /** Record `step`'s kernels for `m` rows from position `first`. @param {any} pass @param {any} step @param {number} m @param {number} first */
@@ -682,8 +794,7 @@ export class GpuDecoder {
 
   /** The last decode step's GPU time per kernel kind, added to `globalThis.scoutGpuProfile` ({name: [ms, steps]}). */
   async readProfile() {
-    const MAP_READ = /** @type {any} */ (globalThis).GPUMapMode.READ;
-    await this.profiler.read.mapAsync(MAP_READ);
+    await this.profiler.read.mapAsync(/** @type {any} */ (globalThis).GPUMapMode.READ);
     const ns = new BigInt64Array(this.profiler.read.getMappedRange().slice(0));
     this.profiler.read.unmap();
     const into = /** @type {any} */ (globalThis).scoutGpuProfile;

@@ -160,7 +160,5 @@ impl DecoderBackend for GpuDecoder {
         Ep::Webgpu.as_str().to_string()
     }
 
-    async fn yield_now(&mut self) {
-        super::js::yield_to_event_loop().await;
-    }
+    // No `yield_now`: every call awaits the GPU's read-back, which lets the document's other events in.
 }
