@@ -83,11 +83,7 @@ fn closeness(logits: &[f32], want: &[f32]) -> (f64, f32, f32) {
         .map(|(a, b)| f64::from(*a) * f64::from(*b))
         .sum();
     let norm = |v: &[f32]| v.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
-    let worst = logits
-        .iter()
-        .zip(want)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0f32, f32::max);
+    let worst = logits.iter().zip(want).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
     let spread = want.iter().fold(f32::MIN, |a, &b| a.max(b)) - want.iter().fold(f32::MAX, |a, &b| a.min(b));
     (dot / (norm(logits) * norm(want)), worst, spread)
 }

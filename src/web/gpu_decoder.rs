@@ -84,8 +84,8 @@ impl GpuDecoder {
     /// Read `model` (the ONNX export's bytes) and copy its weights to a new WebGPU device. An error when the browser
     /// has no WebGPU adapter, the graph is not one `scout-llm` reads, or the GPU refuses the buffers.
     pub async fn load(model: &[u8], settings: LlmConfig, config: &DecoderConfig) -> Result<Self, ScoutError> {
-        let plain = PlainModel::from_onnx(model, settings)
-            .map_err(|e| ScoutError::new(ErrorCode::ModelUnavailable, e.0))?;
+        let plain =
+            PlainModel::from_onnx(model, settings).map_err(|e| ScoutError::new(ErrorCode::ModelUnavailable, e.0))?;
         let dims = Dims {
             layers: plain.layers.len(),
             hidden: plain.hidden,

@@ -120,7 +120,8 @@ impl PlainModel {
             };
             let [q, k, v, o, gate, up, down] = [0, 1, 2, 3, 4, 5, 6].map(get);
             let (q, k, v, o, gate, up, down) = (q?, k?, v?, o?, gate?, up?, down?);
-            if q.k != hidden || q.n != heads * d || k.n != kv * d || v.n != kv * d || o.k != heads * d || o.n != hidden {
+            if q.k != hidden || q.n != heads * d || k.n != kv * d || v.n != kv * d || o.k != heads * d || o.n != hidden
+            {
                 return Err(LlmError(format!(
                     "layer {l}: attention weights do not match {heads} heads of {d}"
                 )));
@@ -300,7 +301,10 @@ impl PlainModel {
                 .chunks_exact(2 * self.inner)
                 .flat_map(|row| {
                     let (g, u) = row.split_at(self.inner);
-                    g.iter().zip(u).map(|(&g, &u)| g / (1.0 + (-g).exp()) * u).collect::<Vec<_>>()
+                    g.iter()
+                        .zip(u)
+                        .map(|(&g, &u)| g / (1.0 + (-g).exp()) * u)
+                        .collect::<Vec<_>>()
                 })
                 .collect();
             crate::add(&mut x, &layer.down.forward(&act));
