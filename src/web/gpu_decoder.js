@@ -394,8 +394,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
 }`;
 
 /**
- * The largest logit's index (the lowest index among equals, as `argmax` below) into the next call's token: the
- * greedy guess that lets a decode step start on the GPU before the CPU has read the last one's logits.
+ * The largest logit's index (the lowest index among equals, as `argmax` below) into the next step's token: the
+ * greedy choice that lets decode steps run ahead on the GPU of the caller's reading their logits.
  */
 const ARGMAX = /* wgsl */ `
 struct P { vocab: u32, p0: u32, p1: u32, p2: u32 }
@@ -438,6 +438,8 @@ function argmax(v) {
 
 /** Rows of a call the activation buffers hold; longer prompts go in several. */
 const MAX_ROWS = 256;
+/** Greedy decode steps kept queued on the GPU ahead of the caller. */
+const RUN_AHEAD = 2;
 /** Rows up to which the products take the decode kernel. */
 const FEW_ROWS = 4;
 
@@ -502,11 +504,13 @@ export class GpuDecoder {
     this.att = f32s(MAX_ROWS * heads * hd);
     this.gu = f32s(MAX_ROWS * 2 * inner);
     this.logits = f32s(vocab);
-    // Two read-back buffers: a call's logits, and those of the decode step guessed after it (see `guess`).
-    this.readbacks = [0, 1].map(() => this.buffer(vocab * 4, S().MAP_READ | S().COPY_DST));
-    /** @type {{ start: number, token: number, logits: Promise<Float32Array> } | null} */
-    this.guessed = null;
-    /** Decode steps to run without guessing (after a wrong guess: sampling is not greedy there). */
+    // Read-back buffers: a call's logits, and those of each step run ahead (see `runAhead`).
+    this.readbacks = Array.from({ length: RUN_AHEAD + 1 }, () => this.buffer(vocab * 4, S().MAP_READ | S().COPY_DST));
+    /** @type {{ start: number, buffer: any, logits: Promise<Float32Array> }[]} the steps run ahead, in order */
+    this.ahead = [];
+    /** @type {Float32Array | null} the logits the last call returned */
+    this.last = null;
+    /** Calls to make without running ahead (after a miss: decoding is not greedy there). */
     this.coolDown = 0;
     this.capacity = 0;
     /** @type {any[]} */
@@ -516,7 +520,7 @@ export class GpuDecoder {
     /**
      * For the benchmark (summed over calls): ms from a call's start to its logits, calls, ms recording and submitting
      * the commands (CPU), ms waiting for the logits (GPU work and the read-back). The page of tests/gpu reads it as
-     * `globalThis.scoutGpuDecoderStats`. Then guessed steps used and wasted.
+     * `globalThis.scoutGpuDecoderStats`. Then steps run ahead that were used, and wasted.
      */
     this.stats = new Float64Array(6);
     /** Per-kernel GPU times of decode steps, where the page asked for them (`globalThis.scoutGpuProfile`). */
@@ -662,22 +666,26 @@ export class GpuDecoder {
   async forward(ids, start) {
     if (this.lost) throw new Error(`the GPU device was lost: ${this.lost}`);
     const t0 = performance.now();
-    // A guessed step is always waited for (it holds a read-back buffer, and its cache write comes before ours).
-    const guessed = this.guessed;
-    this.guessed = null;
-    if (guessed) {
-      const logits = await guessed.logits;
-      if (ids.length === 1 && start === guessed.start && ids[0] === guessed.token) {
+    const ahead = this.ahead.shift();
+    if (ahead) {
+      // The token the GPU fed into this step: the greedy choice from the logits the caller last had.
+      const fed = this.last ? argmax(this.last) : -1;
+      const logits = await ahead.logits;
+      if (ids.length === 1 && start === ahead.start && ids[0] === fed) {
         this.stats[4] += 1;
-        this.guess(logits, start + 1);
+        this.last = logits;
+        this.runAhead(start + 1);
         this.count(t0, t0);
         return logits;
       }
-      this.stats[5] += 1;
+      // Not greedy here: the steps run ahead are waited out (their buffers, and their cache writes come before ours).
+      this.stats[5] += 1 + this.ahead.length;
+      for (const later of this.ahead.splice(0)) await later.logits;
       this.coolDown = 8;
     }
     this.reserve(start + ids.length);
     const queue = this.device.queue;
+    const buffer = this.readbacks[0];
     for (let at = 0; at < ids.length; at += MAX_ROWS) {
       const part = ids.subarray(at, at + MAX_ROWS);
       const m = part.length;
@@ -686,13 +694,14 @@ export class GpuDecoder {
       const enc = this.device.createCommandEncoder();
       const last = at + MAX_ROWS >= ids.length;
       this.encode(enc, m, start + at, last);
-      if (last) enc.copyBufferToBuffer(this.logits, 0, this.readbacks[0], 0, this.dims.vocab * 4);
+      if (last) enc.copyBufferToBuffer(this.logits, 0, buffer, 0, this.dims.vocab * 4);
       queue.submit([enc.finish()]);
     }
     const t1 = performance.now();
-    const logits = await this.read(this.readbacks[0]);
+    const logits = await this.read(buffer);
     if (this.profiler && ids.length <= FEW_ROWS) await this.readProfile();
-    this.guess(logits, start + ids.length);
+    this.last = logits;
+    this.runAhead(start + ids.length);
     this.count(t0, t1);
     return logits;
   }
@@ -716,32 +725,35 @@ export class GpuDecoder {
   }
 
   /**
-   * Start the decode step of the greedy next token at `position` before the caller chose it: the token is taken on
-   * the GPU (ARGMAX) from the logits still there, so the GPU does not wait for this read-back, the caller's sampling
-   * and its next call. If the caller then asks for that token at that position (greedy decoding), the step is done
-   * or under way; otherwise it is waited out and the caller's step runs after it (rewriting the same cache slot).
-   * @param {Float32Array} logits @param {number} position
+   * Keep RUN_AHEAD greedy decode steps queued on the GPU after the one at `position - 1`: each takes its token on the
+   * GPU (ARGMAX over the logits the step before left there) and copies its logits to a read-back buffer of its own,
+   * so the GPU never waits for a read-back, the caller's sampling or its next call. A step is used when the caller
+   * then asks for that token at that position (greedy decoding); otherwise `forward` waits the queue out and runs
+   * the caller's step after it (rewriting the same cache slots). @param {number} position
    */
-  guess(logits, position) {
+  runAhead(position) {
     if (this.profiler) return;
     if (this.coolDown > 0) {
       this.coolDown -= 1;
       return;
     }
-    const token = argmax(logits);
-    if (token < 0) return;
-    this.reserve(position + 1);
-    this.device.queue.writeBuffer(this.dyn, 0, new Uint32Array([1, position, 0, 0]));
-    const enc = this.device.createCommandEncoder();
-    const pass = enc.beginComputePass();
-    pass.setPipeline(this.pick.pipe);
-    pass.setBindGroup(0, this.pick.group);
-    pass.dispatchWorkgroups(1);
-    pass.end();
-    this.encode(enc, 1, position, true);
-    enc.copyBufferToBuffer(this.logits, 0, this.readbacks[1], 0, this.dims.vocab * 4);
-    this.device.queue.submit([enc.finish()]);
-    this.guessed = { start: position, token, logits: this.read(this.readbacks[1]) };
+    let next = this.ahead.length ? this.ahead[this.ahead.length - 1].start + 1 : position;
+    while (this.ahead.length < RUN_AHEAD) {
+      const buffer = this.readbacks.find((b) => b !== this.readbacks[0] && !this.ahead.some((a) => a.buffer === b));
+      this.reserve(next + 1);
+      this.device.queue.writeBuffer(this.dyn, 0, new Uint32Array([1, next, 0, 0]));
+      const enc = this.device.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      pass.setPipeline(this.pick.pipe);
+      pass.setBindGroup(0, this.pick.group);
+      pass.dispatchWorkgroups(1);
+      pass.end();
+      this.encode(enc, 1, next, true);
+      enc.copyBufferToBuffer(this.logits, 0, buffer, 0, this.dims.vocab * 4);
+      this.device.queue.submit([enc.finish()]);
+      this.ahead.push({ start: next, buffer, logits: this.read(buffer) });
+      next += 1;
+    }
   }
 
   /**
