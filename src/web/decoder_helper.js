@@ -21,12 +21,13 @@ const STALL_MS = 60_000;
 
 /**
  * Start the worker, load shard 1 of the model in it and let it serve jobs of at most `floats` values.
- * @param {string} workerUrl @param {string} wasmUrl @param {Uint8Array[]} chunks the model file's stored chunks (the
- * worker gets copies) @param {string} config JSON @param {number} floats
+ * @param {string} workerUrl @param {string} wasmUrl @param {Uint8Array[]} chunks the model file's stored chunks
+ * (transferred to the worker: unusable here afterwards) @param {string} config JSON @param {number} floats
  */
 export async function startDecoderHelper(workerUrl, wasmUrl, chunks, config, floats) {
   if (!self.crossOriginIsolated) throw new Error('no shared memory here (the page is not cross-origin isolated)');
-  const helper = await startWorker(workerUrl, { type: 'load', wasmUrl, chunks, config }, [], 'decoder worker');
+  const buffers = [...new Set(chunks.map((c) => c.buffer))];
+  const helper = await startWorker(workerUrl, { type: 'load', wasmUrl, chunks, config }, buffers, 'decoder worker');
   const shared = new SharedArrayBuffer(HEADER + 4 * floats + ERROR_BYTES);
   await helper.call({ type: 'serve', shared });
   return {

@@ -41,11 +41,11 @@ pub struct StartingHelper(js_sys::Promise);
 impl DecoderHelper {
     /// Start the worker on the model file (its stored chunks); `config` is the decoder's settings as JSON
     /// (`scout_llm::LlmConfig`); a job holds at most `floats` values (rows × hidden size).
-    pub fn start(package_base: &str, chunks: &[js_sys::Uint8Array], config: &str, floats: usize) -> StartingHelper {
+    pub fn start(package_base: &str, chunks: Vec<js_sys::Uint8Array>, config: &str, floats: usize) -> StartingHelper {
         StartingHelper(start_decoder_helper(
             &format!("{package_base}decoder_worker.js"),
             &format!("{package_base}wasm/decoder.wasm"),
-            chunks.iter().collect(),
+            chunks.into_iter().collect(),
             config,
             floats as u32,
         ))
