@@ -50,6 +50,25 @@ impl Writer {
     pub fn on_gpu(&self) -> bool {
         self.generator.backend().ep() == Ep::Webgpu.as_str()
     }
+
+    /// The writer of `entry` on `decoder`, its tokenizer made last (a step of `laps`).
+    fn new(
+        entry: &ModelEntry,
+        config: DecoderConfig,
+        tokenizer: &str,
+        template: ChatTemplate,
+        decoder: WebDecoder,
+        mut laps: Laps,
+    ) -> Result<Self, ScoutError> {
+        let generator = Generator::new(config, tokenizer.as_bytes(), template, decoder)?;
+        laps.lap("tokenizer");
+        Ok(Writer {
+            model: entry.id.clone(),
+            generator,
+            load_steps: laps.steps,
+            gpu_error: None,
+        })
+    }
 }
 
 fn today() -> Date {
@@ -174,14 +193,7 @@ pub async fn load_int8(
         }
     }
     drop(bytes);
-    let generator = Generator::new(config, tokenizer.as_bytes(), template, WebDecoder::Int8(decoder))?;
-    laps.lap("tokenizer");
-    Ok(Some(Writer {
-        model: entry.id.clone(),
-        generator,
-        load_steps: laps.steps,
-        gpu_error: None,
-    }))
+    Writer::new(entry, config, &tokenizer, template, WebDecoder::Int8(decoder), laps).map(Some)
 }
 
 /// Load `entry` (downloaded and verified) into Scout's decoder on WebGPU (a device of its own, the weights copied
@@ -209,14 +221,7 @@ pub async fn load_gpu(store: &IdbStore, entry: &ModelEntry) -> Result<Option<Wri
     };
     drop(bytes);
     laps.lap("gpu decoder");
-    let generator = Generator::new(config, tokenizer.as_bytes(), template, WebDecoder::Gpu(decoder))?;
-    laps.lap("tokenizer");
-    Ok(Some(Writer {
-        model: entry.id.clone(),
-        generator,
-        load_steps: laps.steps,
-        gpu_error: None,
-    }))
+    Writer::new(entry, config, &tokenizer, template, WebDecoder::Gpu(decoder), laps).map(Some)
 }
 
 /// Load `entry` (downloaded and verified) into ONNX Runtime for an engine running on `ep`. Int8 graphs run on the
@@ -256,14 +261,9 @@ pub async fn load(env: &Environment, ep: Ep, store: &IdbStore, entry: &ModelEntr
         };
     }
     laps.lap("session");
-    let generator = Generator::new(config, tokenizer.as_bytes(), template, WebDecoder::Ort(backend?))?;
-    laps.lap("tokenizer");
-    Ok(Writer {
-        model: entry.id.clone(),
-        generator,
-        load_steps: laps.steps,
-        gpu_error,
-    })
+    let mut writer = Writer::new(entry, config, &tokenizer, template, WebDecoder::Ort(backend?), laps)?;
+    writer.gpu_error = gpu_error;
+    Ok(writer)
 }
 
 /// Run a job. Chat questions are answered from the passages T1 retrieval finds.

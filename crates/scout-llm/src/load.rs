@@ -279,6 +279,65 @@ pub(crate) fn check_heads(config: &LlmConfig) -> Result<(), LlmError> {
     Ok(())
 }
 
+/// A layer's seven linear layers, their shapes checked against the config.
+pub(crate) struct LayerMatrices<'g> {
+    pub q: Matrix<'g>,
+    pub k: Matrix<'g>,
+    pub v: Matrix<'g>,
+    pub o: Matrix<'g>,
+    pub gate: Matrix<'g>,
+    pub up: Matrix<'g>,
+    pub down: Matrix<'g>,
+}
+
+/// Layer `l`'s linear layers from the graph.
+pub(crate) fn layer_matrices<'g>(
+    graph: &'g Graph,
+    lin: &Linears<'g>,
+    config: &LlmConfig,
+    hidden: usize,
+    l: usize,
+) -> Result<LayerMatrices<'g>, LlmError> {
+    let get = |role: usize| -> Result<Matrix, LlmError> {
+        let node = lin
+            .by_layer
+            .get(&(l, role))
+            .ok_or_else(|| missing(&format!("layers.{l}/{}", ROLES[role])))?;
+        matrix(graph, node)
+    };
+    let [q, k, v, o, gate, up, down] = [0, 1, 2, 3, 4, 5, 6].map(get);
+    let (q, k, v, o, gate, up, down) = (q?, k?, v?, o?, gate?, up?, down?);
+    let (heads, kv, d) = (config.heads, config.kv_heads, config.head_dim);
+    if q.k != hidden || q.n != heads * d || k.n != kv * d || v.n != kv * d || o.k != heads * d || o.n != hidden {
+        return Err(LlmError(format!(
+            "layer {l}: attention weights do not match {heads} heads of {d}"
+        )));
+    }
+    let full = gate.n;
+    let same = |m: &Matrix, k: usize, n: usize| m.k == k && m.n == n;
+    if !same(&gate, hidden, full) || !same(&up, hidden, full) || !same(&down, full, hidden) {
+        return Err(LlmError(format!(
+            "layer {l}: feed-forward weights of mismatched shapes"
+        )));
+    }
+    Ok(LayerMatrices {
+        q,
+        k,
+        v,
+        o,
+        gate,
+        up,
+        down,
+    })
+}
+
+/// Layer `l`'s bias of attention projection `p` (q_proj, k_proj, v_proj), where the model has one (Qwen2).
+pub(crate) fn attn_bias(graph: &Graph, l: usize, p: &str) -> Option<Vec<f32>> {
+    graph
+        .tensor(&format!("model.layers.{l}.self_attn.{p}.bias"))
+        .and_then(|t| t.f32s().ok())
+}
+
 /// Shard `index`'s part of every layer: its query heads (the first shard takes the larger half), its key/value
 /// heads, its half of the feed-forward columns (a multiple of 8).
 fn shard(graph: &Graph, lin: &Linears, config: &LlmConfig, hidden: usize, index: usize) -> Result<Shard, LlmError> {
@@ -290,44 +349,25 @@ fn shard(graph: &Graph, lin: &Linears, config: &LlmConfig, hidden: usize, index:
     let mut layers = Vec::with_capacity(config.layers);
     let mut inner = 0;
     for l in 0..config.layers {
-        let get = |role: usize| -> Result<Matrix, LlmError> {
-            let node = lin
-                .by_layer
-                .get(&(l, role))
-                .ok_or_else(|| missing(&format!("layers.{l}/{}", ROLES[role])))?;
-            matrix(graph, node)
-        };
-        let bias = |p: &str, a: usize, b: usize| -> Option<Vec<f32>> {
-            let t = graph.tensor(&format!("model.layers.{l}.self_attn.{p}.bias"))?;
-            t.f32s().ok().and_then(|v| v.get(a..b).map(<[f32]>::to_vec))
-        };
-        let [q, k, v, o, gate, up, down] = [0, 1, 2, 3, 4, 5, 6].map(get);
-        let (q, k, v, o, gate, up, down) = (q?, k?, v?, o?, gate?, up?, down?);
-        if q.k != hidden || q.n != heads * d || k.n != kv * d || v.n != kv * d || o.k != heads * d || o.n != hidden {
-            return Err(LlmError(format!(
-                "layer {l}: attention weights do not match {heads} heads of {d}"
-            )));
-        }
-        let full = gate.n;
-        let same = |m: &Matrix, k: usize, n: usize| m.k == k && m.n == n;
-        if !same(&gate, hidden, full) || !same(&up, hidden, full) || !same(&down, full, hidden) || full < 16 {
-            return Err(LlmError(format!(
-                "layer {l}: feed-forward weights of mismatched shapes"
-            )));
+        let m = layer_matrices(graph, lin, config, hidden, l)?;
+        let bias = |p: &str, a: usize, b: usize| attn_bias(graph, l, p).and_then(|v| v.get(a..b).map(<[f32]>::to_vec));
+        let full = m.gate.n;
+        if full < 16 {
+            return Err(LlmError(format!("layer {l}: a feed-forward layer of {full} columns")));
         }
         let half = (full / 2).div_ceil(8) * 8;
         let (i0, i1) = if index == 0 { (0, half) } else { (half, full) };
         inner = i1 - i0;
         let qkv = pack_side_by_side(vec![
-            (q.columns(h0 * d, h1 * d), bias("q_proj", h0 * d, h1 * d)),
-            (k.columns(k0 * d, k1 * d), bias("k_proj", k0 * d, k1 * d)),
-            (v.columns(k0 * d, k1 * d), bias("v_proj", k0 * d, k1 * d)),
+            (m.q.columns(h0 * d, h1 * d), bias("q_proj", h0 * d, h1 * d)),
+            (m.k.columns(k0 * d, k1 * d), bias("k_proj", k0 * d, k1 * d)),
+            (m.v.columns(k0 * d, k1 * d), bias("v_proj", k0 * d, k1 * d)),
         ])?;
         layers.push(ShardLayer {
             qkv,
-            o: pack(&o.rows(h0 * d, h1 * d))?,
-            gate_up: pack_side_by_side(vec![(gate.columns(i0, i1), None), (up.columns(i0, i1), None)])?,
-            down: pack(&down.rows(i0, i1))?,
+            o: pack(&m.o.rows(h0 * d, h1 * d))?,
+            gate_up: pack_side_by_side(vec![(m.gate.columns(i0, i1), None), (m.up.columns(i0, i1), None)])?,
+            down: pack(&m.down.rows(i0, i1))?,
         });
     }
     Ok(Shard::new((h0, h1), group, d, inner, layers, config.inv_freq()))
@@ -356,14 +396,29 @@ impl Shard {
     }
 }
 
-/// The head's node where the model has a head of its own (it reads an initializer); a tied one reads the embedding
-/// table (often through a Transpose or a DequantizeLinear of it).
-pub(crate) fn own_head<'g>(graph: &Graph, lin: &Linears<'g>) -> Option<&'g Node> {
-    lin.head.filter(|n| {
+/// The head's matrix (checked to be `[hidden, vocab]`) where the model has a head of its own, which reads an
+/// initializer; `None` for a tied head, which reads the embedding table (often through a Transpose or a
+/// DequantizeLinear of it).
+pub(crate) fn own_head<'g>(
+    graph: &'g Graph,
+    lin: &Linears<'g>,
+    hidden: usize,
+    vocab: usize,
+) -> Result<Option<Matrix<'g>>, LlmError> {
+    let node = lin.head.filter(|n| {
         n.inputs
             .get(1)
             .is_some_and(|w| !w.contains("embed_tokens") && graph.tensor(w).is_some())
-    })
+    });
+    let Some(node) = node else { return Ok(None) };
+    let head = matrix(graph, node)?;
+    if head.k != hidden || head.n != vocab {
+        return Err(LlmError(format!(
+            "the head is {} × {}, not {hidden} × {vocab}",
+            head.k, head.n
+        )));
+    }
+    Ok(Some(head))
 }
 
 /// The embedding lookup's table: its name, vocabulary and width.
@@ -405,18 +460,9 @@ impl Decoder {
             norms.push((norm("input_layernorm")?, norm("post_attention_layernorm")?));
         }
         // The embedding table by columns is a tied head.
-        let own_head = own_head(&graph, &lin);
-        let head = match own_head {
-            Some(node) => {
-                let head = matrix(&graph, node)?;
-                if head.k != hidden || head.n != vocab {
-                    return Err(LlmError(format!(
-                        "the head is {} × {}, not {hidden} × {vocab}",
-                        head.k, head.n
-                    )));
-                }
-                pack(&head)?
-            }
+        let own_head = own_head(&graph, &lin, hidden, vocab)?;
+        let head = match &own_head {
+            Some(head) => pack(head)?,
             None => QuantLinear::from_columns(&embed_q, hidden, vocab, embed_scale.clone(), vec![0.0; vocab])
                 .ok_or_else(|| LlmError(format!("a head of {hidden} × {vocab} cannot be packed")))?,
         };

@@ -6,7 +6,7 @@
 //! [`PlainModel::forward`] is that runtime's arithmetic on the CPU (float activations, int8 weights times their
 //! scales, attention in float): the reference its output is checked against.
 
-use crate::load::{Matrix, ROLES, check_heads, embedding, linears, matrix, missing, own_head, vector};
+use crate::load::{Matrix, attn_bias, check_heads, embedding, layer_matrices, linears, own_head, vector};
 use crate::onnx::Graph;
 use crate::{LlmConfig, LlmError};
 
@@ -104,60 +104,30 @@ impl PlainModel {
         let mut layers = Vec::with_capacity(config.layers);
         let mut inner = 0;
         for l in 0..config.layers {
-            let get = |role: usize| -> Result<Matrix, LlmError> {
-                let node = lin
-                    .by_layer
-                    .get(&(l, role))
-                    .ok_or_else(|| missing(&format!("layers.{l}/{}", ROLES[role])))?;
-                matrix(&graph, node)
-            };
-            let bias = |p: &str, n: usize| -> Vec<f32> {
-                graph
-                    .tensor(&format!("model.layers.{l}.self_attn.{p}.bias"))
-                    .and_then(|t| t.f32s().ok())
+            let m = layer_matrices(&graph, &lin, &config, hidden, l)?;
+            let bias = |p: &str, n: usize| {
+                attn_bias(&graph, l, p)
                     .filter(|v| v.len() == n)
                     .unwrap_or_else(|| vec![0.0; n])
             };
-            let [q, k, v, o, gate, up, down] = [0, 1, 2, 3, 4, 5, 6].map(get);
-            let (q, k, v, o, gate, up, down) = (q?, k?, v?, o?, gate?, up?, down?);
-            if q.k != hidden || q.n != heads * d || k.n != kv * d || v.n != kv * d || o.k != heads * d || o.n != hidden
-            {
-                return Err(LlmError(format!(
-                    "layer {l}: attention weights do not match {heads} heads of {d}"
-                )));
-            }
-            inner = gate.n;
-            if up.n != inner || up.k != hidden || gate.k != hidden || down.k != inner || down.n != hidden {
-                return Err(LlmError(format!(
-                    "layer {l}: feed-forward weights of mismatched shapes"
-                )));
-            }
+            inner = m.gate.n;
             let norm = |which: &str| vector(&graph, &format!("model.layers.{l}.{which}.weight"), hidden);
             let no_bias = |n: usize| vec![0.0; n];
             layers.push(PlainLayer {
                 attn_norm: norm("input_layernorm")?,
                 mlp_norm: norm("post_attention_layernorm")?,
                 qkv: side_by_side(vec![
-                    (q, bias("q_proj", heads * d)),
-                    (k, bias("k_proj", kv * d)),
-                    (v, bias("v_proj", kv * d)),
+                    (m.q, bias("q_proj", heads * d)),
+                    (m.k, bias("k_proj", kv * d)),
+                    (m.v, bias("v_proj", kv * d)),
                 ])?,
-                o: plain(o),
-                gate_up: side_by_side(vec![(gate, no_bias(inner)), (up, no_bias(inner))])?,
-                down: plain(down),
+                o: plain(m.o),
+                gate_up: side_by_side(vec![(m.gate, no_bias(inner)), (m.up, no_bias(inner))])?,
+                down: plain(m.down),
             });
         }
-        let (head, table) = match own_head(&graph, &lin) {
-            Some(node) => {
-                let head = matrix(&graph, node)?;
-                if head.k != hidden || head.n != vocab {
-                    return Err(LlmError(format!(
-                        "the head is {} × {}, not {hidden} × {vocab}",
-                        head.k, head.n
-                    )));
-                }
-                (plain(head), Some(by_columns(&table, table_scales, vocab, hidden)))
-            }
+        let (head, table) = match own_head(&graph, &lin, hidden, vocab)? {
+            Some(head) => (plain(head), Some(by_columns(&table, table_scales, vocab, hidden))),
             None => (by_columns(&table, table_scales, vocab, hidden), None),
         };
         Ok(PlainModel {
