@@ -808,9 +808,10 @@ async fn ensure_writer(st: &mut State, model: &str) -> Result<f64, ScoutError> {
     };
     let store = shared_store().await?;
     let package_base = config.as_ref().map(|c| c.package_base.clone()).unwrap_or_default();
-    // Scout's own decoder first, on the GPU of a WebGPU engine, else on the CPU: it needs no ONNX Runtime at all.
+    // Scout's own decoder first, on the GPU of a WebGPU engine, else on the CPU: it needs no ONNX Runtime at all. It
+    // reads the 4-bit graphs made for WebGPU too; ONNX Runtime runs the graphs it cannot read.
     let mut gpu_error = None;
-    if ep == Ep::Webgpu && !entry.requires.webgpu {
+    if ep == Ep::Webgpu {
         match super::t2::load_gpu(&store, &entry).await {
             Ok(Some(writer)) => {
                 st.writer = Some(writer);
@@ -820,7 +821,7 @@ async fn ensure_writer(st: &mut State, model: &str) -> Result<f64, ScoutError> {
             Err(e) => gpu_error = Some(e.message),
         }
     }
-    if !super::t2::runs_on_gpu(&entry, ep)
+    if (!super::t2::runs_on_gpu(&entry, ep) || gpu_error.is_some())
         && let Some(mut writer) = super::t2::load_int8(&store, &entry, &package_base, loaded.cores).await?
     {
         writer.gpu_error = gpu_error;

@@ -426,18 +426,19 @@ export async function settled(panel, timeout = 120_000) {
 /**
  * A greedy reply to chat `messages` from Scout's int8 decoder natively, through the `scout` CLI (debug build, made by
  * `cargo test`), on the test hub's model folder `repo`: what the extension's decoder must write, bit for bit.
- * `decoder` 'gpu': the WebGPU decoder's arithmetic on the CPU instead (float activations).
- * @param {string} repo @param {any[]} messages @param {number} tokens @param {string} [decoder]
+ * `decoder` 'gpu': the WebGPU decoder's arithmetic on the CPU instead (float activations); `onnx`: the graph's path in
+ * the folder (default: the int8 file, else the fp32 one).
+ * @param {string} repo @param {any[]} messages @param {number} tokens @param {string} [decoder] @param {string} [onnx]
  * @returns {any} the CLI's JSON reply (`text`, `generated_tokens`, …)
  */
-export function nativeGenerate(repo, messages, tokens, decoder = 'int8') {
+export function nativeGenerate(repo, messages, tokens, decoder = 'int8', onnx = '') {
   const bin = path.join(ROOT, 'target/debug/scout');
   if (!fs.existsSync(bin)) throw new Error(`${bin} missing: cargo build --bin scout`);
   const file = path.join(os.tmpdir(), `scout-messages-${process.pid}-${Date.now()}.json`);
   fs.writeFileSync(file, JSON.stringify(messages));
   try {
     const r = spawnSync(bin, ['generate', file, '--model', path.join(HUB_DIR, repo), '--decoder', decoder,
-      '--max-tokens', String(tokens), '--min-tokens', String(tokens), '--json'], { encoding: 'utf8' });
+      '--max-tokens', String(tokens), '--min-tokens', String(tokens), '--json', ...(onnx ? ['--onnx', onnx] : [])], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`scout generate failed: ${r.stderr}`);
     return JSON.parse(r.stdout);
   } finally {

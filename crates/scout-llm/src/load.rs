@@ -15,7 +15,7 @@ use crate::onnx::{Graph, INT8, Node, Tensor, UINT8};
 use crate::shard::{SHARDS, Shard, ShardLayer};
 use crate::{Decoder, LlmConfig, LlmError};
 
-pub(crate) const ROLES: [&str; 7] = [
+pub(crate) const ROLES: [&str; 8] = [
     "q_proj",
     "k_proj",
     "v_proj",
@@ -23,6 +23,8 @@ pub(crate) const ROLES: [&str; 7] = [
     "gate_proj",
     "up_proj",
     "down_proj",
+    // Q|K|V in one product (the 4-bit graph Scout builds for WebGPU).
+    "qkv_proj",
 ];
 
 /// An int8 matrix `[k, n]` with a scale per column.
@@ -116,6 +118,9 @@ pub(crate) fn matrix<'g>(graph: &'g Graph, node: &Node) -> Result<Matrix<'g>, Ll
     let t = graph
         .tensor(name)
         .ok_or_else(|| missing(&format!("initializer {name}")))?;
+    if node.op == "MatMulNBits" {
+        return nbits_matrix(graph, node, t);
+    }
     let [k, n] = t.dims[..] else {
         return Err(LlmError(format!("{name}: a weight of shape {:?}", t.dims)));
     };
@@ -150,6 +155,56 @@ pub(crate) fn matrix<'g>(graph: &'g Graph, node: &Node) -> Result<Matrix<'g>, Ll
         })
         .collect();
     Ok(quantize_columns(&float, k, n))
+}
+
+/// A `MatMulNBits` weight (4-bit, blocks along the input with a scale each and an optional packed 4-bit zero point,
+/// 8 where there is none: ONNX Runtime's contrib op, which the 4-bit exports use) as float, then int8 per column.
+fn nbits_matrix(graph: &Graph, node: &Node, b: &Tensor) -> Result<Matrix<'static>, LlmError> {
+    let attr = |a: &str| node.int(a).and_then(|v| usize::try_from(v).ok());
+    let (Some(k), Some(n), Some(block)) = (attr("K"), attr("N"), attr("block_size")) else {
+        return Err(missing(&format!("K, N or block_size of {}", node.name)));
+    };
+    if attr("bits").unwrap_or(4) != 4 || block == 0 || block % 2 != 0 {
+        return Err(LlmError(format!("{}: only 4-bit weights in even blocks are read", node.name)));
+    }
+    let (blocks, blob) = (k.div_ceil(block), block / 2);
+    let q = b
+        .u8_slice()
+        .filter(|q| q.len() == n * blocks * blob)
+        .ok_or_else(|| LlmError(format!("{}: 4-bit weights of the wrong size", node.name)))?;
+    let input = |i: usize| node.inputs.get(i).filter(|s| !s.is_empty());
+    let scales_name = input(2).ok_or_else(|| missing(&format!("scales of {}", node.name)))?;
+    let scales = graph.tensor(scales_name).ok_or_else(|| missing(scales_name))?.f32s()?;
+    if scales.len() != n * blocks {
+        return Err(LlmError(format!("{scales_name}: {} scales for {n} × {blocks} blocks", scales.len())));
+    }
+    let zeros = match input(3) {
+        Some(z) => Some(
+            graph
+                .tensor(z)
+                .and_then(Tensor::u8_slice)
+                .filter(|z| z.len() == n * blocks.div_ceil(2))
+                .ok_or_else(|| LlmError(format!("{z}: zero points other than packed 4-bit")))?,
+        ),
+        None => None,
+    };
+    let mut w = vec![0f32; k * n];
+    for col in 0..n {
+        for blk in 0..blocks {
+            let s = scales[col * blocks + blk];
+            let zp = zeros.map_or(8.0, |z| f32::from((z[col * blocks.div_ceil(2) + blk / 2] >> (4 * (blk % 2))) & 15));
+            let bytes = &q[(col * blocks + blk) * blob..][..blob];
+            for (j, &byte) in bytes.iter().enumerate() {
+                for (h, v) in [(0, byte & 15), (1, byte >> 4)] {
+                    let row = blk * block + 2 * j + h;
+                    if row < k {
+                        w[row * n + col] = (f32::from(v) - zp) * s;
+                    }
+                }
+            }
+        }
+    }
+    Ok(quantize_columns(&w, k, n))
 }
 
 /// The embedding table `[vocab, hidden]` as int8 with a scale per token, read a row at a time (the int8 export
@@ -258,7 +313,7 @@ pub(crate) fn linears<'g>(graph: &'g Graph) -> Linears<'g> {
     for node in graph
         .nodes
         .iter()
-        .filter(|n| n.op == "MatMul" || n.op == "MatMulInteger")
+        .filter(|n| matches!(n.op.as_str(), "MatMul" | "MatMulInteger" | "MatMulNBits"))
     {
         if let Some(key) = layer_role(&node.name) {
             by_layer.insert(key, node);
@@ -305,9 +360,22 @@ pub(crate) fn layer_matrices<'g>(
             .ok_or_else(|| missing(&format!("layers.{l}/{}", ROLES[role])))?;
         matrix(graph, node)
     };
-    let [q, k, v, o, gate, up, down] = [0, 1, 2, 3, 4, 5, 6].map(get);
-    let (q, k, v, o, gate, up, down) = (q?, k?, v?, o?, gate?, up?, down?);
     let (heads, kv, d) = (config.heads, config.kv_heads, config.head_dim);
+    let [q, k, v, o, gate, up, down] = [0, 1, 2, 3, 4, 5, 6].map(get);
+    let (q, k, v) = match (q, k, v) {
+        (Ok(q), Ok(k), Ok(v)) => (q, k, v),
+        (q, ..) if lin.by_layer.contains_key(&(l, 7)) => {
+            let qkv = get(7)?;
+            if qkv.n != (heads + 2 * kv) * d {
+                return Err(LlmError(format!("layer {l}: Q|K|V of {} columns", qkv.n)));
+            }
+            let (a, b) = (heads * d, (heads + kv) * d);
+            drop(q);
+            (qkv.columns(0, a), qkv.columns(a, b), qkv.columns(b, qkv.n))
+        }
+        (q, k, v) => (q?, k?, v?),
+    };
+    let (o, gate, up, down) = (o?, gate?, up?, down?);
     if q.k != hidden || q.n != heads * d || k.n != kv * d || v.n != kv * d || o.k != heads * d || o.n != hidden {
         return Err(LlmError(format!(
             "layer {l}: attention weights do not match {heads} heads of {d}"

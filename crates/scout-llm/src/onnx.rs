@@ -18,6 +18,14 @@ pub struct Node {
     pub op: String,
     pub name: String,
     pub inputs: Vec<String>,
+    /// Integer attributes (`K`, `N`, `bits`, `block_size` of `MatMulNBits`).
+    pub ints: Vec<(String, i64)>,
+}
+
+impl Node {
+    pub fn int(&self, name: &str) -> Option<i64> {
+        self.ints.iter().find(|(n, _)| n == name).map(|&(_, v)| v)
+    }
 }
 
 pub struct Tensor<'a> {
@@ -150,6 +158,7 @@ fn node(b: &[u8]) -> Result<Node, LlmError> {
         op: String::new(),
         name: String::new(),
         inputs: Vec::new(),
+        ints: Vec::new(),
     };
     let mut r = Reader::new(b);
     while let Some((number, value)) = r.field()? {
@@ -157,10 +166,29 @@ fn node(b: &[u8]) -> Result<Node, LlmError> {
             (1, Value::Bytes(s)) => n.inputs.push(string(s)),
             (3, Value::Bytes(s)) => n.name = string(s),
             (4, Value::Bytes(s)) => n.op = string(s),
+            (5, Value::Bytes(a)) => {
+                if let Some(attr) = int_attribute(a)? {
+                    n.ints.push(attr);
+                }
+            }
             _ => {}
         }
     }
     Ok(n)
+}
+
+/// An `AttributeProto`'s name and integer value (field 3), if it has one.
+fn int_attribute(b: &[u8]) -> Result<Option<(String, i64)>, LlmError> {
+    let (mut name, mut int) = (String::new(), None);
+    let mut r = Reader::new(b);
+    while let Some((number, value)) = r.field()? {
+        match (number, value) {
+            (1, Value::Bytes(s)) => name = string(s),
+            (3, Value::Int(v)) => int = Some(v as i64),
+            _ => {}
+        }
+    }
+    Ok(int.map(|v| (name, v)))
 }
 
 fn tensor(b: &[u8]) -> Result<(String, Tensor<'_>), LlmError> {
@@ -284,6 +312,11 @@ impl<'a> Tensor<'a> {
     }
 
     /// The int8 values in the file itself, where the tensor is int8 in `raw_data` of the promised size.
+    /// The stored bytes of an 8-bit tensor (`raw_data`), without a copy.
+    pub fn u8_slice(&self) -> Option<&'a [u8]> {
+        (matches!(self.dtype, UINT8 | INT8) && !self.raw.is_empty()).then_some(self.raw)
+    }
+
     pub fn i8_slice(&self) -> Option<&'a [i8]> {
         if self.dtype != INT8 || self.raw.len() != self.len() {
             return None;
