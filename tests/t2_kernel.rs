@@ -191,11 +191,17 @@ fn the_4_bit_graph_made_for_webgpu_is_read_too() {
     let q4 = std::fs::read(tiny_dir().join("onnx/model_q4.onnx")).expect("the tiny 4-bit graph");
     let mut d = KernelDecoder::<StandIn>::from_onnx(&q4, &tiny_config(), "native-int8", None).expect("4-bit graph");
     let logits = pollster::block_on(d.forward(&PROMPT)).unwrap();
-    let today = scout::core::generate::Date { year: 2026, month: 12, day: 6 };
+    let today = scout::core::generate::Date {
+        year: 2026,
+        month: 12,
+        day: 6,
+    };
     let mut ort = native_generator(&ort_dylib_path(), &tiny_dir(), "onnx/model_q4.onnx", 1, today).expect("ort");
     let want = pollster::block_on(ort.backend_mut().forward(&PROMPT)).unwrap();
     let (cosine, worst, spread) = closeness(&logits, &want);
-    println!("the 4-bit graph on Scout's decoder against ONNX Runtime: cosine {cosine:.5}, largest difference {worst:.3} of {spread:.2}");
+    println!(
+        "the 4-bit graph on Scout's decoder against ONNX Runtime: cosine {cosine:.5}, largest difference {worst:.3} of {spread:.2}"
+    );
     assert!(cosine > 0.995, "cosine {cosine}");
     let plain = PlainModel::from_onnx(&q4, llm_config(&tiny_config()).unwrap()).expect("plain 4-bit");
     let gpu = plain.forward(&mut PlainCache::default(), &PROMPT).unwrap();

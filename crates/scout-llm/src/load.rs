@@ -165,7 +165,10 @@ fn nbits_matrix(graph: &Graph, node: &Node, b: &Tensor) -> Result<Matrix<'static
         return Err(missing(&format!("K, N or block_size of {}", node.name)));
     };
     if attr("bits").unwrap_or(4) != 4 || block == 0 || block % 2 != 0 {
-        return Err(LlmError(format!("{}: only 4-bit weights in even blocks are read", node.name)));
+        return Err(LlmError(format!(
+            "{}: only 4-bit weights in even blocks are read",
+            node.name
+        )));
     }
     let (blocks, blob) = (k.div_ceil(block), block / 2);
     let q = b
@@ -176,7 +179,10 @@ fn nbits_matrix(graph: &Graph, node: &Node, b: &Tensor) -> Result<Matrix<'static
     let scales_name = input(2).ok_or_else(|| missing(&format!("scales of {}", node.name)))?;
     let scales = graph.tensor(scales_name).ok_or_else(|| missing(scales_name))?.f32s()?;
     if scales.len() != n * blocks {
-        return Err(LlmError(format!("{scales_name}: {} scales for {n} × {blocks} blocks", scales.len())));
+        return Err(LlmError(format!(
+            "{scales_name}: {} scales for {n} × {blocks} blocks",
+            scales.len()
+        )));
     }
     let zeros = match input(3) {
         Some(z) => Some(
@@ -192,7 +198,9 @@ fn nbits_matrix(graph: &Graph, node: &Node, b: &Tensor) -> Result<Matrix<'static
     for col in 0..n {
         for blk in 0..blocks {
             let s = scales[col * blocks + blk];
-            let zp = zeros.map_or(8.0, |z| f32::from((z[col * blocks.div_ceil(2) + blk / 2] >> (4 * (blk % 2))) & 15));
+            let zp = zeros.map_or(8.0, |z| {
+                f32::from((z[col * blocks.div_ceil(2) + blk / 2] >> (4 * (blk % 2))) & 15)
+            });
             let bytes = &q[(col * blocks + blk) * blob..][..blob];
             for (j, &byte) in bytes.iter().enumerate() {
                 for (h, v) in [(0, byte & 15), (1, byte >> 4)] {
