@@ -26,11 +26,11 @@ page scout_auto_again "$P" "scout_engine.html?backend=auto&phase=again" 90
 page scout_wasm "$(mktemp -d)" "scout_engine.html?backend=wasm&phase=first" 200
 page tjs_webgpu "$(mktemp -d)" "tjs_embed.html?device=webgpu" 150
 fi
-if [ "${PAGES:-all}" = gpudec ]; then  # Scout's own GPU decoder (the int8 file), then the peer on its fastest graph (q4)
+if [ "${PAGES:-all}" = gpudec ]; then  # Scout's own GPU decoder on the int8 file and on the peer's graph (q4), the peer
   page scout_gpudec "$(mktemp -d)" "scout_llm.html?backend=webgpu&model=smollm2-135m-instruct-int8" 240
-  page scout_gpudec_profile "$(mktemp -d)" "scout_llm.html?backend=webgpu&model=smollm2-135m-instruct-int8&runs=1&profile=1" 240
+  page scout_gpudec_q4 "$(mktemp -d)" "scout_llm.html?backend=webgpu&model=smollm2-135m-instruct-q4" 240
   page tjs_llm_webgpu "$(mktemp -d)" "tjs_llm.html?device=webgpu" 240
-  page scout_llm_ort "$(mktemp -d)" "scout_llm.html?backend=webgpu" 240
+  [ "${PROFILE:-0}" = 1 ] && page scout_gpudec_profile "$(mktemp -d)" "scout_llm.html?backend=webgpu&model=smollm2-135m-instruct-int8&runs=1&profile=1" 240
   exit 0
 fi
 # The writer: SmolLM2-135M's GPU graph through Scout's engine (the measured backend choice, then WASM on the same
