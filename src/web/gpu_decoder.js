@@ -483,6 +483,9 @@ export class GpuDecoder {
     if (256 % dims.head_dim !== 0 || dims.hidden % 4 || dims.inner % 4 || dims.vocab % 4) {
       throw new Error(`the GPU decoder needs head_dim dividing 256 and widths in fours (${JSON.stringify(dims)})`);
     }
+    // Buffers the GPU cannot hold, or a shader it refuses, are reported by `ready` (WebGPU reports them later).
+    device.pushErrorScope('out-of-memory');
+    device.pushErrorScope('validation');
     /** @type {Map<string, any>} */
     this.weights = new Map();
     this.lost = null;
@@ -554,6 +557,13 @@ export class GpuDecoder {
     }
     this.weights.get(name)?.destroy();
     this.weights.set(name, b);
+  }
+
+  /** After the uploads: the decoder's cache and kernels made, or why the GPU could not hold or run them. */
+  async ready() {
+    this.reserve(1);
+    const problems = [await this.device.popErrorScope(), await this.device.popErrorScope()].filter(Boolean);
+    if (problems.length) throw new Error(problems.map((e) => e.message).join('; '));
   }
 
   /** The uniform buffer of a kernel's fixed parameters. @param {number[]} u32s @param {number[]} [f32At] */

@@ -26,6 +26,9 @@ extern "C" {
     #[wasm_bindgen(method, catch)]
     async fn forward(this: &GpuRunner, ids: &Uint32Array, start: u32) -> Result<JsValue, JsValue>;
 
+    #[wasm_bindgen(method, catch)]
+    async fn ready(this: &GpuRunner) -> Result<JsValue, JsValue>;
+
     #[wasm_bindgen(method)]
     fn describe(this: &GpuRunner) -> String;
 
@@ -111,6 +114,10 @@ impl GpuDecoder {
         runner.upload("final_norm", &f32_bytes(&plain.final_norm));
         runner.upload_linear("head", &plain.head);
         runner.upload_linear("lookup", plain.lookup());
+        if let Err(e) = runner.ready().await {
+            runner.destroy();
+            return Err(failed(e));
+        }
         let adapter = runner.describe();
         Ok(GpuDecoder {
             runner,
