@@ -175,10 +175,7 @@ pub fn any_generator(
             kernel_decoder(&dir.join(model), config).map(AnyDecoder::Int8)
         }),
         "gpu" => hub_generator(dir, today, |config| {
-            let path = dir.join(model);
-            let bytes = std::fs::read(&path)
-                .map_err(|e| ScoutError::new(ErrorCode::ModelUnavailable, format!("{}: {e}", path.display())))?;
-            PlainDecoder::from_onnx(&bytes, config).map(AnyDecoder::Gpu)
+            PlainDecoder::from_onnx(&model_bytes(&dir.join(model))?, config).map(AnyDecoder::Gpu)
         }),
         "onnx" => hub_generator(dir, today, |config| {
             NativeDecoder::load(&super::ort_dylib_path(), &dir.join(model), config.clone(), threads)
@@ -191,10 +188,12 @@ pub fn any_generator(
     }
 }
 
+fn model_bytes(path: &Path) -> Result<Vec<u8>, ScoutError> {
+    std::fs::read(path).map_err(|e| ScoutError::new(ErrorCode::ModelUnavailable, format!("{}: {e}", path.display())))
+}
+
 fn kernel_decoder(path: &Path, config: &DecoderConfig) -> Result<KernelDecoder, ScoutError> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| ScoutError::new(ErrorCode::ModelUnavailable, format!("{}: {e}", path.display())))?;
-    KernelDecoder::from_onnx(&bytes, config, "native-int8", None)
+    KernelDecoder::from_onnx(&model_bytes(path)?, config, "native-int8", None)
 }
 
 /// The same on Scout's own int8 decoder (one thread), which reads the weights of the ONNX file `model`.

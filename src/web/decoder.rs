@@ -1,6 +1,6 @@
-//! The decoder behind T2 in the offscreen document: Scout's own decoder where it can read the model's graph, on the
-//! GPU (WebGPU engines) or the CPU (WASM), ONNX Runtime otherwise (4-bit graphs made for WebGPU, graphs it does not
-//! know).
+//! The decoder behind T2 in the offscreen document: Scout's own decoder where it can read the model's graph (int8,
+//! float or 4-bit exports of Llama-architecture models), on the GPU (WebGPU engines) or the CPU (WASM), ONNX Runtime
+//! otherwise (graphs it does not know).
 
 use super::decoder_helper::DecoderHelper;
 use super::gpu_decoder::GpuDecoder;

@@ -232,7 +232,7 @@ pub fn add(x: &mut [f32], part: &[f32]) {
 }
 
 /// Each row scaled to unit root-mean-square, times the norm's weights.
-fn rms_norm(x: &[f32], w: &[f32], eps: f32) -> Vec<f32> {
+pub(crate) fn rms_norm(x: &[f32], w: &[f32], eps: f32) -> Vec<f32> {
     let n = w.len();
     let mut out = Vec::with_capacity(x.len());
     for row in x.chunks_exact(n) {

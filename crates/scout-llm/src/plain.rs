@@ -184,16 +184,6 @@ impl PlainCache {
     }
 }
 
-fn rms_norm(x: &[f32], w: &[f32], eps: f32) -> Vec<f32> {
-    let n = w.len();
-    let mut out = Vec::with_capacity(x.len());
-    for row in x.chunks_exact(n) {
-        let inv = 1.0 / (row.iter().map(|v| v * v).sum::<f32>() / n as f32 + eps).sqrt();
-        out.extend(row.iter().zip(w).map(|(v, w)| v * inv * w));
-    }
-    out
-}
-
 impl PlainModel {
     /// Run `tokens` after the cached ones (float activations; the GPU decoder's arithmetic), append them to
     /// `cache`, return the last position's logits.
@@ -229,7 +219,7 @@ impl PlainModel {
         let group = heads / kv;
         let scale = 1.0 / (d as f32).sqrt();
         for (l, layer) in self.layers.iter().enumerate() {
-            let qkv = layer.qkv.forward(&rms_norm(&x, &layer.attn_norm, c.eps));
+            let qkv = layer.qkv.forward(&crate::rms_norm(&x, &layer.attn_norm, c.eps));
             let width = layer.qkv.n;
             let mut q = Vec::with_capacity(tokens.len() * heads * d);
             for (r, row) in qkv.chunks_exact(width).enumerate() {
@@ -266,7 +256,7 @@ impl PlainModel {
                 }
             }
             crate::add(&mut x, &layer.o.forward(&att));
-            let gu = layer.gate_up.forward(&rms_norm(&x, &layer.mlp_norm, c.eps));
+            let gu = layer.gate_up.forward(&crate::rms_norm(&x, &layer.mlp_norm, c.eps));
             let act: Vec<f32> = gu
                 .chunks_exact(2 * self.inner)
                 .flat_map(|row| {
@@ -279,7 +269,7 @@ impl PlainModel {
                 .collect();
             crate::add(&mut x, &layer.down.forward(&act));
         }
-        let last = rms_norm(&x[x.len() - h..], &self.final_norm, c.eps);
+        let last = crate::rms_norm(&x[x.len() - h..], &self.final_norm, c.eps);
         Ok(self.head.forward(&last))
     }
 }
