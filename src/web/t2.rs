@@ -120,6 +120,11 @@ async fn hub_files(store: &IdbStore, entry: &ModelEntry) -> Result<(DecoderConfi
     Ok((config, template, text("tokenizer").await?))
 }
 
+/// The path of `entry`'s ONNX file in its repository.
+fn model_path(entry: &ModelEntry) -> String {
+    entry.file("model").map(|f| f.path.clone()).unwrap_or_default()
+}
+
 /// Whether `entry` runs on ONNX Runtime's WebGPU EP for an engine on `ep`: a graph made for WebGPU (the catalog's
 /// entry needs a GPU), when the engine runs on WebGPU (the user's choice or the measured one).
 pub fn runs_on_gpu(entry: &ModelEntry, ep: Ep) -> bool {
@@ -138,7 +143,7 @@ pub async fn load_int8(
     let mut laps = Laps::new();
     let (config, template, tokenizer) = hub_files(store, entry).await?;
     laps.lap("files");
-    let model_path = entry.file("model").map(|f| f.path.clone()).unwrap_or_default();
+    let model_path = model_path(entry);
     let chunks = download::verified_chunks(store, &entry.id, &model_path).await?;
     laps.lap("model file");
     let cannot = |why: &str| {
@@ -206,7 +211,7 @@ pub async fn load_gpu(store: &IdbStore, entry: &ModelEntry) -> Result<Option<Wri
     let Ok(settings) = llm_config(&config) else {
         return Ok(None);
     };
-    let model_path = entry.file("model").map(|f| f.path.clone()).unwrap_or_default();
+    let model_path = model_path(entry);
     let chunks = download::verified_chunks(store, &entry.id, &model_path).await?;
     let bytes = download::chunks_bytes(&chunks);
     drop(chunks);
@@ -231,7 +236,7 @@ pub async fn load(env: &Environment, ep: Ep, store: &IdbStore, entry: &ModelEntr
     let mut laps = Laps::new();
     let (config, template, tokenizer) = hub_files(store, entry).await?;
     laps.lap("files");
-    let model_path = entry.file("model").map(|f| f.path.clone()).unwrap_or_default();
+    let model_path = model_path(entry);
     // Any graph but a WebGPU one on a WebGPU engine, and a GPU session that cannot start, runs on WASM.
     let on_gpu = runs_on_gpu(entry, ep) && loaded_bundle() == Some(Ep::Webgpu);
     let mut gpu_error = None;
