@@ -34,8 +34,10 @@ async function showStatus() {
   if (r.error) { status.textContent = t('modelNotAvailable', [errorText(r.error)]); return; }
   const b = r.backend;
   const phases = (r.init_phases || []).map((/** @type {{name: string, ms: number}} */ p) => `${phaseName(p.name)} ${fmtDuration(p.ms)}`).join(', ');
-  // On the CPU the bundled embedder runs on Scout's own int8 encoder (one thread, or two once its worker is ready).
-  const backend = b && b.ep === 'wasm' && r.encoder_threads > 0 ? t('backendCpuEncoder', [String(r.encoder_threads)]) : b && b.ep.toUpperCase();
+  // The bundled embedder runs on Scout's own encoders: int8 on the CPU (one thread, or two once its worker is
+  // ready), WGSL kernels on a GPU (the adapter named).
+  const backend = b && b.ep === 'wasm' && r.encoder_threads > 0 ? t('backendCpuEncoder', [String(r.encoder_threads)])
+    : b && b.ep === 'webgpu' && r.encoder_gpu ? t('backendGpuEncoder', [r.encoder_gpu]) : b && b.ep.toUpperCase();
   if (b) status.replaceChildren(...tNodes('engineRunning', [r.model, backend, phrase(b.reason), fmtDuration(r.init_ms)]), ...(phases ? [` (${phases})`] : []));
   else status.textContent = t('engineNotStarted');
   showProbe(r.probe);

@@ -37,6 +37,36 @@ impl BertBackend {
     }
 }
 
+/// The GPU encoder's arithmetic on the CPU (`scout_bert::plain::PlainBert`: the same weights, float activations):
+/// the native reference the browser's WebGPU vectors are checked against (`scout embed --graph gpu`).
+pub struct PlainBertBackend {
+    model: scout_bert::plain::PlainBert,
+}
+
+impl PlainBertBackend {
+    pub fn from_bytes(weights: &[u8]) -> Result<Self, ScoutError> {
+        let model = scout_bert::plain::PlainBert::from_bytes(weights)
+            .map_err(|e| ScoutError::new(ErrorCode::ModelUnavailable, e.0))?;
+        Ok(PlainBertBackend { model })
+    }
+}
+
+impl EncoderBackend for PlainBertBackend {
+    async fn last_hidden_state(&mut self, batch: &EncodedBatch) -> Result<Vec<f32>, ScoutError> {
+        let rows = unpadded_rows(batch);
+        let seqs: Vec<&[u32]> = rows.iter().map(Vec::as_slice).collect();
+        let packed = self
+            .model
+            .hidden_states(&seqs)
+            .map_err(|e| ScoutError::new(ErrorCode::BackendFailed, e.0))?;
+        Ok(padded(batch, &rows, &packed, self.model.config.hidden))
+    }
+
+    fn ep(&self) -> String {
+        "native-gpu-reference".into()
+    }
+}
+
 /// The real tokens of each row of a padded batch: the mask is a prefix of ones (`pad_batch`), and the encoder needs
 /// no padding.
 pub fn unpadded_rows(batch: &EncodedBatch) -> Vec<Vec<u32>> {

@@ -430,6 +430,9 @@ pub struct StatusReply {
     /// thread is ready); 0 on WebGPU or before the engine started.
     #[serde(default)]
     pub encoder_threads: u32,
+    /// The GPU adapter the bundled embedder runs on (Scout's WebGPU encoder), if it runs on one.
+    #[serde(default)]
+    pub encoder_gpu: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

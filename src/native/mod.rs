@@ -158,6 +158,14 @@ pub fn native_embedder(
 /// `cargo xtask setup` built, with the catalog's truncation, dimensions and vector tag. It computes the same vectors
 /// as the browser (the encoder's invariant), so native evaluations measure what ships.
 pub fn bundled_embedder() -> Result<Embedder<crate::core::bert::BertBackend>, ScoutError> {
+    bundled_embedder_on(|weights| crate::core::bert::BertBackend::from_bytes(weights, "native-int8"))
+}
+
+/// The bundled embedder with its weights file read by `encoder` (Scout's int8 encoder, or the GPU encoder's
+/// reference), its tokenizer, truncation and prefixes as the extension's.
+pub fn bundled_embedder_on<B: EncoderBackend>(
+    encoder: impl FnOnce(&[u8]) -> Result<B, ScoutError>,
+) -> Result<Embedder<B>, ScoutError> {
     let unavailable = |m: String| ScoutError::new(ErrorCode::ModelUnavailable, m);
     let catalog = crate::core::catalog::Catalog::builtin();
     let entry = catalog
@@ -173,7 +181,7 @@ pub fn bundled_embedder() -> Result<Embedder<crate::core::bert::BertBackend>, Sc
     let max_tokens = entry.max_tokens.unwrap_or(256);
     let tok = EmbedTokenizer::from_bytes(&read("tokenizer")?, max_tokens)?;
     let role = crate::core::bert::WEIGHTS_ROLE;
-    let encoder = crate::core::bert::BertBackend::from_bytes(&read(role)?, "native-int8")?;
+    let encoder = encoder(&read(role)?)?;
     Ok(Embedder::new(tok, encoder, entry.dims.unwrap_or(384))
         .with_model_tag(entry.vector_tag(role, max_tokens))
         .with_prefixes(entry.prefixes.clone()))

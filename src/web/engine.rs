@@ -13,9 +13,10 @@ use wasm_bindgen::prelude::*;
 use super::download;
 use super::encoder::WebEncoder;
 use super::encoder_helper::Helper;
+use super::gpu_encoder::GpuEncoder;
 use super::js::{PerfClock, fetch_bytes};
 use super::multilingual::{self, Multilingual};
-use super::ort_backend::{OrtEncoder, init_runtime, loaded_bundle};
+use super::ort_backend::{init_runtime, loaded_bundle};
 use super::store::{IdbStore, RequestStore};
 use super::stream::Stream;
 use super::writing::{Retrieval, Writing};
@@ -527,12 +528,8 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                 &mut loaded.embedder
             } else {
                 if loaded.alt.is_none() {
-                    let runtime = match want {
-                        Ep::Webgpu => Some(loaded.runtime(config.as_ref()).await?.clone()),
-                        Ep::Wasm => None,
-                    };
                     let config = config.ok_or_else(not_configured)?;
-                    loaded.alt = Some(make_embedder(runtime.as_ref(), &config, want, loaded.cores).await?);
+                    loaded.alt = Some(make_embedder(&config, want, loaded.cores).await?);
                 }
                 loaded
                     .alt
@@ -673,6 +670,7 @@ fn status(st: &State) -> StatusReply {
         writer: st.writer.as_ref().map(|w| w.model.clone()),
         multilingual: st.multilingual.as_ref().map(|m| m.entry.id.clone()),
         encoder_threads: st.loaded.as_ref().map_or(0, |l| l.embedder.backend.cpu_threads()),
+        encoder_gpu: st.loaded.as_ref().and_then(|l| l.embedder.backend.gpu_adapter()),
         error: st.load_error.clone(),
     }
 }
@@ -886,52 +884,41 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
     }
     let cores = want.hw.hardware_concurrency.unwrap_or(1);
     let result = async {
+        // The bundled embedder is Scout's own encoder on either backend, in the module that is already running: ONNX
+        // Runtime starts later, only for what needs it (a downloaded model). The database opens beside the model.
         let open_store = async {
             if !probe_matters {
                 let _ = shared_store().await;
             }
         };
-        // ONNX Runtime starts now only for a WebGPU session (chosen, or measured against Scout's encoder); the
-        // bundled embedder on the CPU is Scout's own encoder, in the module that is already running.
-        let runtime = if measure || choice.ep == Ep::Webgpu {
-            let (env, ()) =
-                futures_util::future::join(init_runtime(&config.ort_base, Ep::Webgpu, choice.threads), open_store)
-                    .await;
-            phases.end("runtime script");
-            Some(env?)
-        } else {
+        if measure {
             open_store.await;
-            None
-        };
-        // Creating the session and the warm-up run hold the document's only thread for a while: let the requests
-        // that need no model (a stored result) that arrived meanwhile go first.
-        super::js::yield_to_event_loop().await;
-        if let (true, Some(env)) = (measure, runtime.as_ref()) {
-            let (probe, wasm, webgpu) = measure_backends(env, &config, &want.hw).await?;
+            let (probe, wasm, webgpu) = measure_backends(&config, &want.hw).await?;
             phases.end("backend measurement and models");
             let choice = choose_backend(&want.hw, want.pref, Some(&probe));
             let embedder = match webgpu {
                 Some(gpu) if choice.ep == Ep::Webgpu => gpu,
                 _ => wasm,
             };
-            return Ok::<_, ScoutError>((runtime, embedder, choice, Some(probe)));
+            return Ok::<_, ScoutError>((embedder, choice, Some(probe)));
         }
-        let embedder = match make_embedder(runtime.as_ref(), &config, choice.ep, cores).await {
+        let (made, ()) = futures_util::future::join(make_embedder(&config, choice.ep, cores), open_store).await;
+        let embedder = match made {
             Ok(e) => e,
             Err(e) if choice.ep == Ep::Webgpu => {
-                // Fall back, never crash: Scout's encoder runs wherever the extension does.
+                // Fall back, never crash: Scout's CPU encoder runs wherever the extension does.
                 choice.ep = Ep::Wasm;
                 choice.reason = Phrase::new("engBackendFellBack", vec![e.message.into()]);
-                make_embedder(None, &config, Ep::Wasm, cores).await?
+                make_embedder(&config, Ep::Wasm, cores).await?
             }
             Err(e) => return Err(e),
         };
         phases.end("tokenizer, model");
-        Ok((runtime, embedder, choice, None))
+        Ok((embedder, choice, None))
     }
     .await;
     match result {
-        Ok((runtime, mut embedder, choice, probe)) => {
+        Ok((mut embedder, choice, probe)) => {
             if let Some(probe) = probe {
                 if let (Ok(store), Ok(json)) = (shared_store().await, serde_json::to_string(&probe)) {
                     // Kept so the next start skips the measurement; losing it only costs measuring again.
@@ -947,7 +934,7 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
                 phases.end("first run");
             }
             st.loaded = Some(Loaded {
-                runtime,
+                runtime: None,
                 choice,
                 cores,
                 embedder,
@@ -985,14 +972,13 @@ impl Phases {
 
 /// Time the probe batch on both EPs (after a warm-up run each). WASM must work; WebGPU may fail, which is noted.
 async fn measure_backends(
-    env: &Environment,
     config: &Config,
     hw: &HardwareProfile,
 ) -> Result<(BackendProbe, Embedder<WebEncoder>, Option<Embedder<WebEncoder>>), ScoutError> {
     let cores = hw.hardware_concurrency.unwrap_or(1);
-    let mut wasm = make_embedder(None, config, Ep::Wasm, cores).await?;
+    let mut wasm = make_embedder(config, Ep::Wasm, cores).await?;
     let wasm_ms = time_probe(&mut wasm, f64::INFINITY).await?;
-    let (webgpu, webgpu_ms, webgpu_error) = match make_embedder(Some(env), config, Ep::Webgpu, cores).await {
+    let (webgpu, webgpu_ms, webgpu_error) = match make_embedder(config, Ep::Webgpu, cores).await {
         // A software adapter is tens of times slower: one run that shows it is enough.
         Ok(mut gpu) => match time_probe(&mut gpu, 5.0 * wasm_ms).await {
             Ok(ms) => (Some(gpu), Some(ms), None),
@@ -1029,17 +1015,9 @@ async fn time_probe(embedder: &mut Embedder<WebEncoder>, enough_ms: f64) -> Resu
     Ok(runs[runs.len() / 2])
 }
 
-/// The catalog role of the embedder's graph for the WebGPU execution provider.
-const WEBGPU_GRAPH: &str = "model_webgpu";
-
-/// The bundled embedder on `ep`: Scout's int8 encoder on the CPU (no runtime; a second thread where the device has
-/// `cores` ≥ 2), ONNX Runtime's WebGPU EP with the graph made for it on a GPU (`runtime` must be started).
-async fn make_embedder(
-    runtime: Option<&Environment>,
-    config: &Config,
-    ep: Ep,
-    cores: u32,
-) -> Result<Embedder<WebEncoder>, ScoutError> {
+/// The bundled embedder on `ep`, on Scout's own encoder and weights file either way: int8 kernels on the CPU (a
+/// second thread where the device has `cores` ≥ 2), WGSL kernels on a GPU.
+async fn make_embedder(config: &Config, ep: Ep, cores: u32) -> Result<Embedder<WebEncoder>, ScoutError> {
     let catalog = Catalog::builtin();
     let entry = catalog
         .bundled_embedder()
@@ -1064,45 +1042,40 @@ async fn make_embedder(
         };
         EmbedTokenizer::from_bytes(&bytes, max_tokens)
     };
-    // WebGPU has no kernels for int8 matrix products: it gets a graph of the same weights that dequantizes them
-    // (xtask/py/webgpu_embedder.py).
-    let role = match ep {
-        Ep::Wasm => crate::core::bert::WEIGHTS_ROLE,
-        Ep::Webgpu => WEBGPU_GRAPH,
-    };
+    let role = crate::core::bert::WEIGHTS_ROLE;
     let url = path(role)?;
     let encoder = async {
-        match (ep, runtime) {
-            (Ep::Wasm, _) => {
-                let weights = fetch_bytes(&url).await?;
+        let weights = fetch_bytes(&url).await?;
+        match ep {
+            Ep::Wasm => {
                 let local = BertBackend::from_bytes(&weights, Ep::Wasm.as_str())?;
                 let helper = if cores >= 2 {
                     Helper::start(&config.package_base, &url)
                 } else {
                     Helper::default()
                 };
-                Ok(WebEncoder::Int8(local, helper))
+                Ok::<_, ScoutError>(WebEncoder::Int8(local, helper))
             }
-            (Ep::Webgpu, Some(env)) => Ok(WebEncoder::Ort(OrtEncoder::create(env, &url, ep).await?)),
-            (Ep::Webgpu, None) => Err(ScoutError::new(
-                ErrorCode::Internal,
-                "WebGPU needs ONNX Runtime started",
-            )),
+            Ep::Webgpu => Ok(WebEncoder::Gpu(GpuEncoder::load(&weights).await?)),
         }
     };
     let (tokenizer, encoder) = futures_util::future::join(tokenizer, encoder).await;
     let (tokenizer, encoder) = (tokenizer?, encoder?);
+    let mut tag = entry.vector_tag(role, max_tokens);
+    if ep == Ep::Webgpu {
+        // The GPU computes in float activations (the CPU encoder quantizes them): close vectors, not the same bits.
+        tag.push_str("/gpu-f32");
+    }
     let mut embedder = Embedder::new(tokenizer, encoder, entry.dims.unwrap_or(384))
-        .with_model_tag(entry.vector_tag(role, max_tokens))
+        .with_model_tag(tag)
         .with_prefixes(entry.prefixes.clone());
-    if role == WEBGPU_GRAPH {
+    if ep == Ep::Webgpu {
         embedder.batch_size = WEBGPU_BATCH;
     }
     Ok(embedder)
 }
 
-/// Texts per run on the WebGPU graph. Its activations are float (no per-run quantization), so a text's vector does
-/// not depend on its batch, and a GPU pays a fixed cost per run: on an H200 the graph ran 127 texts/s one at a time
-/// and 1,476 in batches of 16 (2,282 in 64s), so one at a time the measured probe found it slower than WASM
-/// (8 runs of 8 ms) and never chose it.
-const WEBGPU_BATCH: usize = 32;
+/// Texts per run on the GPU encoder. Its activations are float (no per-run quantization), so a text's vector does
+/// not depend on its batch, and a GPU pays a fixed cost per run (recording, submitting, reading back): a page's
+/// sentences go in a few large runs.
+const WEBGPU_BATCH: usize = 64;

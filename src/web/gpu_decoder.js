@@ -14,16 +14,7 @@
  * when (prompt, steps, truncation) is the core's; this module only computes.
  */
 
-const WG = 256;
-
-/** Four signed bytes of a u32 as floats (lowest byte first). */
-const UNPACK = /* wgsl */ `
-fn unpack(w: u32) -> vec4f {
-  return vec4f(bitcast<vec4i>(vec4u(w << 24u, w << 16u, w << 8u, w)) >> vec4u(24u));
-}`;
-
-/** Per forward call: rows in this call and the position of the first. */
-const DYN = /* wgsl */ `struct Dyn { m: u32, start: u32, p0: u32, p1: u32 }`;
+import { WG, UNPACK, DYN, ACT, LINEAR_IO, LINEAR_MANY, S, GpuRunner, gpuDevice } from './gpu_kernels.js';
 
 const EMBED = /* wgsl */ `${DYN}${UNPACK}
 struct P { hidden: u32, nq: u32, p0: u32, p1: u32 }
@@ -40,41 +31,6 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
   let id = ids[i / p.hidden];
   let v = unpack(w[(i % p.hidden) * p.nq + id / 4u]);
   x[i] = v[id % 4u] * scale[id];
-}`;
-
-/**
- * Both products' inputs and epilogue. The input row is read as it is, or RMS-normalized (`norm`: times the norm's
- * weights here, times the row's inverse RMS in the epilogue), or as SiLU(gate) × up of a gate|up row (`glu`), so no
- * norm or activation needs a dispatch of its own; `last` reads only the last row (the head). The output is scaled
- * and biased per column, written or added (`add`: the residual stream).
- */
-const LINEAR_IO = /* wgsl */ `${DYN}${UNPACK}
-struct P { k: u32, nq: u32, add: u32, rows: u32, norm: u32, glu: u32, last: u32, eps: f32 }
-@group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<uniform> d: Dyn;
-@group(0) @binding(2) var<storage, read> x: array<f32>;
-@group(0) @binding(3) var<storage, read> w: array<u32>;
-@group(0) @binding(4) var<storage, read> scale: array<vec4f>;
-@group(0) @binding(5) var<storage, read> bias: array<vec4f>;
-@group(0) @binding(6) var<storage, read_write> y: array<vec4f>;
-@group(0) @binding(7) var<storage, read> nw: array<f32>;
-fn rows() -> u32 { return select(d.m, p.rows, p.rows > 0u); }
-fn source(r: u32) -> u32 { return select(r, d.m - 1u, p.last == 1u); }
-fn raw(r: u32, k: u32) -> f32 { return x[source(r) * p.k + k]; }
-fn xin(r: u32, k: u32) -> f32 {
-  if (p.glu == 1u) {
-    let b = source(r) * 2u * p.k;
-    let g = x[b + k];
-    return g / (1.0 + exp(-g)) * x[b + p.k + k];
-  }
-  let v = raw(r, k);
-  return select(v, v * nw[k], p.norm == 1u);
-}
-fn inv_rms(sum_sq: f32) -> f32 { return 1.0 / sqrt(sum_sq / f32(p.k) + p.eps); }
-fn store(row: u32, q: u32, acc: vec4f) {
-  let v = acc * scale[q] + bias[q];
-  let i = row * p.nq + q;
-  if (p.add == 1u) { y[i] += v; } else { y[i] = v; }
 }`;
 
 /**
@@ -112,60 +68,6 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
       store(r, q, v);
     }
     workgroupBarrier();
-  }
-}`;
-
-/** Many rows (prompts): tiles of 64 rows × 64 columns, 16 of the inner dimension at a time. */
-const LINEAR_MANY = /* wgsl */ `${LINEAR_IO}
-var<workgroup> xs: array<f32, 1024>;
-var<workgroup> ws: array<u32, 256>;
-var<workgroup> sq: array<f32, ${WG}>;
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
-  let q0 = wg.x * 16u;
-  let r0 = wg.y * 64u;
-  let tq = t % 16u;
-  let tr = (t / 16u) * 4u;
-  let m = rows();
-  var acc: array<vec4f, 4>;
-  for (var k0 = 0u; k0 < p.k; k0 += 16u) {
-    for (var i = 0u; i < 4u; i++) {
-      let e = t + i * ${WG}u;
-      let row = r0 + e / 16u;
-      let k = k0 + e % 16u;
-      var v = 0.0;
-      if (row < m && k < p.k) { v = xin(row, k); }
-      xs[e] = v;
-    }
-    let k = k0 + t / 16u;
-    var wv = 0u;
-    if (k < p.k && q0 + tq < p.nq) { wv = w[k * p.nq + q0 + tq]; }
-    ws[t] = wv;
-    workgroupBarrier();
-    for (var kk = 0u; kk < 16u; kk++) {
-      let wf = unpack(ws[kk * 16u + tq]);
-      for (var i = 0u; i < 4u; i++) { acc[i] += xs[(tr + i) * 16u + kk] * wf; }
-    }
-    workgroupBarrier();
-  }
-  if (p.norm == 1u) {
-    // Each row's sum of squares: 4 threads a row.
-    var s = 0.0;
-    if (r0 + t / 4u < m) {
-      for (var k = t % 4u; k < p.k; k += 4u) { let v = raw(r0 + t / 4u, k); s += v * v; }
-    }
-    sq[t] = s;
-    workgroupBarrier();
-    for (var i = 0u; i < 4u; i++) {
-      let b = (tr + i) * 4u;
-      acc[i] *= inv_rms(sq[b] + sq[b + 1u] + sq[b + 2u] + sq[b + 3u]);
-    }
-  }
-  let q = q0 + tq;
-  if (q < p.nq) {
-    for (var i = 0u; i < 4u; i++) {
-      if (r0 + tr + i < m) { store(r0 + tr + i, q, acc[i]); }
-    }
   }
 }`;
 
@@ -448,55 +350,23 @@ const FEW_ROWS = 4;
  *   vocab: number, eps: number, max_positions: number, inv_freq: number[] }} Dims
  */
 
-/** A WebGPU device for the decoder, with the adapter's largest buffers, or an error saying why there is none. */
-async function gpuDevice() {
-  const gpu = /** @type {any} */ (navigator).gpu;
-  if (!gpu) throw new Error('this browser has no WebGPU');
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) throw new Error('no WebGPU adapter');
-  const limits = adapter.limits;
-  const profile = /** @type {any} */ (globalThis).scoutGpuProfile && adapter.features.has('timestamp-query');
-  const device = await adapter.requestDevice({
-    requiredFeatures: profile ? ['timestamp-query'] : [],
-    requiredLimits: {
-      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
-      maxBufferSize: limits.maxBufferSize,
-    },
-  });
-  return { adapter, device };
-}
-
 /** @param {Dims} dims */
 export async function createGpuDecoder(dims) {
   const { adapter, device } = await gpuDevice();
   return new GpuDecoder(device, adapter, dims);
 }
 
-const S = () => /** @type {any} */ (globalThis).GPUBufferUsage;
-
-export class GpuDecoder {
+export class GpuDecoder extends GpuRunner {
   /** @param {any} device @param {any} adapter @param {Dims} dims */
   constructor(device, adapter, dims) {
-    this.device = device;
-    this.adapter = adapter;
-    this.dims = dims;
     if (256 % dims.head_dim !== 0 || dims.hidden % 4 || dims.inner % 4 || dims.vocab % 4) {
       throw new Error(`the GPU decoder needs head_dim dividing 256 and widths in fours (${JSON.stringify(dims)})`);
     }
-    // Buffers the GPU cannot hold, or a shader it refuses, are reported by `ready` (WebGPU reports them later).
-    device.pushErrorScope('out-of-memory');
-    device.pushErrorScope('validation');
-    /** @type {Map<string, any>} */
-    this.weights = new Map();
-    this.lost = null;
-    device.lost.then((/** @type {any} */ info) => { this.lost = info.message || 'device lost'; });
-    const module = (/** @type {string} */ code) => device.createShaderModule({ code });
-    const pipeline = (/** @type {string} */ code) => device.createComputePipeline({ layout: 'auto', compute: { module: module(code), entryPoint: 'main' } });
-    this.pipes = {
-      embed: pipeline(EMBED), few: pipeline(LINEAR_FEW), many: pipeline(LINEAR_MANY), rope: pipeline(ROPE),
-      attention: pipeline(ATTENTION), split: pipeline(ATTENTION_SPLIT), join: pipeline(ATTENTION_JOIN),
-      argmax: pipeline(ARGMAX),
-    };
+    super(device, adapter, {
+      embed: EMBED, few: LINEAR_FEW, many: LINEAR_MANY, rope: ROPE, attention: ATTENTION, split: ATTENTION_SPLIT,
+      join: ATTENTION_JOIN, argmax: ARGMAX,
+    });
+    this.dims = dims;
     const { hidden, heads, kv_heads: kv, head_dim: hd, inner, vocab } = dims;
     const f32s = (/** @type {number} */ n) => this.buffer(n * 4, S().STORAGE | S().COPY_SRC | S().COPY_DST);
     this.ids = this.buffer(MAX_ROWS * 4, S().STORAGE | S().COPY_DST);
@@ -539,48 +409,10 @@ export class GpuDecoder {
     /** @type {any} */ (globalThis).scoutGpuDecoderStats = this.stats;
   }
 
-  /** @param {number} size @param {number} usage */
-  buffer(size, usage) {
-    return this.device.createBuffer({ size: Math.max(16, Math.ceil(size / 4) * 4), usage });
-  }
-
-  /** A weight (`name` as gpu_decoder.rs names them) from bytes, copied to the GPU. @param {string} name @param {Uint8Array} bytes */
-  upload(name, bytes) {
-    const padded = Math.ceil(bytes.byteLength / 4) * 4;
-    const b = this.buffer(padded, S().STORAGE | S().COPY_DST);
-    if (padded === bytes.byteLength) {
-      this.device.queue.writeBuffer(b, 0, bytes);
-    } else {
-      const copy = new Uint8Array(padded);
-      copy.set(bytes);
-      this.device.queue.writeBuffer(b, 0, copy);
-    }
-    this.weights.get(name)?.destroy();
-    this.weights.set(name, b);
-  }
-
   /** After the uploads: the decoder's cache and kernels made, or why the GPU could not hold or run them. */
   async ready() {
     this.reserve(1);
-    const problems = [await this.device.popErrorScope(), await this.device.popErrorScope()].filter(Boolean);
-    if (problems.length) throw new Error(problems.map((e) => e.message).join('; '));
-  }
-
-  /** The uniform buffer of a kernel's fixed parameters. @param {number[]} u32s @param {number[]} [f32At] */
-  params(u32s, f32At = []) {
-    const words = new Uint32Array(Math.max(4, Math.ceil(u32s.length / 4) * 4));
-    words.set(u32s);
-    const f = new Float32Array(words.buffer);
-    for (const i of f32At) f[i] = u32s[i];
-    const b = this.buffer(words.byteLength, S().UNIFORM | S().COPY_DST);
-    this.device.queue.writeBuffer(b, 0, words);
-    return b;
-  }
-
-  /** @param {string} pipe @param {any[]} buffers */
-  group(pipe, buffers) {
-    const p = /** @type {any} */ (this.pipes)[pipe];
-    return { pipe: p, group: this.device.createBindGroup({ layout: p.getBindGroupLayout(0), entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })) }) };
+    await this.checkErrors();
   }
 
   /** Room in the cache for `len` positions (doubling; the cached ones copied) and the bind groups that read it. @param {number} len */
@@ -627,11 +459,7 @@ export class GpuDecoder {
   /** Every kernel's bind group, in the order of a forward call. */
   record() {
     const { layers, hidden, heads, kv_heads: kv, head_dim: hd, inner, vocab, eps } = this.dims;
-    const w = (/** @type {string} */ n) => {
-      const b = this.weights.get(n);
-      if (!b) throw new Error(`GPU decoder: weight ${n} was not uploaded`);
-      return b;
-    };
+    const w = (/** @type {string} */ n) => this.weight(n);
     const none = this.buffer(16, S().STORAGE);
     /**
      * A product `x [rows, k]` → `y [rows, n]`; `opts`: add (to y), norm (the norm weights' name: the input
@@ -641,7 +469,7 @@ export class GpuDecoder {
      */
     const linear = (x, name, k, n, y, opts) => {
       const last = opts.last ? 1 : 0;
-      const flags = [k, n / 4, opts.add ? 1 : 0, last, opts.norm ? 1 : 0, opts.glu ? 1 : 0, last, eps];
+      const flags = [k, n / 4, opts.add ? 1 : 0, last, opts.norm ? 1 : 0, opts.glu ? ACT.glu : ACT.none, last, eps];
       const args = [this.params(flags, [7]), this.dyn, x, w(`${name}.w`), w(`${name}.scales`), w(`${name}.bias`), y, opts.norm ? w(opts.norm) : none];
       return { kind: 'linear', name: name.replace(/^\d+\./, ''), n, rows: last, last: !!last, few: this.group('few', args), many: this.group('many', args) };
     };
@@ -674,7 +502,7 @@ export class GpuDecoder {
    * @param {Uint32Array} ids @param {number} start
    */
   async forward(ids, start) {
-    if (this.lost) throw new Error(`the GPU device was lost: ${this.lost}`);
+    this.alive();
     const t0 = performance.now();
     const ahead = this.ahead.shift();
     if (ahead) {
@@ -723,7 +551,7 @@ export class GpuDecoder {
     this.stats[1] += 1;
     this.stats[2] += t1 - t0;
     this.stats[3] += now - t1;
-    if (this.lost) throw new Error(`the GPU device was lost: ${this.lost}`);
+    this.alive();
   }
 
   /** A copy of a read-back buffer's logits. @param {any} buffer */
@@ -826,17 +654,5 @@ export class GpuDecoder {
       slot[0] += ms;
       slot[1] += 1;
     });
-  }
-
-  /** The adapter's vendor and architecture, for the reply's label. */
-  describe() {
-    const info = this.adapter.info || {};
-    return `${info.vendor || 'gpu'} ${info.architecture || ''}`.trim();
-  }
-
-  destroy() {
-    for (const b of this.weights.values()) b.destroy();
-    this.weights.clear();
-    this.device.destroy();
   }
 }

@@ -6,12 +6,13 @@
 use js_sys::{Float32Array, Uint32Array};
 use wasm_bindgen::prelude::*;
 
+use super::gpu::{f32_bytes, upload_linear};
 use super::js::js_err;
 use crate::core::error::{ErrorCode, ScoutError};
 use crate::core::generate::{DecoderBackend, DecoderConfig};
 use crate::core::hardware::Ep;
 use scout_llm::LlmConfig;
-use scout_llm::plain::{PlainLinear, PlainModel};
+use scout_llm::plain::PlainModel;
 
 #[wasm_bindgen(module = "/src/web/gpu_decoder.js")]
 extern "C" {
@@ -65,24 +66,6 @@ fn failed(e: JsValue) -> ScoutError {
     ScoutError::new(ErrorCode::BackendFailed, format!("WebGPU decoder: {}", js_err(&e)))
 }
 
-/// A float slice's bytes (the GPU copies them at once).
-fn f32_bytes(v: &[f32]) -> Vec<u8> {
-    v.iter().flat_map(|x| x.to_le_bytes()).collect()
-}
-
-fn i8_bytes(v: &[i8]) -> &[u8] {
-    // SAFETY: i8 and u8 have the same size and alignment, and every bit pattern is valid for both.
-    unsafe { std::slice::from_raw_parts(v.as_ptr().cast::<u8>(), v.len()) }
-}
-
-impl GpuRunner {
-    fn upload_linear(&self, name: &str, m: &PlainLinear) {
-        self.upload(&format!("{name}.w"), i8_bytes(&m.w));
-        self.upload(&format!("{name}.scales"), &f32_bytes(&m.scales));
-        self.upload(&format!("{name}.bias"), &f32_bytes(&m.bias));
-    }
-}
-
 impl GpuDecoder {
     /// Read `model` (the ONNX export's bytes) and copy its weights to a new WebGPU device. An error when the browser
     /// has no WebGPU adapter, the graph is not one `scout-llm` reads, or the GPU refuses the buffers.
@@ -103,17 +86,18 @@ impl GpuDecoder {
         };
         let dims = serde_wasm_bindgen::to_value(&dims).map_err(|e| failed(e.into()))?;
         let runner: GpuRunner = create_gpu_decoder(dims).await.map_err(failed)?.unchecked_into();
+        let up = |name: &str, bytes: &[u8]| runner.upload(name, bytes);
         for (l, layer) in plain.layers.iter().enumerate() {
             runner.upload(&format!("{l}.attn_norm"), &f32_bytes(&layer.attn_norm));
             runner.upload(&format!("{l}.mlp_norm"), &f32_bytes(&layer.mlp_norm));
-            runner.upload_linear(&format!("{l}.qkv"), &layer.qkv);
-            runner.upload_linear(&format!("{l}.o"), &layer.o);
-            runner.upload_linear(&format!("{l}.gate_up"), &layer.gate_up);
-            runner.upload_linear(&format!("{l}.down"), &layer.down);
+            upload_linear(up, &format!("{l}.qkv"), &layer.qkv);
+            upload_linear(up, &format!("{l}.o"), &layer.o);
+            upload_linear(up, &format!("{l}.gate_up"), &layer.gate_up);
+            upload_linear(up, &format!("{l}.down"), &layer.down);
         }
         runner.upload("final_norm", &f32_bytes(&plain.final_norm));
-        runner.upload_linear("head", &plain.head);
-        runner.upload_linear("lookup", plain.lookup());
+        upload_linear(up, "head", &plain.head);
+        upload_linear(up, "lookup", plain.lookup());
         if let Err(e) = runner.ready().await {
             runner.destroy();
             return Err(failed(e));

@@ -7,7 +7,9 @@
  * WebGPU embedder graph in its model layout. Then `tests/gpu/pack.sh`. The GPU machine has no network: everything the
  * pages load is in this folder.
  *
- * usage: node tests/gpu/make_payload.mjs DIST OUT_DIR
+ * usage: [T1_ONLY=1] node tests/gpu/make_payload.mjs DIST OUT_DIR
+ * (T1_ONLY: the embedder's pages only — no writer models, no ONNX Runtime for Scout, whose bundled embedder runs on
+ * its own encoders — a payload a few device calls smaller)
  * (DIST: `cargo xtask dist` output; Transformers.js from `cargo xtask bench`'s install of the optional peer)
  */
 import fs from 'node:fs';
@@ -30,7 +32,8 @@ const copy = (/** @type {string} */ from, /** @type {string} */ to) => {
 };
 
 // The engine, as the offscreen document loads it.
-for (const part of ['wasm', 'ort', 'models', 'hardware.js']) copy(path.join(dist, part), path.join(www, part));
+const t1Only = process.env.T1_ONLY === '1';
+for (const part of t1Only ? ['wasm', 'models', 'hardware.js'] : ['wasm', 'ort', 'models', 'hardware.js']) copy(path.join(dist, part), path.join(www, part));
 for (const f of ['scout_engine.js', 'tjs_embed.js', 'scout_llm.js', 'tjs_llm.js', 'ort_direct.js', 'ort_llm_loop.js', 'ort_llm_static.js', 'serve.py', 'run.sh']) copy(path.join(ROOT, 'tests/gpu', f), path.join(out, f === 'serve.py' || f === 'run.sh' ? f : `www/${f}`));
 for (const page of ['scout_engine', 'tjs_embed', 'scout_llm', 'tjs_llm', 'ort_llm_loop', 'ort_llm_static']) {
   fs.writeFileSync(path.join(www, `${page}.html`), `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="/${page}.js"></script>\n`);
@@ -52,7 +55,7 @@ fs.writeFileSync(path.join(www, 'inputs.json'), JSON.stringify({ texts, pages, l
 // hub's layout (`/hub/{repo}/{path}`; serve.py also
 // answers `/hub/{repo}/resolve/{revision}/{path}`, where the engine downloads from), for Scout and the peer alike.
 const smol = 'HuggingFaceTB/SmolLM2-135M-Instruct';
-for (const f of ['config.json', 'generation_config.json', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model_q4.onnx', 'onnx/model_quantized.onnx']) {
+if (!t1Only) for (const f of ['config.json', 'generation_config.json', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model_q4.onnx', 'onnx/model_quantized.onnx']) {
   fs.mkdirSync(path.dirname(path.join(www, 'hub', smol, f)), { recursive: true });
   fs.linkSync(path.join(HUB_DIR, smol, f), path.join(www, 'hub', smol, f));
 }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # On the GPU machine, from the folder make_payload.mjs wrote: open each page in headless Chromium with WebGPU and
 # wait for its result. Env: CHROME (the browser), CHFLAGS (its WebGPU flags: see the lab recipe in DEVELOPERS.md),
-# OUT (results), PORT, PAGES (all; llm: the writer's pages only; gpudec: Scout's own GPU decoder beside the peer). Pages: Scout's engine (auto: the measured choice, cold then again with the same profile;
+# OUT (results), PORT, PAGES (all; t1: the embedder's pages only; llm: the writer's pages only; gpudec: Scout's own
+# GPU decoder beside the peer). Pages: Scout's engine (auto: the measured choice, cold then again with the same profile;
 # forced WASM), then Transformers.js on the same graph (webgpu); then the same for the writer (T2).
 set -u
 H=$(cd "$(dirname "$0")" && pwd)
@@ -25,6 +26,10 @@ page scout_auto_first "$P" "scout_engine.html?backend=auto&phase=first" 200
 page scout_auto_again "$P" "scout_engine.html?backend=auto&phase=again" 90
 page scout_wasm "$(mktemp -d)" "scout_engine.html?backend=wasm&phase=first" 200
 page tjs_webgpu "$(mktemp -d)" "tjs_embed.html?device=webgpu" 150
+fi
+if [ "${PAGES:-all}" = t1 ]; then  # and the WebGPU backend chosen by the user: a first launch with no measurement
+  page scout_webgpu_first "$(mktemp -d)" "scout_engine.html?backend=webgpu&phase=first" 200
+  exit 0
 fi
 if [ "${PAGES:-all}" = gpudec ]; then  # Scout's own GPU decoder on the int8 file and on the peer's graph (q4), the peer
   page scout_gpudec "$(mktemp -d)" "scout_llm.html?backend=webgpu&model=smollm2-135m-instruct-int8" 240

@@ -134,28 +134,8 @@ impl QuantLinear {
 
     /// Join layers that read the same input (Q, K and V) into one with their columns side by side.
     pub fn concat(parts: &[LinearParts], k: usize) -> Option<Self> {
-        let n: usize = parts.iter().map(|p| p.scales.len()).sum();
-        let mut w = vec![0i8; k * n];
-        let (mut scales, mut bias) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        let mut at = 0;
-        for LinearParts {
-            w: pw,
-            scales: ps,
-            bias: pb,
-        } in parts
-        {
-            let pn = ps.len();
-            if pw.len() != k * pn {
-                return None;
-            }
-            for r in 0..k {
-                w[r * n + at..r * n + at + pn].copy_from_slice(&pw[r * pn..(r + 1) * pn]);
-            }
-            scales.extend_from_slice(ps);
-            bias.extend_from_slice(pb);
-            at += pn;
-        }
-        QuantLinear::new(&w, k, n, scales, bias)
+        let m = crate::plain::PlainLinear::side_by_side(parts, k)?;
+        QuantLinear::new(&m.w, k, m.n, m.scales, m.bias)
     }
 
     /// `x` is `[rows, k]`; returns `[rows, n]`.

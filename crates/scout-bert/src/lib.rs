@@ -16,11 +16,14 @@
 mod gemm;
 /// The float functions, public for `scout-llm` (the decoder), which shares them and the int8 products.
 pub mod math;
+/// The weights laid out for Scout's WebGPU kernels, and their arithmetic on the CPU.
+pub mod plain;
 mod weights;
 
 pub use gemm::{COLS, LinearParts, Packed, QuantLinear, Scratch, pack_column, products, quantize_rows};
 pub use weights::{BertConfig, WeightsFile};
 
+use plain::{Embeddings, PlainBert, PlainLinear};
 use weights::corrupt;
 
 /// Why a weights file cannot be used or an input cannot be encoded.
@@ -45,12 +48,7 @@ struct Layer {
 /// The encoder with its weights in memory (~23 MB for MiniLM-L6).
 pub struct Encoder {
     config: BertConfig,
-    word_q: Vec<i8>,
-    word_scale: Vec<f32>,
-    pos_q: Vec<i8>,
-    pos_scale: Vec<f32>,
-    type0: Vec<f32>,
-    emb_ln: (Vec<f32>, Vec<f32>),
+    embeddings: Embeddings,
     layers: Vec<Layer>,
     scratch: Scratch,
 }
@@ -58,46 +56,34 @@ pub struct Encoder {
 impl Encoder {
     /// Read the weights file.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, BertError> {
-        let file = WeightsFile::parse(bytes)?;
-        let c = file.config.clone();
-        let h = c.hidden;
-        if c.heads == 0 || h % c.heads != 0 || c.layers == 0 {
-            return Err(corrupt(format!("{} heads for {h} dimensions", c.heads)));
-        }
-        let vec_of = |name: &str, n: usize| file.f32s(name, &[n]);
-        let linear = |l: usize, role: &str, k: usize, n: usize| -> Result<LinearParts, BertError> {
-            Ok(LinearParts {
-                w: file.i8s(&format!("l{l}.{role}_w"), &[k, n])?,
-                scales: vec_of(&format!("l{l}.{role}_s"), n)?,
-                bias: vec_of(&format!("l{l}.{role}_b"), n)?,
+        Self::from_plain(PlainBert::from_bytes(bytes)?)
+    }
+
+    /// The weights packed for the int8 kernels.
+    pub fn from_plain(plain: PlainBert) -> Result<Self, BertError> {
+        let pack = |m: PlainLinear| {
+            QuantLinear::new(&m.w, m.k, m.n, m.scales, m.bias)
+                .ok_or_else(|| corrupt(format!("a matrix of {} × {} cannot be packed", m.k, m.n)))
+        };
+        let layers = plain
+            .layers
+            .into_iter()
+            .map(|l| {
+                Ok(Layer {
+                    qkv: pack(l.qkv)?,
+                    out: pack(l.o)?,
+                    ffn_in: pack(l.ffn_in)?,
+                    ffn_out: pack(l.ffn_out)?,
+                    ln1: l.ln1,
+                    ln2: l.ln2,
+                })
             })
-        };
-        let build = |parts: &[LinearParts], k: usize| {
-            QuantLinear::concat(parts, k).ok_or_else(|| corrupt(format!("a matrix of {k} rows cannot be packed")))
-        };
-        let mut layers = Vec::with_capacity(c.layers);
-        for l in 0..c.layers {
-            let (q, k, v) = (linear(l, "q", h, h)?, linear(l, "k", h, h)?, linear(l, "v", h, h)?);
-            layers.push(Layer {
-                qkv: build(&[q, k, v], h)?,
-                out: build(&[linear(l, "o", h, h)?], h)?,
-                ffn_in: build(&[linear(l, "f1", h, c.intermediate)?], h)?,
-                ffn_out: build(&[linear(l, "f2", c.intermediate, h)?], c.intermediate)?,
-                ln1: (vec_of(&format!("l{l}.ln1_w"), h)?, vec_of(&format!("l{l}.ln1_b"), h)?),
-                ln2: (vec_of(&format!("l{l}.ln2_w"), h)?, vec_of(&format!("l{l}.ln2_b"), h)?),
-            });
-        }
-        let types = file.f32s("type", &[c.type_vocab, h])?;
+            .collect::<Result<_, BertError>>()?;
         Ok(Encoder {
-            word_q: file.i8s("word_q", &[c.vocab, h])?,
-            word_scale: vec_of("word_scale", c.vocab)?,
-            pos_q: file.i8s("pos_q", &[c.max_positions, h])?,
-            pos_scale: vec_of("pos_scale", c.max_positions)?,
-            type0: types[..h].to_vec(),
-            emb_ln: (vec_of("emb_ln_w", h)?, vec_of("emb_ln_b", h)?),
+            config: plain.config,
+            embeddings: plain.embeddings,
             layers,
             scratch: Scratch::default(),
-            config: c,
         })
     }
 
@@ -108,15 +94,8 @@ impl Encoder {
     /// The last hidden state of each sequence's tokens, the sequences one after another: `[Σ len, hidden]`.
     pub fn hidden_states(&mut self, seqs: &[&[u32]]) -> Result<Vec<f32>, BertError> {
         let h = self.config.hidden;
-        let mut x = self.embed_tokens(seqs)?;
-        let spans: Vec<(usize, usize)> = seqs
-            .iter()
-            .scan(0, |at, s| {
-                let span = (*at, s.len());
-                *at += s.len();
-                Some(span)
-            })
-            .collect();
+        let mut x = self.embeddings.embed(&self.config, seqs)?;
+        let spans = plain::spans(seqs);
         for layer in &self.layers {
             let qkv = layer.qkv.forward(&x, &mut self.scratch);
             let ctx = attention(&qkv, &spans, h, self.config.heads);
@@ -129,42 +108,10 @@ impl Encoder {
         }
         Ok(x)
     }
-
-    /// Word + position + token type (0) embeddings, normalized.
-    fn embed_tokens(&self, seqs: &[&[u32]]) -> Result<Vec<f32>, BertError> {
-        let h = self.config.hidden;
-        let mut x = Vec::with_capacity(seqs.iter().map(|s| s.len()).sum::<usize>() * h);
-        for seq in seqs {
-            if seq.len() > self.config.max_positions {
-                return Err(BertError(format!(
-                    "{} tokens exceed the model's {}",
-                    seq.len(),
-                    self.config.max_positions
-                )));
-            }
-            for (p, &id) in seq.iter().enumerate() {
-                let id = id as usize;
-                if id >= self.config.vocab {
-                    return Err(BertError(format!("token id {id} is outside the vocabulary")));
-                }
-                let (ws, ps) = (self.word_scale[id], self.pos_scale[p]);
-                let word = &self.word_q[id * h..(id + 1) * h];
-                let pos = &self.pos_q[p * h..(p + 1) * h];
-                x.extend(
-                    word.iter()
-                        .zip(pos)
-                        .zip(&self.type0)
-                        .map(|((&w, &q), &t)| f32::from(w) * ws + t + f32::from(q) * ps),
-                );
-            }
-        }
-        math::layer_norm(&mut x, &self.emb_ln.0, &self.emb_ln.1, self.config.eps);
-        Ok(x)
-    }
 }
 
 /// Self-attention of each sequence over its own tokens. `qkv` rows are `[q | k | v]` of `h` each.
-fn attention(qkv: &[f32], spans: &[(usize, usize)], h: usize, heads: usize) -> Vec<f32> {
+pub(crate) fn attention(qkv: &[f32], spans: &[(usize, usize)], h: usize, heads: usize) -> Vec<f32> {
     let mut ctx = vec![0f32; qkv.len() / 3];
     let mut work = HeadWork::default();
     for &(start, len) in spans {
@@ -235,7 +182,7 @@ const KEY_BLOCK: usize = 16;
 const HEAD_DIM: usize = 32;
 
 /// `x = LayerNorm(x + y)`.
-fn add_norm(x: &mut [f32], y: &[f32], ln: &(Vec<f32>, Vec<f32>), eps: f32) {
+pub(crate) fn add_norm(x: &mut [f32], y: &[f32], ln: &(Vec<f32>, Vec<f32>), eps: f32) {
     x.iter_mut().zip(y).for_each(|(a, b)| *a += b);
     math::layer_norm(x, &ln.0, &ln.1, eps);
 }

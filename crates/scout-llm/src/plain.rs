@@ -9,15 +9,9 @@
 use crate::load::{Matrix, attn_bias, check_heads, embedding, layer_matrices, linears, own_head, vector};
 use crate::onnx::Graph;
 use crate::{LlmConfig, LlmError};
+use scout_bert::LinearParts;
 
-/// An int8 matrix `[k, n]` by rows, a scale per column, and a bias per column (zeros where the layer has none).
-pub struct PlainLinear {
-    pub k: usize,
-    pub n: usize,
-    pub w: Vec<i8>,
-    pub scales: Vec<f32>,
-    pub bias: Vec<f32>,
-}
+pub use scout_bert::plain::PlainLinear;
 
 pub struct PlainLayer {
     pub attn_norm: Vec<f32>,
@@ -47,22 +41,16 @@ pub struct PlainModel {
 /// Matrices with the same rows side by side (row by row), each with its bias.
 fn side_by_side(parts: Vec<(Matrix, Vec<f32>)>) -> Result<PlainLinear, LlmError> {
     let k = parts[0].0.k;
-    if parts.iter().any(|(m, b)| m.k != k || b.len() != m.n) {
-        return Err(LlmError("layers that read the same input have different shapes".into()));
-    }
-    let n = parts.iter().map(|(m, _)| m.n).sum();
-    let mut w = Vec::with_capacity(k * n);
-    for r in 0..k {
-        for (m, _) in &parts {
-            w.extend_from_slice(&m.w[r * m.n..(r + 1) * m.n]);
-        }
-    }
-    let (mut scales, mut bias) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    for (m, b) in parts {
-        scales.extend_from_slice(&m.scales);
-        bias.extend(b);
-    }
-    Ok(PlainLinear { k, n, w, scales, bias })
+    let parts: Vec<LinearParts> = parts
+        .into_iter()
+        .map(|(m, bias)| LinearParts {
+            w: m.w.into_owned(),
+            scales: m.scales,
+            bias,
+        })
+        .collect();
+    PlainLinear::side_by_side(&parts, k)
+        .ok_or_else(|| LlmError("layers that read the same input have different shapes".into()))
 }
 
 fn plain(m: Matrix) -> PlainLinear {
@@ -145,23 +133,6 @@ impl PlainModel {
     /// The table the lookups read (`[hidden, vocab]`).
     pub fn lookup(&self) -> &PlainLinear {
         self.table.as_ref().unwrap_or(&self.head)
-    }
-}
-
-impl PlainLinear {
-    /// `x [rows, k]` times the matrix, plus the bias: `[rows, n]`.
-    pub fn forward(&self, x: &[f32]) -> Vec<f32> {
-        let rows = x.len() / self.k;
-        let mut out = vec![0f32; rows * self.n];
-        for (xr, yr) in x.chunks_exact(self.k).zip(out.chunks_exact_mut(self.n)) {
-            for (&xv, wr) in xr.iter().zip(self.w.chunks_exact(self.n)) {
-                yr.iter_mut().zip(wr).for_each(|(y, &w)| *y += xv * f32::from(w));
-            }
-            for ((y, s), b) in yr.iter_mut().zip(&self.scales).zip(&self.bias) {
-                *y = *y * s + b;
-            }
-        }
-        out
     }
 }
 

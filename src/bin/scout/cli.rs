@@ -240,14 +240,20 @@ fn cmd_embed(args: &[String]) -> Result<ReplyBody, ScoutError> {
         .transpose()?;
     let clock = NativeClock::default();
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    // The extension's CPU path (Scout's int8 encoder); `--graph webgpu`: the graph the extension runs on WebGPU
-    // (same weights, no CPU-only ops); `--graph onnx`: the same weights as an int8 ONNX graph (the benchmarks' native
-    // peer). Both ONNX graphs run on ONNX Runtime's CPU EP.
+    // The extension's CPU path (Scout's int8 encoder); `--graph gpu`: the arithmetic of Scout's WebGPU encoder on the
+    // CPU (its reference); `--graph webgpu`: the same weights as a float-activation ONNX graph (the GPU peers'
+    // graph); `--graph onnx`: the same weights as an int8 ONNX graph (the benchmarks' native peer). Both ONNX graphs
+    // run on ONNX Runtime's CPU EP.
     let (vectors, dims) = match flag(args, "--graph") {
         None | Some("wasm") => embed_with(load_embedder()?, batch, &refs)?,
+        Some("gpu") => embed_with(
+            scout::native::bundled_embedder_on(scout::core::bert::PlainBertBackend::from_bytes)?,
+            batch,
+            &refs,
+        )?,
         Some("webgpu") => embed_with(load_embedder_graph("model_webgpu")?, batch, &refs)?,
         Some("onnx") => embed_with(load_embedder_graph("model")?, batch, &refs)?,
-        Some(other) => return Err(bad(format!("--graph must be wasm, webgpu or onnx, not {other}"))),
+        Some(other) => return Err(bad(format!("--graph must be wasm, gpu, webgpu or onnx, not {other}"))),
     };
     Ok(ReplyBody::Embed(scout::core::protocol::EmbedReply {
         ep: "native-cpu".into(),
