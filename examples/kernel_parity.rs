@@ -1,6 +1,7 @@
-//! Scout's own int8 encoder (`core::bert`) against ONNX Runtime on the same corpus sentences: each vector's cosine to
-//! the PyPI file's float computation (the reference both approximate), and the T1 summaries picked from each set
-//! of vectors (share of the float summary's sentences kept), with the time each took here.
+//! Scout's own int8 encoder (`core::bert`) and its GPU encoder's arithmetic (`PlainBertBackend`, the reference of
+//! the WebGPU kernels) against ONNX Runtime on the same corpus sentences: each vector's cosine to the PyPI file's
+//! float computation (the reference all approximate), and the T1 summaries picked from each set of vectors (share of
+//! the float summary's sentences kept), with the time each took here.
 //!
 //! ```text
 //! cargo run --release --example kernel_parity -- WEIGHTS.bin [PAGES]
@@ -35,6 +36,12 @@ fn main() {
         scout::core::bert::BertBackend::from_bytes(&weights, "native-int8").expect("weights"),
         384,
     );
+    let mut gpu = Embedder::new(
+        EmbedTokenizer::from_bytes(&tok, 256).expect("tokenizer"),
+        scout::core::bert::PlainBertBackend::from_bytes(&weights).expect("weights"),
+        384,
+    );
+    let (mut cos_gpu, mut kept_gpu) = (Vec::new(), 0.0);
     let mut dirs: Vec<_> = std::fs::read_dir(corpus)
         .expect("corpus")
         .flatten()
@@ -71,7 +78,9 @@ fn main() {
         let t = Instant::now();
         let k = pollster::block_on(kernel.embed(&texts)).expect("kernel");
         ms_kernel += t.elapsed().as_secs_f64() * 1000.0;
+        let g = pollster::block_on(gpu.embed(&texts)).expect("gpu reference");
         for i in 0..texts.len() {
+            cos_gpu.push(scout::core::embed::dot(&f[i], &g[i]));
             cos_ort.push(scout::core::embed::dot(&f[i], &o[i]));
             cos_kernel.push(scout::core::embed::dot(&f[i], &k[i]));
             cos_between.push(scout::core::embed::dot(&o[i], &k[i]));
@@ -103,6 +112,7 @@ fn main() {
             kept_ort += share(&pf, &po);
             kept_kernel += share(&pf, &pk);
             kept_between += share(&po, &pk);
+            kept_gpu += share(&pf, &picks(&g));
             summaries += 1;
         }
     }
@@ -126,12 +136,17 @@ fn main() {
         "cosine between the two int8:                  {}",
         stats(&mut cos_between)
     );
+    println!("cosine to the float model: Scout's GPU encoder {}", stats(&mut cos_gpu));
     let s = summaries as f64;
     println!(
         "float summary's sentences kept: ONNX Runtime int8 {:.3}, Scout's encoder {:.3}; int8 summary kept by Scout's {:.3}",
         kept_ort / s,
         kept_kernel / s,
         kept_between / s
+    );
+    println!(
+        "float summary's sentences kept by Scout's GPU encoder: {:.3}",
+        kept_gpu / s
     );
     println!("time here (1 thread each): ONNX Runtime int8 {ms_ort:.0} ms, Scout's encoder {ms_kernel:.0} ms");
 }

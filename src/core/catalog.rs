@@ -190,13 +190,15 @@ mod tests {
                 .and_then(|f| f.bundle_path.as_deref())
                 .is_some_and(|p| p.ends_with(".bin"))
         );
-        assert!(e.file("model_webgpu").and_then(|f| f.bundle_path.as_deref()).is_some());
+        // The float-activation graph is built at setup for the GPU peers; the extension's GPU encoder reads
+        // `model_int8`, so the graph is not shipped.
+        assert_eq!(e.file("model_webgpu").and_then(|f| f.bundle_path.as_deref()), None);
         assert!(e.file("tokenizer").is_some());
         assert_eq!(
             e.total_size(),
             e.files
                 .iter()
-                .filter(|f| f.role != "model")
+                .filter(|f| f.role != "model" && f.role != "model_webgpu")
                 .map(|f| f.size)
                 .sum::<u64>()
         );

@@ -4,7 +4,7 @@
  * `/hardware.js`), the pages of this folder, the inputs (`/inputs.json`: the embedding benchmark's 64 windows of 128
  * word pieces, the four corpus pages closest to 2,000 words, and the T2 benchmark's page text), SmolLM2-135M's GPU
  * graph in the hub's layout (`/hub/`), and, for the peer, Transformers.js with the onnxruntime-web it pins and the
- * WebGPU embedder graph in its model layout. Then `tests/gpu/pack.sh`. The GPU machine has no network: everything the
+ * same MiniLM weights as a float-activation ONNX graph in its model layout (built at setup, not shipped). Then `tests/gpu/pack.sh`. The GPU machine has no network: everything the
  * pages load is in this folder.
  *
  * usage: [T1_ONLY=1] node tests/gpu/make_payload.mjs DIST OUT_DIR
@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { ROOT, CORPUS, HUB_DIR } from '../e2e/harness.mjs';
+import { ROOT, CORPUS, HUB_DIR, CACHE_DIR } from '../e2e/harness.mjs';
 import { corpusPages, embeddingInputs } from '../e2e/embed_inputs.mjs';
 import { writeBertConfig } from '../e2e/tjs_page.mjs';
 import { pageText } from '../e2e/bench_t2.mjs';
@@ -68,7 +68,7 @@ const ortDist = path.dirname(createRequire(tjsEntry).resolve('onnxruntime-web'))
 for (const f of ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm']) copy(path.join(ortDist, f), path.join(www, 'ort131', f));
 const model = path.join(www, 'models/scout/minilm-webgpu');
 fs.mkdirSync(path.join(model, 'onnx'), { recursive: true });
-fs.linkSync(path.join(www, 'models/all-minilm-l6-v2-int8/model_webgpu.onnx'), path.join(model, 'onnx/model.onnx'));
+fs.copyFileSync(path.join(CACHE_DIR, 'models/all-minilm-l6-v2-int8/model_webgpu.onnx'), path.join(model, 'onnx/model.onnx'));
 fs.linkSync(path.join(www, 'models/all-minilm-l6-v2-int8/tokenizer.json'), path.join(model, 'tokenizer.json'));
 writeBertConfig(model);
 console.log(`${www}: ${texts.length} texts, pages ${pages.map((p) => `${p.name} (${p.words} words)`).join(', ')}`);

@@ -23,7 +23,7 @@ if [ -n "${LAB_PAGE:-}" ] && [ -n "${LAB_ORT:-}" ]; then
   mkdir -p $P/www/lab/models $P/www/lab/ort
   cp "$LAB_PAGE" $P/www/lab/bench.html
   cp "$LAB_ORT"/ort.webgpu.min.mjs "$LAB_ORT"/ort-wasm-simd-threaded.asyncify.* $P/www/lab/ort/
-  ln $P/www/models/all-minilm-l6-v2-int8/model_webgpu.onnx $P/www/lab/models/minilm-scoutgpu.onnx
+  ln $P/www/models/scout/minilm-webgpu/onnx/model.onnx $P/www/lab/models/minilm-scoutgpu.onnx
   ln $P/www/models/all-minilm-l6-v2-int8/model.onnx $P/www/lab/models/minilm-scoutwasm.onnx
 fi
 W=$R/target/gpu-pack; rm -rf $W; mkdir -p $W

@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * The peer on the GPU: Transformers.js (its browser build and the onnxruntime-web it pins) embedding the same texts
- * with the same graph as Scout's WebGPU embedder (`/models/scout/minilm-webgpu/onnx/model.onnx`, dtype fp32),
+ * with the same weights and arithmetic as Scout's GPU encoder (the float-activation graph built at setup,
+ * `/models/scout/minilm-webgpu/onnx/model.onnx`, dtype fp32),
  * feature-extraction with mean pooling and normalization, `device` from the query (webgpu | wasm), best of 3 after a
  * warm-up of both batch shapes. POSTs `/result?name=NAME`. Made by make_payload.mjs beside scout_engine.js.
  */
