@@ -976,9 +976,16 @@ async fn measure_backends(
     hw: &HardwareProfile,
 ) -> Result<(BackendProbe, Embedder<WebEncoder>, Option<Embedder<WebEncoder>>), ScoutError> {
     let cores = hw.hardware_concurrency.unwrap_or(1);
-    let mut wasm = make_embedder(config, Ep::Wasm, cores).await?;
+    // Both start together (the GPU's device and uploads overlap the CPU encoder's reading of its weights); each is
+    // timed alone after.
+    let (wasm, webgpu) = futures_util::future::join(
+        make_embedder(config, Ep::Wasm, cores),
+        make_embedder(config, Ep::Webgpu, cores),
+    )
+    .await;
+    let mut wasm = wasm?;
     let wasm_ms = time_probe(&mut wasm, f64::INFINITY).await?;
-    let (webgpu, webgpu_ms, webgpu_error) = match make_embedder(config, Ep::Webgpu, cores).await {
+    let (webgpu, webgpu_ms, webgpu_error) = match webgpu {
         // A software adapter is tens of times slower: one run that shows it is enough.
         Ok(mut gpu) => match time_probe(&mut gpu, 5.0 * wasm_ms).await {
             Ok(ms) => (Some(gpu), Some(ms), None),
