@@ -102,7 +102,7 @@ pub const PROBE_TEXTS: [&str; 8] = [
 ];
 
 /// WebGPU must beat WASM by this factor to be chosen: on a near tie WASM wins (no GPU contention, less memory).
-const WEBGPU_MARGIN: f64 = 1.2;
+pub const WEBGPU_MARGIN: f64 = 1.2;
 
 /// What identifies a device for the probe: the adapter and the CPU facts the choice depends on.
 pub fn device_key(hw: &HardwareProfile) -> String {

@@ -971,6 +971,7 @@ impl Phases {
 }
 
 /// Time the probe batch on both EPs (after a warm-up run each). WASM must work; WebGPU may fail, which is noted.
+/// The GPU goes first: once WASM's first timed run is slower than what WebGPU needs to win, the choice is made.
 async fn measure_backends(
     config: &Config,
     hw: &HardwareProfile,
@@ -984,15 +985,16 @@ async fn measure_backends(
     )
     .await;
     let mut wasm = wasm?;
-    let wasm_ms = time_probe(&mut wasm, f64::INFINITY).await?;
     let (webgpu, webgpu_ms, webgpu_error) = match webgpu {
         // A software adapter is tens of times slower: one run that shows it is enough.
-        Ok(mut gpu) => match time_probe(&mut gpu, 5.0 * wasm_ms).await {
+        Ok(mut gpu) => match time_probe(&mut gpu, GPU_PROBE_LOST_MS).await {
             Ok(ms) => (Some(gpu), Some(ms), None),
             Err(e) => (None, None, Some(e.message)),
         },
         Err(e) => (None, None, Some(e.message)),
     };
+    let decided = webgpu_ms.map_or(f64::INFINITY, |g| g * crate::core::hardware::WEBGPU_MARGIN);
+    let wasm_ms = time_probe(&mut wasm, decided).await?;
     let probe = BackendProbe {
         device: crate::core::hardware::device_key(hw),
         wasm_ms,
@@ -1001,6 +1003,10 @@ async fn measure_backends(
     };
     Ok((probe, wasm, webgpu))
 }
+
+/// A GPU run of the probe batch slower than this has lost to the CPU (Scout's CPU encoder takes 25–45 ms for it on
+/// 2 to 16 cores): no need to time it again.
+const GPU_PROBE_LOST_MS: f64 = 200.0;
 
 /// Median of three timed runs of the probe batch, after one untimed warm-up run; a first timed run slower than
 /// `enough_ms` is the answer (the others would only confirm it, slowly).
