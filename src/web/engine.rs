@@ -105,6 +105,7 @@ struct State {
 }
 
 /// What the request's sender knows about the device and the user's backend preference.
+#[derive(Clone)]
 struct Want {
     hw: HardwareProfile,
     pref: BackendPreference,
@@ -874,9 +875,12 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
     let probe_matters = uses_probe(&want.hw, want.pref);
     let stored = if probe_matters { stored_probe(st).await } else { None };
     phases.end("stored measurement");
+    // On Automatic with a hardware adapter this device has not been measured on, the first answer does not wait for
+    // the measurement: the adapter's facts choose the GPU encoder now, and both backends are timed once the engine
+    // is idle (`measure_when_idle`). Asked for ("Measure on this device"), the measurement is made now.
+    let measure_later = !want.measure && should_probe(&want.hw, want.pref, stored.as_ref());
     // The runtime bundle is fixed once loaded; the service worker recreates the document when the preference changes.
-    let measure =
-        (want.measure || should_probe(&want.hw, want.pref, stored.as_ref())) && loaded_bundle() != Some(Ep::Wasm);
+    let measure = want.measure && loaded_bundle() != Some(Ep::Wasm);
     let mut choice = choose_backend(&want.hw, want.pref, stored.as_ref());
     if loaded_bundle() == Some(Ep::Wasm) && choice.ep == Ep::Webgpu {
         choice.ep = Ep::Wasm;
@@ -920,11 +924,7 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
     match result {
         Ok((mut embedder, choice, probe)) => {
             if let Some(probe) = probe {
-                if let (Ok(store), Ok(json)) = (shared_store().await, serde_json::to_string(&probe)) {
-                    // Kept so the next start skips the measurement; losing it only costs measuring again.
-                    let _ = store.put(PROBE_STORE_KEY, &json).await;
-                }
-                st.probe = Some(Some(probe));
+                keep_probe(st, probe).await;
             }
             // The first run after creation is much slower than later ones: pay it now, not on the user's click,
             // unless a request is already waiting for the engine (its own first run pays it, sooner).
@@ -941,9 +941,57 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
                 alt: None,
                 init_phases: phases.done,
             });
+            if measure_later {
+                measure_when_idle(want.clone());
+            }
         }
         Err(e) => st.load_error = Some(e),
     }
+}
+
+/// Keep the measurement of this device, so the next start skips it (losing it only costs measuring again).
+async fn keep_probe(st: &mut State, probe: BackendProbe) {
+    if let (Ok(store), Ok(json)) = (shared_store().await, serde_json::to_string(&probe)) {
+        let _ = store.put(PROBE_STORE_KEY, &json).await;
+    }
+    st.probe = Some(Some(probe));
+}
+
+/// Quiet time before the deferred measurement starts, and between its checks for waiting requests.
+const MEASURE_AFTER_MS: i32 = 1500;
+
+/// Time both backends once no request is waiting, keep the result, and move the bundled embedder to the backend it
+/// chooses (the embedder it timed there, already warm). Requests that arrive during it wait for it (~0.5 s).
+fn measure_when_idle(want: Want) {
+    wasm_bindgen_futures::spawn_local(async move {
+        loop {
+            super::js::sleep(MEASURE_AFTER_MS).await;
+            if STATE.with(|s| s.waiting()) == 0 {
+                break;
+            }
+        }
+        let state = STATE.with(Rc::clone);
+        let mut st = state.lock().await;
+        let measured = stored_probe(&mut st)
+            .await
+            .is_some_and(|p| p.device == crate::core::hardware::device_key(&want.hw));
+        let Some(config) = st.config.clone().filter(|_| st.loaded.is_some() && !measured) else {
+            return;
+        };
+        let Ok((probe, wasm, webgpu)) = measure_backends(&config, &want.hw).await else {
+            return;
+        };
+        let choice = choose_backend(&want.hw, want.pref, Some(&probe));
+        keep_probe(&mut st, probe).await;
+        if let Some(loaded) = st.loaded.as_mut() {
+            loaded.embedder = match webgpu {
+                Some(gpu) if choice.ep == Ep::Webgpu => gpu,
+                _ => wasm,
+            };
+            loaded.choice = choice;
+            loaded.alt = None;
+        }
+    });
 }
 
 /// The named steps of the engine's start, each timed from the end of the one before.

@@ -100,6 +100,8 @@ try {
     }
     out.texts_per_s = tps;
   }
+  // The backend at the end (a first start on a hardware adapter measures both once the engine is idle).
+  out.status_end = await ask({ type: 'status' });
   await send('done');
 } catch (e) {
   out.error = String(e && /** @type {any} */ (e).stack || e);
