@@ -895,6 +895,9 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
                 let _ = shared_store().await;
             }
         };
+        // Reading the weights and the warm-up run hold the document's only thread for a while: let the requests that
+        // need no model (a stored result) that arrived meanwhile go first.
+        super::js::yield_to_event_loop().await;
         if measure {
             open_store.await;
             let (probe, wasm, webgpu) = measure_backends(&config, &want.hw).await?;
