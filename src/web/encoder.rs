@@ -24,6 +24,11 @@ impl WebEncoder {
         }
     }
 
+    /// Scout's GPU encoder failed a run (its device lost, a buffer refused).
+    pub fn gpu_failed(&self) -> bool {
+        matches!(self, WebEncoder::Gpu(gpu) if gpu.failed())
+    }
+
     /// The GPU adapter Scout's GPU encoder runs on.
     pub fn gpu_adapter(&self) -> Option<String> {
         match self {

@@ -176,11 +176,35 @@ pub async fn handle(envelope_json: String) -> String {
             if long_job {
                 CANCEL.with(|c| c.set(false));
             }
-            Reply::from_result(dispatch(env).await)
+            let result = match dispatch(env.clone()).await {
+                // The GPU failed under the bundled embedder: it moves to the CPU, and the request runs again there.
+                Err(e) if moved_off_failed_gpu(&e).await => dispatch(env).await,
+                result => result,
+            };
+            Reply::from_result(result)
         }
         Err(e) => Reply::err(e),
     };
     reply.to_json()
+}
+
+/// If the bundled embedder's GPU failed a run, put Scout's CPU encoder in its place (the reason in the backend's
+/// choice, for the UI) and say so; false when the GPU did not fail or the CPU encoder cannot start either.
+async fn moved_off_failed_gpu(error: &ScoutError) -> bool {
+    let state = STATE.with(Rc::clone);
+    let mut st = state.lock().await;
+    let Some(config) = st.config.clone() else { return false };
+    let Some(loaded) = st.loaded.as_mut().filter(|l| l.embedder.backend.gpu_failed()) else {
+        return false;
+    };
+    let Ok(cpu) = make_embedder(&config, Ep::Wasm, loaded.cores).await else {
+        return false;
+    };
+    loaded.embedder = cpu;
+    loaded.alt = None;
+    loaded.choice.ep = Ep::Wasm;
+    loaded.choice.reason = Phrase::new("engBackendFellBack", vec![error.message.clone().into()]);
+    true
 }
 
 fn cancelled() -> bool {

@@ -151,6 +151,8 @@ export class GpuEncoder extends GpuRunner {
     /** For the benchmark (summed over runs): ms per run, runs, tokens. `globalThis.scoutGpuEncoderStats`. */
     this.stats = new Float64Array(3);
     /** @type {any} */ (globalThis).scoutGpuEncoderStats = this.stats;
+    // The runner itself, for the tests: one destroys its device to check that the engine falls back to the CPU.
+    /** @type {any} */ (globalThis).scoutGpuEncoder = this;
   }
 
   /** After the uploads: the buffers for a first batch and the kernels made, or why the GPU could not hold them. */

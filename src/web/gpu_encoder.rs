@@ -48,6 +48,8 @@ struct Dims {
 pub struct GpuEncoder {
     runner: GpuEncoderRunner,
     config: scout_bert::BertConfig,
+    /// A run failed (the device lost, a buffer refused): the engine moves the embedder to the CPU.
+    failed: bool,
     /// The adapter, for the status.
     pub adapter: String,
 }
@@ -98,6 +100,7 @@ impl GpuEncoder {
         Ok(GpuEncoder {
             runner,
             config: plain.config,
+            failed: false,
             adapter,
         })
     }
@@ -125,8 +128,16 @@ impl GpuEncoder {
             .runner
             .run(&Uint32Array::from(rows.as_slice()))
             .await
-            .map_err(failed)?;
+            .map_err(|e| {
+                self.failed = true;
+                failed(e)
+            })?;
         Ok(Float32Array::from(out).to_vec())
+    }
+
+    /// Whether a run failed: the GPU cannot be trusted for the next one.
+    pub fn failed(&self) -> bool {
+        self.failed
     }
 
     pub fn ep(&self) -> String {

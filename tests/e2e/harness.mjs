@@ -172,6 +172,36 @@ export async function tabIdOf(sw, url) {
 }
 
 /**
+ * Evaluate `expression` in the extension's offscreen document (where the engine runs), through the DevTools protocol
+ * of an open extension page: the document's target is attached and `Runtime.evaluate` sent to it. Resolves to the
+ * result's value (`returnByValue`, promises awaited).
+ * @param {import('playwright-core').BrowserContext} ctx @param {import('playwright-core').Page} page @param {string} expression
+ */
+export async function evalInOffscreen(ctx, page, expression) {
+  const cdp = await ctx.newCDPSession(page);
+  try {
+    const { targetInfos } = await cdp.send('Target.getTargets');
+    const target = targetInfos.find((t) => t.url.endsWith('/offscreen.html'));
+    if (!target) throw new Error(`no offscreen document among ${targetInfos.map((t) => t.url).join(', ')}`);
+    const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false });
+    const reply = new Promise((resolve) => {
+      cdp.on('Target.receivedMessageFromTarget', (/** @type {any} */ m) => {
+        const msg = JSON.parse(m.message);
+        if (m.sessionId === sessionId && msg.id === 1) resolve(msg);
+      });
+    });
+    const params = { expression, awaitPromise: true, returnByValue: true };
+    await cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: 1, method: 'Runtime.evaluate', params }) });
+    const msg = /** @type {any} */ (await reply);
+    if (msg.error || msg.result.exceptionDetails) throw new Error(JSON.stringify(msg.error || msg.result.exceptionDetails));
+    await cdp.send('Target.detachFromTarget', { sessionId });
+    return msg.result.result.value;
+  } finally {
+    await cdp.detach();
+  }
+}
+
+/**
  * Open one of our extension pages as a tab.
  * @param {import('playwright-core').BrowserContext} ctx @param {string} extensionId @param {string} pathAndQuery
  */

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openExtensionPage, ask, auditLaunched, tempProfile, nativeEmbed, startHub, recordProgress, nativeGenerate } from './harness.mjs';
+import { launch, openExtensionPage, ask, auditLaunched, tempProfile, nativeEmbed, startHub, recordProgress, nativeGenerate, evalInOffscreen } from './harness.mjs';
 
 test('WebGPU, when chosen, embeds on Scout\'s GPU encoder: the vectors of its native reference within 1e-4, close to the CPU encoder\'s', async () => {
   const b = await launch({ webgpu: true });
@@ -56,6 +56,22 @@ test('WebGPU, when chosen, embeds on Scout\'s GPU encoder: the vectors of its na
     }
     console.log(`max |webgpu - native reference| = ${maxDiff.toExponential(2)}`);
     assert.ok(maxDiff <= 1e-4, `max difference ${maxDiff}`);
+
+    // The GPU is lost under the engine (its device destroyed, as a driver reset would): the request that finds it
+    // (texts not embedded before: no cached vector) still answers, on the CPU encoder, and the backend says why.
+    const fresh = texts.map((t) => `Once more: ${t}`);
+    const cpuFresh = await ask(page, { type: 'embed', texts: fresh, ep: 'wasm' });
+    assert.equal(cpuFresh.ok, true, JSON.stringify(cpuFresh.error));
+    const destroyed = await evalInOffscreen(b.ctx, page, 'globalThis.scoutGpuEncoder.device.destroy(), true');
+    assert.equal(destroyed, true);
+    const after = await ask(page, { type: 'embed', texts: fresh });
+    assert.equal(after.ok, true, JSON.stringify(after.error));
+    assert.equal(after.ep, 'wasm');
+    after.vectors.forEach((/** @type {number[]} */ v, /** @type {number} */ i) => assert.deepEqual(v, cpuFresh.vectors[i], `text ${i}: the CPU encoder's vector`));
+    status = await ask(page, { type: 'status' });
+    assert.equal(status.backend.ep, 'wasm');
+    assert.match(status.backend.reason.text, /WebGPU failed \(WebGPU encoder: .+\); fell back to WASM/);
+    console.log(`after the GPU was lost: ${status.backend.reason.text}`);
   } finally {
     await b.ctx.close();
   }
