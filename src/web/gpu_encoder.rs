@@ -45,6 +45,10 @@ struct Dims {
     eps: f32,
 }
 
+/// Tokens per GPU run at most: its activations (the feed-forward's `[tokens, 1536]` the largest, 50 MB here) stay
+/// under the 128 MB a storage binding may hold on every adapter.
+const MAX_RUN_TOKENS: usize = 8192;
+
 pub struct GpuEncoder {
     runner: GpuEncoderRunner,
     config: scout_bert::BertConfig,
@@ -109,8 +113,26 @@ impl GpuEncoder {
         self.config.hidden
     }
 
-    /// The last hidden state of each sequence's tokens, one sequence after another (`[Σ len, hidden]`).
+    /// The last hidden state of each sequence's tokens, one sequence after another (`[Σ len, hidden]`), in runs of
+    /// at most [`MAX_RUN_TOKENS`] tokens.
     pub async fn hidden_states(&mut self, seqs: &[&[u32]]) -> Result<Vec<f32>, ScoutError> {
+        let mut out = Vec::with_capacity(seqs.iter().map(|s| s.len()).sum::<usize>() * self.config.hidden);
+        let mut start = 0;
+        while start < seqs.len() {
+            let mut end = start + 1;
+            let mut tokens = seqs[start].len();
+            while end < seqs.len() && tokens + seqs[end].len() <= MAX_RUN_TOKENS {
+                tokens += seqs[end].len();
+                end += 1;
+            }
+            out.extend(self.run(&seqs[start..end]).await?);
+            start = end;
+        }
+        Ok(out)
+    }
+
+    /// One run of the GPU over `seqs`.
+    async fn run(&mut self, seqs: &[&[u32]]) -> Result<Vec<f32>, ScoutError> {
         let mut rows = Vec::with_capacity(4 * seqs.iter().map(|s| s.len()).sum::<usize>());
         let mut first = 0u32;
         for seq in seqs {
