@@ -1,14 +1,26 @@
-//! What Scout's two WebGPU runners (the encoder and the decoder) share on the Rust side: how weights become the
-//! bytes the GPU copies, and the binding that ships `gpu_kernels.js`, which both runners' JS imports.
+//! What Scout's two WebGPU runners (the encoder and the decoder) share on the Rust side: their base class
+//! (`GpuRunner` in `gpu_kernels.js`, which both runners' JS extends; this binding also ships that file) and how
+//! weights become the bytes the GPU copies.
 
 use scout_bert::plain::PlainLinear;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/src/web/gpu_kernels.js")]
 extern "C" {
-    /// Whether the browser exposes WebGPU at all (an adapter may still be refused).
-    #[wasm_bindgen(js_name = hasWebGpu)]
-    pub fn has_webgpu() -> bool;
+    /// A runner of Scout's WGSL kernels: its device, its uploaded weights.
+    pub type GpuRunner;
+
+    /// Copy a weight (bytes) to the GPU under `name`.
+    #[wasm_bindgen(method)]
+    pub fn upload(this: &GpuRunner, name: &str, bytes: &[u8]);
+
+    /// The adapter's vendor and architecture.
+    #[wasm_bindgen(method)]
+    pub fn describe(this: &GpuRunner) -> String;
+
+    /// Free the device and everything on it.
+    #[wasm_bindgen(method)]
+    pub fn destroy(this: &GpuRunner);
 }
 
 /// A float slice's bytes (the GPU copies them at once).
@@ -21,9 +33,9 @@ pub fn i8_bytes(v: &[i8]) -> &[u8] {
     unsafe { std::slice::from_raw_parts(v.as_ptr().cast::<u8>(), v.len()) }
 }
 
-/// Upload a linear layer through `upload` as `{name}.w`, `.scales` and `.bias` (the names both runners read).
-pub fn upload_linear(upload: impl Fn(&str, &[u8]), name: &str, m: &PlainLinear) {
-    upload(&format!("{name}.w"), i8_bytes(&m.w));
-    upload(&format!("{name}.scales"), &f32_bytes(&m.scales));
-    upload(&format!("{name}.bias"), &f32_bytes(&m.bias));
+/// Upload a linear layer as `{name}.w`, `.scales` and `.bias` (the names both runners read).
+pub fn upload_linear(runner: &GpuRunner, name: &str, m: &PlainLinear) {
+    runner.upload(&format!("{name}.w"), i8_bytes(&m.w));
+    runner.upload(&format!("{name}.scales"), &f32_bytes(&m.scales));
+    runner.upload(&format!("{name}.bias"), &f32_bytes(&m.bias));
 }

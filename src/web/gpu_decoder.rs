@@ -6,7 +6,7 @@
 use js_sys::{Float32Array, Uint32Array};
 use wasm_bindgen::prelude::*;
 
-use super::gpu::{f32_bytes, upload_linear};
+use super::gpu::{GpuRunner, f32_bytes, upload_linear};
 use super::js::js_err;
 use crate::core::error::{ErrorCode, ScoutError};
 use crate::core::generate::{DecoderBackend, DecoderConfig};
@@ -16,28 +16,20 @@ use scout_llm::plain::PlainModel;
 
 #[wasm_bindgen(module = "/src/web/gpu_decoder.js")]
 extern "C" {
-    type GpuRunner;
+    #[wasm_bindgen(extends = GpuRunner)]
+    type GpuDecoderRunner;
 
     #[wasm_bindgen(catch, js_name = createGpuDecoder)]
     async fn create_gpu_decoder(dims: JsValue) -> Result<JsValue, JsValue>;
 
-    #[wasm_bindgen(method)]
-    fn upload(this: &GpuRunner, name: &str, bytes: &[u8]);
+    #[wasm_bindgen(method, catch)]
+    async fn forward(this: &GpuDecoderRunner, ids: &Uint32Array, start: u32) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(method, catch)]
-    async fn forward(this: &GpuRunner, ids: &Uint32Array, start: u32) -> Result<JsValue, JsValue>;
-
-    #[wasm_bindgen(method, catch)]
-    async fn ready(this: &GpuRunner) -> Result<JsValue, JsValue>;
-
-    #[wasm_bindgen(method)]
-    fn describe(this: &GpuRunner) -> String;
-
-    #[wasm_bindgen(method)]
-    fn destroy(this: &GpuRunner);
+    async fn ready(this: &GpuDecoderRunner) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(method, getter)]
-    fn stats(this: &GpuRunner) -> Vec<f64>;
+    fn stats(this: &GpuDecoderRunner) -> Vec<f64>;
 }
 
 /// The runner's shapes (`Dims` in gpu_decoder.js).
@@ -56,7 +48,7 @@ struct Dims {
 }
 
 pub struct GpuDecoder {
-    runner: GpuRunner,
+    runner: GpuDecoderRunner,
     cached: usize,
     /// The adapter, for the reply's label.
     pub adapter: String,
@@ -85,19 +77,18 @@ impl GpuDecoder {
             inv_freq: plain.config.inv_freq(),
         };
         let dims = serde_wasm_bindgen::to_value(&dims).map_err(|e| failed(e.into()))?;
-        let runner: GpuRunner = create_gpu_decoder(dims).await.map_err(failed)?.unchecked_into();
-        let up = |name: &str, bytes: &[u8]| runner.upload(name, bytes);
+        let runner: GpuDecoderRunner = create_gpu_decoder(dims).await.map_err(failed)?.unchecked_into();
         for (l, layer) in plain.layers.iter().enumerate() {
             runner.upload(&format!("{l}.attn_norm"), &f32_bytes(&layer.attn_norm));
             runner.upload(&format!("{l}.mlp_norm"), &f32_bytes(&layer.mlp_norm));
-            upload_linear(up, &format!("{l}.qkv"), &layer.qkv);
-            upload_linear(up, &format!("{l}.o"), &layer.o);
-            upload_linear(up, &format!("{l}.gate_up"), &layer.gate_up);
-            upload_linear(up, &format!("{l}.down"), &layer.down);
+            upload_linear(&runner, &format!("{l}.qkv"), &layer.qkv);
+            upload_linear(&runner, &format!("{l}.o"), &layer.o);
+            upload_linear(&runner, &format!("{l}.gate_up"), &layer.gate_up);
+            upload_linear(&runner, &format!("{l}.down"), &layer.down);
         }
         runner.upload("final_norm", &f32_bytes(&plain.final_norm));
-        upload_linear(up, "head", &plain.head);
-        upload_linear(up, "lookup", plain.lookup());
+        upload_linear(&runner, "head", &plain.head);
+        upload_linear(&runner, "lookup", plain.lookup());
         if let Err(e) = runner.ready().await {
             runner.destroy();
             return Err(failed(e));

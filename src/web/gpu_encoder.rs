@@ -6,7 +6,7 @@
 use js_sys::{Float32Array, Uint32Array};
 use wasm_bindgen::prelude::*;
 
-use super::gpu::{f32_bytes, i8_bytes, upload_linear};
+use super::gpu::{GpuRunner, f32_bytes, i8_bytes, upload_linear};
 use super::js::js_err;
 use crate::core::error::{ErrorCode, ScoutError};
 use crate::core::hardware::Ep;
@@ -14,25 +14,17 @@ use scout_bert::plain::{PlainBert, check_sequence};
 
 #[wasm_bindgen(module = "/src/web/gpu_encoder.js")]
 extern "C" {
+    #[wasm_bindgen(extends = GpuRunner)]
     type GpuEncoderRunner;
 
     #[wasm_bindgen(catch, js_name = createGpuEncoder)]
     async fn create_gpu_encoder(dims: JsValue) -> Result<JsValue, JsValue>;
-
-    #[wasm_bindgen(method)]
-    fn upload(this: &GpuEncoderRunner, name: &str, bytes: &[u8]);
 
     #[wasm_bindgen(method, catch)]
     async fn ready(this: &GpuEncoderRunner) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(method, catch)]
     async fn run(this: &GpuEncoderRunner, rows: &Uint32Array) -> Result<JsValue, JsValue>;
-
-    #[wasm_bindgen(method)]
-    fn describe(this: &GpuEncoderRunner) -> String;
-
-    #[wasm_bindgen(method)]
-    fn destroy(this: &GpuEncoderRunner);
 }
 
 /// The runner's shapes (`Dims` in gpu_encoder.js).
@@ -87,10 +79,10 @@ impl GpuEncoder {
         up("emb_ln.w", &f32_bytes(&e.ln.0));
         up("emb_ln.b", &f32_bytes(&e.ln.1));
         for (l, layer) in plain.layers.iter().enumerate() {
-            upload_linear(up, &format!("{l}.qkv"), &layer.qkv);
-            upload_linear(up, &format!("{l}.o"), &layer.o);
-            upload_linear(up, &format!("{l}.ffn_in"), &layer.ffn_in);
-            upload_linear(up, &format!("{l}.ffn_out"), &layer.ffn_out);
+            upload_linear(&runner, &format!("{l}.qkv"), &layer.qkv);
+            upload_linear(&runner, &format!("{l}.o"), &layer.o);
+            upload_linear(&runner, &format!("{l}.ffn_in"), &layer.ffn_in);
+            upload_linear(&runner, &format!("{l}.ffn_out"), &layer.ffn_out);
             for (which, (w, b)) in [("ln1", &layer.ln1), ("ln2", &layer.ln2)] {
                 up(&format!("{l}.{which}.w"), &f32_bytes(w));
                 up(&format!("{l}.{which}.b"), &f32_bytes(b));

@@ -128,11 +128,6 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
 /** GPUBufferUsage (a global of WebGPU browsers). */
 export const S = () => /** @type {any} */ (globalThis).GPUBufferUsage;
 
-/** Whether this browser exposes WebGPU at all (an adapter may still be refused). */
-export function hasWebGpu() {
-  return !!(/** @type {any} */ (navigator).gpu);
-}
-
 /** A WebGPU device with the adapter's largest buffers, or an error saying why there is none. */
 export async function gpuDevice() {
   const gpu = /** @type {any} */ (navigator).gpu;
