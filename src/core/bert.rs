@@ -53,18 +53,29 @@ impl PlainBertBackend {
 
 impl EncoderBackend for PlainBertBackend {
     async fn last_hidden_state(&mut self, batch: &EncodedBatch) -> Result<Vec<f32>, ScoutError> {
-        let rows = unpadded_rows(batch);
-        let seqs: Vec<&[u32]> = rows.iter().map(Vec::as_slice).collect();
-        let packed = self
-            .model
-            .hidden_states(&seqs)
-            .map_err(|e| ScoutError::new(ErrorCode::BackendFailed, e.0))?;
-        Ok(padded(batch, &rows, &packed, self.model.config.hidden))
+        on_real_tokens(batch, self.model.config.hidden, |seqs| {
+            self.model
+                .hidden_states(seqs)
+                .map_err(|e| ScoutError::new(ErrorCode::BackendFailed, e.0))
+        })
     }
 
     fn ep(&self) -> String {
         "native-gpu-reference".into()
     }
+}
+
+/// A batch's last hidden states computed by `states` on its rows' real tokens only (one sequence after another),
+/// placed back in the padded layout.
+fn on_real_tokens(
+    batch: &EncodedBatch,
+    hidden: usize,
+    states: impl FnOnce(&[&[u32]]) -> Result<Vec<f32>, ScoutError>,
+) -> Result<Vec<f32>, ScoutError> {
+    let rows = unpadded_rows(batch);
+    let seqs: Vec<&[u32]> = rows.iter().map(Vec::as_slice).collect();
+    let packed = states(&seqs)?;
+    Ok(padded(batch, &rows, &packed, hidden))
 }
 
 /// The real tokens of each row of a padded batch: the mask is a prefix of ones (`pad_batch`), and the encoder needs
@@ -98,10 +109,8 @@ pub fn padded(batch: &EncodedBatch, rows: &[Vec<u32>], packed: &[f32], hidden: u
 
 impl EncoderBackend for BertBackend {
     async fn last_hidden_state(&mut self, batch: &EncodedBatch) -> Result<Vec<f32>, ScoutError> {
-        let rows = unpadded_rows(batch);
-        let seqs: Vec<&[u32]> = rows.iter().map(Vec::as_slice).collect();
-        let packed = self.hidden_states(&seqs)?;
-        Ok(padded(batch, &rows, &packed, self.hidden()))
+        let hidden = self.hidden();
+        on_real_tokens(batch, hidden, |seqs| self.hidden_states(seqs))
     }
 
     fn ep(&self) -> String {
