@@ -7,7 +7,7 @@
  * 1.4–1.8 s of a cold click on an H200 before the first sentence, and every run pays its per-op CPU work. Here the
  * weights are the CPU encoder's own file (int8 matrices with a scale per column, uploaded once) and a batch is one
  * command buffer: the sentences' tokens one after another with no padding (each token knows its sentence's first
- * row and length), 8 dispatches a layer (biases, GELU and the residual folded into the products), then the last
+ * row and length), 7 dispatches a layer (biases, GELU and the residual folded into the products), then the last
  * hidden states read back for Rust to pool. Activations are f32: the arithmetic of `scout_bert::plain::PlainBert`,
  * the native reference.
  */

@@ -4,8 +4,8 @@
  * `/hardware.js`), the pages of this folder, the inputs (`/inputs.json`: the embedding benchmark's 64 windows of 128
  * word pieces, the four corpus pages closest to 2,000 words, and the T2 benchmark's page text), SmolLM2-135M's GPU
  * graph in the hub's layout (`/hub/`), and, for the peer, Transformers.js with the onnxruntime-web it pins and the
- * same MiniLM weights as a float-activation ONNX graph in its model layout (built at setup, not shipped). Then `tests/gpu/pack.sh`. The GPU machine has no network: everything the
- * pages load is in this folder.
+ * same MiniLM weights as a float-activation ONNX graph in its model layout (built at setup, not shipped). Then
+ * `tests/gpu/pack.sh`. The GPU machine has no network: everything the pages load is in this folder.
  *
  * usage: [T1_ONLY=1] node tests/gpu/make_payload.mjs DIST OUT_DIR
  * (T1_ONLY: the embedder's pages only — no writer models, no ONNX Runtime for Scout, whose bundled embedder runs on
