@@ -16,6 +16,8 @@ pub struct ReadablePage {
     pub passages: Vec<Passage>,
     pub lang: Option<String>,
     pub readerable: bool,
+    /// schema.org types the page declares about itself ([`crate::core::extract::Article::declared_types`]).
+    pub declared_types: Vec<String>,
     /// Hash of the block texts: equal for equal content, whatever the markup around it.
     pub content_hash: String,
 }
@@ -57,13 +59,15 @@ pub fn read_page(page: &PageContent) -> Result<ReadablePage, ScoutError> {
                 } else {
                     article.title
                 };
-                return Ok(finish(
+                let mut read = finish(
                     title,
                     article.blocks,
                     Some(article.passages),
                     article.lang.or_else(|| page.lang.clone()),
                     article.readerable,
-                ));
+                );
+                read.declared_types = article.declared_types;
+                return Ok(read);
             }
             Ok(_) | Err(ExtractError::Empty) => {}
             Err(e) => return Err(ScoutError::new(ErrorCode::UnreadablePage, e.to_string())),
@@ -111,6 +115,7 @@ fn finish(
         passages,
         lang,
         readerable,
+        declared_types: Vec::new(),
         content_hash,
     }
 }
@@ -152,8 +157,8 @@ mod tests {
     fn html_article_wins_over_visible_text() {
         let para = "The river rose for three days and the town moved its library upstairs, book by book. ";
         let html = format!(
-            "<html><head><title>Flood</title></head><body><nav>Home</nav><article><h1>Flood</h1><p>{}</p>\
-             <p>{}</p></article></body></html>",
+            "<html><head><title>Flood</title><script type=application/ld+json>{{\"@type\":\"NewsArticle\"}}</script>\
+             </head><body><nav>Home</nav><article><h1>Flood</h1><p>{}</p><p>{}</p></article></body></html>",
             para.repeat(4),
             para.repeat(3)
         );
@@ -163,6 +168,9 @@ mod tests {
         assert!(r.text().contains("library upstairs"));
         assert!(!r.text().contains("something else"));
         assert!(!r.passages.is_empty());
+        // What the page declares itself to be reaches the classifier; visible text declares nothing.
+        assert_eq!(r.declared_types, ["NewsArticle"]);
+        assert!(read_page(&text_page("Home")).unwrap().declared_types.is_empty());
     }
 
     #[test]

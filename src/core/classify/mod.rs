@@ -272,6 +272,7 @@ pub fn set_scores(page: &PageSample, emb: &PageEmbedding, entry: &EmbeddedSet, s
             &emb.sentence_vectors,
             has_title,
             &entry.descriptions,
+            &page.declared_types,
         );
     }
     let raw = score::label_scores(&emb.chunks, &entry.descriptions, &set.score_params());

@@ -19,7 +19,8 @@ pub async fn classify_page<B: EncoderBackend, V: VectorStore, C: Clock>(
     let t0 = clock.now_ms();
     let pt = read_page(page)?;
     let blocks = pt.block_texts();
-    let sample = PageSample::from_passages(&pt.title, &blocks, &super::DEFAULT_SAMPLE);
+    let sample =
+        PageSample::from_passages(&pt.title, &blocks, &super::DEFAULT_SAMPLE).with_declared(&pt.declared_types);
     let mark = embedder.open_page(store, &page.url, &pt.content_hash).await;
     let emb = embed_page(embedder, &sample).await;
     // Closed before the labels are embedded: label vectors are not the page's.

@@ -11,6 +11,9 @@ use super::{Article, LexicalSimilarity, centroid_scores, paragraph_ranges, selec
 pub struct PageSample {
     pub title: String,
     pub chunks: Vec<String>,
+    /// schema.org types the page declares about itself (evidence of its content type; empty for plain text).
+    #[serde(default)]
+    pub declared_types: Vec<String>,
 }
 
 /// How a page is sampled.
@@ -97,7 +100,14 @@ impl PageSample {
         PageSample {
             title: title.trim().to_string(),
             chunks,
+            declared_types: Vec::new(),
         }
+    }
+
+    /// The same sample with the page's declared schema.org types.
+    pub fn with_declared(mut self, types: &[String]) -> Self {
+        self.declared_types = types.to_vec();
+        self
     }
 
     /// Sample an extracted article (its passages, or its text when it has none).
@@ -106,7 +116,7 @@ impl PageSample {
             return Self::from_text(&article.title, &article.text);
         }
         let passages: Vec<&str> = article.passages.iter().map(|p| p.text.as_str()).collect();
-        Self::from_passages(&article.title, &passages, &DEFAULT_SAMPLE)
+        Self::from_passages(&article.title, &passages, &DEFAULT_SAMPLE).with_declared(&article.declared_types)
     }
 
     /// Sample plain text; blank lines separate passages.

@@ -46,6 +46,7 @@ const KEPT_ATTRS: &[&str] = &[
     "http-equiv",
     "id",
     "itemprop",
+    "itemtype",
     "lang",
     "name",
     "property",

@@ -9,6 +9,7 @@
 //! the tree.
 
 mod clean;
+mod declared;
 mod decode;
 mod depth;
 mod dom;
@@ -99,6 +100,8 @@ pub struct Article {
     pub published_time: Option<String>,
     /// Declared (`<html lang>`, `<meta>`) or detected ISO 639-1 language.
     pub lang: Option<String>,
+    /// schema.org types the page declares about itself (JSON-LD, microdata, `og:type` product), in document order.
+    pub declared_types: Vec<String>,
     /// "ltr" / "rtl" from `dir` attributes, or "rtl" for an RTL language.
     pub dir: Option<String>,
     /// Whether the page looks like an article.
@@ -191,6 +194,7 @@ fn run(html: &str, opts: &ExtractOptions, phase: &mut dyn FnMut(&'static str)) -
     phase("parse");
 
     let meta = metadata::extract(&dom);
+    let declared_types = declared::declared_types(&dom);
     let looks_readerable = readerable::probably_readerable(&dom);
     let base = base_url(&dom, opts.url.as_deref());
     let html_el = dom.html();
@@ -251,6 +255,7 @@ fn run(html: &str, opts: &ExtractOptions, phase: &mut dyn FnMut(&'static str)) -
         site_name: meta.site_name,
         published_time: meta.published_time,
         lang,
+        declared_types,
         dir,
         readerable,
         text,
