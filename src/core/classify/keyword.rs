@@ -10,6 +10,14 @@ pub fn content_words(text: &str) -> Vec<String> {
 
 /// Keyword hits per label divided by the number of words on the page (0 for an empty page).
 pub fn keyword_scores(page: &PageSample, labels: &[Label]) -> Vec<f32> {
+    let (hits, n) = keyword_hits(page, labels);
+    hits.iter()
+        .map(|&h| if n == 0 { 0.0 } else { h as f32 / n as f32 })
+        .collect()
+}
+
+/// Keyword hits per label, and the number of words on the page.
+pub fn keyword_hits(page: &PageSample, labels: &[Label]) -> (Vec<usize>, usize) {
     let mut text = page.title.clone();
     for c in &page.chunks {
         text.push('\n');
@@ -17,12 +25,9 @@ pub fn keyword_scores(page: &PageSample, labels: &[Label]) -> Vec<f32> {
     }
     let page_words: Vec<String> = words(&text).iter().map(|w| stem(w)).collect();
     let n = page_words.len();
-    labels
+    let hits = labels
         .iter()
         .map(|label| {
-            if n == 0 {
-                return 0.0;
-            }
             let mut hits = 0usize;
             for kw in &label.keywords {
                 let kw_words: Vec<String> = words(kw).iter().map(|w| stem(w)).collect();
@@ -34,9 +39,29 @@ pub fn keyword_scores(page: &PageSample, labels: &[Label]) -> Vec<f32> {
                     .filter(|w| *w == kw_words.as_slice())
                     .count();
             }
-            hits as f32 / n as f32
+            hits
         })
-        .collect()
+        .collect();
+    (hits, n)
+}
+
+/// Hits added to every label before the prior is taken (Laplace): one stray match ("Warm the vinegar" for
+/// "warming") is weak evidence, many are strong. Without it one hit made a label certain and outvoted the embedding:
+/// a recipe for pickled onions was "Environment", a short story "Business" (a secret "shared"). Measured with
+/// tests/t1_classify.rs: topic 0.885 → 0.897 on the first set (weight chosen there: [`super::KEYWORD_WEIGHT`]),
+/// 0.500 → 0.577 on the unseen set.
+pub const KEYWORD_SMOOTHING: f32 = 1.0;
+
+/// The keyword prior added to the embedding scores: hits plus [`KEYWORD_SMOOTHING`] per label, as a distribution
+/// (uniform when nothing matched).
+pub fn keyword_prior(hits: &[usize]) -> Vec<f32> {
+    let a = KEYWORD_SMOOTHING;
+    let total: f32 = hits.iter().map(|&h| h as f32 + a).sum();
+    if total > 0.0 {
+        hits.iter().map(|&h| (h as f32 + a) / total).collect()
+    } else {
+        vec![1.0 / hits.len().max(1) as f32; hits.len()]
+    }
 }
 
 /// Hit rates as probabilities (uniform when no keyword matched).
@@ -68,5 +93,16 @@ mod tests {
         let p = keyword_probs(&s);
         assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-5);
         assert_eq!(keyword_probs(&[0.0, 0.0]), vec![0.5, 0.5]);
+    }
+
+    #[test]
+    fn one_stray_hit_is_weak_evidence() {
+        // One hit among four labels: a mild lean, not certainty; ten hits: a strong one.
+        let one = keyword_prior(&[1, 0, 0, 0]);
+        assert!((one[0] - 0.4).abs() < 1e-6 && (one[1] - 0.2).abs() < 1e-6, "{one:?}");
+        let ten = keyword_prior(&[10, 0, 0, 0]);
+        assert!(ten[0] > 0.75, "{ten:?}");
+        assert_eq!(keyword_prior(&[0, 0]), vec![0.5, 0.5]);
+        assert!((keyword_prior(&[3, 1, 0]).iter().sum::<f32>() - 1.0).abs() < 1e-6);
     }
 }
