@@ -188,7 +188,8 @@ test('hostile pages × tiers: nothing hidden reaches a model, the fence holds, o
 
       // T1: the panel's summary (rendered) and an answer; neither carries hidden text.
       await panel.click('#summarize');
-      await panel.waitForSelector('#result [data-testid=tier]', { timeout: 60_000 });
+      // The fast T0 answer shows first; the stored summary read next is T1's, so wait for it.
+      await panel.waitForSelector('#result [data-testid=tier].tier-T1', { timeout: 60_000 });
       const t1 = [];
       const summary = await ask(panel, { type: 'summarize', tabId, storedOnly: true });
       const answer = await ask(panel, { type: 'ask', tabId, question: QUESTION });

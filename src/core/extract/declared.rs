@@ -6,6 +6,7 @@
 use serde_json::Value;
 
 use super::dom::{Dom, ROOT};
+use super::metadata::jsonld_value;
 
 /// Nesting depth searched inside a JSON-LD block (`@graph`, arrays, `mainEntity`); deeper objects describe parts.
 const MAX_DEPTH: usize = 3;
@@ -15,13 +16,8 @@ const MAX_TYPES: usize = 16;
 /// Declared type names in document order, each once (schema.org names without the vocabulary prefix).
 pub(super) fn declared_types(dom: &Dom) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for raw in &dom.jsonld {
-        let text = raw.trim();
-        let text = text.strip_prefix("<![CDATA[").unwrap_or(text);
-        let text = text.strip_suffix("]]>").unwrap_or(text);
-        if let Ok(v) = serde_json::from_str::<Value>(text) {
-            jsonld_types(&v, 0, &mut out);
-        }
+    for v in dom.jsonld.iter().filter_map(|raw| jsonld_value(raw)) {
+        jsonld_types(&v, 0, &mut out);
     }
     for n in dom.descendants(ROOT) {
         if !dom.is_element(n) {

@@ -260,12 +260,17 @@ fn context_ok(v: &Value) -> bool {
     }
 }
 
+/// The JSON value of a `<script type="application/ld+json">` block (a CDATA wrapper allowed), if it parses.
+pub(super) fn jsonld_value(raw: &str) -> Option<Value> {
+    let text = raw.trim();
+    let text = text.strip_prefix("<![CDATA[").unwrap_or(text);
+    let text = text.strip_suffix("]]>").unwrap_or(text);
+    serde_json::from_str(text).ok()
+}
+
 fn parse_jsonld(scripts: &[String], doc_title: &str) -> JsonLd {
     for raw in scripts {
-        let text = raw.trim();
-        let text = text.strip_prefix("<![CDATA[").unwrap_or(text);
-        let text = text.strip_suffix("]]>").unwrap_or(text);
-        let Ok(mut v) = serde_json::from_str::<Value>(text) else {
+        let Some(mut v) = jsonld_value(raw) else {
             continue;
         };
         if let Value::Array(items) = v {
