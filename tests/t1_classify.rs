@@ -297,7 +297,10 @@ fn zero_shot_eval_on_labelled_pages() {
         });
     }
     let tone_cv = tone_cross_validation(&tone_items);
-    println!("uncertain margin threshold in use: {UNCERTAIN_MARGIN}");
+    println!(
+        "uncertain margin threshold in use: {UNCERTAIN_MARGIN} (tone {})",
+        LabelSet::Tone.uncertain_margin()
+    );
     let unseen = unseen_accuracy(&mut e, &mut index);
 
     // Floors slightly below the measured accuracy; the embedding classifier must beat the keyword baseline.
