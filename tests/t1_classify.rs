@@ -297,14 +297,11 @@ fn zero_shot_eval_on_labelled_pages() {
         });
     }
     let tone_cv = tone_cross_validation(&tone_items);
-    println!(
-        "uncertain margin threshold in use: {UNCERTAIN_MARGIN} (tone {})",
-        LabelSet::Tone.uncertain_margin()
-    );
+    println!("uncertain margin threshold in use: {UNCERTAIN_MARGIN}");
     let unseen = unseen_accuracy(&mut e, &mut index);
 
     // Floors slightly below the measured accuracy; the embedding classifier must beat the keyword baseline.
-    let unseen_floors = [0.55, 0.88, 0.62];
+    let unseen_floors = [0.55, 0.88, 0.66];
     for ((set, acc), floor) in sets().iter().zip(&unseen).zip(unseen_floors) {
         assert!(*acc >= floor, "{} on the unseen set: {acc} < floor {floor}", set.key());
     }
@@ -383,7 +380,7 @@ fn unseen_accuracy(e: &mut Embedder<BertBackend>, index: &mut LabelIndex) -> Vec
 }
 
 /// Tone accuracy floor, just below the measured value.
-const TONE_FLOOR: f32 = 0.65;
+const TONE_FLOOR: f32 = 0.70;
 
 /// Confusion matrix (rows: gold, columns: predicted).
 fn confusion(labels: &[scout::core::classify::Label], rows: &[Vec<f32>], gold: &[usize]) {
@@ -409,16 +406,19 @@ fn tone_cross_validation(items: &[(Vec<SentenceEvidence>, usize)]) -> f32 {
     for lexicon_weight in [0.05, 0.1, 0.2] {
         for neutral_bias in [0.05, 0.1, 0.15] {
             for sentence_temperature in [0.02, 0.05] {
-                for neutral_weight in [0.3, 0.4, 0.5, 0.7, 1.0] {
-                    for mixed_weight in [1.5, 2.0] {
-                        grid.push(ToneParams {
-                            embeddings: true,
-                            lexicon_weight,
-                            neutral_bias,
-                            sentence_temperature,
-                            neutral_weight,
-                            mixed_weight,
-                        });
+                for positive_share in [0.05, 0.1, 0.15, 0.2] {
+                    for negative_share in [0.2, 0.25, 0.3, 0.35, 0.4] {
+                        for mixed_share in [0.25, 0.35] {
+                            grid.push(ToneParams {
+                                embeddings: true,
+                                lexicon_weight,
+                                neutral_bias,
+                                sentence_temperature,
+                                positive_share,
+                                negative_share,
+                                mixed_share,
+                            });
+                        }
                     }
                 }
             }

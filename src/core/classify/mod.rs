@@ -70,7 +70,7 @@ pub struct Label {
 pub const TEMPERATURE_TOPIC: f32 = 0.037;
 /// Content type: its scores are already the logits of a fitted model ([`content_type`]).
 pub const TEMPERATURE_CONTENT_TYPE: f32 = 1.0;
-pub const TEMPERATURE_TONE: f32 = 0.16;
+pub const TEMPERATURE_TONE: f32 = 0.13;
 /// Custom labels have no data to fit on; they use the topic temperature fitted before topic's keyword prior was
 /// smoothed (template descriptions are topic-like; user labels have no keyword lists, so their spread is that one).
 pub const TEMPERATURE_CUSTOM: f32 = 0.057;
@@ -78,11 +78,6 @@ pub const TEMPERATURE_CUSTOM: f32 = 0.057;
 /// A prediction is `uncertain` when the top two probabilities differ by less than this. On the eval set, topic
 /// predictions under it were right 1 time in 7 (95% above it); content type 50% vs 67%; tone 31% vs 72%.
 pub const UNCERTAIN_MARGIN: f32 = 0.15;
-
-/// Tone's margin: its probabilities are flatter (the page's polar sentences are a minority), and at 0.15 most of its
-/// wrong labels were shown as sure. At 0.30 (tests/t1_classify.rs, first set): 30 of 92 pages flagged, right 47 % of
-/// the time (a coin flip: really uncertain), against 76 % for the 62 shown as sure.
-pub const TONE_UNCERTAIN_MARGIN: f32 = 0.30;
 
 impl LabelSet {
     /// Cache key; custom sets are keyed by their normalized entries.
@@ -126,14 +121,6 @@ impl LabelSet {
         }
     }
 
-    /// Below this margin between the top two probabilities a prediction is flagged uncertain.
-    pub fn uncertain_margin(&self) -> f32 {
-        match self {
-            LabelSet::Tone => TONE_UNCERTAIN_MARGIN,
-            _ => UNCERTAIN_MARGIN,
-        }
-    }
-
     /// The fitted softmax temperature of this set.
     pub fn temperature(&self) -> f32 {
         match self {
@@ -161,7 +148,7 @@ pub struct Classification {
     pub labels: Vec<LabelScore>,
     /// Id of the most probable label (empty when the set has no labels).
     pub top: String,
-    /// The top two probabilities are closer than the set's margin ([`LabelSet::uncertain_margin`]).
+    /// The top two probabilities are closer than [`UNCERTAIN_MARGIN`].
     pub uncertain: bool,
 }
 
@@ -181,7 +168,7 @@ impl Classification {
         Classification {
             set: set.clone(),
             top: scored.first().map(|l| l.id.clone()).unwrap_or_default(),
-            uncertain: calibrate::is_uncertain(probs, set.uncertain_margin()),
+            uncertain: calibrate::is_uncertain(probs, UNCERTAIN_MARGIN),
             labels: scored,
         }
     }
