@@ -6,18 +6,18 @@
 use serde_json::Value;
 
 use super::dom::{Dom, ROOT};
-use super::metadata::jsonld_value;
 
 /// Nesting depth searched inside a JSON-LD block (`@graph`, arrays, `mainEntity`); deeper objects describe parts.
 const MAX_DEPTH: usize = 3;
 /// At most this many types are kept (a page with hundreds of items is a listing; its first types suffice).
 const MAX_TYPES: usize = 16;
 
-/// Declared type names in document order, each once (schema.org names without the vocabulary prefix).
-pub(super) fn declared_types(dom: &Dom) -> Vec<String> {
+/// Declared type names in document order, each once (schema.org names without the vocabulary prefix); `jsonld`:
+/// the page's parsed JSON-LD blocks (`metadata::jsonld_blocks`).
+pub(super) fn declared_types(dom: &Dom, jsonld: &[Value]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for v in dom.jsonld.iter().filter_map(|raw| jsonld_value(raw)) {
-        jsonld_types(&v, 0, &mut out);
+    for v in jsonld {
+        jsonld_types(v, 0, &mut out);
     }
     for n in dom.descendants(ROOT) {
         if !dom.is_element(n) {
@@ -94,7 +94,8 @@ mod tests {
     use super::*;
 
     fn types(html: &str) -> Vec<String> {
-        declared_types(&Dom::parse(html))
+        let dom = Dom::parse(html);
+        declared_types(&dom, &super::super::metadata::jsonld_blocks(&dom))
     }
 
     #[test]

@@ -260,21 +260,25 @@ fn context_ok(v: &Value) -> bool {
     }
 }
 
-/// The JSON value of a `<script type="application/ld+json">` block (a CDATA wrapper allowed), if it parses.
-pub(super) fn jsonld_value(raw: &str) -> Option<Value> {
-    let text = raw.trim();
-    let text = text.strip_prefix("<![CDATA[").unwrap_or(text);
-    let text = text.strip_suffix("]]>").unwrap_or(text);
-    serde_json::from_str(text).ok()
+/// The page's `<script type="application/ld+json">` blocks that parse (a CDATA wrapper allowed), parsed once for
+/// the metadata and the declared types.
+pub(super) fn jsonld_blocks(dom: &Dom) -> Vec<Value> {
+    dom.jsonld
+        .iter()
+        .filter_map(|raw| {
+            let text = raw.trim();
+            let text = text.strip_prefix("<![CDATA[").unwrap_or(text);
+            let text = text.strip_suffix("]]>").unwrap_or(text);
+            serde_json::from_str(text).ok()
+        })
+        .collect()
 }
 
-fn parse_jsonld(scripts: &[String], doc_title: &str) -> JsonLd {
-    for raw in scripts {
-        let Some(mut v) = jsonld_value(raw) else {
-            continue;
-        };
+fn parse_jsonld(blocks: &[Value], doc_title: &str) -> JsonLd {
+    for block in blocks {
+        let mut v = block;
         if let Value::Array(items) = v {
-            match items.into_iter().find(type_matches) {
+            match items.iter().find(|i| type_matches(i)) {
                 Some(item) => v = item,
                 None => continue,
             }
@@ -286,7 +290,7 @@ fn parse_jsonld(scripts: &[String], doc_title: &str) -> JsonLd {
             && let Some(Value::Array(graph)) = v.get("@graph")
         {
             match graph.iter().find(|g| type_matches(g)) {
-                Some(item) => v = item.clone(),
+                Some(item) => v = item,
                 None => continue,
             }
         }
@@ -415,9 +419,9 @@ fn meta_values(dom: &Dom) -> HashMap<String, String> {
     values
 }
 
-pub(super) fn extract(dom: &Dom) -> Metadata {
+pub(super) fn extract(dom: &Dom, jsonld: &[Value]) -> Metadata {
     let doc_title = article_title(dom);
-    let ld = parse_jsonld(&dom.jsonld, &doc_title);
+    let ld = parse_jsonld(jsonld, &doc_title);
     let values = meta_values(dom);
     let pick = |first: Option<String>, keys: &[&str]| -> Option<String> {
         first
@@ -481,7 +485,8 @@ mod tests {
     use super::*;
 
     fn meta(html: &str) -> Metadata {
-        extract(&Dom::parse(html))
+        let dom = Dom::parse(html);
+        extract(&dom, &jsonld_blocks(&dom))
     }
 
     #[test]

@@ -193,8 +193,10 @@ fn run(html: &str, opts: &ExtractOptions, phase: &mut dyn FnMut(&'static str)) -
     drop(limited);
     phase("parse");
 
-    let meta = metadata::extract(&dom);
-    let declared_types = declared::declared_types(&dom);
+    let jsonld = metadata::jsonld_blocks(&dom);
+    let meta = metadata::extract(&dom, &jsonld);
+    let declared_types = declared::declared_types(&dom, &jsonld);
+    drop(jsonld);
     let looks_readerable = readerable::probably_readerable(&dom);
     let base = base_url(&dom, opts.url.as_deref());
     let html_el = dom.html();
