@@ -283,7 +283,7 @@ fn parse_jsonld(blocks: &[Value], doc_title: &str) -> JsonLd {
                 None => continue,
             }
         }
-        if !context_ok(&v) {
+        if !context_ok(v) {
             continue;
         }
         if v.get("@type").is_none()
@@ -294,7 +294,7 @@ fn parse_jsonld(blocks: &[Value], doc_title: &str) -> JsonLd {
                 None => continue,
             }
         }
-        if !type_matches(&v) {
+        if !type_matches(v) {
             continue;
         }
         let mut out = JsonLd::default();
