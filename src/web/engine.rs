@@ -176,9 +176,13 @@ pub async fn handle(envelope_json: String) -> String {
             if long_job {
                 CANCEL.with(|c| c.set(false));
             }
-            let result = match dispatch(env.clone()).await {
-                // The GPU failed under the bundled embedder: it moves to the CPU, and the request runs again there.
-                Err(e) if moved_off_failed_gpu(&e).await => dispatch(env).await,
+            let result = match dispatch(env).await {
+                // The GPU failed under the bundled embedder: it moves to the CPU, and the request runs again there,
+                // read again from its JSON (rare: every request copying its page for it would cost more).
+                Err(e) if moved_off_failed_gpu(&e).await => match parse_envelope(&envelope_json) {
+                    Ok(env) => dispatch(env).await,
+                    Err(e) => Err(e),
+                },
                 result => result,
             };
             Reply::from_result(result)
