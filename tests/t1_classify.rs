@@ -65,21 +65,33 @@ impl Item {
             (self.title.clone().unwrap_or_default(), passages, Vec::new())
         }
     }
+
+    /// The page sampled as the engine samples it, with its declared types.
+    fn sample(&self, params: &SampleParams) -> PageSample {
+        let (t, p, declared) = self.read();
+        let refs: Vec<&str> = p.iter().map(String::as_str).collect();
+        PageSample::from_passages(&t, &refs, params).with_declared(&declared)
+    }
 }
 
 fn sets() -> [LabelSet; 3] {
     [LabelSet::Topic, LabelSet::ContentType, LabelSet::Tone]
 }
 
-fn load_unseen() -> Vec<Item> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/t1/classify_unseen.json");
-    let file: EvalFile = serde_json::from_str(&std::fs::read_to_string(path).expect("unseen set")).expect("json");
-    file.items
+/// The first labelled set (constants and the content-type model are chosen on it).
+fn load() -> Vec<Item> {
+    load_set("classify_eval.json")
 }
 
-fn load() -> Vec<Item> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/t1/classify_eval.json");
-    let file: EvalFile = serde_json::from_str(&std::fs::read_to_string(path).expect("eval file")).expect("eval json");
+/// The second labelled set, never used for choosing.
+fn load_unseen() -> Vec<Item> {
+    load_set("classify_unseen.json")
+}
+
+fn load_set(name: &str) -> Vec<Item> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/t1").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let file: EvalFile = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     file.items
 }
 
@@ -335,14 +347,7 @@ fn zero_shot_eval_on_labelled_pages() {
 /// and how many pages it flagged uncertain (with their accuracy).
 fn unseen_accuracy(e: &mut Embedder<BertBackend>, index: &mut LabelIndex) -> Vec<f32> {
     let items = load_unseen();
-    let samples: Vec<PageSample> = items
-        .iter()
-        .map(|item| {
-            let (t, p, declared) = item.read();
-            let refs: Vec<&str> = p.iter().map(String::as_str).collect();
-            PageSample::from_passages(&t, &refs, &DEFAULT_SAMPLE).with_declared(&declared)
-        })
-        .collect();
+    let samples: Vec<PageSample> = items.iter().map(|item| item.sample(&DEFAULT_SAMPLE)).collect();
     let embedded: Vec<_> = samples
         .iter()
         .map(|s| pollster::block_on(embed_page(e, s)).expect("embed page"))
@@ -675,9 +680,7 @@ fn form_rows(e: &mut Embedder<BertBackend>, index: &mut LabelIndex, items: &[Ite
                 .iter()
                 .position(|l| l.id == g)
                 .unwrap_or_else(|| panic!("unknown label {g}"));
-            let (t, p, declared) = item.read();
-            let refs: Vec<&str> = p.iter().map(String::as_str).collect();
-            let s = PageSample::from_passages(&t, &refs, &DEFAULT_SAMPLE);
+            let s = item.sample(&DEFAULT_SAMPLE);
             let emb = pollster::block_on(embed_page(e, &s)).expect("embed");
             let ids: Vec<&str> = entry.labels.iter().map(|l| l.id.as_str()).collect();
             let body = if s.title.trim().is_empty() {
@@ -688,7 +691,7 @@ fn form_rows(e: &mut Embedder<BertBackend>, index: &mut LabelIndex, items: &[Ite
             Some(FormRow {
                 vote: content_type::exemplar_vote(&emb.sentence_vectors, &entry.descriptions),
                 cues: content_type::cues(body),
-                declared: content_type::declared_evidence(&ids, &declared),
+                declared: content_type::declared_evidence(&ids, &s.declared_types),
                 gold,
                 written: item.source == "written",
             })
