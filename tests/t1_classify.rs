@@ -646,7 +646,7 @@ fn keyword_weight_sweep(set: &LabelSet, rows: &[Vec<f32>], gold: &[usize], items
         .zip(samples)
         .filter(|(it, _)| it.gold(set).is_some())
         .map(|(_, s)| {
-            scout::core::classify::keyword::keyword_prior(&scout::core::classify::keyword::keyword_hits(s, &labels).0)
+            scout::core::classify::keyword::keyword_prior(&scout::core::classify::keyword::keyword_hits(s, &labels))
         })
         .collect();
     for w in [0.0f32, 0.16, 0.32, 0.5, 0.8, 1.2] {

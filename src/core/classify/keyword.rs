@@ -1,5 +1,5 @@
-//! The keyword baseline: per label, count keyword hits in the page (stemmed words, phrases as word sequences),
-//! normalize by the page length, and turn the hit rates into a distribution.
+//! Keyword evidence: per label, count keyword hits in the page (stemmed words, phrases as word sequences) and turn
+//! the counts into a distribution: as they are for the keyword baseline, smoothed for the prior the classifier adds.
 
 use super::{Label, PageSample, stem, words};
 
@@ -8,24 +8,15 @@ pub fn content_words(text: &str) -> Vec<String> {
     words(text).into_iter().filter(|w| w.chars().count() > 2).collect()
 }
 
-/// Keyword hits per label divided by the number of words on the page (0 for an empty page).
-pub fn keyword_scores(page: &PageSample, labels: &[Label]) -> Vec<f32> {
-    let (hits, n) = keyword_hits(page, labels);
-    hits.iter()
-        .map(|&h| if n == 0 { 0.0 } else { h as f32 / n as f32 })
-        .collect()
-}
-
-/// Keyword hits per label, and the number of words on the page.
-pub fn keyword_hits(page: &PageSample, labels: &[Label]) -> (Vec<usize>, usize) {
+/// Keyword hits per label.
+pub fn keyword_hits(page: &PageSample, labels: &[Label]) -> Vec<usize> {
     let mut text = page.title.clone();
     for c in &page.chunks {
         text.push('\n');
         text.push_str(c);
     }
     let page_words: Vec<String> = words(&text).iter().map(|w| stem(w)).collect();
-    let n = page_words.len();
-    let hits = labels
+    labels
         .iter()
         .map(|label| {
             let mut hits = 0usize;
@@ -41,8 +32,7 @@ pub fn keyword_hits(page: &PageSample, labels: &[Label]) -> (Vec<usize>, usize) 
             }
             hits
         })
-        .collect();
-    (hits, n)
+        .collect()
 }
 
 /// Hits added to every label before the prior is taken (Laplace): one stray match ("Warm the vinegar" for
@@ -52,25 +42,18 @@ pub fn keyword_hits(page: &PageSample, labels: &[Label]) -> (Vec<usize>, usize) 
 /// 0.500 → 0.577 on the unseen set.
 pub const KEYWORD_SMOOTHING: f32 = 1.0;
 
-/// The keyword prior added to the embedding scores: hits plus [`KEYWORD_SMOOTHING`] per label, as a distribution
-/// (uniform when nothing matched).
+/// The keyword prior added to the embedding scores: hits plus [`KEYWORD_SMOOTHING`] per label, as a distribution.
 pub fn keyword_prior(hits: &[usize]) -> Vec<f32> {
-    let a = KEYWORD_SMOOTHING;
-    let total: f32 = hits.iter().map(|&h| h as f32 + a).sum();
-    if total > 0.0 {
-        hits.iter().map(|&h| (h as f32 + a) / total).collect()
-    } else {
-        vec![1.0 / hits.len().max(1) as f32; hits.len()]
-    }
+    keyword_distribution(hits, KEYWORD_SMOOTHING)
 }
 
-/// Hit rates as probabilities (uniform when no keyword matched).
-pub fn keyword_probs(scores: &[f32]) -> Vec<f32> {
-    let sum: f32 = scores.iter().sum();
-    if sum > 0.0 {
-        scores.iter().map(|s| s / sum).collect()
+/// Hits plus `smoothing` per label, as a distribution (uniform when the total is 0: nothing matched, no smoothing).
+pub fn keyword_distribution(hits: &[usize], smoothing: f32) -> Vec<f32> {
+    let total: f32 = hits.iter().map(|&h| h as f32 + smoothing).sum();
+    if total > 0.0 {
+        hits.iter().map(|&h| (h as f32 + smoothing) / total).collect()
     } else {
-        vec![1.0 / scores.len().max(1) as f32; scores.len()]
+        vec![1.0 / hits.len().max(1) as f32; hits.len()]
     }
 }
 
@@ -86,13 +69,13 @@ mod tests {
             "Lemon cake",
             "Ingredients: 2 cups flour. Preheat the oven and bake. Add to cart for the price of one.",
         );
-        let s = keyword_scores(&page, &labels);
+        let s = keyword_hits(&page, &labels);
         let id = |x: &str| labels.iter().position(|l| l.id == x).unwrap_or(usize::MAX);
         assert!(s[id("recipe")] > s[id("product_page")]);
-        assert!(s[id("product_page")] > 0.0);
-        let p = keyword_probs(&s);
+        assert!(s[id("product_page")] > 0);
+        let p = keyword_distribution(&s, 0.0);
         assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-5);
-        assert_eq!(keyword_probs(&[0.0, 0.0]), vec![0.5, 0.5]);
+        assert_eq!(keyword_distribution(&[0, 0], 0.0), vec![0.5, 0.5]);
     }
 
     #[test]

@@ -277,7 +277,7 @@ pub fn set_scores(page: &PageSample, emb: &PageEmbedding, entry: &EmbeddedSet, s
         );
     }
     let raw = score::label_scores(&emb.chunks, &entry.descriptions, &set.score_params());
-    let kw = keyword::keyword_prior(&keyword::keyword_hits(page, &entry.labels).0);
+    let kw = keyword::keyword_prior(&keyword::keyword_hits(page, &entry.labels));
     combined_scores(&raw, &kw)
 }
 
@@ -308,10 +308,10 @@ pub async fn classify<B: EncoderBackend>(
 /// Margin below which a keyword-baseline prediction is flagged uncertain.
 pub const KEYWORD_UNCERTAIN_MARGIN: f32 = 0.1;
 
-/// The keyword baseline: keyword hit rates normalized into a distribution.
+/// The keyword baseline: keyword hit counts normalized into a distribution.
 pub fn keyword_baseline(page: &PageSample, set: &LabelSet) -> Classification {
     let labels = set.labels();
-    let probs = keyword::keyword_probs(&keyword::keyword_scores(page, &labels));
+    let probs = keyword::keyword_distribution(&keyword::keyword_hits(page, &labels), 0.0);
     let mut c = Classification::from_probs(set, &labels, &probs);
     c.uncertain = calibrate::is_uncertain(&probs, KEYWORD_UNCERTAIN_MARGIN);
     c
