@@ -34,6 +34,9 @@ pub static TOPIC: &[BuiltinLabel] = &[
             "Breaking news about events happening around the world.",
             "A report on a disaster, an attack or a conflict and its casualties.",
             "International news about wars, ceasefires, refugees and humanitarian crises.",
+            "Accidents, fires, floods and storms, and the emergency services that respond.",
+            "Local news from a town or city: what happened, where and who was affected.",
+            "A new road, bridge or railway station opens to the public.",
         ],
         &[
             "breaking",
@@ -55,6 +58,7 @@ pub static TOPIC: &[BuiltinLabel] = &[
             "Government ministers, parliament and lawmakers debate a new law.",
             "Diplomacy, sanctions and relations between governments.",
             "The president and politicians campaign for votes.",
+            "A city council and its mayor decide on local policy and budgets.",
         ],
         &[
             "election",
@@ -78,7 +82,11 @@ pub static TOPIC: &[BuiltinLabel] = &[
             "Business news about companies, markets and the economy.",
             "An article about stocks, investors, profits and quarterly earnings.",
             "Corporate deals, acquisitions and company strategy.",
-            "Interest rates, inflation, debt and government budgets.",
+            "Jobs, wages, unions and strikes, and how people work.",
+            "Shops, retailers and consumer spending.",
+            "Careers: applying for jobs, writing a CV and getting hired.",
+            "Offices, remote work and the workplace.",
+            "Personal finance: banks, loans, savings and mortgages.",
         ],
         &[
             "company",
@@ -104,6 +112,10 @@ pub static TOPIC: &[BuiltinLabel] = &[
             "Programming, code and software development.",
             "New gadgets, smartphones, apps and consumer electronics.",
             "Web browsers, servers and cloud infrastructure.",
+            "Laptops, smartwatches and other devices: reviews and specifications.",
+            "Fixing problems with a computer, a phone, Wi-Fi or an update.",
+            "Installing, configuring and using a software tool or library.",
+            "Artificial intelligence, data and cybersecurity.",
         ],
         &[
             "software",
@@ -129,6 +141,8 @@ pub static TOPIC: &[BuiltinLabel] = &[
             "Physics, chemistry, biology, mathematics and astronomy.",
             "Space exploration, rockets, planets and telescopes.",
             "Scientists publish the results of an experiment.",
+            "How nature works explained: light, energy, matter and living things.",
+            "Measurements, instruments and methods in scientific research.",
         ],
         &[
             "scientists",
@@ -153,6 +167,9 @@ pub static TOPIC: &[BuiltinLabel] = &[
             "Doctors, hospitals, patients and disease.",
             "Diet, exercise and advice for staying healthy.",
             "Medicines, drugs, vaccines and infections.",
+            "Sleep, stress and mental health.",
+            "First aid and what to do after an injury.",
+            "Clinical studies of patients and the effects of a treatment.",
         ],
         &[
             "health",
@@ -176,6 +193,10 @@ pub static TOPIC: &[BuiltinLabel] = &[
             "A sports report about a match, a team and its players.",
             "Football, basketball, tennis, running and other sports.",
             "Athletes competing in a championship or tournament.",
+            "Cycling, hiking, climbing, sailing and outdoor sports.",
+            "Sports equipment: bikes, running shoes, rackets and gear.",
+            "The rules of a game and how it is played.",
+            "Training, coaching and fitness for athletes.",
         ],
         &[
             "match",
@@ -200,6 +221,9 @@ pub static TOPIC: &[BuiltinLabel] = &[
             "Books, art, history and culture.",
             "Video games and the people who play them.",
             "Reviews of films, albums and novels.",
+            "A short story or a chapter of a novel.",
+            "Museums, exhibitions, galleries and theatre.",
+            "Festivals, concerts, fairs and cultural events.",
         ],
         &[
             "film",
@@ -224,6 +248,9 @@ pub static TOPIC: &[BuiltinLabel] = &[
             "A travel guide to a city or country with places to visit.",
             "Hotels, flights, vacations and sightseeing.",
             "Tips for tourists planning a trip abroad.",
+            "Airports, trains and buses for travellers, with times and fares.",
+            "A travel diary: what we saw, where we stayed and what we ate.",
+            "Camping, road trips and walking holidays.",
         ],
         &[
             "travel",
@@ -246,6 +273,9 @@ pub static TOPIC: &[BuiltinLabel] = &[
             "Cooking, recipes and ingredients.",
             "Restaurants, chefs and dining out.",
             "Baking bread and cakes in the kitchen.",
+            "Kitchen tools, pots and pans.",
+            "Coffee, tea, wine and other drinks.",
+            "Bakeries, food shops and the food industry.",
         ],
         &[
             "recipe",
@@ -269,6 +299,10 @@ pub static TOPIC: &[BuiltinLabel] = &[
             "Schools, teachers and students.",
             "Learning, studying and exams.",
             "Universities, courses and academic degrees.",
+            "Learning a language or a new skill as an adult.",
+            "Homework, essays, reports and study skills.",
+            "Online courses and teaching methods.",
+            "Libraries, reading and literacy.",
         ],
         &[
             "school",
@@ -291,6 +325,10 @@ pub static TOPIC: &[BuiltinLabel] = &[
             "Home, garden, family and everyday life.",
             "Personal habits, self-improvement and productivity.",
             "Fashion, shopping, parties and hobbies.",
+            "Houseplants, gardening and growing vegetables.",
+            "Cleaning, laundry, home repairs and DIY.",
+            "Furniture, decorating and moving house.",
+            "Parenting, relationships and pets.",
         ],
         &[
             "home",
@@ -314,6 +352,9 @@ pub static TOPIC: &[BuiltinLabel] = &[
             "Crime, police and criminal investigations.",
             "A court case, a trial, a judge and a sentence.",
             "Laws, legal rights and lawyers.",
+            "Fraud, theft and scams.",
+            "The rights of tenants, workers and consumers under the law.",
+            "Lawsuits, defamation and legal disputes.",
         ],
         &[
             "police",
@@ -337,6 +378,9 @@ pub static TOPIC: &[BuiltinLabel] = &[
             "Climate change, global warming and carbon emissions.",
             "Nature, wildlife, forests and oceans.",
             "Pollution, conservation and protecting the environment.",
+            "Renewable energy, recycling and waste.",
+            "Glaciers, droughts, heatwaves and extreme weather.",
+            "Rivers, wild flowers, bees and birds.",
         ],
         &[
             "climate",
@@ -360,6 +404,8 @@ pub static TOPIC: &[BuiltinLabel] = &[
             "Religion, faith and spirituality.",
             "Churches, mosques, temples and prayer.",
             "God, scripture and religious teachings.",
+            "Religious holidays and festivals such as Christmas, Easter, Ramadan and Diwali.",
+            "Priests, bishops, imams and religious communities.",
         ],
         &[
             "god",
