@@ -11,8 +11,9 @@
 //!   forum, review, opinion and step words.
 //!
 //! A multinomial logistic model ([`FormModel`], `content_type_model.json`) turns them into probabilities. Its weights
-//! are fitted on tests/t1/classify_eval.json by tests/t1_classify.rs (`CLASSIFY_FIT=1` rewrites the file) and
-//! measured there under leave-one-out and on tests/t1/classify_unseen.json, which is never used for fitting. The
+//! are fitted on tests/t1/classify_eval.json and classify_third.json by tests/t1_classify.rs (`CLASSIFY_FIT=1`
+//! rewrites the file) and measured there under leave-one-out and on tests/t1/classify_unseen.json and
+//! classify_fourth.json, which are never used for fitting. The
 //! word cues and the bundled MiniLM are English; on a page in another language they count as "no evidence" (the
 //! fitted means), so the script-neutral cues and the prior decide there.
 
