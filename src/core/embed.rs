@@ -90,7 +90,7 @@ impl EmbedTokenizer {
         self.tokenizer.get_vocab_size(true)
     }
 
-    /// Token ids (with [CLS]/[SEP]) of each text.
+    /// Token ids (with `[CLS]`/`[SEP]`) of each text.
     pub fn encode(&self, texts: &[&str]) -> Result<Vec<Vec<u32>>, ScoutError> {
         self.encode_ids(texts, true)
     }

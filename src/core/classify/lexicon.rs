@@ -894,7 +894,7 @@ fn base_forms(w: &str) -> Vec<String> {
     out
 }
 
-/// The cue of a lowercase word, if it has one: exact forms first, then [`base_forms`]; "n't" contractions are
+/// The cue of a lowercase word, if it has one: exact forms first, then `base_forms`; "n't" contractions are
 /// negators. No stemming: "interesting" must not match "interest".
 pub fn cue(word: &str) -> Option<Cue> {
     let w = word.replace('’', "'");

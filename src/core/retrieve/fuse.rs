@@ -17,7 +17,7 @@ pub enum Fusion {
 /// How BM25 scores are mapped to [0, 1].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bm25Norm {
-    /// Divided by the summed idf of the question's terms (query-absolute; see [`super::bm25`]).
+    /// Divided by the summed idf of the question's terms (query-absolute; see `super::bm25`).
     Coverage,
     /// Divided by the page's best score (the top passage always gets 1).
     Max,
