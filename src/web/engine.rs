@@ -10,26 +10,24 @@ use ort::environment::Environment;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
+use super::bundled;
 use super::download;
 use super::encoder::WebEncoder;
-use super::encoder_helper::Helper;
-use super::gpu_encoder::GpuEncoder;
-use super::js::{PerfClock, fetch_bytes};
+use super::js::PerfClock;
 use super::multilingual::{self, Multilingual};
 use super::ort_backend::{init_runtime, loaded_bundle};
 use super::store::{IdbStore, RequestStore};
 use super::stream::Stream;
 use super::writing::{Retrieval, Writing};
-use crate::core::bert::BertBackend;
 use crate::core::catalog::Catalog;
 use crate::core::classify::{LabelIndex, classify_page};
 use crate::core::download::DEFAULT_HUB;
-use crate::core::embed::{EmbedTokenizer, Embedder};
+use crate::core::embed::Embedder;
 use crate::core::error::{ErrorCode, ScoutError};
 use crate::core::fair_lock::FairLock;
 use crate::core::hardware::{
-    BackendChoice, BackendPreference, BackendProbe, Ep, HardwareProfile, PROBE_STORE_KEY, PROBE_TEXTS, choose_backend,
-    should_probe, uses_probe,
+    BackendChoice, BackendPreference, BackendProbe, Ep, HardwareProfile, PROBE_STORE_KEY, choose_backend, should_probe,
+    uses_probe,
 };
 use crate::core::history;
 use crate::core::phrase::Phrase;
@@ -118,7 +116,6 @@ thread_local! {
     static CANCEL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// The engine, one request at a time, in the order they arrived (`core::fair_lock`).
     static STATE: Rc<FairLock<State>> = Rc::new(FairLock::new(State::default()));
-    static TOKENIZER: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };
     /// The built-in catalog, plus the build's extra models once `configure` has read them.
     static CATALOG: RefCell<Option<Catalog>> = const { RefCell::new(None) };
     /// IndexedDB, opened once; outside `STATE` so that requests that need no model do not wait for its lock.
@@ -201,7 +198,7 @@ async fn moved_off_failed_gpu(error: &ScoutError) -> bool {
     let Some(loaded) = st.loaded.as_mut().filter(|l| l.embedder.backend.gpu_failed()) else {
         return false;
     };
-    let Ok(cpu) = make_embedder(&config, Ep::Wasm, loaded.cores).await else {
+    let Ok(cpu) = bundled::make_embedder(&config.package_base, Ep::Wasm, loaded.cores).await else {
         return false;
     };
     loaded.embedder = cpu;
@@ -558,7 +555,7 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             } else {
                 if loaded.alt.is_none() {
                     let config = config.ok_or_else(not_configured)?;
-                    loaded.alt = Some(make_embedder(&config, want, loaded.cores).await?);
+                    loaded.alt = Some(bundled::make_embedder(&config.package_base, want, loaded.cores).await?);
                 }
                 loaded
                     .alt
@@ -928,7 +925,7 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
         super::js::yield_to_event_loop().await;
         if measure {
             open_store.await;
-            let (probe, wasm, webgpu) = measure_backends(&config, &want.hw).await?;
+            let (probe, wasm, webgpu) = bundled::measure_backends(&config.package_base, &want.hw).await?;
             phases.end("backend measurement and models");
             let choice = choose_backend(&want.hw, want.pref, Some(&probe));
             let embedder = match webgpu {
@@ -937,14 +934,18 @@ async fn ensure_loaded(st: &mut State, want: &Want) {
             };
             return Ok::<_, ScoutError>((embedder, choice, Some(probe)));
         }
-        let (made, ()) = futures_util::future::join(make_embedder(&config, choice.ep, cores), open_store).await;
+        let (made, ()) = futures_util::future::join(
+            bundled::make_embedder(&config.package_base, choice.ep, cores),
+            open_store,
+        )
+        .await;
         let embedder = match made {
             Ok(e) => e,
             Err(e) if choice.ep == Ep::Webgpu => {
                 // Fall back, never crash: Scout's CPU encoder runs wherever the extension does.
                 choice.ep = Ep::Wasm;
                 choice.reason = Phrase::new("engBackendFellBack", vec![e.message.into()]);
-                make_embedder(&config, Ep::Wasm, cores).await?
+                bundled::make_embedder(&config.package_base, Ep::Wasm, cores).await?
             }
             Err(e) => return Err(e),
         };
@@ -1009,7 +1010,7 @@ fn measure_when_idle(want: Want) {
         let Some(config) = st.config.clone().filter(|_| st.loaded.is_some() && !measured) else {
             return;
         };
-        let Ok((probe, wasm, webgpu)) = measure_backends(&config, &want.hw).await else {
+        let Ok((probe, wasm, webgpu)) = bundled::measure_backends(&config.package_base, &want.hw).await else {
             return;
         };
         let choice = choose_backend(&want.hw, want.pref, Some(&probe));
@@ -1048,126 +1049,3 @@ impl Phases {
         self.last = now;
     }
 }
-
-/// Time the probe batch on both EPs (after a warm-up run each). WASM must work; WebGPU may fail, which is noted.
-/// The GPU goes first: once WASM's first timed run is slower than what WebGPU needs to win, the choice is made.
-async fn measure_backends(
-    config: &Config,
-    hw: &HardwareProfile,
-) -> Result<(BackendProbe, Embedder<WebEncoder>, Option<Embedder<WebEncoder>>), ScoutError> {
-    let cores = hw.hardware_concurrency.unwrap_or(1);
-    // Both start together (the GPU's device and uploads overlap the CPU encoder's reading of its weights); each is
-    // timed alone after.
-    let (wasm, webgpu) = futures_util::future::join(
-        make_embedder(config, Ep::Wasm, cores),
-        make_embedder(config, Ep::Webgpu, cores),
-    )
-    .await;
-    let mut wasm = wasm?;
-    let (webgpu, webgpu_ms, webgpu_error) = match webgpu {
-        // A software adapter is tens of times slower: one run that shows it is enough.
-        Ok(mut gpu) => match time_probe(&mut gpu, GPU_PROBE_LOST_MS).await {
-            Ok(ms) => (Some(gpu), Some(ms), None),
-            Err(e) => (None, None, Some(e.message)),
-        },
-        Err(e) => (None, None, Some(e.message)),
-    };
-    let decided = webgpu_ms.map_or(f64::INFINITY, |g| g * crate::core::hardware::WEBGPU_MARGIN);
-    let wasm_ms = time_probe(&mut wasm, decided).await?;
-    let probe = BackendProbe {
-        device: crate::core::hardware::device_key(hw),
-        wasm_ms,
-        webgpu_ms,
-        webgpu_error,
-    };
-    Ok((probe, wasm, webgpu))
-}
-
-/// A GPU run of the probe batch slower than this has lost to the CPU (Scout's CPU encoder takes 25–45 ms for it on
-/// 2 to 16 cores): no need to time it again.
-const GPU_PROBE_LOST_MS: f64 = 200.0;
-
-/// Median of three timed runs of the probe batch, after one untimed warm-up run; a first timed run slower than
-/// `enough_ms` is the answer (the others would only confirm it, slowly).
-async fn time_probe(embedder: &mut Embedder<WebEncoder>, enough_ms: f64) -> Result<f64, ScoutError> {
-    let clock = PerfClock;
-    embedder.embed(&PROBE_TEXTS).await?;
-    let mut runs = Vec::new();
-    for _ in 0..3 {
-        embedder.clear_cache();
-        let t = clock.now_ms();
-        embedder.embed(&PROBE_TEXTS).await?;
-        runs.push(clock.now_ms() - t);
-        if runs[0] > enough_ms {
-            break;
-        }
-    }
-    embedder.clear_cache();
-    runs.sort_by(f64::total_cmp);
-    Ok(runs[runs.len() / 2])
-}
-
-/// The bundled embedder on `ep`, on Scout's own encoder and weights file either way: int8 kernels on the CPU (a
-/// second thread where the device has `cores` ≥ 2), WGSL kernels on a GPU.
-async fn make_embedder(config: &Config, ep: Ep, cores: u32) -> Result<Embedder<WebEncoder>, ScoutError> {
-    let catalog = Catalog::builtin();
-    let entry = catalog
-        .bundled_embedder()
-        .ok_or_else(|| ScoutError::new(ErrorCode::ModelUnavailable, "no bundled embedder in the catalog"))?;
-    let path = |role: &str| {
-        entry
-            .file(role)
-            .and_then(|f| f.bundle_path.clone())
-            .map(|p| format!("{}{p}", config.package_base))
-            .ok_or_else(|| ScoutError::new(ErrorCode::ModelUnavailable, format!("catalog: no bundled {role}")))
-    };
-    let max_tokens = entry.max_tokens.unwrap_or(256);
-    let tokenizer_path = path("tokenizer")?;
-    let tokenizer = async {
-        let bytes = match TOKENIZER.with(|t| t.borrow().clone()) {
-            Some(b) => b,
-            None => {
-                let b = fetch_bytes(&tokenizer_path).await?;
-                TOKENIZER.with(|t| *t.borrow_mut() = Some(b.clone()));
-                b
-            }
-        };
-        EmbedTokenizer::from_bytes(&bytes, max_tokens)
-    };
-    let role = crate::core::bert::WEIGHTS_ROLE;
-    let url = path(role)?;
-    let encoder = async {
-        let weights = fetch_bytes(&url).await?;
-        match ep {
-            Ep::Wasm => {
-                let local = BertBackend::from_bytes(&weights, Ep::Wasm.as_str())?;
-                let helper = if cores >= 2 {
-                    Helper::start(&config.package_base, &url)
-                } else {
-                    Helper::default()
-                };
-                Ok::<_, ScoutError>(WebEncoder::Int8(local, helper))
-            }
-            Ep::Webgpu => Ok(WebEncoder::Gpu(GpuEncoder::load(&weights).await?)),
-        }
-    };
-    let (tokenizer, encoder) = futures_util::future::join(tokenizer, encoder).await;
-    let (tokenizer, encoder) = (tokenizer?, encoder?);
-    let mut tag = entry.vector_tag(role, max_tokens);
-    if ep == Ep::Webgpu {
-        // The GPU computes in float activations (the CPU encoder quantizes them): close vectors, not the same bits.
-        tag.push_str("/gpu-f32");
-    }
-    let mut embedder = Embedder::new(tokenizer, encoder, entry.dims.unwrap_or(384))
-        .with_model_tag(tag)
-        .with_prefixes(entry.prefixes.clone());
-    if ep == Ep::Webgpu {
-        embedder.batch_size = WEBGPU_BATCH;
-    }
-    Ok(embedder)
-}
-
-/// Texts per run on the GPU encoder. Its activations are float (no per-run quantization), so a text's vector does
-/// not depend on its batch, and a GPU pays a fixed cost per run (recording, submitting, reading back): a page's
-/// sentences go in a few large runs.
-const WEBGPU_BATCH: usize = 64;

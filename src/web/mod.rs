@@ -1,6 +1,7 @@
 //! The browser layer (wasm32 only): ort-web backend, IndexedDB store and the offscreen document's entry points.
 //! It adds no product logic: decisions live in `core`.
 
+mod bundled;
 mod decoder;
 mod decoder_helper;
 mod download;
