@@ -3,7 +3,6 @@
 //! Exposed to JavaScript as two functions: `configure(config)` (extension URLs of the runtime and model files) and
 //! `handle(envelope) -> reply`, both JSON strings.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use ort::environment::Environment;
@@ -15,13 +14,14 @@ use super::download;
 use super::encoder::WebEncoder;
 use super::js::PerfClock;
 use super::multilingual::{self, Multilingual};
+use super::no_engine;
 use super::ort_backend::{init_runtime, loaded_bundle};
-use super::store::{IdbStore, RequestStore};
+use super::shared::{catalog, set_catalog, shared_store};
+use super::store::RequestStore;
 use super::stream::Stream;
 use super::writing::{Retrieval, Writing};
 use crate::core::catalog::Catalog;
 use crate::core::classify::{LabelIndex, classify_page};
-use crate::core::download::DEFAULT_HUB;
 use crate::core::embed::Embedder;
 use crate::core::error::{ErrorCode, ScoutError};
 use crate::core::fair_lock::FairLock;
@@ -33,8 +33,8 @@ use crate::core::history;
 use crate::core::phrase::Phrase;
 use crate::core::pipeline::{SummarizeContext, summarize};
 use crate::core::protocol::{
-    EmbedReply, Envelope, HistoryReply, InitPhase, ModelLoadedReply, ModelsReply, PageContent, Reply, ReplyBody,
-    Request, StatusReply, parse_envelope,
+    EmbedReply, Envelope, InitPhase, ModelLoadedReply, PageContent, Reply, ReplyBody, Request, StatusReply,
+    parse_envelope,
 };
 use crate::core::qa;
 use crate::core::retrieve::AskOptions;
@@ -116,15 +116,6 @@ thread_local! {
     static CANCEL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// The engine, one request at a time, in the order they arrived (`core::fair_lock`).
     static STATE: Rc<FairLock<State>> = Rc::new(FairLock::new(State::default()));
-    /// The built-in catalog, plus the build's extra models once `configure` has read them.
-    static CATALOG: RefCell<Option<Catalog>> = const { RefCell::new(None) };
-    /// IndexedDB, opened once; outside `STATE` so that requests that need no model do not wait for its lock.
-    static STORE: RefCell<Option<Rc<IdbStore>>> = const { RefCell::new(None) };
-}
-
-/// The model catalog of this build.
-fn catalog() -> Catalog {
-    CATALOG.with(|c| c.borrow().clone()).unwrap_or_else(Catalog::builtin)
 }
 
 /// Set the URLs of the packaged files. Call once before `handle`.
@@ -135,7 +126,7 @@ pub async fn configure(config_json: String) -> Result<(), JsError> {
         Some(extra) => Catalog::with_extra(extra).map_err(|e| JsError::new(&e.message))?,
         None => Catalog::builtin(),
     };
-    CATALOG.with(|c| *c.borrow_mut() = Some(merged));
+    set_catalog(merged);
     let state = STATE.with(Rc::clone);
     state.lock().await.config = Some(config);
     Ok(())
@@ -161,6 +152,9 @@ pub async fn handle(envelope_json: String) -> String {
                 },
             ..
         }) => Reply::from_result(stored_summary_reply(&page, &options).await),
+        Ok(env) if no_engine::handles(&env.request) => {
+            Reply::from_result(no_engine::answer(env.request, &env.settings).await)
+        }
         Ok(env) => {
             let long_job = matches!(
                 env.request,
@@ -392,9 +386,6 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             reply.hint = hint;
             Ok(ReplyBody::Written(reply))
         }
-        Request::EndpointModels { endpoint } => Ok(ReplyBody::EndpointModels {
-            models: super::t3::models(&endpoint).await?,
-        }),
         Request::Generate {
             model,
             messages,
@@ -412,76 +403,16 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             unload_when_idle(&mut st, Held::Writer, env.settings.idle_unload_minutes);
             Ok(ReplyBody::Generated(after_writer_job(&mut st, reply)?))
         }
-        Request::Extract { html, url } => {
-            let clock = PerfClock;
-            let t = clock.now_ms();
-            crate::core::protocol::extract_reply(&html, url, || clock.now_ms() - t)
-        }
-        Request::History { query, limit } => {
-            let store = shared_store().await?;
-            if let Some(cutoff) = history::retention_cutoff(js_sys::Date::now(), env.settings.retention_days) {
-                store.prune_history(cutoff).await?;
-            }
-            let q = query.unwrap_or_default();
-            let mut entries: Vec<_> = store
-                .history()
-                .await?
-                .into_iter()
-                .filter(|e| history::matches(e, &q))
-                .collect();
-            let total = entries.len();
-            entries.truncate(limit.unwrap_or(usize::MAX));
-            Ok(ReplyBody::History(HistoryReply { entries, total }))
-        }
-        Request::DeleteHistory { id } => {
-            shared_store().await?.delete_history(&id).await?;
-            Ok(ReplyBody::Ack {
-                message: Phrase::plain(&format!("deleted {id}")),
-            })
-        }
-        Request::ClearHistory => {
-            shared_store().await?.clear_history().await?;
-            Ok(ReplyBody::Ack {
-                message: Phrase::plain("history cleared"),
-            })
-        }
-        Request::ExportHistory => {
-            let store = shared_store().await?;
-            Ok(ReplyBody::HistoryExport {
-                json: history::export_json(store.history().await?),
-            })
-        }
-        Request::ImportHistory { json } => {
-            let entries = history::import_json(&json)?;
-            shared_store().await?.put_history_many(&entries).await?;
-            Ok(ReplyBody::Ack {
-                message: Phrase::new("engHistoryImported", vec![entries.len().to_string().into()]),
-            })
-        }
-        Request::Models => {
-            let store = shared_store().await?;
-            let (usage_bytes, quota_bytes) = download::estimate().await.unwrap_or((0.0, 0.0));
-            Ok(ReplyBody::Models(ModelsReply {
-                models: download::list(&store, &catalog()).await?,
-                usage_bytes,
-                quota_bytes,
-            }))
-        }
-        Request::Download { model, consent } => {
-            let store = shared_store().await?;
-            let hub = env.settings.hub.clone().unwrap_or_else(|| DEFAULT_HUB.to_string());
-            let cap = env.settings.storage_cap_mb.map(|mb| f64::from(mb) * 1e6);
-            download::start(store, &catalog(), &model, &hub, consent, cap).await?;
-            Ok(ReplyBody::Ack {
-                message: Phrase::plain(&format!("downloading {model} from {hub}")),
-            })
-        }
-        Request::CancelDownload { model } => {
-            let found = download::cancel(&model);
-            Ok(ReplyBody::Ack {
-                message: Phrase::plain(if found { "cancelling" } else { "no such download" }),
-            })
-        }
+        request @ (Request::Extract { .. }
+        | Request::History { .. }
+        | Request::DeleteHistory { .. }
+        | Request::ClearHistory
+        | Request::ExportHistory
+        | Request::ImportHistory { .. }
+        | Request::Models
+        | Request::Download { .. }
+        | Request::CancelDownload { .. }
+        | Request::EndpointModels { .. }) => no_engine::answer(request, &env.settings).await,
         Request::DeleteModel { model } => {
             let store = shared_store().await?;
             download::cancel(&model);
@@ -699,16 +630,6 @@ fn status(st: &State) -> StatusReply {
         encoder_gpu: st.loaded.as_ref().and_then(|l| l.embedder.backend.gpu_adapter()),
         error: st.load_error.clone(),
     }
-}
-
-async fn shared_store() -> Result<Rc<IdbStore>, ScoutError> {
-    if let Some(s) = STORE.with(|s| s.borrow().clone()) {
-        return Ok(s);
-    }
-    let s = Rc::new(IdbStore::open().await?);
-    // Two first requests may both open it; either handle works, the last one is kept.
-    STORE.with(|cell| *cell.borrow_mut() = Some(Rc::clone(&s)));
-    Ok(s)
 }
 
 /// The no-model summary of a captured page where it is asked for: the popup and the side panel run their own

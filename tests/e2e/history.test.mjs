@@ -1,8 +1,8 @@
 // @ts-check
 /**
  * History in real IndexedDB: a summary is recorded; 1,000 entries can be searched and deleted; export → import
- * round-trips; retention prunes; and a database from an older schema version (v1, results only) is upgraded in
- * place without losing what it held.
+ * round-trips; retention prunes; a database from an older schema version (v1, results only) is upgraded in place
+ * without losing what it held; and the history and the model list are answered while a long job holds the engine.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -100,6 +100,33 @@ test('1,000 entries: search, delete one, export → import round-trip, clear, re
     // The history page lists and searches.
     await page.reload();
     await page.waitForSelector('[data-testid=count]');
+  } finally {
+    await b.ctx.close();
+  }
+});
+
+test('the history and the model list answer while a long job holds the engine', async () => {
+  const b = await launch();
+  try {
+    const page = await openExtensionPage(b.ctx, b.extensionId, 'history.html');
+    assert.equal((await ask(page, { type: 'embed', texts: ['The engine is warm.'], ep: 'wasm' })).ok, true);
+    // A job of several seconds: the engine answers one such request at a time.
+    const texts = Array.from({ length: 3000 }, (_, i) => `Sentence ${i}: the library lends tools, and volunteers repair what breaks.`);
+    /** @type {string[]} */
+    const order = [];
+    const long = ask(page, { type: 'embed', texts, ep: 'wasm' }).then((r) => { order.push('embed'); return r; });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const history = await ask(page, { type: 'history' });
+    order.push('history');
+    const models = await ask(page, { type: 'models' });
+    order.push('models');
+    const embedded = await long;
+    assert.equal(history.ok, true, JSON.stringify(history.error));
+    assert.equal(models.ok, true, JSON.stringify(models.error));
+    assert.ok(models.models.length >= 1);
+    assert.equal(embedded.ok, true, JSON.stringify(embedded.error));
+    assert.equal(embedded.vectors.length, 3000);
+    assert.deepEqual(order, ['history', 'models', 'embed'], 'neither waited for the long job');
   } finally {
     await b.ctx.close();
   }
