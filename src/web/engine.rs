@@ -403,16 +403,6 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
             unload_when_idle(&mut st, Held::Writer, env.settings.idle_unload_minutes);
             Ok(ReplyBody::Generated(after_writer_job(&mut st, reply)?))
         }
-        request @ (Request::Extract { .. }
-        | Request::History { .. }
-        | Request::DeleteHistory { .. }
-        | Request::ClearHistory
-        | Request::ExportHistory
-        | Request::ImportHistory { .. }
-        | Request::Models
-        | Request::Download { .. }
-        | Request::CancelDownload { .. }
-        | Request::EndpointModels { .. }) => no_engine::answer(request, &env.settings).await,
         Request::DeleteModel { model } => {
             let store = shared_store().await?;
             download::cancel(&model);
@@ -505,6 +495,8 @@ async fn dispatch(env: Envelope) -> Result<ReplyBody, ScoutError> {
                 ms: clock.now_ms() - t,
             }))
         }
+        // The requests `handle` gives `no_engine` without the lock (the list is `no_engine::handles`).
+        request => no_engine::answer(request, &env.settings).await,
     }
 }
 
