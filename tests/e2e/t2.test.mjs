@@ -275,6 +275,24 @@ async function uiSummary(b, tabId) {
 }
 
 /**
+ * Note inside the panel when an answer's text first streams in (`window.scoutStreamed`): a short answer can stream
+ * and be done between two of the test's polls, so waiting to *see* the streaming element races with a fast model.
+ * @param {import('playwright-core').Page} panel
+ */
+async function watchStreaming(panel) {
+  await panel.evaluate(() => {
+    const w = /** @type {any} */ (window);
+    w.scoutStreamed = false;
+    const seen = new MutationObserver(() => {
+      if (!(document.querySelector('[data-testid=streaming]')?.textContent || '').length) return;
+      w.scoutStreamed = true;
+      seen.disconnect();
+    });
+    seen.observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+}
+
+/**
  * The side panel's chat: Enter sends, the answer streams and is written by the LLM with citation chips that mark
  * the page; the conversation survives closing the panel; Esc stops; Regenerate answers again; Clear empties it.
  * @param {Awaited<ReturnType<typeof launch>>} b @param {number} tabId @param {import('playwright-core').Page} page
@@ -283,8 +301,9 @@ async function uiChat(b, tabId, page) {
   let panel = await openExtensionPage(b.ctx, b.extensionId, `sidepanel.html?tabId=${tabId}`);
   await panel.waitForFunction(() => /T2/.test(document.getElementById('chat-tier')?.textContent || ''));
   await panel.fill('#question', 'What do the volunteers at the library repair evenings fix?');
+  await watchStreaming(panel);
   await panel.press('#question', 'Enter');
-  await panel.waitForSelector('[data-testid=streaming]', { timeout: 60_000 });
+  await panel.waitForFunction(() => /** @type {any} */ (window).scoutStreamed === true, null, { timeout: 60_000 });
   await panel.waitForSelector('[data-testid=t2-answer]', { timeout: 180_000 });
   const answer = await panel.textContent('[data-testid=t2-answer]') || '';
   console.log(`side panel answer: ${answer}`);
@@ -323,8 +342,9 @@ async function uiChat(b, tabId, page) {
   assert.match(await panel.$$eval('[data-testid=turn]', (ts) => ts[1].textContent || ''), /Stopped\./);
 
   // Regenerate answers the last question again (sampled), then Clear empties the conversation.
+  await watchStreaming(panel);
   await panel.click('[data-testid=regenerate]');
-  await panel.waitForSelector('[data-testid=streaming]', { timeout: 60_000 });
+  await panel.waitForFunction(() => /** @type {any} */ (window).scoutStreamed === true, null, { timeout: 60_000 });
   await panel.waitForFunction(() => document.querySelectorAll('[data-testid=t2-answer]').length === 2 && !document.querySelector('[data-testid=streaming]'), null, { timeout: 180_000 });
   assert.equal(await panel.$$eval('[data-testid=turn]', (ts) => ts.length), 2);
   await panel.click('[data-testid=clear]');
