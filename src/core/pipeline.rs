@@ -111,7 +111,10 @@ pub async fn summarize<B: EncoderBackend, S: ResultStore + VectorStore, C: Clock
     };
     let t_rank = ctx.clock.now_ms();
     let summary = text::summarize_in(&sentences, sim.as_ref(), title, options, pool.as_deref());
-    let keywords = text::keywords(&text, 8).into_iter().map(|k| k.term).collect();
+    let keywords = text::keywords_for(&text, pt.lang.as_deref(), 8)
+        .into_iter()
+        .map(|k| k.term)
+        .collect();
     let mut summary = summary;
     // Sentence indices refer to the page's sentences, not to the ranked subset.
     for s in &mut summary.sentences {

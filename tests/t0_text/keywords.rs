@@ -1,7 +1,7 @@
 use super::common;
 
 use common::*;
-use scout::core::text::keywords;
+use scout::core::text::{keywords, keywords_for};
 
 #[test]
 fn bridge_article_keywords() {
@@ -76,5 +76,39 @@ fn multilingual_keywords_do_not_panic() {
     assert_eq!(
         keywords("Москва является столицей России. Москва большой город.", 1)[0].term,
         "Москва"
+    );
+}
+
+#[test]
+fn the_page_language_s_function_and_calendar_words_are_never_keywords() {
+    // Czech "ale" (but) and "před" (before) are frequent here; on a page known to be Czech they are not keywords,
+    // while the same text of unknown language keeps "ale" (English beer).
+    let cs = "Ale stadion byl plný. Ale Souček dal gól před koncem. Ale trenér Moyes chválil Součka. \
+              Souček hrál dobře, ale West Ham prohrál. Před zápasem Moyes mluvil o Součkovi.";
+    let terms = |kw: Vec<scout::core::text::Keyword>| kw.into_iter().map(|k| k.term.to_lowercase()).collect::<Vec<_>>();
+    let known = terms(keywords_for(cs, Some("cs-CZ"), 8));
+    assert!(
+        !known.iter().any(|t| t.split(' ').any(|w| w == "ale" || w == "před")),
+        "{known:?}"
+    );
+    assert!(known.iter().any(|t| t.contains("souček")), "{known:?}");
+    assert!(terms(keywords(cs, 8)).iter().any(|t| t == "ale"));
+    // French weekdays, "selon" and an elided article are not keywords; the names are.
+    let fr = "Jeudi, selon le ministère, d’un avion à Katmandou. Jeudi encore, le Quai d’Orsay a parlé. \
+              Selon Katmandou, l’avion est arrivé jeudi. Le Quai d’Orsay confirme.";
+    let fr_terms = terms(keywords_for(fr, Some("fr"), 8));
+    for w in ["jeudi", "selon", "d’un", "encore"] {
+        assert!(!fr_terms.iter().any(|t| t == w), "{w} in {fr_terms:?}");
+    }
+    assert!(fr_terms.iter().any(|t| t.contains("katmandou")), "{fr_terms:?}");
+    // English month and weekday names are not keywords on any page.
+    let en =
+        "On Wednesday the council met. The bridge council voted Wednesday in December. The bridge reopens in December.";
+    let en_terms = terms(keywords_for(en, Some("en"), 8));
+    assert!(
+        !en_terms
+            .iter()
+            .any(|t| t.contains("wednesday") || t.contains("december")),
+        "{en_terms:?}"
     );
 }

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::function_words::is_function_word;
 use super::summary::normalize_ws;
 use super::tokens::{Piece, is_cjk, is_stopword, normalize_word, pieces, stem};
 
@@ -263,7 +264,7 @@ fn sentence_initial(text: &str, start: usize) -> bool {
     }
 }
 
-fn tokenize(text: &str) -> Vec<Option<Tok>> {
+fn tokenize(text: &str, lang: Option<&str>) -> Vec<Option<Tok>> {
     // `None` marks a phrase break.
     let mut out = Vec::new();
     for p in pieces(text) {
@@ -283,7 +284,8 @@ fn tokenize(text: &str) -> Vec<Option<Tok>> {
                 let content = letters >= 2
                     && !is_stopword(&norm)
                     && !GENERIC.contains(&norm.as_str())
-                    && !CREDITS.contains(&norm.as_str());
+                    && !CREDITS.contains(&norm.as_str())
+                    && !is_function_word(&norm, lang);
                 let capitalized_mid_sentence =
                     raw.chars().next().is_some_and(char::is_uppercase) && !sentence_initial(text, start);
                 out.push(Some(Tok {
@@ -328,12 +330,18 @@ fn tokenize(text: &str) -> Vec<Option<Tok>> {
     out
 }
 
-/// Top `k` keyphrases of `text`, best first.
+/// Top `k` keyphrases of `text`, best first, its language unknown.
 pub fn keywords(text: &str, k: usize) -> Vec<Keyword> {
+    keywords_for(text, None, k)
+}
+
+/// Top `k` keyphrases of `text` in the language `lang` (a BCP 47 tag), best first: that language's function and
+/// calendar words are never keywords ([`is_function_word`]).
+pub fn keywords_for(text: &str, lang: Option<&str>, k: usize) -> Vec<Keyword> {
     if k == 0 {
         return Vec::new();
     }
-    let toks = tokenize(text);
+    let toks = tokenize(text, lang);
     let total_words = toks.iter().flatten().count().max(1);
 
     let mut stats: HashMap<&str, WordStat> = HashMap::new();

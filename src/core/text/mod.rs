@@ -10,6 +10,7 @@
 //! its own vectors through [`rank::MatrixSimilarity::from_embeddings`] and call
 //! [`summary::summarize`] directly.
 
+pub mod function_words;
 pub mod keywords;
 pub mod lang;
 pub mod rank;
@@ -18,7 +19,7 @@ pub mod sentences;
 pub mod summary;
 pub mod tokens;
 
-pub use self::keywords::{Keyword, keywords};
+pub use self::keywords::{Keyword, keywords, keywords_for};
 pub use self::lang::{LangGuess, detect_language};
 pub use self::rank::{
     LexicalSimilarity, MatrixSimilarity, ScatteredSimilarity, Similarity, SubsetSimilarity, centroid_scores,
