@@ -215,6 +215,15 @@ fn segmentation_table() {
             ],
         ),
         (
+            "cs",
+            "Zápas se hraje 3. března v Praze. Trenér je spokojený. Odveta bude 17. dubna.",
+            &[
+                "Zápas se hraje 3. března v Praze.",
+                "Trenér je spokojený.",
+                "Odveta bude 17. dubna.",
+            ],
+        ),
+        (
             "hi",
             "यह एक वाक्य है। यह दूसरा वाक्य है। क्या यह तीसरा है?",
             &["यह एक वाक्य है।", "यह दूसरा वाक्य है।", "क्या यह तीसरा है?"],

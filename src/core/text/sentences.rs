@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::function_words::is_calendar_word;
 use super::tokens::is_stopword;
 
 /// One sentence of the input, trimmed, with byte offsets into the input.
@@ -130,22 +131,6 @@ const AUXILIARIES: &[&str] = &[
     "will", "would", "should", "shall", "may", "might", "must", "says", "said", "say", "get", "got",
 ];
 
-const GERMAN_MONTHS: &[&str] = &[
-    "januar",
-    "jänner",
-    "februar",
-    "märz",
-    "april",
-    "mai",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "dezember",
-];
-
 fn split_block(text: &str, block_start: usize, block_end: usize, out: &mut Vec<Sentence>) {
     let Some(block) = text.get(block_start..block_end) else {
         return;
@@ -265,8 +250,8 @@ fn should_split(text: &str, sent_start: usize, chars: &[(usize, char)], i: usize
     if NUMBER_ABBR.contains(&lw.as_str()) && next_is_digit {
         return false;
     }
-    // German ordinal dates: "am 3. Oktober".
-    if word.len() <= 2 && word.bytes().all(|b| b.is_ascii_digit()) && GERMAN_MONTHS.contains(&next_word.as_str()) {
+    // German ordinal dates: "am 3. Oktober" (its months are capitalized, as a sentence's first word would be).
+    if word.len() <= 2 && word.bytes().all(|b| b.is_ascii_digit()) && is_calendar_word(&next_word, "de") {
         return false;
     }
     let single_letter = {
