@@ -112,3 +112,23 @@ fn the_page_language_s_function_and_calendar_words_are_never_keywords() {
         "{en_terms:?}"
     );
 }
+
+#[test]
+fn korean_keywords_are_nouns_without_their_particles() {
+    // Seoul City raises transit fares: 서울시 is written with four particles (는, 의, 에, 가), 요금 (fare) with three.
+    let ko = "서울시는 올해 대중교통 요금을 인상했다. 서울시의 발표에 따르면 지하철 요금은 150원 오른다. \
+              시민들은 서울시에 불만을 나타냈다. 지하철과 버스 요금이 함께 오르면서 대중교통 이용자의 부담이 커졌다. \
+              서울시가 밝힌 인상 이유는 적자다. 지하철을 이용하는 시민은 하루 700만 명이다.";
+    let terms: Vec<String> = keywords_for(ko, Some("ko"), 8).into_iter().map(|k| k.term).collect();
+    for noun in ["서울시", "지하철", "대중교통", "요금"] {
+        assert!(
+            terms[..4].contains(&noun.to_string()),
+            "{noun} not in the first four: {terms:?}"
+        );
+    }
+    assert!(
+        !terms.iter().any(|t| t.ends_with('다') || t.ends_with("면")),
+        "a verb form: {terms:?}"
+    );
+    assert!(!terms.iter().any(|t| t == "서울시는" || t == "서울시의"), "{terms:?}");
+}

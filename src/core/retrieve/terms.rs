@@ -1,7 +1,8 @@
-//! Index terms: Unicode words (CJK as character bigrams, and Han characters alone), stopwords dropped, light
-//! English stemming.
+//! Index terms: Unicode words (CJK as character bigrams, and Han characters alone; a Korean word also as its noun
+//! without the particle), stopwords dropped, light English stemming.
 
 use super::{is_stopword, stem, words};
+use crate::core::text::korean::{self, is_hangul_word};
 use crate::core::text::tokens::is_han;
 
 /// Stemmed content terms of `text`, in order. Single Latin letters are dropped; single digits and CJK
@@ -11,7 +12,14 @@ pub fn terms(text: &str) -> Vec<String> {
         .into_iter()
         .filter(|w| !is_stopword(w))
         .filter(|w| w.chars().count() > 1 || w.chars().any(|c| c.is_ascii_digit() || !c.is_ascii()))
-        .map(|w| stem(&w))
+        .flat_map(|w| {
+            // A Korean word is also its noun without the particle ("요금은" and "요금을" meet at "요금").
+            let noun = is_hangul_word(&w)
+                .then(|| korean::match_stem(&w).to_string())
+                .filter(|n| *n != w);
+            [Some(stem(&w)), noun]
+        })
+        .flatten()
         .collect();
     // Han characters alone too: a question asked in other words shares characters with the answer more often than
     // bigrams (饮酒 / 喝酒); BM25's idf keeps the common ones light.
@@ -31,6 +39,15 @@ mod tests {
     fn drops_stopwords_and_stems() {
         assert_eq!(terms("What are the councils voting on?"), vec!["council", "vot"]);
         assert_eq!(terms("Page 3 of a book"), vec!["pag", "3", "book"]);
+    }
+
+    #[test]
+    fn korean_words_also_as_their_nouns() {
+        assert_eq!(
+            terms("서울시의 요금은 얼마"),
+            vec!["서울시의", "서울시", "요금은", "요금", "얼마"]
+        );
+        assert_eq!(terms("시민들에게"), vec!["시민들에게", "시민"]);
     }
 
     #[test]

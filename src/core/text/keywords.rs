@@ -6,11 +6,12 @@
 //! their words' scores times a cohesion factor. Results are deduplicated by
 //! stem and shown in the most frequent original surface form.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
 use super::function_words::is_function_word;
+use super::korean;
 use super::summary::normalize_ws;
 use super::tokens::{Piece, is_cjk, is_stopword, normalize_word, pieces, stem};
 
@@ -265,15 +266,37 @@ fn sentence_initial(text: &str, start: usize) -> bool {
 }
 
 fn tokenize(text: &str, lang: Option<&str>) -> Vec<Option<Tok>> {
+    let pieces = pieces(text);
+    // The page's Hangul words, which attest a Korean noun's stem (korean::stem_on_page).
+    let hangul: HashSet<&str> = pieces
+        .iter()
+        .filter_map(|p| match p {
+            Piece::Word { start, end } => text.get(*start..*end).filter(|w| korean::is_hangul_word(w)),
+            _ => None,
+        })
+        .collect();
     // `None` marks a phrase break.
     let mut out = Vec::new();
-    for p in pieces(text) {
+    for p in pieces {
         match p {
             Piece::Break => out.push(None),
             Piece::Word { start, end } => {
                 let Some(raw) = text.get(start..end) else {
                     continue;
                 };
+                if korean::is_hangul_word(raw) {
+                    // A Korean noun is counted and shown without its particle; verb forms are never keywords.
+                    let noun = korean::stem_on_page(raw, &hangul);
+                    out.push(Some(Tok {
+                        start,
+                        end: start + noun.len(),
+                        stem: noun.to_string(),
+                        content: !korean::is_predicate(raw) && !is_stopword(noun),
+                        capitalized_mid_sentence: false,
+                        cjk: false,
+                    }));
+                    continue;
+                }
                 let norm = normalize_word(raw);
                 // A possessive is shown without its 's ("Tunisia", not "Tunisia’s"), as it is counted.
                 let end = ["'s", "’s"]

@@ -12,6 +12,7 @@
 
 pub mod function_words;
 pub mod keywords;
+pub mod korean;
 pub mod lang;
 pub mod rank;
 pub mod reading_time;
