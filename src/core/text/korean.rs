@@ -9,87 +9,63 @@
 
 use std::collections::HashSet;
 
-/// Particles and particle sequences written onto nouns, longest first where one ends another.
-const PARTICLES: &[&str] = &[
-    "에서부터",
-    "으로부터",
-    "에게서",
-    "한테서",
-    "으로서",
-    "으로써",
-    "이라는",
-    "에서는",
-    "에서도",
-    "에서의",
-    "에게는",
-    "으로는",
-    "까지는",
-    "부터는",
-    "이라고",
-    "에서",
-    "에게",
-    "한테",
-    "께서",
-    "으로",
-    "까지",
-    "부터",
-    "처럼",
-    "보다",
-    "마다",
-    "조차",
-    "라는",
-    "라고",
-    "이나",
-    "이며",
-    "이고",
-    "와의",
-    "과의",
-    "에는",
-    "에도",
-    "에의",
-    "로는",
-    "로서",
-    "로써",
-    "은",
-    "는",
-    "이",
-    "가",
-    "을",
-    "를",
-    "의",
-    "에",
-    "도",
-    "로",
-    "와",
-    "과",
-    "만",
-    "나",
-];
-
-/// Particles that no noun ends with, taken off a word even where the page does not attest its stem (others end
-/// common nouns: "마을", a village; "회의", a meeting; "차이나", China).
-const SAFE_PARTICLES: &[&str] = &[
-    "를",
-    "는",
-    "에서",
-    "에게",
-    "으로",
-    "까지",
-    "부터",
-    "처럼",
-    "께서",
-    "한테",
-    "에서는",
-    "에서도",
-    "에서의",
-    "에게는",
-    "으로는",
-    "에서부터",
-    "으로부터",
-    "에게서",
-    "한테서",
-    "으로서",
-    "으로써",
+/// Particles and particle sequences written onto nouns, each with whether no noun ends with it, so that it comes
+/// off a word even where the page does not attest the stem (the others end common nouns: "마을", a village; "회의",
+/// a meeting; "차이나", China).
+const PARTICLES: &[(&str, bool)] = &[
+    ("에서부터", true),
+    ("으로부터", true),
+    ("에게서", true),
+    ("한테서", true),
+    ("으로서", true),
+    ("으로써", true),
+    ("이라는", false),
+    ("에서는", true),
+    ("에서도", true),
+    ("에서의", true),
+    ("에게는", true),
+    ("으로는", true),
+    ("까지는", true),
+    ("부터는", true),
+    ("이라고", false),
+    ("에서", true),
+    ("에게", true),
+    ("한테", true),
+    ("께서", true),
+    ("으로", true),
+    ("까지", true),
+    ("부터", true),
+    ("처럼", true),
+    ("보다", false),
+    ("마다", false),
+    ("조차", false),
+    ("라는", false),
+    ("라고", false),
+    ("이나", false),
+    ("이며", false),
+    ("이고", false),
+    ("와의", false),
+    ("과의", false),
+    ("에는", false),
+    ("에도", false),
+    ("에의", false),
+    ("로는", false),
+    ("로서", false),
+    ("로써", false),
+    ("은", false),
+    ("는", true),
+    ("이", false),
+    ("가", false),
+    ("을", false),
+    ("를", true),
+    ("의", false),
+    ("에", false),
+    ("도", false),
+    ("로", false),
+    ("와", false),
+    ("과", false),
+    ("만", false),
+    ("나", false),
 ];
 
 /// The plural suffix, between a noun and its particle ("시민들은", the citizens).
@@ -136,7 +112,7 @@ pub fn is_hangul_word(word: &str) -> bool {
 pub fn noun_stem(word: &str) -> &str {
     PARTICLES
         .iter()
-        .filter_map(|p| word.strip_suffix(p))
+        .filter_map(|(p, _)| word.strip_suffix(p))
         .filter(|stem| !stem.is_empty())
         .min_by_key(|stem| stem.len())
         .unwrap_or(word)
@@ -157,17 +133,14 @@ pub fn stem_on_page<'a>(word: &'a str, page_words: &HashSet<&str>) -> &'a str {
     }
     let attested = |stem: &str| {
         page_words.contains(stem)
-            || PARTICLES.iter().any(|p| {
+            || PARTICLES.iter().any(|(p, _)| {
                 let other = format!("{stem}{p}");
                 other != word && page_words.contains(other.as_str())
             })
     };
     let mut stems: Vec<(&str, bool)> = PARTICLES
         .iter()
-        .filter_map(|p| {
-            word.strip_suffix(p)
-                .map(|stem| (stem, SAFE_PARTICLES.contains(p) || p.chars().count() > 1))
-        })
+        .filter_map(|&(p, safe)| word.strip_suffix(p).map(|stem| (stem, safe)))
         .flat_map(|(stem, safe)| [(stem, safe), (stem.strip_suffix(PLURAL).unwrap_or(stem), safe)])
         .filter(|(stem, _)| !stem.is_empty())
         .collect();
@@ -203,6 +176,9 @@ mod tests {
             "no other form of 요금 on the page"
         );
         assert_eq!(stem_on_page("회의", &page), "회의", "a noun ending like a particle");
+        assert_eq!(stem_on_page("차이나", &page), "차이나", "China is not 차 + 이나");
+        assert_eq!(stem_on_page("요금에서", &page), "요금", "no noun ends with 에서");
+        assert_eq!(stem_on_page("발표를", &page), "발표", "nor with 를");
         assert_eq!(stem_on_page("지하철과", &page), "지하철");
         assert_eq!(stem_on_page("Seoul", &page), "Seoul");
         assert_eq!(noun_stem("서울에서는"), "서울");
