@@ -132,3 +132,24 @@ fn korean_keywords_are_nouns_without_their_particles() {
     );
     assert!(!terms.iter().any(|t| t == "서울시는" || t == "서울시의"), "{terms:?}");
 }
+
+#[test]
+fn arabic_and_hebrew_words_count_together_under_their_prefixes() {
+    // A library opens a tool section: الأدوات (the tools) is also written للأدوات (for the tools).
+    let ar = "افتتحت المكتبة العامة في المدينة قسما جديدا للأدوات. وقالت مديرة المكتبة إن السكان تبرعوا بمعظم \
+              الأدوات. ويستطيع سكان المدينة استعارة الأدوات لمدة أسبوع. وزادت زيارات المكتبة بعد افتتاح القسم، وأصبحت \
+              المكتبة مركزا للمدينة. ويعمل متطوعون في المكتبة كل مساء.";
+    let terms: Vec<String> = keywords_for(ar, Some("ar"), 8).into_iter().map(|k| k.term).collect();
+    assert_eq!(&terms[..2], ["المكتبة", "المدينة"], "{terms:?}");
+    assert!(
+        terms.contains(&"الأدوات".to_string()) && !terms.contains(&"للأدوات".to_string()),
+        "{terms:?}"
+    );
+    // The library (ספרייה) under four prefixes is one keyword, and the first.
+    let he = "העירייה פתחה ספרייה חדשה במרכז העיר. הספרייה החדשה משרתת את תושבי העיר. בספרייה יש גם כלים להשאלה. \
+              תושבים רבים הגיעו לספרייה כבר בשבוע הראשון. ראש העיר אמר שהספרייה תהיה פתוחה גם בערב.";
+    let terms: Vec<String> = keywords_for(he, Some("he"), 8).into_iter().map(|k| k.term).collect();
+    assert_eq!(terms[0], "ספרייה", "{terms:?}");
+    let library_forms = terms.iter().filter(|t| t.ends_with("ספרייה")).count();
+    assert_eq!(library_forms, 1, "{terms:?}");
+}

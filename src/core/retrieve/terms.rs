@@ -1,8 +1,9 @@
 //! Index terms: Unicode words (CJK as character bigrams, and Han characters alone; a Korean word also as its noun
-//! without the particle), stopwords dropped, light English stemming.
+//! without the particle, an Arabic or Hebrew word without its prefixes), stopwords dropped, light English stemming.
 
 use super::{is_stopword, stem, words};
 use crate::core::text::korean::{self, is_hangul_word};
+use crate::core::text::prefixes;
 use crate::core::text::tokens::is_han;
 
 /// Stemmed content terms of `text`, in order. Single Latin letters are dropped; single digits and CJK
@@ -13,11 +14,15 @@ pub fn terms(text: &str) -> Vec<String> {
         .filter(|w| !is_stopword(w))
         .filter(|w| w.chars().count() > 1 || w.chars().any(|c| c.is_ascii_digit() || !c.is_ascii()))
         .flat_map(|w| {
-            // A Korean word is also its noun without the particle ("요금은" and "요금을" meet at "요금").
-            let noun = is_hangul_word(&w)
-                .then(|| korean::match_stem(&w).to_string())
-                .filter(|n| *n != w);
-            [Some(stem(&w)), noun]
+            // A Korean word is also its noun without the particle ("요금은" and "요금을" meet at "요금"), an Arabic or
+            // Hebrew word its stem without the prefixes ("بالمدينة" and "المدينة" meet at "مدينة").
+            let bare = if is_hangul_word(&w) {
+                korean::match_stem(&w)
+            } else {
+                prefixes::match_stem(&w)
+            };
+            let bare = (bare != w).then(|| bare.to_string());
+            [Some(stem(&w)), bare]
         })
         .flatten()
         .collect();
@@ -48,6 +53,12 @@ mod tests {
             vec!["서울시의", "서울시", "요금은", "요금", "얼마"]
         );
         assert_eq!(terms("시민들에게"), vec!["시민들에게", "시민"]);
+    }
+
+    #[test]
+    fn arabic_and_hebrew_words_also_without_their_prefixes() {
+        assert_eq!(terms("بالمدينة"), vec!["بالمدينة", "مدينة"]);
+        assert_eq!(terms("בעיר"), vec!["בעיר", "עיר"]);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::function_words::is_function_word;
 use super::korean;
+use super::prefixes;
 use super::summary::normalize_ws;
 use super::tokens::{Piece, is_cjk, is_stopword, normalize_word, pieces, stem};
 
@@ -267,11 +268,14 @@ fn sentence_initial(text: &str, start: usize) -> bool {
 
 fn tokenize(text: &str, lang: Option<&str>) -> Vec<Option<Tok>> {
     let pieces = pieces(text);
-    // The page's Hangul words, which attest a Korean noun's stem (korean::stem_on_page).
-    let hangul: HashSet<&str> = pieces
+    // The page's Korean, Arabic and Hebrew words, which attest a word's stem without what is written onto it
+    // (korean::stem_on_page, prefixes::stem_on_page).
+    let attesting: HashSet<&str> = pieces
         .iter()
         .filter_map(|p| match p {
-            Piece::Word { start, end } => text.get(*start..*end).filter(|w| korean::is_hangul_word(w)),
+            Piece::Word { start, end } => text
+                .get(*start..*end)
+                .filter(|w| korean::is_hangul_word(w) || prefixes::is_prefixing_word(w)),
             _ => None,
         })
         .collect();
@@ -286,7 +290,7 @@ fn tokenize(text: &str, lang: Option<&str>) -> Vec<Option<Tok>> {
                 };
                 if korean::is_hangul_word(raw) {
                     // A Korean noun is counted and shown without its particle; verb forms are never keywords.
-                    let noun = korean::stem_on_page(raw, &hangul);
+                    let noun = korean::stem_on_page(raw, &attesting);
                     out.push(Some(Tok {
                         start,
                         end: start + noun.len(),
@@ -311,10 +315,16 @@ fn tokenize(text: &str, lang: Option<&str>) -> Vec<Option<Tok>> {
                     && !is_function_word(&norm, lang);
                 let capitalized_mid_sentence =
                     raw.chars().next().is_some_and(char::is_uppercase) && !sentence_initial(text, start);
+                // An Arabic or Hebrew word is counted without its prefixes (and shown as the page writes it most).
+                let counted = if prefixes::is_prefixing_word(raw) {
+                    prefixes::stem_on_page(raw, &attesting).to_string()
+                } else {
+                    stem(&norm)
+                };
                 out.push(Some(Tok {
                     start,
                     end,
-                    stem: stem(&norm),
+                    stem: counted,
                     content,
                     capitalized_mid_sentence,
                     cjk: false,

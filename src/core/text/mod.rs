@@ -14,6 +14,7 @@ pub mod function_words;
 pub mod keywords;
 pub mod korean;
 pub mod lang;
+pub mod prefixes;
 pub mod rank;
 pub mod reading_time;
 pub mod sentences;
