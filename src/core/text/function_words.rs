@@ -2,7 +2,7 @@
 //! conjunctions, auxiliaries, common adverbs) and the calendar (weekdays, months) of one language, read from
 //! function_words.txt.
 //!
-//! The shared stopword set ([`is_stopword`](super::tokens::is_stopword)) serves every page whatever its language,
+//! The shared stopword set ([`is_stopword`]) serves every page whatever its language,
 //! so it leaves out a word that is a function word in one language and a content word in another (Czech "ale" is
 //! "but", English "ale" is beer). These lists are used where the page's language is known: a keyword candidate is
 //! dropped only on a page in that language. English's calendar applies to every page (datelines are often English).
