@@ -56,9 +56,13 @@ fn by_lang() -> &'static HashMap<&'static str, Words> {
     WORDS.get_or_init(|| parse(DATA))
 }
 
-/// The primary language subtag of a BCP 47 tag, lowercase ("cs-CZ" → "cs").
+/// The primary language subtag of a BCP 47 tag, lowercase ("cs-CZ" → "cs"); Norwegian's three tags read one list.
 fn primary(lang: &str) -> String {
-    lang.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase()
+    let code = lang.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+    match code.as_str() {
+        "no" | "nn" => "nb".to_string(),
+        _ => code,
+    }
 }
 
 /// French and Italian elisions: "d'un" is "de" + "un".
@@ -117,12 +121,19 @@ mod tests {
         assert!(!is_function_word("europe", Some("fr")));
         assert!(is_calendar_word("märz", "de-AT") && is_calendar_word("jänner", "de"));
         assert!(!is_calendar_word("märz", "fr"));
+        assert!(is_function_word("och", Some("sv")) && is_function_word("og", Some("no-NO")));
+        assert!(!is_function_word("men", Some("en")) && is_function_word("men", Some("sv")));
     }
 
     #[test]
     fn every_section_is_read_and_lowercase() {
         let words = by_lang();
-        for lang in ["en", "fr", "de", "es", "it", "pt", "nl", "cs"] {
+        let langs = [
+            "en", "fr", "de", "es", "it", "pt", "nl", "cs", "pl", "sv", "da", "nb", "tr", "id", "ro", "hu", "fi", "ru",
+            "uk", "el",
+        ];
+        assert_eq!(words.len(), langs.len(), "a section's language is not in this list");
+        for lang in langs {
             let w = words.get(lang).unwrap_or_else(|| panic!("{lang} missing"));
             assert!(w.calendar.len() >= 12, "{lang} calendar");
             assert!(lang == "en" || w.function.len() >= 40, "{lang} function words");
