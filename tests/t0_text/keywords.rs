@@ -153,3 +153,37 @@ fn arabic_and_hebrew_words_count_together_under_their_prefixes() {
     let library_forms = terms.iter().filter(|t| t.ends_with("ספרייה")).count();
     assert_eq!(library_forms, 1, "{terms:?}");
 }
+
+#[test]
+fn a_polish_and_a_swedish_page_lose_their_function_words() {
+    let terms = |t: &str, lang: Option<&str>| -> Vec<String> {
+        keywords_for(t, lang, 8)
+            .into_iter()
+            .map(|k| k.term.to_lowercase())
+            .collect()
+    };
+    let pl = "Biblioteka w Krakowie jest otwarta. Nie jest to zwykła biblioteka, bo wypożycza się tu narzędzia. \
+              Mieszkańcy cieszą się, że biblioteka nie zamyka się wieczorem. Narzędzia są sprawdzane przez wolontariuszy.";
+    let function = ["się", "nie", "jest", "że", "są", "przez"];
+    assert!(
+        terms(pl, None).iter().any(|t| function.contains(&t.as_str())),
+        "{:?}",
+        terms(pl, None)
+    );
+    let known = terms(pl, Some("pl"));
+    assert!(
+        !known.iter().any(|t| t.split(' ').any(|w| function.contains(&w))),
+        "{known:?}"
+    );
+    assert!(known.iter().any(|t| t.contains("biblioteka")), "{known:?}");
+    let sv = "Biblioteket i Malmö har öppnat en verkstad. Det är en verkstad som alla kan använda, och biblioteket \
+              lånar ut verktyg. Att låna är gratis för alla som har ett bibliotekskort.";
+    let known = terms(sv, Some("sv"));
+    assert!(
+        !known.iter().any(|t| t
+            .split(' ')
+            .any(|w| ["och", "att", "det", "som", "är", "för"].contains(&w))),
+        "{known:?}"
+    );
+    assert!(known.iter().any(|t| t.contains("verkstad")), "{known:?}");
+}
