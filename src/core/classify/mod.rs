@@ -317,7 +317,9 @@ pub async fn classify_embedded<B: EncoderBackend>(
     classify_with(embedder, index, page, emb, set, &genre).await
 }
 
-async fn classify_with<B: EncoderBackend>(
+/// Classify an already embedded page against `set`, with the content-type probabilities `genre` that topic reads
+/// (empty for the other sets).
+pub(super) async fn classify_with<B: EncoderBackend>(
     embedder: &mut Embedder<B>,
     index: &mut LabelIndex,
     page: &PageSample,

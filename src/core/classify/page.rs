@@ -1,6 +1,6 @@
 //! Classify a captured page against several label sets at once (the page is embedded once).
 
-use super::{Classification, LabelIndex, LabelSet, PageSample, classify_embedded, embed_page};
+use super::{Classification, LabelIndex, LabelSet, PageSample, classify_embedded, classify_with, embed_page};
 use crate::core::embed::{Embedder, EncoderBackend};
 use crate::core::error::ScoutError;
 use crate::core::page::read_page;
@@ -35,9 +35,15 @@ pub async fn classify_page<B: EncoderBackend, V: VectorStore, C: Clock>(
     if custom.len() >= 2 {
         sets.push(LabelSet::Custom(custom));
     }
+    // Topic reads the content type (genre.rs): it is classified once, shown, and lent to topic.
+    let content_type = classify_embedded(embedder, index, &sample, &emb, &LabelSet::ContentType).await?;
     let mut results: Vec<Classification> = Vec::new();
     for set in &sets {
-        results.push(classify_embedded(embedder, index, &sample, &emb, set).await?);
+        results.push(match set {
+            LabelSet::ContentType => content_type.clone(),
+            LabelSet::Topic => classify_with(embedder, index, &sample, &emb, set, &content_type.labels).await?,
+            _ => classify_embedded(embedder, index, &sample, &emb, set).await?,
+        });
     }
     Ok(ClassifyReply {
         url: page.url.clone(),

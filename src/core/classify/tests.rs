@@ -207,3 +207,44 @@ fn tone_with_the_fake_encoder_is_a_distribution() {
     assert_eq!(c.labels.len(), 4);
     assert!((c.labels.iter().map(|l| l.score).sum::<f32>() - 1.0).abs() < 1e-4);
 }
+
+#[test]
+fn a_page_s_sets_are_those_classified_one_by_one() {
+    // classify_page classifies the content type once and lends it to topic; each result is what classifying that
+    // set alone gives.
+    struct NoClock;
+    impl crate::core::store::Clock for NoClock {
+        fn now_ms(&self) -> f64 {
+            0.0
+        }
+    }
+    let html = "<html><head><title>My cat</title></head><body><article><h1>My cat</h1>\
+                <p>My cat sleeps all day on the sofa. This page is about my cat and the cat love to nap.</p>\
+                <p>News about cats and cars is not on this page; my cat sleeps all day.</p></article></body></html>";
+    let page = crate::core::protocol::PageContent {
+        url: "https://example.org/cat".into(),
+        html: Some(html.into()),
+        ..Default::default()
+    };
+    let store = crate::core::store::MemoryStore::default();
+    let custom = vec!["cats".to_string(), "cars".to_string()];
+    let mut e = fake_embedder();
+    let mut index = LabelIndex::default();
+    let reply = pollster::block_on(classify_page(&mut e, &mut index, &store, &NoClock, &page, &custom)).expect("page");
+    assert_eq!(reply.results.len(), 4);
+
+    let pt = crate::core::page::read_page(&page).expect("read");
+    let sample =
+        PageSample::from_passages(&pt.title, &pt.block_texts(), &DEFAULT_SAMPLE).with_declared(&pt.declared_types);
+    let mut index = LabelIndex::default();
+    let sets = [
+        LabelSet::Topic,
+        LabelSet::ContentType,
+        LabelSet::Tone,
+        LabelSet::Custom(custom),
+    ];
+    for (set, got) in sets.iter().zip(&reply.results) {
+        let alone = pollster::block_on(classify(&mut e, &mut index, &sample, set)).expect("classify");
+        assert_eq!(*got, alone, "{set:?}");
+    }
+}
