@@ -77,33 +77,52 @@ pub fn is_calendar_word(word: &str, lang: &str) -> bool {
         .is_some_and(|w| w.calendar.contains(word))
 }
 
-/// Whether `word` (lowercase, straight apostrophes: [`normalize_word`](super::tokens::normalize_word)) is a function
-/// or calendar word of the page's language `lang` (a BCP 47 tag such as "fr" or "cs-CZ"), or an English calendar
-/// word. A French or Italian elision counts when what follows it does ("d'un").
-pub fn is_function_word(word: &str, lang: Option<&str>) -> bool {
-    if is_calendar_word(word, "en") {
-        return true;
+/// The words that are never keywords on a page in one language: that language's function and calendar words, and
+/// English's calendar. Looked up once per page ([`LangWords::of`]), then asked per word.
+pub struct LangWords {
+    own: Option<&'static Words>,
+    english: Option<&'static Words>,
+    /// French and Italian elide: "d'un" counts when "un" does.
+    elides: bool,
+}
+
+impl LangWords {
+    /// The words of the page language `lang` (a BCP 47 tag such as "fr" or "cs-CZ"; None: English's calendar only).
+    pub fn of(lang: Option<&str>) -> Self {
+        let code = lang.map(primary);
+        LangWords {
+            own: code.as_deref().and_then(|c| by_lang().get(c)),
+            english: by_lang().get("en"),
+            elides: matches!(code.as_deref(), Some("fr" | "it")),
+        }
     }
-    let Some(lang) = lang.map(primary) else {
-        return false;
-    };
-    let Some(words) = by_lang().get(lang.as_str()) else {
-        return false;
-    };
-    let listed = |w: &str| words.calendar.contains(w) || words.function.contains(w);
-    if listed(word) {
-        return true;
+
+    /// Whether `word` (lowercase, straight apostrophes: [`normalize_word`](super::tokens::normalize_word)) is one of
+    /// them. An elision counts when what follows it does ("d'un").
+    pub fn contains(&self, word: &str) -> bool {
+        if self.english.is_some_and(|w| w.calendar.contains(word)) {
+            return true;
+        }
+        let Some(own) = self.own else {
+            return false;
+        };
+        let listed = |w: &str| own.calendar.contains(w) || own.function.contains(w);
+        listed(word)
+            || (self.elides
+                && ELISIONS
+                    .iter()
+                    .filter_map(|e| word.strip_prefix(e))
+                    .any(|rest| listed(rest) || is_stopword(rest)))
     }
-    matches!(lang.as_str(), "fr" | "it")
-        && ELISIONS
-            .iter()
-            .filter_map(|e| word.strip_prefix(e))
-            .any(|rest| listed(rest) || is_stopword(rest))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn is_function_word(word: &str, lang: Option<&str>) -> bool {
+        LangWords::of(lang).contains(word)
+    }
 
     #[test]
     fn by_language_only() {

@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::function_words::is_function_word;
+use super::function_words::LangWords;
 use super::korean;
 use super::prefixes;
 use super::summary::normalize_ws;
@@ -267,6 +267,7 @@ fn sentence_initial(text: &str, start: usize) -> bool {
 }
 
 fn tokenize(text: &str, lang: Option<&str>) -> Vec<Option<Tok>> {
+    let never = LangWords::of(lang);
     let pieces = pieces(text);
     // The page's Korean, Arabic and Hebrew words, which attest a word's stem without what is written onto it
     // (korean::stem_on_page, prefixes::stem_on_page).
@@ -312,7 +313,7 @@ fn tokenize(text: &str, lang: Option<&str>) -> Vec<Option<Tok>> {
                     && !is_stopword(&norm)
                     && !GENERIC.contains(&norm.as_str())
                     && !CREDITS.contains(&norm.as_str())
-                    && !is_function_word(&norm, lang);
+                    && !never.contains(&norm);
                 let capitalized_mid_sentence =
                     raw.chars().next().is_some_and(char::is_uppercase) && !sentence_initial(text, start);
                 // An Arabic or Hebrew word is counted without its prefixes (and shown as the page writes it most).
@@ -369,7 +370,7 @@ pub fn keywords(text: &str, k: usize) -> Vec<Keyword> {
 }
 
 /// Top `k` keyphrases of `text` in the language `lang` (a BCP 47 tag), best first: that language's function and
-/// calendar words are never keywords ([`is_function_word`]).
+/// calendar words are never keywords ([`LangWords`]).
 pub fn keywords_for(text: &str, lang: Option<&str>, k: usize) -> Vec<Keyword> {
     if k == 0 {
         return Vec::new();
