@@ -6,10 +6,11 @@
 //! their words' scores times a cohesion factor. Results are deduplicated by
 //! stem and shown in the most frequent original surface form.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::attested::PageStems;
 use super::function_words::LangWords;
 use super::korean;
 use super::prefixes;
@@ -266,20 +267,29 @@ fn sentence_initial(text: &str, start: usize) -> bool {
     }
 }
 
+/// What is left of a Korean word after each particle, or of an Arabic or Hebrew word after each prefix.
+fn affix_strips(word: &str) -> Vec<&str> {
+    if korean::is_hangul_word(word) {
+        korean::strips(word)
+    } else {
+        prefixes::strips(word)
+    }
+}
+
 fn tokenize(text: &str, lang: Option<&str>) -> Vec<Option<Tok>> {
     let never = LangWords::of(lang);
     let pieces = pieces(text);
     // The page's Korean, Arabic and Hebrew words, which attest a word's stem without what is written onto it
     // (korean::stem_on_page, prefixes::stem_on_page).
-    let attesting: HashSet<&str> = pieces
-        .iter()
-        .filter_map(|p| match p {
+    let attesting = PageStems::new(
+        pieces.iter().filter_map(|p| match p {
             Piece::Word { start, end } => text
                 .get(*start..*end)
                 .filter(|w| korean::is_hangul_word(w) || prefixes::is_prefixing_word(w)),
             _ => None,
-        })
-        .collect();
+        }),
+        affix_strips,
+    );
     // `None` marks a phrase break.
     let mut out = Vec::new();
     for p in pieces {

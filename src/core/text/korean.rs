@@ -7,7 +7,7 @@
 //! last syllable ("회의", a meeting, is not "회" + "의"). [`is_predicate`] tells the verb and adjective forms
 //! ("인상했다", raised; "따르면", according to) that never name what a page is about.
 
-use std::collections::HashSet;
+use super::attested::PageStems;
 
 /// Particles and particle sequences written onto nouns, each with whether no noun ends with it, so that it comes
 /// off a word even where the page does not attest the stem (the others end common nouns: "마을", a village; "회의",
@@ -108,14 +108,18 @@ pub fn is_hangul_word(word: &str) -> bool {
     !word.is_empty() && word.chars().all(is_hangul)
 }
 
-/// `word` without the longest particle it ends with, when at least one syllable is left; else `word`.
-pub fn noun_stem(word: &str) -> &str {
+/// What is left of `word` after each particle it ends with (at least one syllable).
+pub fn strips(word: &str) -> Vec<&str> {
     PARTICLES
         .iter()
         .filter_map(|(p, _)| word.strip_suffix(p))
         .filter(|stem| !stem.is_empty())
-        .min_by_key(|stem| stem.len())
-        .unwrap_or(word)
+        .collect()
+}
+
+/// `word` without the longest particle it ends with, when at least one syllable is left; else `word`.
+pub fn noun_stem(word: &str) -> &str {
+    strips(word).into_iter().min_by_key(|stem| stem.len()).unwrap_or(word)
 }
 
 /// The noun to match `word` by in a search index: [`noun_stem`] without the plural suffix. It may cut a noun that
@@ -125,19 +129,12 @@ pub fn match_stem(word: &str) -> &str {
     stem.strip_suffix(PLURAL).filter(|s| !s.is_empty()).unwrap_or(stem)
 }
 
-/// `word`'s noun stem where `page_words` (the page's Hangul words) attest it: the stem stands alone on the page, or
-/// with another particle. Else `word` itself.
-pub fn stem_on_page<'a>(word: &'a str, page_words: &HashSet<&str>) -> &'a str {
+/// `word`'s noun stem where `page` (the page's words, cut by [`strips`]) attests it: the stem stands alone on the page,
+/// or with another particle. Else `word` itself.
+pub fn stem_on_page<'a>(word: &'a str, page: &PageStems) -> &'a str {
     if !is_hangul_word(word) {
         return word;
     }
-    let attested = |stem: &str| {
-        page_words.contains(stem)
-            || PARTICLES.iter().any(|(p, _)| {
-                let other = format!("{stem}{p}");
-                other != word && page_words.contains(other.as_str())
-            })
-    };
     let mut stems: Vec<(&str, bool)> = PARTICLES
         .iter()
         .filter_map(|&(p, safe)| word.strip_suffix(p).map(|stem| (stem, safe)))
@@ -149,7 +146,7 @@ pub fn stem_on_page<'a>(word: &'a str, page_words: &HashSet<&str>) -> &'a str {
     stems.sort_by_key(|(stem, _)| stem.len());
     stems
         .iter()
-        .find(|(stem, _)| attested(stem))
+        .find(|(stem, _)| page.attests(stem, word))
         .or_else(|| stems.iter().find(|(_, safe)| *safe))
         .map_or(word, |(stem, _)| stem)
 }
@@ -166,9 +163,7 @@ mod tests {
 
     #[test]
     fn particles_come_off_where_the_page_attests_the_noun() {
-        let page: HashSet<&str> = ["서울시는", "서울시의", "요금을", "회의", "지하철", "지하철과"]
-            .into_iter()
-            .collect();
+        let page = PageStems::new(["서울시는", "서울시의", "요금을", "회의", "지하철", "지하철과"], strips);
         assert_eq!(stem_on_page("서울시는", &page), "서울시");
         assert_eq!(
             stem_on_page("요금을", &page),
@@ -183,11 +178,11 @@ mod tests {
         assert_eq!(stem_on_page("Seoul", &page), "Seoul");
         assert_eq!(noun_stem("서울에서는"), "서울");
         assert_eq!(noun_stem("는"), "는", "a particle alone stays");
-        let page: HashSet<&str> = ["서울에서는", "서울에서", "서울의"].into_iter().collect();
+        let page = PageStems::new(["서울에서는", "서울에서", "서울의"], strips);
         assert_eq!(stem_on_page("서울에서는", &page), "서울");
-        let page: HashSet<&str> = ["시민은", "시민들은"].into_iter().collect();
+        let page = PageStems::new(["시민은", "시민들은"], strips);
         assert_eq!(stem_on_page("시민들은", &page), "시민", "the plural");
-        let page: HashSet<&str> = ["서울에서는", "서울에서"].into_iter().collect();
+        let page = PageStems::new(["서울에서는", "서울에서"], strips);
         assert_eq!(stem_on_page("서울에서는", &page), "서울", "서울 + 에서 attests 서울");
     }
 

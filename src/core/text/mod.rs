@@ -10,6 +10,7 @@
 //! its own vectors through [`rank::MatrixSimilarity::from_embeddings`] and call
 //! [`summary::summarize`] directly.
 
+pub mod attested;
 pub mod function_words;
 pub mod keywords;
 pub mod korean;

@@ -7,7 +7,7 @@
 //! it (Arabic "وزير", a minister, is not "و" + "زير"). [`match_stem`] takes the longest prefix off for a search
 //! index, where a question and a page are cut alike.
 
-use std::collections::HashSet;
+use super::attested::PageStems;
 
 /// Arabic prefix sequences (conjunction, preposition, article), longest first where one ends another.
 const ARABIC: &[&str] = &[
@@ -42,7 +42,7 @@ fn rules(word: &str) -> Option<(&'static [&'static str], usize)> {
 
 /// The stems `word` may have: what is left after each of its script's prefixes it starts with, long enough to be a
 /// word, shortest first.
-fn stems(word: &str) -> Vec<&str> {
+pub fn strips(word: &str) -> Vec<&str> {
     let Some((prefixes, min_letters)) = rules(word) else {
         return Vec::new();
     };
@@ -61,25 +61,18 @@ pub fn is_prefixing_word(word: &str) -> bool {
     rules(word).is_some()
 }
 
-/// `word` without the longest prefix whose stem `page_words` (the page's words) attest: the stem stands alone on the
-/// page, or under another prefix. Else `word` itself.
-pub fn stem_on_page<'a>(word: &'a str, page_words: &HashSet<&str>) -> &'a str {
-    let Some((prefixes, _)) = rules(word) else {
-        return word;
-    };
-    let attested = |stem: &str| {
-        page_words.contains(stem)
-            || prefixes.iter().any(|p| {
-                let other = format!("{p}{stem}");
-                other != word && page_words.contains(other.as_str())
-            })
-    };
-    stems(word).into_iter().find(|stem| attested(stem)).unwrap_or(word)
+/// `word` without the longest prefix whose stem `page` (the page's words, cut by [`strips`]) attests: the stem stands
+/// alone on the page, or under another prefix. Else `word` itself.
+pub fn stem_on_page<'a>(word: &'a str, page: &PageStems) -> &'a str {
+    strips(word)
+        .into_iter()
+        .find(|stem| page.attests(stem, word))
+        .unwrap_or(word)
 }
 
 /// `word` without the longest prefix that leaves a word-long stem, for a search index.
 pub fn match_stem(word: &str) -> &str {
-    stems(word).into_iter().next().unwrap_or(word)
+    strips(word).into_iter().next().unwrap_or(word)
 }
 
 #[cfg(test)]
@@ -88,9 +81,7 @@ mod tests {
 
     #[test]
     fn arabic_prefixes_come_off_where_the_page_attests_the_stem() {
-        let page: HashSet<&str> = ["المدينة", "بالمدينة", "والمدينة", "وزير", "مكتبة", "للمكتبة"]
-            .into_iter()
-            .collect();
+        let page = PageStems::new(["المدينة", "بالمدينة", "والمدينة", "وزير", "مكتبة", "للمكتبة"], strips);
         assert_eq!(
             stem_on_page("المدينة", &page),
             "مدينة",
@@ -104,7 +95,7 @@ mod tests {
 
     #[test]
     fn hebrew_prefixes() {
-        let page: HashSet<&str> = ["העיר", "בעיר", "לעיר", "ספר"].into_iter().collect();
+        let page = PageStems::new(["העיר", "בעיר", "לעיר", "ספר"], strips);
         assert_eq!(stem_on_page("בעיר", &page), "עיר");
         assert_eq!(stem_on_page("ספר", &page), "ספר");
         assert_eq!(stem_on_page("Seoul", &page), "Seoul");
