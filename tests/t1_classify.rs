@@ -358,7 +358,7 @@ fn zero_shot_eval_on_labelled_pages() {
     );
 }
 
-/// The classifier on a labelled set never used to choose weights or constants (the unseen or the third set), per
+/// The classifier on a labelled set never used to choose weights or constants (unseen, third, fourth), per
 /// label set: accuracy and how many pages it flagged uncertain (with their accuracy).
 fn held_out_accuracy(e: &mut Embedder<BertBackend>, index: &mut LabelIndex, name: &str, items: &[Item]) -> Vec<f32> {
     let samples: Vec<PageSample> = items.iter().map(|item| item.sample(&DEFAULT_SAMPLE)).collect();
